@@ -1,0 +1,188 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from guardian.admin import GuardedModelAdminMixin
+from modeltranslation.admin import TranslationAdmin
+
+from apps.core.exceptions import ApplicationError
+
+from . import services
+from .forms import TransitionForm
+from .models import Attachment, AssistanceKind, AssistanceRequest, Category, StatusChange
+from .quality import completeness
+from .workflow import TERMINAL
+
+
+@admin.register(Category)
+class CategoryAdmin(TranslationAdmin):
+    list_display = ("name", "code", "isacs_modules", "position", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "code", "isacs_modules")
+    list_editable = ("position", "is_active")
+
+
+@admin.register(AssistanceKind)
+class AssistanceKindAdmin(TranslationAdmin):
+    list_display = ("name", "code", "position")
+    search_fields = ("name", "code")
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "transition", "from_status", "to_status", "actor", "comment")
+    readonly_fields = fields
+    ordering = ("created_at", "pk")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ("title", "kind", "file", "uploaded_by")
+    readonly_fields = ("uploaded_by",)
+
+
+@admin.register(AssistanceRequest)
+class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "title",
+        "requesting_organization",
+        "status",
+        "status_changed_at",
+        "case_officer",
+        "visibility",
+    )
+    list_filter = ("status", "visibility", "priority", "requesting_organization__region",
+                   "categories", "case_officer")  # fmt: skip
+    search_fields = ("reference", "title", "summary", "requesting_organization__name")
+    date_hierarchy = "created_at"
+    list_select_related = ("requesting_organization", "case_officer")
+    autocomplete_fields = ("requesting_organization", "case_officer", "related_cases")
+    filter_horizontal = ("categories", "kinds", "selected_donors")
+    readonly_fields = ("reference", "status", "status_changed_at", "created_by",
+                       "completeness_score")  # fmt: skip
+    inlines = (AttachmentInline, StatusChangeInline)
+    actions = ("fire_transition",)
+    fieldsets = (
+        (None, {"fields": ("reference", "status", "status_changed_at", "requesting_organization",
+                           "title", "summary", "completeness_score")}),
+        (_("Proposal"), {"fields": ("background", "objectives", "activities", "expected_results",
+                                    "beneficiaries", "national_ownership", "sustainability",
+                                    "risks")}),
+        (_("Assistance"), {"fields": ("categories", "kinds", "budget_amount", "budget_currency",
+                                      "duration_months", "priority", "national_report_url",
+                                      "related_cases")}),
+        (_("Follow-up"), {"fields": ("visibility", "selected_donors", "case_officer", "due_date",
+                                     "created_by")}),
+    )  # fmt: skip
+
+    @admin.display(description=_("completeness"))
+    def completeness_score(self, obj):
+        return f"{completeness(obj).score}%" if obj.pk else "-"
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status in TERMINAL:
+            # A finished case is a record: nothing is edited any more.
+            return [f.name for f in obj._meta.concrete_fields if f.editable] + [
+                *readonly, "categories", "kinds", "selected_donors", "related_cases"
+            ]
+        if obj is not None:
+            readonly.append("requesting_organization")
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in services.PROPOSAL_FIELDS
+            if name in form.cleaned_data
+        }
+        officer = form.cleaned_data.get("case_officer")
+        if change:
+            saved = services.request_update(actor=request.user, case=obj, **data)
+        else:
+            saved = services.request_create(
+                actor=request.user, organization=form.cleaned_data["requesting_organization"],
+                **data,
+            )  # fmt: skip
+        if saved.case_officer != officer:
+            saved = services.request_assign_officer(actor=request.user, case=saved, officer=officer)
+        form.instance = saved
+        obj.pk = saved.pk
+        obj.reference = saved.reference
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            for instance in formset.new_objects:
+                if isinstance(instance, Attachment) and instance.uploaded_by_id is None:
+                    instance.uploaded_by = request.user
+                    instance.save(update_fields=["uploaded_by"])
+        services.request_sync_permissions(case=form.instance)
+
+    @admin.action(description=_("Fire a lifecycle transition on the selected requests"))
+    def fire_transition(self, request, queryset):
+        form = TransitionForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for case in queryset:
+                try:
+                    services.request_transition(
+                        actor=request.user,
+                        case=case,
+                        transition=form.cleaned_data["transition"],
+                        comment=form.cleaned_data["comment"],
+                    )
+                except (ApplicationError, PermissionDenied, ValidationError) as error:
+                    text = "; ".join(error.messages) if isinstance(error, ValidationError) else error
+                    self.message_user(request, f"{case.reference}: {text}", messages.ERROR)
+                else:
+                    self.message_user(
+                        request,
+                        _("%(reference)s is now “%(status)s”.")
+                        % {"reference": case.reference, "status": case.get_status_display()},
+                        messages.SUCCESS,
+                    )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Fire a transition"),
+            "form": form,
+            "queryset": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/cases/fire_transition.html", context)
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    list_display = ("request", "transition", "from_status", "to_status", "actor", "created_at")
+    list_filter = ("transition", "to_status")
+    search_fields = ("request__reference", "comment", "actor__username")
+    list_select_related = ("request", "actor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "request", "uploaded_by", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("title", "request__reference")
+    raw_id_fields = ("request",)

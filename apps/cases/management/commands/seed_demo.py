@@ -1,0 +1,193 @@
+"""Realistic demo data: organizations across regions, users of every role, cases in every state.
+
+Idempotent: run it again and it only prints the demo logins.
+"""
+
+import random
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.test.utils import override_settings
+
+from apps.cases import services
+from apps.cases.models import AssistanceKind, Category, Status, Visibility
+from apps.cases.workflow import path_to
+from apps.organizations.models import Organization, OrganizationKind, Region
+from apps.organizations.services import membership_add, organization_create
+
+DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - printed for the demo on purpose
+
+K = OrganizationKind
+R = Region
+# name, acronym, kind, country, region, recipient, donor
+ORGANIZATIONS = [
+    ("Burkina Faso", "", K.STATE, "BF", R.AFRICA, True, False),
+    ("Sierra Leone", "", K.STATE, "SL", R.AFRICA, True, False),
+    ("Kenya", "", K.STATE, "KE", R.AFRICA, True, False),
+    ("Mali", "", K.STATE, "ML", R.AFRICA, True, False),
+    ("Niger", "", K.STATE, "NE", R.AFRICA, True, False),
+    ("Liberia", "", K.STATE, "LR", R.AFRICA, True, False),
+    ("South Africa", "", K.STATE, "ZA", R.AFRICA, True, True),
+    ("Guatemala", "", K.STATE, "GT", R.AMERICAS, True, False),
+    ("Honduras", "", K.STATE, "HN", R.AMERICAS, True, False),
+    ("Jamaica", "", K.STATE, "JM", R.AMERICAS, True, False),
+    ("Brazil", "", K.STATE, "BR", R.AMERICAS, True, True),
+    ("Canada", "", K.STATE, "CA", R.AMERICAS, False, True),
+    ("Cambodia", "", K.STATE, "KH", R.ASIA, True, False),
+    ("Philippines", "", K.STATE, "PH", R.ASIA, True, False),
+    ("Iraq", "", K.STATE, "IQ", R.ASIA, True, False),
+    ("Jordan", "", K.STATE, "JO", R.ASIA, True, False),
+    ("Japan", "", K.STATE, "JP", R.ASIA, False, True),
+    ("Bosnia and Herzegovina", "", K.STATE, "BA", R.EUROPE, True, False),
+    ("Republic of Moldova", "", K.STATE, "MD", R.EUROPE, True, False),
+    ("Germany", "", K.STATE, "DE", R.EUROPE, False, True),
+    ("Norway", "", K.STATE, "NO", R.EUROPE, False, True),
+    ("Switzerland", "", K.STATE, "CH", R.EUROPE, False, True),
+    ("Papua New Guinea", "", K.STATE, "PG", R.OCEANIA, True, False),
+    ("Fiji", "", K.STATE, "FJ", R.OCEANIA, True, False),
+    ("Australia", "", K.STATE, "AU", R.OCEANIA, False, True),
+    ("European Union", "EU", K.INTERGOVERNMENTAL, "", R.EUROPE, False, True),
+    ("African Union", "AU", K.REGIONAL, "", R.AFRICA, False, True),
+    ("Organization for Security and Co-operation in Europe", "OSCE", K.REGIONAL, "", R.EUROPE,
+     False, True),
+    ("United Nations Development Programme", "UNDP", K.UN_ENTITY, "", R.GLOBAL, False, True),
+    ("UN Regional Centre for Peace and Disarmament in Africa", "UNREC", K.UN_ENTITY, "",
+     R.AFRICA, False, False),
+    ("UN Regional Centre for Peace, Disarmament and Development in Latin America and the "
+     "Caribbean", "UNLIREC", K.UN_ENTITY, "", R.AMERICAS, False, False),
+    ("Small Arms Survey", "", K.CIVIL_SOCIETY, "CH", R.GLOBAL, False, False),
+    ("Peace Dividend Foundation", "", K.FOUNDATION, "", R.GLOBAL, False, True),
+]  # fmt: skip
+
+TITLES = [
+    ("stockpile", "Upgrading armoury security at regional police depots"),
+    ("marking", "Marking machines and training for the national police"),
+    ("tracing", "Electronic record-keeping system for state-held firearms"),
+    ("legislation", "Drafting a new firearms and ammunition law"),
+    ("destruction", "Destruction of 12,000 surplus small arms"),
+    ("border", "Training border and customs officers in detecting illicit weapons"),
+    ("coordination", "Establishing a national commission on small arms"),
+    ("collection", "Community weapons collection in border districts"),
+    ("awareness", "Public awareness campaign on the risks of illicit weapons"),
+    ("brokering", "Brokering controls: licensing and registry"),
+    ("ddr", "Reintegration of former combatants with weapons collection"),
+    ("research", "National baseline survey on small arms holdings"),
+    ("law-enforcement", "Cross-border law-enforcement cooperation on arms trafficking"),
+    ("crime-links", "Joint firearms and drug-trafficking investigations unit"),
+]
+
+COMMENTS = {
+    "return_for_revision": "Please add the budget lines per activity and the beneficiaries.",
+    "withdraw": "The activities are now covered by the national budget.",
+    "decline": "Outside the scope of the Programme of Action.",
+}
+
+
+class Command(BaseCommand):
+    help = "Load realistic demo data and demo logins (one per role)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--per-state", type=int, default=2, help="Cases per lifecycle state.")
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, per_state, seed, **options):
+        User = get_user_model()
+        if User.objects.filter(username="officer").exists():
+            self.stdout.write("Demo data already loaded.")
+        else:
+            # Demo notifications are real rows but no e-mail floods the console.
+            dummy_mail = "django.core.mail.backends.dummy.EmailBackend"
+            with override_settings(EMAIL_BACKEND=dummy_mail), transaction.atomic():
+                self._load(random.Random(seed), per_state)  # noqa: S311 - demo data only
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self._print_logins()
+
+    def _user(self, username, first, last, **extra):
+        User = get_user_model()
+        user = User.objects.create_user(
+            username=username,
+            email=f"{username}@demo.example.org",
+            password=DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+            **extra,
+        )
+        return user
+
+    def _load(self, rng, per_state):
+        orgs = {}
+        for name, acronym, kind, country, region, recipient, donor in ORGANIZATIONS:
+            orgs[name] = organization_create(
+                name=name, acronym=acronym, kind=kind, country=country, region=region,
+                is_recipient=recipient, is_donor=donor,
+            )  # fmt: skip
+
+        officer = self._user("officer", "Amina", "Diallo", is_unoda_officer=True)
+        self._user("officer2", "Lucas", "Martin", is_unoda_officer=True)
+        self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
+        recipient = self._user("recipient", "Mariama", "Kamara")
+        membership_add(user=recipient, organization=orgs["Sierra Leone"],
+                       position="National point of contact")  # fmt: skip
+        donor = self._user("donor", "Kenji", "Sato", language="en")
+        membership_add(user=donor, organization=orgs["Japan"], position="Desk officer")
+        for index, org in enumerate(orgs.values(), start=1):
+            member = self._user(f"member{index:02d}", "Demo", org.acronym or org.name[:20])
+            membership_add(user=member, organization=org)
+
+        recipients = [org for org in orgs.values() if org.is_recipient]
+        donors = [org for org in orgs.values() if org.is_donor]
+        categories = {c.code: c for c in Category.objects.all()}
+        kinds = list(AssistanceKind.objects.all())
+        number = 0
+        for status in Status:
+            for _copy in range(per_state):
+                number += 1
+                org = orgs["Sierra Leone"] if number % 4 == 1 else rng.choice(recipients)
+                code, title = TITLES[number % len(TITLES)]
+                visibility = rng.choice(
+                    [Visibility.ALL_DONORS, Visibility.ALL_DONORS, Visibility.PUBLIC_SUMMARY,
+                     Visibility.SELECTED_DONORS]
+                )  # fmt: skip
+                case = services.request_create(
+                    actor=officer,
+                    organization=org,
+                    title=title,
+                    summary=f"{org.name} asks for support: {title.lower()}.",
+                    background="Surplus and poorly secured weapons feed armed violence.",
+                    objectives="Reduce diversion from state stockpiles within two years.",
+                    activities="Assessment; procurement; training of 40 officers; evaluation.",
+                    expected_results="All depots meet ISACS 05.20 standards.",
+                    beneficiaries="National police and armed forces; border communities.",
+                    national_ownership="Led by the national commission on small arms.",
+                    sustainability="Maintenance budgeted by the ministry from year three.",
+                    risks="Staff turnover; procurement delays.",
+                    national_report_url="https://smallarms.un-arm.org/national-reports",
+                    budget_amount=Decimal(rng.randrange(50, 2000) * 1000),
+                    budget_currency=rng.choice(["USD", "USD", "EUR", "CHF"]),
+                    duration_months=rng.choice([12, 18, 24, 36]),
+                    priority=rng.choice([1, 2, 3]),
+                    visibility=visibility,
+                    categories=[categories[code]],
+                    kinds=rng.sample(kinds, 2),
+                    selected_donors=[orgs["Japan"], *rng.sample(donors, 2)],
+                )
+                if number % 3:
+                    services.request_assign_officer(actor=officer, case=case, officer=officer)
+                for name in path_to(status):
+                    services.request_transition(
+                        actor=officer, case=case, transition=name, comment=COMMENTS.get(name, "")
+                    )
+
+    def _print_logins(self):
+        self.stdout.write("")
+        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        rows = [
+            ("recipient", "recipient", "Sierra Leone, national point of contact"),
+            ("donor", "donor", "Japan, desk officer"),
+            ("UNODA officer", "officer", "UNODA case officer"),
+            ("admin", "admin", "system administrator, /admin/"),
+        ]
+        for role, username, who in rows:
+            self.stdout.write(f"  {role:<14} {username:<10} {who}")

@@ -1,0 +1,295 @@
+from django.conf import settings
+from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from apps.core.models import TimeStampedModel
+
+from .currencies import currency_choices
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    NEEDS_REVISION = "needs_revision", _("Needs revision")
+    PUBLISHED = "published", _("Published")
+    DONOR_INTEREST = "donor_interest", _("Donor interest")
+    AGREEMENT = "agreement", _("Agreement")
+    IMPLEMENTATION = "implementation", _("Implementation")
+    FEEDBACK = "feedback", _("Feedback")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DECLINED = "declined", _("Declined")
+
+
+class Visibility(models.TextChoices):
+    UNODA_ONLY = "unoda_only", _("UNODA only")
+    ALL_DONORS = "all_donors", _("All donors")
+    SELECTED_DONORS = "selected_donors", _("Selected donors")
+    PUBLIC_SUMMARY = "public_summary", _("All donors and a public summary")
+
+
+class Priority(models.IntegerChoices):
+    HIGH = 1, _("High")
+    MEDIUM = 2, _("Medium")
+    LOW = 3, _("Low")
+
+
+class Category(models.Model):
+    """A PoA assistance area; names and descriptions are translated (modeltranslation)."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    isacs_modules = models.CharField(
+        _("ISACS modules"),
+        max_length=200,
+        blank=True,
+        help_text=_("Related ISACS modules, for example 05.30, 05.40."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("assistance category")
+        verbose_name_plural = _("assistance categories")
+        ordering = ("position", "code")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssistanceKind(models.Model):
+    """Kind of help: financial, technical, equipment, training, expertise."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("kind of assistance")
+        verbose_name_plural = _("kinds of assistance")
+        ordering = ("position", "code")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReferenceCounter(models.Model):
+    """The last number used for case references in one year (locked row, no gaps in races)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reference counter")
+        verbose_name_plural = _("reference counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class AssistanceRequest(TimeStampedModel):
+    """The case: one State's request for assistance, followed from draft to closure."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    requesting_organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="requests",
+        verbose_name=_("requesting organization"),
+    )
+    title = models.CharField(_("title"), max_length=250)
+    summary = models.TextField(_("summary"), blank=True)
+
+    # Sections of the project-proposal template.
+    background = models.TextField(_("background"), blank=True)
+    objectives = models.TextField(_("objectives"), blank=True)
+    activities = models.TextField(_("activities and budget lines"), blank=True)
+    expected_results = models.TextField(_("expected results"), blank=True)
+    beneficiaries = models.TextField(_("beneficiaries"), blank=True)
+    national_ownership = models.TextField(_("national ownership"), blank=True)
+    sustainability = models.TextField(_("sustainability"), blank=True)
+    risks = models.TextField(_("risks"), blank=True)
+
+    categories = models.ManyToManyField(
+        Category, related_name="requests", blank=True, verbose_name=_("categories")
+    )
+    kinds = models.ManyToManyField(
+        AssistanceKind, related_name="requests", blank=True, verbose_name=_("kinds of help")
+    )
+    budget_amount = models.DecimalField(
+        _("estimated budget"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    budget_currency = models.CharField(
+        _("currency"), max_length=3, choices=currency_choices(), default="USD"
+    )
+    duration_months = models.PositiveSmallIntegerField(
+        _("duration (months)"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("national priority"), choices=Priority.choices, default=Priority.MEDIUM
+    )
+    national_report_url = models.URLField(_("link to the national report"), blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.ALL_DONORS
+    )
+    selected_donors = models.ManyToManyField(
+        "organizations.Organization",
+        related_name="selected_for_requests",
+        blank=True,
+        limit_choices_to={"is_donor": True},
+        verbose_name=_("selected donors"),
+        help_text=_("Only used when the visibility is 'selected donors'."),
+    )
+    related_cases = models.ManyToManyField(
+        "self", blank=True, symmetrical=True, verbose_name=_("related cases")
+    )
+    case_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="officer_cases",
+        limit_choices_to={"is_unoda_officer": True},
+        verbose_name=_("case officer"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
+    )
+    due_date = models.DateField(_("next due date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    status_changed_at = models.DateTimeField(_("in this status since"), editable=False)
+
+    class Meta:
+        verbose_name = _("assistance request")
+        verbose_name_plural = _("assistance requests")
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget_amount__isnull=True) | Q(budget_amount__gte=0),
+                name="request_budget_not_negative",
+                violation_error_message=_("The budget cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values),
+                name="request_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "status_changed_at"], name="request_status_since"),
+            models.Index(fields=["case_officer", "status"], name="request_officer_status"),
+            models.Index(fields=["requesting_organization", "status"], name="request_org_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class StatusChange(models.Model):
+    """One row per fired transition: who moved the case from where to where, and why."""
+
+    request = models.ForeignKey(
+        AssistanceRequest,
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        verbose_name=_("assistance request"),
+    )
+    transition = models.CharField(_("transition"), max_length=40)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status history")
+        ordering = ("created_at", "pk")
+        indexes = [models.Index(fields=["request", "created_at"], name="statuschange_request_time")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_status} -> {self.to_status}"
+
+
+class AttachmentKind(models.TextChoices):
+    PROPOSAL = "proposal", _("Project proposal")
+    BUDGET = "budget", _("Budget")
+    NATIONAL_REPORT = "national_report", _("National report")
+    OTHER = "other", _("Other")
+
+
+ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "csv", "txt", "png", "jpg"]
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def attachment_upload_to(instance, filename: str) -> str:
+    return f"requests/{instance.request.reference}/{filename}"
+
+
+class Attachment(TimeStampedModel):
+    request = models.ForeignKey(
+        AssistanceRequest,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("assistance request"),
+    )
+    kind = models.CharField(
+        _("type"), max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.OTHER
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(
+        _("file"),
+        upload_to=attachment_upload_to,
+        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS)],
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RequestUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(AssistanceRequest, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("user permission on a request")
+        verbose_name_plural = _("user permissions on requests")
+
+
+class RequestGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(AssistanceRequest, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("group permission on a request")
+        verbose_name_plural = _("group permissions on requests")

@@ -1,0 +1,78 @@
+"""Who may see and do what on a case. Services, views, templates and the admin all ask here."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from apps.organizations.models import Membership
+from apps.organizations.selectors import user_is_unoda
+
+from .models import AssistanceRequest, Visibility
+from .workflow import DONOR_VISIBLE, RECIPIENT_EDITABLE, TERMINAL, Role, Transition
+
+VIEW_PERM = "cases.view_assistancerequest"
+CHANGE_PERM = "cases.change_assistancerequest"
+
+
+def is_member(user, organization_id) -> bool:
+    return Membership.objects.filter(user_id=user.pk, organization_id=organization_id).exists()
+
+
+def donor_organization_ids(user) -> set[int]:
+    return set(
+        Membership.objects.filter(user_id=user.pk, organization__is_donor=True).values_list(
+            "organization_id", flat=True
+        )
+    )
+
+
+def _visible_to_donor(case: AssistanceRequest, donor_ids: set[int]) -> bool:
+    if case.status not in DONOR_VISIBLE:
+        return False
+    if case.visibility in (Visibility.ALL_DONORS, Visibility.PUBLIC_SUMMARY):
+        return True
+    if case.visibility == Visibility.SELECTED_DONORS:
+        return case.selected_donors.filter(pk__in=donor_ids).exists()
+    return False
+
+
+def roles_for(user, case: AssistanceRequest) -> set[Role]:
+    if not (user.is_authenticated and user.is_active):
+        return set()
+    roles: set[Role] = set()
+    if user_is_unoda(user):
+        roles.add(Role.UNODA)
+    if is_member(user, case.requesting_organization_id):
+        roles.add(Role.RECIPIENT)
+    donor_ids = donor_organization_ids(user) - {case.requesting_organization_id}
+    if donor_ids and user.has_perm(VIEW_PERM, case) and _visible_to_donor(case, donor_ids):
+        roles.add(Role.DONOR)
+    return roles
+
+
+def can_view_request(user, case: AssistanceRequest) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user_is_unoda(user) or user.has_perm(VIEW_PERM, case)
+
+
+def can_edit_request(user, case: AssistanceRequest) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user_is_unoda(user):
+        return case.status not in TERMINAL
+    return case.status in RECIPIENT_EDITABLE and user.has_perm(CHANGE_PERM, case)
+
+
+def can_create_request(user, organization) -> bool:
+    if not (user.is_authenticated and user.is_active) or not organization.is_recipient:
+        return False
+    return user_is_unoda(user) or is_member(user, organization.pk)
+
+
+def can_fire(user, case: AssistanceRequest, transition: Transition) -> bool:
+    return case.status in transition.source and bool(roles_for(user, case) & transition.roles)
+
+
+def require(allowed: bool, message: str | None = None) -> None:
+    if not allowed:
+        raise PermissionDenied(message or _("You are not allowed to do this."))

@@ -1,0 +1,239 @@
+"""The only code that writes cases. Every status change goes through ``request_transition``."""
+
+import logging
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, get_groups_with_perms, remove_perm
+
+from apps.core.exceptions import ApplicationError, ConflictError
+from apps.organizations.models import Organization
+from apps.organizations.selectors import user_is_unoda
+from apps.organizations.services import all_donors_group
+
+from .models import AssistanceRequest, ReferenceCounter, Status, StatusChange, Visibility
+from .permissions import (
+    CHANGE_PERM,
+    VIEW_PERM,
+    can_create_request,
+    can_edit_request,
+    can_view_request,
+    require,
+    roles_for,
+)
+from .workflow import DONOR_VISIBLE, RECIPIENT_EDITABLE, TRANSITIONS
+
+logger = logging.getLogger(__name__)
+
+# Fields of the proposal that the requesting State (and UNODA) edit.
+PROPOSAL_FIELDS = (
+    "title",
+    "summary",
+    "background",
+    "objectives",
+    "activities",
+    "expected_results",
+    "beneficiaries",
+    "national_ownership",
+    "sustainability",
+    "risks",
+    "budget_amount",
+    "budget_currency",
+    "duration_months",
+    "priority",
+    "national_report_url",
+    "visibility",
+    "due_date",
+)
+M2M_FIELDS = ("categories", "kinds", "selected_donors", "related_cases")
+
+
+def _next_reference(year: int) -> str:
+    ReferenceCounter.objects.get_or_create(year=year)
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"REQ-{year}-{counter.last_number:04d}"
+
+
+def _split_fields(fields: dict) -> tuple[dict, dict]:
+    unknown = set(fields) - set(PROPOSAL_FIELDS) - set(M2M_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be set here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
+    plain = {k: v for k, v in fields.items() if k in PROPOSAL_FIELDS}
+    m2m = {k: v for k, v in fields.items() if k in M2M_FIELDS}
+    return plain, m2m
+
+
+@transaction.atomic
+def request_create(*, actor, organization: Organization, **fields) -> AssistanceRequest:
+    """Create a draft request for ``organization`` (by one of its members, or UNODA for it)."""
+    require(
+        can_create_request(actor, organization),
+        _("You may only create requests for your own requesting organization."),
+    )
+    plain, m2m = _split_fields(fields)
+    now = timezone.now()
+    case = AssistanceRequest(
+        requesting_organization=organization,
+        created_by=actor,
+        status=Status.DRAFT,
+        status_changed_at=now,
+        **plain,
+    )
+    case.full_clean(exclude=["reference"])
+    case.reference = _next_reference(now.year)
+    case.save()
+    for name, values in m2m.items():
+        getattr(case, name).set(values)
+    request_sync_permissions(case=case)
+    return case
+
+
+@transaction.atomic
+def request_update(*, actor, case: AssistanceRequest, **fields) -> AssistanceRequest:
+    """Change proposal fields; recipients only while draft or needs revision, UNODA until the end."""
+    plain, m2m = _split_fields(fields)
+    locked = AssistanceRequest.objects.select_for_update().get(pk=case.pk)
+    require(can_view_request(actor, locked) and can_edit_request(actor, locked),
+            _("This request cannot be edited by you in its current status."))  # fmt: skip
+    if not user_is_unoda(actor) and ("visibility" in plain or "selected_donors" in m2m):
+        # The State chooses visibility while writing; UNODA may change it later.
+        require(locked.status in RECIPIENT_EDITABLE)
+    for name, value in plain.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    if plain:
+        locked.save(update_fields=[*plain.keys(), "updated_at"])
+    for name, values in m2m.items():
+        getattr(locked, name).set(values)
+    request_sync_permissions(case=locked)
+    return locked
+
+
+@transaction.atomic
+def request_assign_officer(*, actor, case: AssistanceRequest, officer) -> AssistanceRequest:
+    require(user_is_unoda(actor), _("Only UNODA officers assign case officers."))
+    if officer is not None and not officer.is_unoda_officer:
+        raise ValidationError({"case_officer": _("The case officer must be a UNODA officer.")})
+    locked = AssistanceRequest.objects.select_for_update().get(pk=case.pk)
+    locked.case_officer = officer
+    locked.save(update_fields=["case_officer", "updated_at"])
+    return locked
+
+
+def request_transition(
+    *,
+    actor,
+    case: AssistanceRequest,
+    transition: str,
+    comment: str = "",
+    expected_status: str | None = None,
+) -> StatusChange:
+    """Fire one transition of the lifecycle on ``case``.
+
+    Atomic: locks the case row (a second concurrent caller gets a ConflictError at once), checks
+    the actor's role, the source state, the comment rule and the guards, changes the status,
+    writes a status-history row, updates object permissions and, after commit, notifies.
+    ``expected_status`` is the status the actor saw; if it changed meanwhile, ConflictError.
+    """
+    definition = TRANSITIONS.get(transition)
+    if definition is None:
+        raise ApplicationError(
+            _("Unknown action “%(name)s”.") % {"name": transition}, code="unknown_transition"
+        )
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        try:
+            locked = (
+                AssistanceRequest.objects.select_for_update(nowait=True)
+                .select_related("requesting_organization")
+                .get(pk=case.pk)
+            )
+        except DatabaseError as error:
+            raise ConflictError(
+                _("Someone else is acting on this case right now. Reload it and try again.")
+            ) from error
+        require(can_view_request(actor, locked))
+        if expected_status is not None and locked.status != expected_status:
+            raise ConflictError(
+                _("This case has just been changed by someone else: it is now “%(status)s”. "
+                  "Reload it and check before acting again.")
+                % {"status": locked.get_status_display()}
+            )  # fmt: skip
+        if not roles_for(actor, locked) & definition.roles:
+            raise PermissionDenied(
+                _("You are not allowed to “%(action)s” this case.") % {"action": definition.label}
+            )
+        if locked.status not in definition.source:
+            raise ApplicationError(
+                _("“%(action)s” is not possible while the case is “%(status)s”.")
+                % {"action": definition.label, "status": locked.get_status_display()},
+                code="invalid_transition",
+            )
+        if definition.comment_required and not comment:
+            raise ValidationError(
+                {"comment": _("Please say why: a comment is required to “%(action)s”.")
+                 % {"action": definition.label}}
+            )  # fmt: skip
+        for guard in definition.guards:
+            if (message := guard(locked)) is not None:
+                raise ApplicationError(message, code="guard_failed")
+
+        from_status = locked.status
+        locked.status = definition.target
+        locked.status_changed_at = timezone.now()
+        locked.save(update_fields=["status", "status_changed_at", "updated_at"])
+        change = StatusChange.objects.create(
+            request=locked,
+            transition=definition.name,
+            from_status=from_status,
+            to_status=definition.target,
+            actor=actor,
+            comment=comment,
+        )
+        request_sync_permissions(case=locked)
+        transaction.on_commit(partial(_notify_status_change, change.pk))
+    case.status = locked.status
+    case.status_changed_at = locked.status_changed_at
+    return change
+
+
+def _notify_status_change(change_id: int) -> None:
+    from apps.notifications.services import notification_enqueue_status_change
+
+    notification_enqueue_status_change(status_change_id=change_id)
+
+
+def request_sync_permissions(*, case: AssistanceRequest) -> None:
+    """Grant and revoke object permissions so they follow status and visibility.
+
+    The requesting organization's group always sees its case and may change it while it is
+    theirs to edit; donors see it from publication on as the visibility allows.
+    """
+    own_group = case.requesting_organization.group
+    assign_perm(VIEW_PERM, own_group, case)
+    if case.status in RECIPIENT_EDITABLE:
+        assign_perm(CHANGE_PERM, own_group, case)
+    else:
+        remove_perm(CHANGE_PERM, own_group, case)
+
+    wanted = set()
+    if case.status in DONOR_VISIBLE:
+        if case.visibility in (Visibility.ALL_DONORS, Visibility.PUBLIC_SUMMARY):
+            wanted.add(all_donors_group())
+        elif case.visibility == Visibility.SELECTED_DONORS:
+            wanted.update(org.group for org in case.selected_donors.all())
+    donor_groups = {all_donors_group()} | {
+        org.group for org in Organization.objects.filter(is_donor=True).select_related("group")
+    }
+    current = set(get_groups_with_perms(case)) & donor_groups - {own_group}
+    for group in current - wanted:
+        remove_perm(VIEW_PERM, group, case)
+    for group in wanted - current:
+        assign_perm(VIEW_PERM, group, case)

@@ -1,0 +1,13 @@
+from modeltranslation.translator import TranslationOptions, register
+
+from .models import AssistanceKind, Category
+
+
+@register(Category)
+class CategoryTranslationOptions(TranslationOptions):
+    fields = ("name", "description")
+
+
+@register(AssistanceKind)
+class AssistanceKindTranslationOptions(TranslationOptions):
+    fields = ("name",)

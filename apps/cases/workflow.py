@@ -1,0 +1,137 @@
+"""The case lifecycle as data: every transition, who may fire it, its guard, its comment rule.
+
+Nothing here writes; ``services.request_transition`` is the one place that fires a transition.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .models import Status, Visibility
+from .quality import completeness
+
+
+class Role(StrEnum):
+    RECIPIENT = "recipient"  # a member of the requesting organization
+    DONOR = "donor"  # a member of a donor organization that may see the case
+    UNODA = "unoda"  # a UNODA officer (or an admin)
+
+
+# A guard takes the locked case and returns None when the transition may go ahead, or a
+# translatable message saying why not.
+Guard = Callable[..., str | None]
+
+
+def guard_publishable(case) -> str | None:
+    if case.visibility == Visibility.UNODA_ONLY:
+        return _("Choose a visibility that lets donors see the request before publishing it.")
+    if case.visibility == Visibility.SELECTED_DONORS and not case.selected_donors.exists():
+        return _("Select at least one donor before publishing to selected donors.")
+    threshold = settings.PORTAL_PUBLISH_MIN_COMPLETENESS
+    score = completeness(case).score
+    if score < threshold:
+        return _("The request is %(score)s%% complete; at least %(threshold)s%% is required.") % {
+            "score": score,
+            "threshold": threshold,
+        }
+    return None
+
+
+def guard_has_title(case) -> str | None:
+    if not case.title.strip():
+        return _("The request needs a title before it can be submitted.")
+    return None
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    source: frozenset[Status]
+    target: Status
+    roles: frozenset[Role]
+    comment_required: bool = False
+    guards: tuple[Guard, ...] = field(default_factory=tuple)
+
+
+def _t(name, label, source, target, roles, *, comment_required=False, guards=()):
+    return Transition(
+        name=name,
+        label=label,
+        source=frozenset(source),
+        target=target,
+        roles=frozenset(roles),
+        comment_required=comment_required,
+        guards=tuple(guards),
+    )
+
+
+S = Status
+R = Role
+BEFORE_AGREEMENT = {
+    S.DRAFT,
+    S.SUBMITTED,
+    S.UNDER_REVIEW,
+    S.NEEDS_REVISION,
+    S.PUBLISHED,
+    S.DONOR_INTEREST,
+}
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        _t("submit", _("Submit"), {S.DRAFT}, S.SUBMITTED, {R.RECIPIENT, R.UNODA},
+           guards=[guard_has_title]),
+        _t("start_review", _("Start review"), {S.SUBMITTED}, S.UNDER_REVIEW, {R.UNODA}),
+        _t("return_for_revision", _("Return for revision"), {S.UNDER_REVIEW}, S.NEEDS_REVISION,
+           {R.UNODA}, comment_required=True),
+        _t("resubmit", _("Resubmit"), {S.NEEDS_REVISION}, S.UNDER_REVIEW,
+           {R.RECIPIENT, R.UNODA}, guards=[guard_has_title]),
+        _t("publish", _("Publish to donors"), {S.UNDER_REVIEW}, S.PUBLISHED, {R.UNODA},
+           guards=[guard_publishable]),
+        _t("register_interest", _("Register donor interest"), {S.PUBLISHED}, S.DONOR_INTEREST,
+           {R.DONOR, R.UNODA}),
+        _t("interest_withdrawn", _("All interest withdrawn"), {S.DONOR_INTEREST}, S.PUBLISHED,
+           {R.DONOR, R.UNODA}),
+        _t("record_agreement", _("Record agreement"), {S.DONOR_INTEREST}, S.AGREEMENT,
+           {R.UNODA}),
+        _t("start_implementation", _("Start implementation"), {S.AGREEMENT}, S.IMPLEMENTATION,
+           {R.UNODA}),
+        _t("complete", _("Complete implementation"), {S.IMPLEMENTATION}, S.FEEDBACK, {R.UNODA}),
+        _t("close", _("Close the case"), {S.FEEDBACK}, S.CLOSED, {R.UNODA}),
+        _t("withdraw", _("Withdraw the request"), BEFORE_AGREEMENT, S.WITHDRAWN,
+           {R.RECIPIENT, R.UNODA}, comment_required=True),
+        _t("decline", _("Decline the request"),
+           {S.SUBMITTED, S.UNDER_REVIEW, S.NEEDS_REVISION, S.PUBLISHED}, S.DECLINED, {R.UNODA},
+           comment_required=True),
+    ]
+}  # fmt: skip
+
+# Recipients may edit the proposal only while it is theirs to write.
+RECIPIENT_EDITABLE = frozenset({S.DRAFT, S.NEEDS_REVISION})
+# UNODA may edit the proposal until the case is over.
+TERMINAL = frozenset({S.CLOSED, S.WITHDRAWN, S.DECLINED})
+# Donors allowed by the visibility see the case in these states.
+DONOR_VISIBLE = frozenset(
+    {S.PUBLISHED, S.DONOR_INTEREST, S.AGREEMENT, S.IMPLEMENTATION, S.FEEDBACK, S.CLOSED}
+)
+
+
+def transitions_from(status: str) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if status in t.source]
+
+
+def path_to(status: str) -> list[str]:
+    """The shortest list of transition names that leads from draft to ``status``."""
+    paths: dict[str, list[str]] = {Status.DRAFT: []}
+    frontier = [Status.DRAFT]
+    while frontier:
+        current = frontier.pop(0)
+        for t in TRANSITIONS.values():
+            if current in t.source and t.target not in paths:
+                paths[t.target] = [*paths[current], t.name]
+                frontier.append(t.target)
+    return paths[status]

@@ -1,0 +1,111 @@
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from apps.core.models import TimeStampedModel
+
+
+class OrganizationKind(models.TextChoices):
+    STATE = "state", _("State")
+    INTERGOVERNMENTAL = "intergovernmental", _("Intergovernmental organization")
+    REGIONAL = "regional", _("Regional organization")
+    UN_ENTITY = "un_entity", _("UN entity")
+    CIVIL_SOCIETY = "civil_society", _("Civil society")
+    FOUNDATION = "foundation", _("Foundation")
+
+
+class Region(models.TextChoices):
+    """UN M49 macro regions, plus 'global' for organizations that work everywhere."""
+
+    AFRICA = "africa", _("Africa")
+    AMERICAS = "americas", _("Americas")
+    ASIA = "asia", _("Asia")
+    EUROPE = "europe", _("Europe")
+    OCEANIA = "oceania", _("Oceania")
+    GLOBAL = "global", _("Global")
+
+
+class Organization(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind.choices)
+    country = CountryField(_("country"), blank=True)
+    region = models.CharField(_("region"), max_length=20, choices=Region.choices)
+    is_recipient = models.BooleanField(
+        _("can request assistance"),
+        default=False,
+        help_text=_("Members may write and submit assistance requests."),
+    )
+    is_donor = models.BooleanField(
+        _("can offer assistance"),
+        default=False,
+        help_text=_("Members may see published needs, offer and fund assistance."),
+    )
+    group = models.OneToOneField(
+        Group,
+        verbose_name=_("permission group"),
+        on_delete=models.PROTECT,
+        related_name="organization",
+        editable=False,
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        related_name="organizations",
+        verbose_name=_("members"),
+    )
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ("name",)
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind=OrganizationKind.STATE) | ~Q(country=""),
+                name="organization_state_has_country",
+                violation_error_message=_("A State must have a country."),
+            ),
+        ]
+        indexes = [models.Index(fields=["is_donor"]), models.Index(fields=["region"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TimeStampedModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organization"),
+    )
+    position = models.CharField(
+        _("position"),
+        max_length=120,
+        blank=True,
+        help_text=_("For example: national point of contact."),
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="membership_unique_user_organization"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization}"
+
+
+ALL_DONORS_GROUP_NAME = "portal:all-donors"
