@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdminMixin
@@ -9,7 +10,7 @@ from apps.core.exceptions import ApplicationError
 
 from . import services
 from .forms import TransitionForm
-from .models import Attachment, AssistanceKind, AssistanceRequest, Category, StatusChange
+from .models import AssistanceKind, AssistanceRequest, Attachment, Category, StatusChange
 from .quality import completeness
 from .workflow import TERMINAL
 
@@ -61,29 +62,79 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
         "case_officer",
         "visibility",
     )
-    list_filter = ("status", "visibility", "priority", "requesting_organization__region",
-                   "categories", "case_officer")  # fmt: skip
+    list_filter = (
+        "status",
+        "visibility",
+        "priority",
+        "requesting_organization__region",
+        "categories",
+        "case_officer",
+    )
     search_fields = ("reference", "title", "summary", "requesting_organization__name")
     date_hierarchy = "created_at"
     list_select_related = ("requesting_organization", "case_officer")
     autocomplete_fields = ("requesting_organization", "case_officer", "related_cases")
     filter_horizontal = ("categories", "kinds", "selected_donors")
-    readonly_fields = ("reference", "status", "status_changed_at", "created_by",
-                       "completeness_score")  # fmt: skip
+    readonly_fields = (
+        "reference",
+        "status",
+        "status_changed_at",
+        "created_by",
+        "completeness_score",
+    )
     inlines = (AttachmentInline, StatusChangeInline)
     actions = ("fire_transition",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
-        (None, {"fields": ("reference", "status", "status_changed_at", "requesting_organization",
-                           "title", "summary", "completeness_score")}),
-        (_("Proposal"), {"fields": ("background", "objectives", "activities", "expected_results",
-                                    "beneficiaries", "national_ownership", "sustainability",
-                                    "risks")}),
-        (_("Assistance"), {"fields": ("categories", "kinds", "budget_amount", "budget_currency",
-                                      "duration_months", "priority", "national_report_url",
-                                      "related_cases")}),
-        (_("Follow-up"), {"fields": ("visibility", "selected_donors", "case_officer", "due_date",
-                                     "created_by")}),
-    )  # fmt: skip
+        (
+            None,
+            {
+                "fields": (
+                    "reference",
+                    "status",
+                    "status_changed_at",
+                    "requesting_organization",
+                    "title",
+                    "summary",
+                    "completeness_score",
+                )
+            },
+        ),
+        (
+            _("Proposal"),
+            {
+                "fields": (
+                    "background",
+                    "objectives",
+                    "activities",
+                    "expected_results",
+                    "beneficiaries",
+                    "national_ownership",
+                    "sustainability",
+                    "risks",
+                )
+            },
+        ),
+        (
+            _("Assistance"),
+            {
+                "fields": (
+                    "categories",
+                    "kinds",
+                    "budget_amount",
+                    "budget_currency",
+                    "duration_months",
+                    "priority",
+                    "national_report_url",
+                    "related_cases",
+                )
+            },
+        ),
+        (
+            _("Follow-up"),
+            {"fields": ("visibility", "selected_donors", "case_officer", "due_date", "created_by")},
+        ),
+    )
 
     @admin.display(description=_("completeness"))
     def completeness_score(self, obj):
@@ -94,7 +145,11 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
         if obj is not None and obj.status in TERMINAL:
             # A finished case is a record: nothing is edited any more.
             return [f.name for f in obj._meta.concrete_fields if f.editable] + [
-                *readonly, "categories", "kinds", "selected_donors", "related_cases"
+                *readonly,
+                "categories",
+                "kinds",
+                "selected_donors",
+                "related_cases",
             ]
         if obj is not None:
             readonly.append("requesting_organization")
@@ -111,9 +166,10 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
             saved = services.request_update(actor=request.user, case=obj, **data)
         else:
             saved = services.request_create(
-                actor=request.user, organization=form.cleaned_data["requesting_organization"],
+                actor=request.user,
+                organization=form.cleaned_data["requesting_organization"],
                 **data,
-            )  # fmt: skip
+            )
         if saved.case_officer != officer:
             saved = services.request_assign_officer(actor=request.user, case=saved, officer=officer)
         form.instance = saved
@@ -142,7 +198,9 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
                         comment=form.cleaned_data["comment"],
                     )
                 except (ApplicationError, PermissionDenied, ValidationError) as error:
-                    text = "; ".join(error.messages) if isinstance(error, ValidationError) else error
+                    text = (
+                        "; ".join(error.messages) if isinstance(error, ValidationError) else error
+                    )
                     self.message_user(request, f"{case.reference}: {text}", messages.ERROR)
                 else:
                     self.message_user(

@@ -239,7 +239,19 @@ class AttachmentKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "csv", "txt", "png", "jpg"]
+ATTACHMENT_EXTENSIONS = [
+    "pdf",
+    "doc",
+    "docx",
+    "odt",
+    "xls",
+    "xlsx",
+    "ods",
+    "csv",
+    "txt",
+    "png",
+    "jpg",
+]
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
 

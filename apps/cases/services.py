@@ -63,7 +63,8 @@ def _split_fields(fields: dict) -> tuple[dict, dict]:
     unknown = set(fields) - set(PROPOSAL_FIELDS) - set(M2M_FIELDS)
     if unknown:
         raise ValidationError(
-            _("These fields cannot be set here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+            _("These fields cannot be set here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
         )
     plain = {k: v for k, v in fields.items() if k in PROPOSAL_FIELDS}
     m2m = {k: v for k, v in fields.items() if k in M2M_FIELDS}
@@ -97,11 +98,13 @@ def request_create(*, actor, organization: Organization, **fields) -> Assistance
 
 @transaction.atomic
 def request_update(*, actor, case: AssistanceRequest, **fields) -> AssistanceRequest:
-    """Change proposal fields; recipients only while draft or needs revision, UNODA until the end."""
+    """Change proposal fields: recipients while draft or needs revision, UNODA until the end."""
     plain, m2m = _split_fields(fields)
     locked = AssistanceRequest.objects.select_for_update().get(pk=case.pk)
-    require(can_view_request(actor, locked) and can_edit_request(actor, locked),
-            _("This request cannot be edited by you in its current status."))  # fmt: skip
+    require(
+        can_view_request(actor, locked) and can_edit_request(actor, locked),
+        _("This request cannot be edited by you in its current status."),
+    )
     if not user_is_unoda(actor) and ("visibility" in plain or "selected_donors" in m2m):
         # The State chooses visibility while writing; UNODA may change it later.
         require(locked.status in RECIPIENT_EDITABLE)
@@ -162,10 +165,12 @@ def request_transition(
         require(can_view_request(actor, locked))
         if expected_status is not None and locked.status != expected_status:
             raise ConflictError(
-                _("This case has just been changed by someone else: it is now “%(status)s”. "
-                  "Reload it and check before acting again.")
+                _(
+                    "This case has just been changed by someone else: it is now “%(status)s”. "
+                    "Reload it and check before acting again."
+                )
                 % {"status": locked.get_status_display()}
-            )  # fmt: skip
+            )
         if not roles_for(actor, locked) & definition.roles:
             raise PermissionDenied(
                 _("You are not allowed to “%(action)s” this case.") % {"action": definition.label}
@@ -178,9 +183,11 @@ def request_transition(
             )
         if definition.comment_required and not comment:
             raise ValidationError(
-                {"comment": _("Please say why: a comment is required to “%(action)s”.")
-                 % {"action": definition.label}}
-            )  # fmt: skip
+                {
+                    "comment": _("Please say why: a comment is required to “%(action)s”.")
+                    % {"action": definition.label}
+                }
+            )
         for guard in definition.guards:
             if (message := guard(locked)) is not None:
                 raise ApplicationError(message, code="guard_failed")

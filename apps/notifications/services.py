@@ -48,8 +48,12 @@ def notification_send_status_change(*, status_change_id: int) -> list[Notificati
     created = []
     for user in _status_change_recipients(change):
         with translation.override(user.language):
-            context = {"change": change, "case": change.request, "user": user,
-                       "site_url": settings.PORTAL_SITE_URL}  # fmt: skip
+            context = {
+                "change": change,
+                "case": change.request,
+                "user": user,
+                "site_url": settings.PORTAL_SITE_URL,
+            }
             subject = _("%(reference)s is now “%(status)s”") % {
                 "reference": change.request.reference,
                 "status": change.get_to_status_display(),

@@ -10,4 +10,6 @@ def organization_list_for_user(*, user) -> QuerySet[Organization]:
 
 
 def user_is_unoda(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and (user.is_unoda_officer or user.is_superuser))
+    return bool(
+        user.is_authenticated and user.is_active and (user.is_unoda_officer or user.is_superuser)
+    )

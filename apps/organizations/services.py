@@ -60,9 +60,9 @@ def membership_sync_groups(*, user) -> None:
     wanted = {org.group_id for org in organizations}
     if any(org.is_donor for org in organizations):
         wanted.add(donors.pk)
-    managed = set(
-        Group.objects.filter(organization__isnull=False).values_list("pk", flat=True)
-    ) | {donors.pk}
+    managed = set(Group.objects.filter(organization__isnull=False).values_list("pk", flat=True)) | {
+        donors.pk
+    }
     current = set(user.groups.filter(pk__in=managed).values_list("pk", flat=True))
     if current - wanted:
         user.groups.remove(*(current - wanted))

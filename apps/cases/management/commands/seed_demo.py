@@ -14,7 +14,7 @@ from django.test.utils import override_settings
 from apps.cases import services
 from apps.cases.models import AssistanceKind, Category, Status, Visibility
 from apps.cases.workflow import path_to
-from apps.organizations.models import Organization, OrganizationKind, Region
+from apps.organizations.models import OrganizationKind, Region
 from apps.organizations.services import membership_add, organization_create
 
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - printed for the demo on purpose
@@ -50,16 +50,38 @@ ORGANIZATIONS = [
     ("Australia", "", K.STATE, "AU", R.OCEANIA, False, True),
     ("European Union", "EU", K.INTERGOVERNMENTAL, "", R.EUROPE, False, True),
     ("African Union", "AU", K.REGIONAL, "", R.AFRICA, False, True),
-    ("Organization for Security and Co-operation in Europe", "OSCE", K.REGIONAL, "", R.EUROPE,
-     False, True),
+    (
+        "Organization for Security and Co-operation in Europe",
+        "OSCE",
+        K.REGIONAL,
+        "",
+        R.EUROPE,
+        False,
+        True,
+    ),
     ("United Nations Development Programme", "UNDP", K.UN_ENTITY, "", R.GLOBAL, False, True),
-    ("UN Regional Centre for Peace and Disarmament in Africa", "UNREC", K.UN_ENTITY, "",
-     R.AFRICA, False, False),
-    ("UN Regional Centre for Peace, Disarmament and Development in Latin America and the "
-     "Caribbean", "UNLIREC", K.UN_ENTITY, "", R.AMERICAS, False, False),
+    (
+        "UN Regional Centre for Peace and Disarmament in Africa",
+        "UNREC",
+        K.UN_ENTITY,
+        "",
+        R.AFRICA,
+        False,
+        False,
+    ),
+    (
+        "UN Regional Centre for Peace, Disarmament and Development in Latin America and the "
+        "Caribbean",
+        "UNLIREC",
+        K.UN_ENTITY,
+        "",
+        R.AMERICAS,
+        False,
+        False,
+    ),
     ("Small Arms Survey", "", K.CIVIL_SOCIETY, "CH", R.GLOBAL, False, False),
     ("Peace Dividend Foundation", "", K.FOUNDATION, "", R.GLOBAL, False, True),
-]  # fmt: skip
+]
 
 TITLES = [
     ("stockpile", "Upgrading armoury security at regional police depots"),
@@ -100,7 +122,7 @@ class Command(BaseCommand):
             # Demo notifications are real rows but no e-mail floods the console.
             dummy_mail = "django.core.mail.backends.dummy.EmailBackend"
             with override_settings(EMAIL_BACKEND=dummy_mail), transaction.atomic():
-                self._load(random.Random(seed), per_state)  # noqa: S311 - demo data only
+                self._load(random.Random(seed), per_state)
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_logins()
 
@@ -120,16 +142,22 @@ class Command(BaseCommand):
         orgs = {}
         for name, acronym, kind, country, region, recipient, donor in ORGANIZATIONS:
             orgs[name] = organization_create(
-                name=name, acronym=acronym, kind=kind, country=country, region=region,
-                is_recipient=recipient, is_donor=donor,
-            )  # fmt: skip
+                name=name,
+                acronym=acronym,
+                kind=kind,
+                country=country,
+                region=region,
+                is_recipient=recipient,
+                is_donor=donor,
+            )
 
         officer = self._user("officer", "Amina", "Diallo", is_unoda_officer=True)
         self._user("officer2", "Lucas", "Martin", is_unoda_officer=True)
         self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
         recipient = self._user("recipient", "Mariama", "Kamara")
-        membership_add(user=recipient, organization=orgs["Sierra Leone"],
-                       position="National point of contact")  # fmt: skip
+        membership_add(
+            user=recipient, organization=orgs["Sierra Leone"], position="National point of contact"
+        )
         donor = self._user("donor", "Kenji", "Sato", language="en")
         membership_add(user=donor, organization=orgs["Japan"], position="Desk officer")
         for index, org in enumerate(orgs.values(), start=1):
@@ -147,9 +175,13 @@ class Command(BaseCommand):
                 org = orgs["Sierra Leone"] if number % 4 == 1 else rng.choice(recipients)
                 code, title = TITLES[number % len(TITLES)]
                 visibility = rng.choice(
-                    [Visibility.ALL_DONORS, Visibility.ALL_DONORS, Visibility.PUBLIC_SUMMARY,
-                     Visibility.SELECTED_DONORS]
-                )  # fmt: skip
+                    [
+                        Visibility.ALL_DONORS,
+                        Visibility.ALL_DONORS,
+                        Visibility.PUBLIC_SUMMARY,
+                        Visibility.SELECTED_DONORS,
+                    ]
+                )
                 case = services.request_create(
                     actor=officer,
                     organization=org,
@@ -182,7 +214,7 @@ class Command(BaseCommand):
 
     def _print_logins(self):
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         rows = [
             ("recipient", "recipient", "Sierra Leone, national point of contact"),
             ("donor", "donor", "Japan, desk officer"),

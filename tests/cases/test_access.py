@@ -1,0 +1,203 @@
+"""Visibility: who sees and edits which case, through selectors, permission checks and pages."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.core.exceptions import PermissionDenied
+
+from apps.cases import selectors, services
+from apps.cases.models import AssistanceRequest, Status, Visibility
+from apps.cases.permissions import can_edit_request, can_view_request
+
+from ..conftest import COMMENT
+
+EVERYONE = ["recipient", "other_recipient", "donor", "other_donor", "unoda", "outsider"]
+
+
+def visible_to(users, case):
+    seen = {
+        name
+        for name in EVERYONE
+        if selectors.request_list(user=getattr(users, name)).filter(pk=case.pk).exists()
+    }
+    # The permission check and the list scoping must always agree.
+    assert seen == {name for name in EVERYONE if can_view_request(getattr(users, name), case)}
+    return seen
+
+
+PRE_PUBLICATION = ["draft", "submitted", "under_review", "needs_revision"]
+AFTER_PUBLICATION = [
+    "published",
+    "donor_interest",
+    "agreement",
+    "implementation",
+    "feedback",
+    "closed",
+]
+
+
+@pytest.mark.parametrize("status", PRE_PUBLICATION)
+def test_before_publication_only_own_state_and_unoda(make_case, users, status):
+    case = make_case(status)
+    assert visible_to(users, case) == {"recipient", "unoda"}
+
+
+@pytest.mark.parametrize("status", AFTER_PUBLICATION)
+@pytest.mark.parametrize("visibility", [Visibility.ALL_DONORS, Visibility.PUBLIC_SUMMARY])
+def test_all_donors_see_published_cases(make_case, users, status, visibility):
+    case = make_case(status, visibility=visibility)
+    assert visible_to(users, case) == {"recipient", "unoda", "donor", "other_donor"}
+
+
+@pytest.mark.parametrize("status", AFTER_PUBLICATION)
+def test_selected_donors_only(make_case, users, status):
+    case = make_case(status, visibility=Visibility.SELECTED_DONORS)
+    assert visible_to(users, case) == {"recipient", "unoda", "donor"}
+
+
+@pytest.mark.parametrize("transition", ["withdraw", "decline"])
+def test_donors_lose_sight_when_the_case_leaves(make_case, users, transition):
+    case = make_case("published")
+    assert "donor" in visible_to(users, case)
+    services.request_transition(
+        actor=users.unoda, case=case, transition=transition, comment=COMMENT
+    )
+    assert visible_to(users, case) == {"recipient", "unoda"}
+
+
+def test_changing_selected_donors_moves_access(make_case, users, orgs):
+    case = make_case("published", visibility=Visibility.SELECTED_DONORS)
+    services.request_update(actor=users.unoda, case=case, selected_donors=[orgs.other_donor])
+    assert visible_to(users, case) == {"recipient", "unoda", "other_donor"}
+
+
+def test_anonymous_sees_nothing(make_case):
+    case = make_case("published", visibility=Visibility.PUBLIC_SUMMARY)
+    assert not selectors.request_list(user=AnonymousUser()).exists()
+    assert not can_view_request(AnonymousUser(), case)
+
+
+def test_inactive_member_sees_nothing(make_case, users):
+    case = make_case("draft")
+    users.recipient.is_active = False
+    users.recipient.save()
+    assert not selectors.request_list(user=users.recipient).filter(pk=case.pk).exists()
+
+
+def test_global_permission_given_by_mistake_opens_nothing(make_case, users, orgs):
+    draft = make_case("draft")
+    view = Permission.objects.get(codename="view_assistancerequest")
+    change = Permission.objects.get(codename="change_assistancerequest")
+    orgs.donor.group.permissions.add(view, change)
+    donor = type(users.donor).objects.get(pk=users.donor.pk)  # fresh permission cache
+    assert not selectors.request_list(user=donor).filter(pk=draft.pk).exists()
+    assert not can_view_request(donor, draft)
+    assert not can_edit_request(donor, draft)
+
+
+def test_removing_a_membership_takes_access_away(make_case, users, orgs):
+    from apps.organizations.services import membership_remove
+
+    case = make_case("draft")
+    membership_remove(user=users.recipient, organization=orgs.recipient)
+    recipient = type(users.recipient).objects.get(pk=users.recipient.pk)
+    assert not can_view_request(recipient, case)
+
+
+class TestEditing:
+    @pytest.mark.parametrize("status", ["draft", "needs_revision"])
+    def test_recipient_edits_while_theirs(self, make_case, users, status):
+        case = make_case(status)
+        assert can_edit_request(users.recipient, case)
+        services.request_update(actor=users.recipient, case=case, objectives="New objectives")
+        case.refresh_from_db()
+        assert case.objectives == "New objectives"
+
+    @pytest.mark.parametrize("status", [s for s in Status if s not in ("draft", "needs_revision")])
+    def test_recipient_cannot_edit_otherwise(self, make_case, users, status):
+        case = make_case(status, objectives="Original")
+        assert not can_edit_request(users.recipient, case)
+        with pytest.raises(PermissionDenied):
+            services.request_update(actor=users.recipient, case=case, objectives="Changed")
+        case.refresh_from_db()
+        assert case.objectives == "Original"
+
+    @pytest.mark.parametrize("actor", ["other_recipient", "donor", "outsider"])
+    def test_others_cannot_edit(self, make_case, users, actor):
+        case = make_case("draft", objectives="Original")
+        with pytest.raises(PermissionDenied):
+            services.request_update(actor=getattr(users, actor), case=case, objectives="Changed")
+        case.refresh_from_db()
+        assert case.objectives == "Original"
+
+    def test_unoda_edits_until_the_case_is_over(self, make_case, users):
+        open_case = make_case("implementation")
+        services.request_update(actor=users.unoda, case=open_case, risks="Floods")
+        closed = make_case("closed")
+        with pytest.raises(PermissionDenied):
+            services.request_update(actor=users.unoda, case=closed, risks="Floods")
+
+    def test_recipient_cannot_create_for_another_state(self, users, orgs):
+        with pytest.raises(PermissionDenied):
+            services.request_create(
+                actor=users.recipient, organization=orgs.other_recipient, title="Not mine"
+            )
+        assert not AssistanceRequest.objects.exists()
+
+    def test_donor_only_organization_cannot_request(self, users, orgs):
+        with pytest.raises(PermissionDenied):
+            services.request_create(actor=users.donor, organization=orgs.donor, title="No")
+        assert not AssistanceRequest.objects.exists()
+
+
+class TestPages:
+    def test_detail_is_404_for_a_case_the_user_may_not_see(self, client, make_case, users):
+        case = make_case("draft")
+        client.force_login(users.other_recipient)
+        response = client.get(f"/cases/{case.reference}/")
+        assert response.status_code == 404
+        assert case.title not in response.content.decode()
+
+    def test_detail_shows_case_and_allowed_actions(self, client, make_case, users):
+        case = make_case("draft")
+        client.force_login(users.recipient)
+        response = client.get(f"/cases/{case.reference}/")
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert case.title in body
+        assert 'value="submit"' in body
+        assert 'value="publish"' not in body
+
+    def test_anonymous_is_sent_to_sign_in(self, client, make_case):
+        case = make_case("published")
+        response = client.get(f"/cases/{case.reference}/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+    def test_list_shows_only_visible_cases(self, client, make_case, users):
+        mine = make_case("draft", title="Mine")
+        client.force_login(users.other_recipient)
+        response = client.get("/cases/")
+        assert mine.reference not in response.content.decode()
+        client.force_login(users.recipient)
+        assert mine.reference in client.get("/cases/").content.decode()
+
+    def test_firing_a_transition_from_the_page(self, client, make_case, users):
+        case = make_case("draft")
+        client.force_login(users.recipient)
+        response = client.post(
+            f"/cases/{case.reference}/transition/",
+            {"transition": "submit", "expected_status": "draft"},
+            follow=True,
+        )
+        case.refresh_from_db()
+        assert case.status == Status.SUBMITTED
+        assert "now “Submitted”" in response.content.decode()
+
+    def test_double_click_gets_a_clear_message_and_one_history_row(self, client, make_case, users):
+        case = make_case("draft")
+        client.force_login(users.recipient)
+        data = {"transition": "submit", "expected_status": "draft"}
+        client.post(f"/cases/{case.reference}/transition/", data)
+        response = client.post(f"/cases/{case.reference}/transition/", data, follow=True)
+        assert "changed by someone else" in response.content.decode()
+        assert case.status_changes.count() == 1

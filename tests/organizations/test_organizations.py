@@ -1,0 +1,57 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.organizations.models import ALL_DONORS_GROUP_NAME, Organization, OrganizationKind, Region
+from apps.organizations.services import (
+    membership_add,
+    membership_remove,
+    organization_create,
+    organization_save,
+)
+
+from ..factories import UserFactory, make_organization
+
+pytestmark = pytest.mark.django_db
+
+
+def group_names(user):
+    return set(user.groups.values_list("name", flat=True))
+
+
+def test_each_organization_has_its_own_group():
+    first = make_organization("Kenya", recipient=True, country="KE")
+    second = make_organization("Ghana", recipient=True, country="GH")
+    assert first.group != second.group
+    assert first.group.name == "org:Kenya"
+
+
+def test_a_state_needs_a_country():
+    with pytest.raises(ValidationError, match="country"):
+        organization_create(name="Nowhere", kind=OrganizationKind.STATE, region=Region.AFRICA)
+    assert not Organization.objects.filter(name="Nowhere").exists()
+
+
+def test_country_name_is_shown():
+    org = make_organization("Kenya", recipient=True, country="KE")
+    assert org.country.name == "Kenya"
+
+
+def test_membership_follows_groups_and_donor_capacity():
+    donor = make_organization("Japan", donor=True, country="JP", region=Region.ASIA)
+    user = UserFactory()
+    membership_add(user=user, organization=donor)
+    assert group_names(user) == {"org:Japan", ALL_DONORS_GROUP_NAME}
+    donor.is_donor = False
+    organization_save(organization=donor)
+    assert group_names(user) == {"org:Japan"}
+    membership_remove(user=user, organization=donor)
+    assert group_names(user) == set()
+
+
+def test_one_organization_can_be_recipient_and_donor():
+    both = make_organization(
+        "Brazil", recipient=True, donor=True, country="BR", region=Region.AMERICAS
+    )
+    user = UserFactory()
+    membership_add(user=user, organization=both)
+    assert group_names(user) == {"org:Brazil", ALL_DONORS_GROUP_NAME}
