@@ -1,15 +1,19 @@
 """Realistic demo data: organizations across regions, users of every role, cases in every state.
 
+Other apps add their own demo data: an app with a ``demo`` module that defines
+``load_demo(*, rng, orgs, users)`` is called after the cases exist, in INSTALLED_APPS order.
 Idempotent: run it again and it only prints the demo logins.
 """
 
 import random
 from decimal import Decimal
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils.module_loading import import_module, module_has_submodule
 
 from apps.cases import services
 from apps.cases.models import AssistanceKind, Category, Status, Visibility
@@ -122,7 +126,15 @@ class Command(BaseCommand):
             # Demo notifications are real rows but no e-mail floods the console.
             dummy_mail = "django.core.mail.backends.dummy.EmailBackend"
             with override_settings(EMAIL_BACKEND=dummy_mail), transaction.atomic():
-                self._load(random.Random(seed), per_state)
+                rng = random.Random(seed)
+                orgs, users = self._load(rng, per_state)
+                for config in apps.get_app_configs():
+                    if config.name.startswith("apps.") and module_has_submodule(
+                        config.module, "demo"
+                    ):
+                        import_module(f"{config.name}.demo").load_demo(
+                            rng=rng, orgs=orgs, users=users
+                        )
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_logins()
 
@@ -152,8 +164,8 @@ class Command(BaseCommand):
             )
 
         officer = self._user("officer", "Amina", "Diallo", is_unoda_officer=True)
-        self._user("officer2", "Lucas", "Martin", is_unoda_officer=True)
-        self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
+        officer2 = self._user("officer2", "Lucas", "Martin", is_unoda_officer=True)
+        admin = self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
         recipient = self._user("recipient", "Mariama", "Kamara")
         membership_add(
             user=recipient, organization=orgs["Sierra Leone"], position="National point of contact"
@@ -211,6 +223,9 @@ class Command(BaseCommand):
                     services.request_transition(
                         actor=officer, case=case, transition=name, comment=COMMENTS.get(name, "")
                     )
+        users = {"officer": officer, "officer2": officer2, "admin": admin,
+                 "recipient": recipient, "donor": donor}  # fmt: skip
+        return orgs, users
 
     def _print_logins(self):
         self.stdout.write("")
