@@ -24,7 +24,7 @@ from .permissions import (
     require,
     roles_for,
 )
-from .workflow import DONOR_VISIBLE, RECIPIENT_EDITABLE, TRANSITIONS
+from .workflow import DONOR_VISIBLE, RECIPIENT_EDITABLE, TRANSITIONS, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ def request_transition(
                 }
             )
         for guard in definition.guards:
-            if (message := guard(locked)) is not None:
+            if (message := resolve(guard)(locked)) is not None:
                 raise ApplicationError(message, code="guard_failed")
 
         from_status = locked.status
@@ -204,6 +204,8 @@ def request_transition(
             actor=actor,
             comment=comment,
         )
+        for effect in definition.effects:
+            resolve(effect)(locked, actor=actor, change=change)
         request_sync_permissions(case=locked)
         transaction.on_commit(partial(_notify_status_change, change.pk))
     case.status = locked.status

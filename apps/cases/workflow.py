@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from .models import Status, Visibility
@@ -21,8 +22,16 @@ class Role(StrEnum):
 
 
 # A guard takes the locked case and returns None when the transition may go ahead, or a
-# translatable message saying why not.
-Guard = Callable[..., str | None]
+# translatable message saying why not. An effect records what the transition brings with it
+# (e.g. opening feedback requests); it is called as ``effect(case, actor=..., change=...)``
+# inside the transition's transaction, after the status and history are written. Both may be
+# given as callables or as dotted paths (for functions of apps that build on this one).
+Guard = Callable[..., str | None] | str
+Effect = Callable[..., None] | str
+
+
+def resolve(ref):
+    return import_string(ref) if isinstance(ref, str) else ref
 
 
 def guard_publishable(case) -> str | None:
@@ -55,9 +64,10 @@ class Transition:
     roles: frozenset[Role]
     comment_required: bool = False
     guards: tuple[Guard, ...] = field(default_factory=tuple)
+    effects: tuple[Effect, ...] = field(default_factory=tuple)
 
 
-def _t(name, label, source, target, roles, *, comment_required=False, guards=()):
+def _t(name, label, source, target, roles, *, comment_required=False, guards=(), effects=()):
     return Transition(
         name=name,
         label=label,
@@ -66,6 +76,7 @@ def _t(name, label, source, target, roles, *, comment_required=False, guards=())
         roles=frozenset(roles),
         comment_required=comment_required,
         guards=tuple(guards),
+        effects=tuple(effects),
     )
 
 
