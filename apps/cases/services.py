@@ -1,7 +1,6 @@
 """The only code that writes cases. Every status change goes through ``request_transition``."""
 
 import logging
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_groups_with_perms, remove_perm
 
 from apps.core.exceptions import ApplicationError, ConflictError
+from apps.notifications.services import notifications_for_status_change
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 from apps.organizations.services import all_donors_group
@@ -142,7 +142,8 @@ def request_transition(
 
     Atomic: locks the case row (a second concurrent caller gets a ConflictError at once), checks
     the actor's role, the source state, the comment rule and the guards, changes the status,
-    writes a status-history row, updates object permissions and, after commit, notifies.
+    writes a status-history row, updates object permissions and writes the notifications,
+    whose e-mails go out after commit.
     ``expected_status`` is the status the actor saw; if it changed meanwhile, ConflictError.
     """
     definition = TRANSITIONS.get(transition)
@@ -207,16 +208,10 @@ def request_transition(
         for effect in definition.effects:
             resolve(effect)(locked, actor=actor, change=change)
         request_sync_permissions(case=locked)
-        transaction.on_commit(partial(_notify_status_change, change.pk))
+        notifications_for_status_change(change=change)
     case.status = locked.status
     case.status_changed_at = locked.status_changed_at
     return change
-
-
-def _notify_status_change(change_id: int) -> None:
-    from apps.notifications.services import notification_enqueue_status_change
-
-    notification_enqueue_status_change(status_change_id=change_id)
 
 
 def request_sync_permissions(*, case: AssistanceRequest) -> None:

@@ -25,11 +25,13 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "django_countries",
+    "django_celery_beat",
     "apps.core",
     "apps.accounts",
     "apps.organizations",
     "apps.cases",
     "apps.notifications",
+    "apps.reminders",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +60,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -113,13 +116,24 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost"
 
 # Celery: Redis when REDIS_URL is set, otherwise tasks run in-process (embedded default).
 REDIS_URL = env("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Exactly-once reminders rest on the reminder log's unique constraint and idempotent tasks;
+# these settings make sure no task is lost on the way: acknowledged only after it ran (a worker
+# killed mid-task gets it redelivered), one task prefetched at a time, retries that back off
+# but stay far below the visibility timeout (or Redis would hand the task to a second worker).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+PORTAL_EMAIL_MAX_RETRIES = env.int("PORTAL_EMAIL_MAX_RETRIES", default=6)
+PORTAL_EMAIL_RETRY_BASE_SECONDS = env.int("PORTAL_EMAIL_RETRY_BASE_SECONDS", default=60)
+PORTAL_EMAIL_RETRY_MAX_SECONDS = 900  # well below the visibility timeout (3600)
+PORTAL_OUTBOX_GRACE_SECONDS = 120  # e-mails still unqueued after this are queued by the sweep
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -132,6 +146,7 @@ if REDIS_URL:
 # Portal rules that UNODA may tune per deployment.
 PORTAL_PUBLISH_MIN_COMPLETENESS = env.int("PORTAL_PUBLISH_MIN_COMPLETENESS", default=0)
 PORTAL_SITE_URL = env("PORTAL_SITE_URL", default="http://localhost:8000")
+PORTAL_MAIL_DOMAIN = env("PORTAL_MAIL_DOMAIN", default="portal.localhost")
 
 LOGGING = {
     "version": 1,

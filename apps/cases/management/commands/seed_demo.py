@@ -6,17 +6,26 @@ Idempotent: run it again and it only prints the demo logins.
 """
 
 import random
+from datetime import timedelta
 from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import F
 from django.test.utils import override_settings
 from django.utils.module_loading import import_module, module_has_submodule
 
 from apps.cases import services
-from apps.cases.models import AssistanceKind, Category, Status, Visibility
+from apps.cases.models import (
+    AssistanceKind,
+    AssistanceRequest,
+    Category,
+    Status,
+    StatusChange,
+    Visibility,
+)
 from apps.cases.workflow import path_to
 from apps.organizations.models import OrganizationKind, Region
 from apps.organizations.services import membership_add, organization_create
@@ -109,6 +118,15 @@ COMMENTS = {
     "withdraw": "The activities are now covered by the national budget.",
     "decline": "Outside the scope of the Programme of Action.",
 }
+
+
+def _age(case, *, days: int) -> None:
+    """Move a demo case and its history back in time, so reminders and durations look real."""
+    shift = timedelta(days=days)
+    AssistanceRequest.objects.filter(pk=case.pk).update(
+        created_at=F("created_at") - shift, status_changed_at=F("status_changed_at") - shift
+    )
+    StatusChange.objects.filter(request=case).update(created_at=F("created_at") - shift)
 
 
 class Command(BaseCommand):
@@ -223,8 +241,14 @@ class Command(BaseCommand):
                     services.request_transition(
                         actor=officer, case=case, transition=name, comment=COMMENTS.get(name, "")
                     )
-        users = {"officer": officer, "officer2": officer2, "admin": admin,
-                 "recipient": recipient, "donor": donor}  # fmt: skip
+                _age(case, days=rng.randint(1, 90))
+        users = {
+            "officer": officer,
+            "officer2": officer2,
+            "admin": admin,
+            "recipient": recipient,
+            "donor": donor,
+        }
         return orgs, users
 
     def _print_logins(self):

@@ -1,0 +1,36 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import ListView
+
+from . import selectors, services
+
+
+class NotificationListView(LoginRequiredMixin, ListView):
+    template_name = "notifications/notification_list.html"
+    context_object_name = "notifications"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return selectors.notification_list(user=self.request.user)
+
+
+class NotificationReadView(LoginRequiredMixin, View):
+    """Mark one notification read (only the user's own), then follow its link."""
+
+    def post(self, request, pk):
+        services.notification_mark_read(user=request.user, notification_id=pk)
+        target = request.POST.get("next", "")
+        if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+            return redirect(target)
+        return redirect("notifications:notification-list")
+
+
+class NotificationReadAllView(LoginRequiredMixin, View):
+    def post(self, request):
+        count = services.notification_mark_all_read(user=request.user)
+        messages.success(request, _("%(count)s notifications marked as read.") % {"count": count})
+        return redirect("notifications:notification-list")

@@ -1,0 +1,197 @@
+"""Each default rule fires on time and not before, reminds the right people, escalates, once."""
+
+import importlib
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.notifications.models import Notification, NotificationKind
+from apps.reminders.models import ReminderLog, ReminderRule, Stage, Watch
+from apps.reminders.services import reminders_sweep
+
+DEFAULT_RULES = importlib.import_module(
+    "apps.reminders.migrations.0002_default_rules_and_schedule"
+).RULES
+CODES = [rule[0] for rule in DEFAULT_RULES]
+
+pytestmark = pytest.mark.django_db
+
+
+def expected_recipients(rule, users) -> set[str]:
+    names = set()
+    if rule.notify_case_officer:
+        names.add(users.unoda.username)  # no officer assigned: every UNODA officer
+    if rule.notify_recipient:
+        names.add(users.recipient.username)
+    return names
+
+
+def reminded(rule, case, stage=Stage.REMINDER) -> set[str]:
+    log = ReminderLog.objects.get(rule=rule, request=case, stage=stage)
+    return set(log.notifications.values_list("user__username", flat=True))
+
+
+def test_the_design_rules_are_seeded():
+    assert set(CODES) <= set(ReminderRule.objects.values_list("code", flat=True))
+    statuses = set(ReminderRule.objects.values_list("status", flat=True))
+    assert {"submitted", "needs_revision", "published", "donor_interest", "feedback"} <= statuses
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_default_rule_fires_on_time_and_not_before(frozen, make_case, users, code):
+    rule = ReminderRule.objects.get(code=code)
+    case = make_case(rule.status)
+    due = case.status_changed_at + timedelta(days=rule.delay_days)
+
+    frozen.move_to(due - timedelta(minutes=1))
+    reminders_sweep()
+    assert not ReminderLog.objects.filter(rule=rule, request=case).exists()
+
+    frozen.move_to(due + timedelta(minutes=1))
+    report = reminders_sweep()
+    assert report.sent[(code, Stage.REMINDER)] == 1
+    assert reminded(rule, case) == expected_recipients(rule, users)
+    assert set(Notification.objects.filter(reminder__rule=rule).values_list("kind", flat=True)) <= {
+        NotificationKind.REMINDER
+    }
+
+    again = reminders_sweep()
+    assert again.sent[(code, Stage.REMINDER)] == 0
+    assert ReminderLog.objects.filter(rule=rule, request=case).count() == 1
+
+
+@pytest.mark.parametrize("code", [r[0] for r in DEFAULT_RULES if r[-1]])
+def test_escalation_to_unoda_after_its_delay(frozen, make_case, users, code):
+    rule = ReminderRule.objects.get(code=code)
+    case = make_case(rule.status)
+    escalate_at = case.status_changed_at + timedelta(
+        days=rule.delay_days + rule.escalate_after_days
+    )
+    frozen.move_to(escalate_at - timedelta(minutes=1))
+    reminders_sweep()
+    assert not ReminderLog.objects.filter(rule=rule, stage=Stage.ESCALATION).exists()
+    frozen.move_to(escalate_at + timedelta(minutes=1))
+    reminders_sweep()
+    assert reminded(rule, case, Stage.ESCALATION) == {users.unoda.username}
+    reminders_sweep()
+    assert ReminderLog.objects.filter(rule=rule, stage=Stage.ESCALATION).count() == 1
+
+
+def test_a_case_that_moves_on_is_not_reminded(frozen, make_case, users):
+    rule = ReminderRule.objects.get(code="submitted-not-triaged")
+    case = make_case("submitted")
+    from apps.cases.services import request_transition
+
+    request_transition(actor=users.unoda, case=case, transition="start_review")
+    frozen.move_to(case.status_changed_at + timedelta(days=rule.delay_days + 1))
+    reminders_sweep()
+    assert not ReminderLog.objects.filter(rule=rule).exists()
+
+
+def test_a_case_that_comes_back_to_a_status_is_a_new_period(frozen, make_case, users):
+    from apps.cases.services import request_transition
+
+    rule = ReminderRule.objects.get(code="published-no-interest")
+    case = make_case("published")
+    frozen.shift(timedelta(days=rule.delay_days + 1))
+    reminders_sweep()
+    request_transition(actor=users.unoda, case=case, transition="register_interest")
+    request_transition(actor=users.unoda, case=case, transition="interest_withdrawn")
+    frozen.shift(timedelta(days=rule.delay_days + 1))
+    reminders_sweep()
+    assert ReminderLog.objects.filter(rule=rule, request=case).count() == 2
+
+
+def test_assigned_case_officer_is_reminded_alone(frozen, make_case, users):
+    from apps.cases.services import request_assign_officer
+
+    from ..factories import UserFactory
+
+    UserFactory(username="second_officer", is_unoda_officer=True)
+    rule = ReminderRule.objects.get(code="submitted-not-triaged")
+    case = make_case("submitted")
+    request_assign_officer(actor=users.unoda, case=case, officer=users.unoda)
+    frozen.shift(timedelta(days=rule.delay_days + 1))
+    reminders_sweep()
+    assert reminded(rule, case) == {users.unoda.username}
+
+
+def test_inactive_rule_sends_nothing(frozen, make_case):
+    ReminderRule.objects.update(is_active=False)
+    make_case("submitted")
+    frozen.shift(timedelta(days=365))
+    assert reminders_sweep().total == 0
+
+
+def test_sweep_works_in_bounded_batches(frozen, make_case):
+    rule = ReminderRule.objects.get(code="submitted-not-triaged")
+    ReminderRule.objects.exclude(pk=rule.pk).update(is_active=False)
+    cases = [make_case("submitted") for _ in range(5)]
+    frozen.shift(timedelta(days=rule.delay_days + 1))
+    first = reminders_sweep(batch_size=2, max_items=3)
+    assert first.total == 3
+    second = reminders_sweep(batch_size=2, max_items=3)
+    assert second.total == 2
+    assert ReminderLog.objects.filter(stage=Stage.REMINDER).count() == len(cases)
+
+
+@pytest.mark.parametrize("waiting", [1, 6])
+def test_sweep_reads_only_due_rows(frozen, make_case, django_assert_num_queries, waiting):
+    for _ in range(waiting):
+        make_case("submitted")
+    rules = ReminderRule.objects.filter(is_active=True)
+    finder_queries = sum(2 if rule.escalate_after_days else 1 for rule in rules)
+    # Nothing is due yet: one query for the rules, one per rule and stage, one for the outbox,
+    # however many cases wait.
+    with django_assert_num_queries(1 + finder_queries + 1):
+        assert reminders_sweep().total == 0
+
+
+class TestRuleValidation:
+    def build(self, **fields):
+        values = {
+            "code": "x",
+            "name": "X",
+            "message": "M",
+            "watch": Watch.CASE_STATUS,
+            "status": "submitted",
+            "delay_days": 3,
+            "notify_case_officer": True,
+        }
+        values.update(fields)
+        return ReminderRule(**values)
+
+    def test_negative_delay_is_refused(self):
+        with pytest.raises(ValidationError) as error:
+            self.build(delay_days=-1).full_clean()
+        assert "delay_days" in error.value.message_dict
+
+    def test_a_rule_must_remind_someone(self):
+        with pytest.raises(ValidationError, match="at least one group of people"):
+            self.build(notify_case_officer=False).full_clean()
+
+    def test_a_status_rule_needs_a_status(self):
+        with pytest.raises(ValidationError) as error:
+            self.build(status="").full_clean()
+        assert "status" in error.value.message_dict
+
+    def test_admin_refuses_bad_rules_with_a_clear_message(self, admin_client):
+        count = ReminderRule.objects.count()
+        response = admin_client.post(
+            "/admin/reminders/reminderrule/add/",
+            {
+                "code": "bad",
+                "name_en": "Bad",
+                "message_en": "Bad",
+                "watch": "case_status",
+                "status": "submitted",
+                "delay_days": "-3",
+                "is_active": "on",
+            },
+        )
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "Ensure this value is greater than or equal to 0" in body
+        assert "Choose at least one group of people to remind" in body
+        assert ReminderRule.objects.count() == count
