@@ -26,10 +26,16 @@ def send_notification_email(self, notification_id: int) -> bool:
     try:
         return notification_send_email(notification_id=notification_id)
     except (SMTPException, OSError) as error:
-        final = self.request.retries >= settings.PORTAL_EMAIL_MAX_RETRIES
+        # In-process (no broker): no retry loop inside the user's request; the e-mail stays in
+        # the outbox and the next sweep tries again.
+        final = (
+            not self.request.is_eager and self.request.retries >= settings.PORTAL_EMAIL_MAX_RETRIES
+        )
         notification_record_email_failure(
             notification_id=notification_id, error=f"{type(error).__name__}: {error}", final=final
         )
+        if self.request.is_eager:
+            return False
         if final:
             logger.error("E-mail of notification %s failed for good: %s", notification_id, error)
             return False
