@@ -288,7 +288,10 @@ class CommitmentChange(models.Model):
     action = models.CharField(_("action"), max_length=30)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
@@ -367,7 +370,10 @@ class MeetingItem(models.Model):
     """A request or an offer presented at a meeting, with what came of it."""
 
     meeting = models.ForeignKey(
-        MatchmakingMeeting, on_delete=models.CASCADE, related_name="items", verbose_name=_("meeting")
+        MatchmakingMeeting,
+        on_delete=models.CASCADE,
+        related_name="items",
+        verbose_name=_("meeting"),
     )
     request = models.ForeignKey(
         "cases.AssistanceRequest",
