@@ -315,3 +315,95 @@ def cofunding_request_list(
             if figures[case.pk].seeking_cofunding:
                 yield case, figures[case.pk]
         last_pk = batch[-1].pk
+
+
+@dataclass
+class DossierRow:
+    position: int
+    kind: str
+    reference: str
+    title: str
+    organization: str
+    categories: str
+    amount: object
+    currency: str
+    committed: object
+    gap: object
+    interest_shown: bool
+    outcome: str
+    follow_up: str
+    suggestions: list[str]
+
+    def as_list(self) -> list:
+        return [
+            self.position, self.kind, self.reference, self.title, self.organization,
+            self.categories, self.amount, self.currency, self.committed, self.gap,
+            _yes_no(self.interest_shown), self.outcome, self.follow_up,
+            " | ".join(self.suggestions),
+        ]  # fmt: skip
+
+
+def _yes_no(value: bool) -> str:
+    from django.utils.translation import gettext
+
+    return gettext("yes") if value else gettext("no")
+
+
+def meeting_dossier(*, meeting: MatchmakingMeeting, suggestions: int = 3) -> list[DossierRow]:
+    """Every item of a meeting with its funding figures and the best matches, in agenda order."""
+    from django.utils.translation import gettext
+
+    from .matching import offers_for_request, requests_for_offer
+
+    items = list(
+        meeting.items.select_related("request__requesting_organization", "offer__donor")
+        .prefetch_related("request__categories", "offer__categories")
+        .order_by("position", "pk")
+    )
+    figures = funding_for_requests([item.request for item in items if item.request_id])
+    rows = []
+    for item in items:
+        if item.request_id:
+            case = item.request
+            funding = figures[case.pk]
+            matches = offers_for_request(case=case, limit=suggestions)
+            rows.append(
+                DossierRow(
+                    item.position,
+                    gettext("request"),
+                    case.reference,
+                    case.title,
+                    str(case.requesting_organization),
+                    ", ".join(str(c) for c in case.categories.all()),
+                    case.budget_amount,
+                    case.budget_currency,
+                    funding.committed.amount,
+                    funding.gap.amount,
+                    item.interest_shown,
+                    item.outcome,
+                    item.follow_up,
+                    [f"{m.offer.donor}: {m.offer.title} ({m.score})" for m in matches],
+                )  # fmt: skip
+            )
+        else:
+            offer = item.offer
+            matches = requests_for_offer(offer=offer, limit=suggestions)
+            rows.append(
+                DossierRow(
+                    item.position,
+                    gettext("offer"),
+                    f"OFFER-{offer.pk}",
+                    offer.title,
+                    str(offer.donor),
+                    ", ".join(str(c) for c in offer.categories.all()),
+                    offer.amount_max,
+                    offer.currency,
+                    None,
+                    None,
+                    item.interest_shown,
+                    item.outcome,
+                    item.follow_up,
+                    [f"{m.request.reference}: {m.request.title} ({m.score})" for m in matches],
+                )  # fmt: skip
+            )
+    return rows
