@@ -383,7 +383,7 @@ def meeting_dossier(*, meeting: MatchmakingMeeting, suggestions: int = 3) -> lis
                     item.outcome,
                     item.follow_up,
                     [f"{m.offer.donor}: {m.offer.title} ({m.score})" for m in matches],
-                )  # fmt: skip
+                )
             )
         else:
             offer = item.offer
@@ -404,6 +404,6 @@ def meeting_dossier(*, meeting: MatchmakingMeeting, suggestions: int = 3) -> lis
                     item.outcome,
                     item.follow_up,
                     [f"{m.request.reference}: {m.request.title} ({m.score})" for m in matches],
-                )  # fmt: skip
+                )
             )
     return rows
