@@ -51,8 +51,13 @@ def load_demo(*, rng, orgs, users):
             valid_on=today - datetime.timedelta(days=120),
             source="UN",
         )
-        services.exchange_rate_set(actor=users["admin"], currency=currency, rate_per_usd=new,
-                                   valid_on=today - datetime.timedelta(days=10), source="UN")  # fmt: skip
+        services.exchange_rate_set(
+            actor=users["admin"],
+            currency=currency,
+            rate_per_usd=new,
+            valid_on=today - datetime.timedelta(days=10),
+            source="UN",
+        )
 
     categories = {c.code: c for c in Category.objects.all()}
     kinds = list(AssistanceKind.objects.all())
