@@ -17,6 +17,7 @@ class PortalSettings(models.Model):
 
     SINGLETON_PK = 1
 
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
     publish_min_completeness = models.PositiveSmallIntegerField(
         _("minimum completeness to publish (%)"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],

@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -267,6 +268,7 @@ class MatchmakingMeetingAdmin(admin.ModelAdmin):
     filter_horizontal = ("invited",)
     readonly_fields = ("created_by", "dossier_links")
     inlines = (MeetingItemInline,)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("dossier"))
     def dossier_links(self, obj):
