@@ -5,6 +5,7 @@ import pytest
 from apps.cases import services
 from apps.cases.models import AssistanceRequest, Visibility
 from apps.cases.workflow import path_to
+from apps.funding.services import interest_express
 from apps.organizations.models import Region
 
 from .factories import UserFactory, make_member, make_organization
@@ -46,6 +47,10 @@ def build_case(*, orgs, users, status="draft", visibility=Visibility.ALL_DONORS,
         **fields,
     )
     for name in path_to(status):
+        if name == "register_interest":
+            # Donor interest is recorded as such; the service fires the transition.
+            interest_express(actor=users.donor, case=case, donor=orgs.donor, message=COMMENT)
+            continue
         services.request_transition(actor=users.unoda, case=case, transition=name, comment=COMMENT)
     return AssistanceRequest.objects.get(pk=case.pk)
 

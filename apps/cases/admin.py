@@ -81,6 +81,9 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
         "status_changed_at",
         "created_by",
         "completeness_score",
+        "completeness_missing",
+        "funding_figures",
+        "matching_offers",
     )
     inlines = (AttachmentInline, StatusChangeInline)
     actions = ("fire_transition",)
@@ -97,6 +100,7 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
                     "title",
                     "summary",
                     "completeness_score",
+                    "completeness_missing",
                 )
             },
         ),
@@ -130,6 +134,7 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
                 )
             },
         ),
+        (_("Funding and matching"), {"fields": ("funding_figures", "matching_offers")}),
         (
             _("Follow-up"),
             {"fields": ("visibility", "selected_donors", "case_officer", "due_date", "created_by")},
@@ -139,6 +144,23 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("completeness"))
     def completeness_score(self, obj):
         return f"{completeness(obj).score}%" if obj.pk else "-"
+
+    @admin.display(description=_("missing for completeness"))
+    def completeness_missing(self, obj):
+        missing = [str(label) for label, met in completeness(obj).items if not met]
+        return ", ".join(missing) if obj.pk and missing else "-"
+
+    @admin.display(description=_("funding"))
+    def funding_figures(self, obj):
+        from apps.funding.admin import funding_html
+
+        return funding_html(obj) if obj.pk else "-"
+
+    @admin.display(description=_("best matching offers"))
+    def matching_offers(self, obj):
+        from apps.funding.admin import matching_offers_html
+
+        return matching_offers_html(obj) if obj.pk else "-"
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
@@ -39,7 +38,9 @@ def guard_publishable(case) -> str | None:
         return _("Choose a visibility that lets donors see the request before publishing it.")
     if case.visibility == Visibility.SELECTED_DONORS and not case.selected_donors.exists():
         return _("Select at least one donor before publishing to selected donors.")
-    threshold = settings.PORTAL_PUBLISH_MIN_COMPLETENESS
+    from apps.core.selectors import portal_settings
+
+    threshold = portal_settings().publish_min_completeness
     score = completeness(case).score
     if score < threshold:
         return _("The request is %(score)s%% complete; at least %(threshold)s%% is required.") % {
@@ -104,9 +105,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("publish", _("Publish to donors"), {S.UNDER_REVIEW}, S.PUBLISHED, {R.UNODA},
            guards=[guard_publishable]),
         _t("register_interest", _("Register donor interest"), {S.PUBLISHED}, S.DONOR_INTEREST,
-           {R.DONOR, R.UNODA}),
+           {R.DONOR, R.UNODA}, guards=["apps.funding.guards.has_active_interest"]),
         _t("interest_withdrawn", _("All interest withdrawn"), {S.DONOR_INTEREST}, S.PUBLISHED,
-           {R.DONOR, R.UNODA}),
+           {R.DONOR, R.UNODA}, guards=["apps.funding.guards.has_no_active_interest"]),
         _t("record_agreement", _("Record agreement"), {S.DONOR_INTEREST}, S.AGREEMENT,
            {R.UNODA}),
         _t("start_implementation", _("Start implementation"), {S.AGREEMENT}, S.IMPLEMENTATION,

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.organizations",
     "apps.cases",
+    "apps.funding",
     "apps.notifications",
     "apps.reminders",
 ]
@@ -152,6 +153,8 @@ if REDIS_URL:
 
 # Portal rules that UNODA may tune per deployment.
 PORTAL_PUBLISH_MIN_COMPLETENESS = env.int("PORTAL_PUBLISH_MIN_COMPLETENESS", default=0)
+# Days after a pledge before it is flagged as ageing if not committed (default for the admin).
+PORTAL_PLEDGE_AGEING_DAYS = env.int("PORTAL_PLEDGE_AGEING_DAYS", default=90)
 PORTAL_SITE_URL = env("PORTAL_SITE_URL", default="http://localhost:8000")
 PORTAL_MAIL_DOMAIN = env("PORTAL_MAIL_DOMAIN", default="portal.localhost")
 

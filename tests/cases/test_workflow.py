@@ -9,6 +9,8 @@ from apps.cases import services
 from apps.cases.models import AssistanceRequest, Status, StatusChange, Visibility
 from apps.cases.workflow import DONOR_VISIBLE, TRANSITIONS, Role, path_to, transitions_from
 from apps.core.exceptions import ApplicationError
+from apps.funding.models import ExpressionOfInterest, InterestStatus
+from apps.funding.services import interest_express, interest_withdraw
 from apps.notifications.models import Notification
 
 from ..conftest import COMMENT
@@ -43,12 +45,21 @@ def snapshot(case):
     )
 
 
+def satisfy_interest_guards(case, transition, orgs):
+    """Set up the funding records the interest guards look at (tested in tests/funding)."""
+    if transition == "register_interest":
+        ExpressionOfInterest.objects.create(request=case, donor=orgs.donor)
+    elif transition == "interest_withdrawn":
+        case.interests.update(status=InterestStatus.WITHDRAWN)
+
+
 @pytest.mark.parametrize(("transition", "source", "actor"), CASES)
 def test_transition_by_role(
-    make_case, users, django_capture_on_commit_callbacks, transition, source, actor
+    make_case, orgs, users, django_capture_on_commit_callbacks, transition, source, actor
 ):
     # Only the donor "donor" is selected, so "other_donor" is a donor the visibility excludes.
     case = make_case(source, visibility=Visibility.SELECTED_DONORS)
+    satisfy_interest_guards(case, transition, orgs)
     user = getattr(users, actor)
     before = snapshot(case)
 
@@ -128,10 +139,13 @@ def test_every_state_is_reachable_and_has_a_way_on():
         assert bool(transitions_from(status)) == (status not in terminal)
 
 
-def test_walk_draft_to_closed_records_every_step(make_case, users):
+def test_walk_draft_to_closed_records_every_step(make_case, orgs, users):
     case = make_case("draft")
     steps = path_to(Status.CLOSED)
     for name in steps:
+        if name == "register_interest":
+            interest_express(actor=users.donor, case=case, donor=orgs.donor)
+            continue
         services.request_transition(actor=users.unoda, case=case, transition=name)
     history = list(StatusChange.objects.filter(request=case).order_by("created_at", "pk"))
     assert [h.transition for h in history] == steps
@@ -142,9 +156,21 @@ def test_walk_draft_to_closed_records_every_step(make_case, users):
 
 def test_interest_withdrawn_returns_to_published(make_case, users):
     case = make_case("donor_interest")
-    services.request_transition(actor=users.donor, case=case, transition="interest_withdrawn")
+    interest_withdraw(actor=users.donor, interest=case.interests.get())
     case.refresh_from_db()
     assert case.status == Status.PUBLISHED
+    assert StatusChange.objects.filter(request=case).last().transition == "interest_withdrawn"
+
+
+@pytest.mark.parametrize("transition", ["register_interest", "interest_withdrawn"])
+def test_interest_transitions_are_guarded(make_case, users, transition):
+    # Without an interest record (or with one still standing) the bare transition is refused.
+    case = make_case("published" if transition == "register_interest" else "donor_interest")
+    before = snapshot(case)
+    with pytest.raises(ApplicationError) as error:
+        services.request_transition(actor=users.unoda, case=case, transition=transition)
+    assert error.value.code == "guard_failed"
+    assert snapshot(case) == before
 
 
 class TestPublishGuard:

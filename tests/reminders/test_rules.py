@@ -89,15 +89,15 @@ def test_a_case_that_moves_on_is_not_reminded(frozen, make_case, users):
     assert not ReminderLog.objects.filter(rule=rule).exists()
 
 
-def test_a_case_that_comes_back_to_a_status_is_a_new_period(frozen, make_case, users):
-    from apps.cases.services import request_transition
+def test_a_case_that_comes_back_to_a_status_is_a_new_period(frozen, make_case, users, orgs):
+    from apps.funding.services import interest_express, interest_withdraw
 
     rule = ReminderRule.objects.get(code="published-no-interest")
     case = make_case("published")
     frozen.shift(timedelta(days=rule.delay_days + 1))
     reminders_sweep()
-    request_transition(actor=users.unoda, case=case, transition="register_interest")
-    request_transition(actor=users.unoda, case=case, transition="interest_withdrawn")
+    interest = interest_express(actor=users.donor, case=case, donor=orgs.donor, message="Yes")
+    interest_withdraw(actor=users.donor, interest=interest)
     frozen.shift(timedelta(days=rule.delay_days + 1))
     reminders_sweep()
     assert ReminderLog.objects.filter(rule=rule, request=case).count() == 2

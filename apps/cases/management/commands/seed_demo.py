@@ -27,6 +27,7 @@ from apps.cases.models import (
     Visibility,
 )
 from apps.cases.workflow import path_to
+from apps.funding.services import interest_express
 from apps.organizations.models import OrganizationKind, Region
 from apps.organizations.services import membership_add, organization_create
 
@@ -238,6 +239,15 @@ class Command(BaseCommand):
                 if number % 3:
                     services.request_assign_officer(actor=officer, case=case, officer=officer)
                 for name in path_to(status):
+                    if name == "register_interest":
+                        # Interest is a record of its own; recording it fires the transition.
+                        interest_express(
+                            actor=officer,
+                            case=case,
+                            donor=orgs["Japan"],
+                            message="Japan would like to discuss this request.",
+                        )
+                        continue
                     services.request_transition(
                         actor=officer, case=case, transition=name, comment=COMMENTS.get(name, "")
                     )

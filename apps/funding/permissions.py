@@ -1,0 +1,73 @@
+"""Who may see and do what on the donor side. Services, selectors, views and the admin ask here."""
+
+from apps.cases.models import AssistanceRequest, Status, Visibility
+from apps.cases.permissions import is_member, require  # noqa: F401 - re-exported for services
+from apps.cases.workflow import DONOR_VISIBLE
+from apps.organizations.models import Organization
+from apps.organizations.selectors import user_is_unoda
+
+# A donor may express interest and fund while the request is open or seeking co-funding.
+COFUNDING = frozenset(
+    {Status.PUBLISHED, Status.DONOR_INTEREST, Status.AGREEMENT, Status.IMPLEMENTATION}
+)
+# Commitments are kept up to date (confirmed, disbursed) until the case is over.
+FUNDING_UPDATABLE = COFUNDING | {Status.FEEDBACK}
+
+
+def _active(user) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def organization_may_see_request(organization: Organization, case: AssistanceRequest) -> bool:
+    """Whether the visibility of ``case`` admits the donor ``organization``."""
+    if not organization.is_donor or organization.pk == case.requesting_organization_id:
+        return False
+    if case.status not in DONOR_VISIBLE:
+        return False
+    if case.visibility in (Visibility.ALL_DONORS, Visibility.PUBLIC_SUMMARY):
+        return True
+    if case.visibility == Visibility.SELECTED_DONORS:
+        return case.selected_donors.filter(pk=organization.pk).exists()
+    return False
+
+
+def can_act_for_donor(user, organization: Organization) -> bool:
+    """Members of a donor organization act for it; UNODA records on a donor's behalf."""
+    if not _active(user) or not organization.is_donor:
+        return False
+    return user_is_unoda(user) or is_member(user, organization.pk)
+
+
+def can_manage_offer(user, organization: Organization) -> bool:
+    """Offers are written by the donor's own members only (and system administrators)."""
+    if not _active(user) or not organization.is_donor:
+        return False
+    return user.is_superuser or is_member(user, organization.pk)
+
+
+def can_express_interest(user, organization: Organization, case: AssistanceRequest) -> bool:
+    return (
+        can_act_for_donor(user, organization)
+        and case.status in COFUNDING
+        and organization_may_see_request(organization, case)
+    )
+
+
+def can_record_commitment(user, organization: Organization, case: AssistanceRequest) -> bool:
+    if not can_act_for_donor(user, organization):
+        return False
+    if not organization_may_see_request(organization, case):
+        return False
+    # UNODA may record funding for the record at any stage a donor could see the case.
+    return case.status in (DONOR_VISIBLE if user_is_unoda(user) else COFUNDING)
+
+
+def can_update_commitment(user, commitment) -> bool:
+    if not can_act_for_donor(user, commitment.donor):
+        return False
+    allowed = DONOR_VISIBLE if user_is_unoda(user) else FUNDING_UPDATABLE
+    return commitment.request.status in allowed
+
+
+def can_manage_meetings(user) -> bool:
+    return user_is_unoda(user)

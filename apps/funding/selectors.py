@@ -1,0 +1,409 @@
+"""Reads of the donor side, always scoped to what the user may see; funding figures per request.
+
+Lists and details share one scoping function per entity. Totals are summed in the database per
+currency, then converted with the latest exchange rate on or before the date asked for; an
+amount whose currency has no rate is reported as not convertible, never guessed.
+"""
+
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+
+from apps.cases.models import AssistanceRequest, Status
+from apps.cases.selectors import request_list
+from apps.core.selectors import portal_settings
+from apps.organizations.models import Membership
+from apps.organizations.selectors import user_is_unoda
+
+from .models import (
+    FUNDED_STATUSES,
+    Commitment,
+    CommitmentChange,
+    CommitmentStatus,
+    Disbursement,
+    ExchangeRate,
+    ExpressionOfInterest,
+    MatchmakingMeeting,
+    Offer,
+)
+
+CENT = Decimal("0.01")
+BASE_CURRENCY = "USD"
+
+
+def _org_ids(user) -> list[int]:
+    return list(
+        Membership.objects.filter(user_id=user.pk).values_list("organization_id", flat=True)
+    )
+
+
+def _active(user) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+# --- Scoping -----------------------------------------------------------------------------------
+
+
+def offer_list(*, user, filters: dict | None = None) -> QuerySet[Offer]:
+    """UNODA sees every offer; a donor's members see their own organization's offers only."""
+    if not _active(user):
+        return Offer.objects.none()
+    queryset = Offer.objects.all()
+    if not user_is_unoda(user):
+        queryset = queryset.filter(donor_id__in=_org_ids(user))
+    filters = filters or {}
+    if (active := filters.get("active")) is not None:
+        queryset = queryset.filter(is_active=active)
+    return queryset.select_related("donor").prefetch_related("categories", "kinds", "regions")
+
+
+def offer_get(*, user, pk: int) -> Offer:
+    return offer_list(user=user).get(pk=pk)
+
+
+def interest_list(*, user) -> QuerySet[ExpressionOfInterest]:
+    """UNODA all; a donor its own interests; a State the interests in its own requests."""
+    if not _active(user):
+        return ExpressionOfInterest.objects.none()
+    queryset = ExpressionOfInterest.objects.all()
+    if not user_is_unoda(user):
+        ids = _org_ids(user)
+        queryset = queryset.filter(
+            Q(donor_id__in=ids) | Q(request__requesting_organization_id__in=ids)
+        )
+    return queryset.select_related("request", "donor")
+
+
+def commitment_list(*, user, filters: dict | None = None) -> QuerySet[Commitment]:
+    """UNODA all; a donor its own commitments; a State the commitments on its own requests."""
+    if not _active(user):
+        return Commitment.objects.none()
+    queryset = Commitment.objects.all()
+    if not user_is_unoda(user):
+        ids = _org_ids(user)
+        queryset = queryset.filter(
+            Q(donor_id__in=ids) | Q(request__requesting_organization_id__in=ids)
+        )
+    filters = filters or {}
+    if request := filters.get("request"):
+        queryset = queryset.filter(request=request)
+    if status := filters.get("status"):
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("request", "donor").order_by("request_id", "donor__name", "pk")
+
+
+def commitment_get(*, user, pk: int) -> Commitment:
+    return commitment_list(user=user).get(pk=pk)
+
+
+def commitment_history(*, commitment: Commitment) -> QuerySet[CommitmentChange]:
+    return commitment.changes.select_related("actor").order_by("created_at", "pk")
+
+
+def meeting_list(*, user) -> QuerySet[MatchmakingMeeting]:
+    """Meetings are UNODA's working files."""
+    if not user_is_unoda(user):
+        return MatchmakingMeeting.objects.none()
+    return MatchmakingMeeting.objects.prefetch_related("invited")
+
+
+def meeting_get(*, user, pk: int) -> MatchmakingMeeting:
+    return meeting_list(user=user).get(pk=pk)
+
+
+# --- Money -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rate:
+    currency: str
+    per_usd: Decimal
+    valid_on: datetime.date | None  # None for the base currency
+
+
+def rates_on(date: datetime.date, currencies: Iterable[str]) -> dict[str, Rate]:
+    """The latest rate on or before ``date`` for each currency that has one (two queries)."""
+    wanted = set(currencies) - {BASE_CURRENCY}
+    rates = {BASE_CURRENCY: Rate(BASE_CURRENCY, Decimal(1), None)}
+    if not wanted:
+        return rates
+    latest = (
+        ExchangeRate.objects.filter(currency__in=wanted, valid_on__lte=date)
+        .values("currency")
+        .annotate(latest=Max("valid_on"))
+    )
+    condition = Q(pk__in=[])
+    for row in latest:
+        condition |= Q(currency=row["currency"], valid_on=row["latest"])
+    for rate in ExchangeRate.objects.filter(condition):
+        rates[rate.currency] = Rate(rate.currency, rate.rate_per_usd, rate.valid_on)
+    return rates
+
+
+def convert(amount: Decimal, source: str, target: str, rates: dict[str, Rate]) -> Decimal | None:
+    """``amount`` in ``source`` expressed in ``target``, rounded half up to the cent, or None."""
+    if source == target:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    if source not in rates or target not in rates:
+        return None
+    usd = amount / rates[source].per_usd
+    return (usd * rates[target].per_usd).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Figure:
+    """A total in the request's currency; ``amount`` is None when a part could not be converted."""
+
+    amount: Decimal | None
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def convertible(self) -> bool:
+        return self.amount is not None
+
+
+def _total(by_currency: dict[str, Decimal], target: str, rates: dict[str, Rate]) -> Figure:
+    total = Decimal(0)
+    missing = []
+    for currency, amount in sorted(by_currency.items()):
+        converted = convert(amount, currency, target, rates)
+        if converted is None:
+            missing.append(currency)
+        else:
+            total += converted
+    return Figure(None if missing else total.quantize(CENT), missing)
+
+
+@dataclass
+class FundingFigures:
+    currency: str
+    requested: Decimal | None
+    pledged: Figure
+    committed: Figure
+    disbursed: Figure
+    gap: Figure
+    ageing_pledges: int
+    rates_on: datetime.date
+    rates_used: list[Rate]
+
+    @property
+    def seeking_cofunding(self) -> bool:
+        return self.gap.amount is not None and self.gap.amount > 0
+
+
+def funding_for_requests(
+    cases: Iterable[AssistanceRequest], *, on: datetime.date | None = None
+) -> dict[int, FundingFigures]:
+    """Funding figures for a batch of requests: three grouped queries, whatever the batch size.
+
+    Pledges are shown but do not count as funded; committed = committed + partially disbursed +
+    disbursed; cancelled commitments count nowhere; gap = requested - committed (never below 0).
+    """
+    cases = list(cases)
+    on = on or timezone.localdate()
+    ids = [case.pk for case in cases]
+    ageing_days = portal_settings().pledge_ageing_days
+    sums: dict[int, dict[str, dict[str, Decimal]]] = {
+        pk: {"pledged": {}, "committed": {}, "disbursed": {}} for pk in ids
+    }
+    ageing = dict.fromkeys(ids, 0)
+    rows = (
+        Commitment.objects.filter(request_id__in=ids)
+        .exclude(status=CommitmentStatus.CANCELLED)
+        .values("request_id", "currency", "status")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for row in rows:
+        key = "committed" if row["status"] in FUNDED_STATUSES else "pledged"
+        bucket = sums[row["request_id"]][key]
+        bucket[row["currency"]] = bucket.get(row["currency"], Decimal(0)) + row["total"]
+    disbursed = (
+        Disbursement.objects.filter(commitment__request_id__in=ids)
+        .exclude(commitment__status=CommitmentStatus.CANCELLED)
+        .values("commitment__request_id", "commitment__currency")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for row in disbursed:
+        sums[row["commitment__request_id"]]["disbursed"][row["commitment__currency"]] = row["total"]
+    for row in (
+        ageing_pledges(on=on, ageing_days=ageing_days)
+        .filter(request_id__in=ids)
+        .values("request_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        ageing[row["request_id"]] = row["n"]
+
+    currencies = {case.budget_currency for case in cases}
+    for per_case in sums.values():
+        for bucket in per_case.values():
+            currencies.update(bucket)
+    rates = rates_on(on, currencies)
+
+    result = {}
+    for case in cases:
+        target = case.budget_currency
+        per_case = sums[case.pk]
+        pledged = _total(per_case["pledged"], target, rates)
+        committed = _total(per_case["committed"], target, rates)
+        disbursed_figure = _total(per_case["disbursed"], target, rates)
+        if case.budget_amount is None:
+            gap = Figure(None, [])
+        elif committed.amount is None:
+            gap = Figure(None, committed.missing)
+        else:
+            gap = Figure(max(case.budget_amount - committed.amount, Decimal(0)).quantize(CENT))
+        used = {c for bucket in per_case.values() for c in bucket} | {target}
+        result[case.pk] = FundingFigures(
+            currency=target,
+            requested=case.budget_amount,
+            pledged=pledged,
+            committed=committed,
+            disbursed=disbursed_figure,
+            gap=gap,
+            ageing_pledges=ageing[case.pk],
+            rates_on=on,
+            rates_used=[rates[c] for c in sorted(used) if c in rates and c != BASE_CURRENCY],
+        )
+    return result
+
+
+def request_funding(*, case: AssistanceRequest, on: datetime.date | None = None) -> FundingFigures:
+    return funding_for_requests([case], on=on)[case.pk]
+
+
+def ageing_pledges(
+    *, on: datetime.date | None = None, ageing_days: int | None = None
+) -> QuerySet[Commitment]:
+    """Pledges still not committed after their expected date (or the default window)."""
+    on = on or timezone.localdate()
+    if ageing_days is None:
+        ageing_days = portal_settings().pledge_ageing_days
+    default_cutoff = on - datetime.timedelta(days=ageing_days)
+    return Commitment.objects.filter(status=CommitmentStatus.PLEDGED).filter(
+        Q(expected_commitment_date__lt=on)
+        | Q(expected_commitment_date__isnull=True, pledged_on__lt=default_cutoff)
+    )
+
+
+def commitment_is_ageing(commitment: Commitment, *, on: datetime.date | None = None) -> bool:
+    return ageing_pledges(on=on).filter(pk=commitment.pk).exists()
+
+
+# Past agreement, a request with a gap stays visible to donors as seeking co-funding.
+SEEKING_STATUSES = (Status.AGREEMENT, Status.IMPLEMENTATION)
+
+
+def cofunding_request_list(
+    *, user, on: datetime.date | None = None, batch_size: int = 200
+) -> Iterator[tuple[AssistanceRequest, FundingFigures]]:
+    """Requests the user may see that are past agreement and still have a gap, in batches."""
+    queryset = request_list(user=user).filter(status__in=SEEKING_STATUSES).order_by("pk")
+    last_pk = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            return
+        figures = funding_for_requests(batch, on=on)
+        for case in batch:
+            if figures[case.pk].seeking_cofunding:
+                yield case, figures[case.pk]
+        last_pk = batch[-1].pk
+
+
+@dataclass
+class DossierRow:
+    position: int
+    kind: str
+    reference: str
+    title: str
+    organization: str
+    categories: str
+    amount: object
+    currency: str
+    committed: object
+    gap: object
+    interest_shown: bool
+    outcome: str
+    follow_up: str
+    suggestions: list[str]
+
+    def as_list(self) -> list:
+        return [
+            self.position, self.kind, self.reference, self.title, self.organization,
+            self.categories, self.amount, self.currency, self.committed, self.gap,
+            _yes_no(self.interest_shown), self.outcome, self.follow_up,
+            " | ".join(self.suggestions),
+        ]  # fmt: skip
+
+
+def _yes_no(value: bool) -> str:
+    from django.utils.translation import gettext
+
+    return gettext("yes") if value else gettext("no")
+
+
+def meeting_dossier(*, meeting: MatchmakingMeeting, suggestions: int = 3) -> list[DossierRow]:
+    """Every item of a meeting with its funding figures and the best matches, in agenda order."""
+    from django.utils.translation import gettext
+
+    from .matching import offers_for_request, requests_for_offer
+
+    items = list(
+        meeting.items.select_related("request__requesting_organization", "offer__donor")
+        .prefetch_related("request__categories", "offer__categories")
+        .order_by("position", "pk")
+    )
+    figures = funding_for_requests([item.request for item in items if item.request_id])
+    rows = []
+    for item in items:
+        if item.request_id:
+            case = item.request
+            funding = figures[case.pk]
+            matches = offers_for_request(case=case, limit=suggestions)
+            rows.append(
+                DossierRow(
+                    item.position,
+                    gettext("request"),
+                    case.reference,
+                    case.title,
+                    str(case.requesting_organization),
+                    ", ".join(str(c) for c in case.categories.all()),
+                    case.budget_amount,
+                    case.budget_currency,
+                    funding.committed.amount,
+                    funding.gap.amount,
+                    item.interest_shown,
+                    item.outcome,
+                    item.follow_up,
+                    [f"{m.offer.donor}: {m.offer.title} ({m.score})" for m in matches],
+                )
+            )
+        else:
+            offer = item.offer
+            matches = requests_for_offer(offer=offer, limit=suggestions)
+            rows.append(
+                DossierRow(
+                    item.position,
+                    gettext("offer"),
+                    f"OFFER-{offer.pk}",
+                    offer.title,
+                    str(offer.donor),
+                    ", ".join(str(c) for c in offer.categories.all()),
+                    offer.amount_max,
+                    offer.currency,
+                    None,
+                    None,
+                    item.interest_shown,
+                    item.outcome,
+                    item.follow_up,
+                    [f"{m.request.reference}: {m.request.title} ({m.score})" for m in matches],
+                )
+            )
+    return rows

@@ -1,0 +1,505 @@
+"""The only code that writes the donor side. Each function is atomic and checks access first."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.cases.models import AssistanceRequest, Status
+from apps.cases.services import request_transition
+from apps.core.exceptions import ApplicationError
+from apps.organizations.models import Organization
+
+from .models import (
+    STANDING_INTEREST,
+    Commitment,
+    CommitmentChange,
+    CommitmentStatus,
+    Disbursement,
+    ExchangeRate,
+    ExpressionOfInterest,
+    InterestStatus,
+    MatchmakingMeeting,
+    MeetingItem,
+    Offer,
+    OfferRegion,
+)
+from .permissions import (
+    can_act_for_donor,
+    can_express_interest,
+    can_manage_meetings,
+    can_manage_offer,
+    can_record_commitment,
+    can_update_commitment,
+    require,
+)
+
+OFFER_FIELDS = (
+    "title",
+    "description",
+    "amount_min",
+    "amount_max",
+    "currency",
+    "valid_from",
+    "valid_until",
+    "is_active",
+)
+
+
+def _lock_case(case: AssistanceRequest) -> AssistanceRequest:
+    return AssistanceRequest.objects.select_for_update().get(pk=case.pk)
+
+
+# --- Offers ------------------------------------------------------------------------------------
+
+
+def _offer_set_relations(offer, *, categories=None, kinds=None, regions=None) -> None:
+    if categories is not None:
+        offer.categories.set(categories)
+    if kinds is not None:
+        offer.kinds.set(kinds)
+    if regions is not None:
+        offer.regions.exclude(region__in=regions).delete()
+        for region in regions:
+            OfferRegion.objects.get_or_create(offer=offer, region=region)
+
+
+def _offer_check_fields(fields: dict) -> None:
+    unknown = set(fields) - set(OFFER_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be set here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+
+
+@transaction.atomic
+def offer_create(
+    *, actor, donor: Organization, categories=(), kinds=(), regions=(), **fields
+) -> Offer:
+    require(
+        can_manage_offer(actor, donor),
+        _("Only members of the donor organization may post its offers."),
+    )
+    _offer_check_fields(fields)
+    fields.setdefault("valid_from", timezone.localdate())
+    offer = Offer(donor=donor, created_by=actor, **fields)
+    offer.full_clean()
+    offer.save()
+    _offer_set_relations(offer, categories=categories, kinds=kinds, regions=regions)
+    return offer
+
+
+@transaction.atomic
+def offer_update(
+    *, actor, offer: Offer, categories=None, kinds=None, regions=None, **fields
+) -> Offer:
+    locked = Offer.objects.select_for_update().select_related("donor").get(pk=offer.pk)
+    require(
+        can_manage_offer(actor, locked.donor),
+        _("Only members of the donor organization may change its offers."),
+    )
+    _offer_check_fields(fields)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    _offer_set_relations(locked, categories=categories, kinds=kinds, regions=regions)
+    return locked
+
+
+# --- Expressions of interest -------------------------------------------------------------------
+
+
+@transaction.atomic
+def interest_express(
+    *, actor, case: AssistanceRequest, donor: Organization, message: str = ""
+) -> ExpressionOfInterest:
+    """Record a donor's interest; the first one moves a published case to 'donor interest'."""
+    locked = _lock_case(case)
+    if not can_act_for_donor(actor, donor):
+        raise PermissionDenied(_("You may only express interest for your own donor organization."))
+    if not can_express_interest(actor, donor, locked):
+        raise ApplicationError(
+            _("This request is not open to donor interest (it is “%(status)s”).")
+            % {"status": locked.get_status_display()},
+            code="not_open",
+        )
+    if ExpressionOfInterest.objects.filter(
+        request=locked, donor=donor, status=InterestStatus.ACTIVE
+    ).exists():
+        raise ValidationError({"donor": _("This donor has already expressed interest.")})
+    interest = ExpressionOfInterest(
+        request=locked, donor=donor, message=message.strip(), created_by=actor
+    )
+    interest.full_clean()
+    interest.save()
+    if locked.status == Status.PUBLISHED:
+        request_transition(
+            actor=actor,
+            case=locked,
+            transition="register_interest",
+            comment=_("Interest expressed by %(donor)s.") % {"donor": donor},
+        )
+    case.status = locked.status
+    return interest
+
+
+@transaction.atomic
+def interest_withdraw(*, actor, interest: ExpressionOfInterest) -> ExpressionOfInterest:
+    """Withdraw an active interest; when none stands any more, the case goes back to published."""
+    case = _lock_case(interest.request)
+    locked = (
+        ExpressionOfInterest.objects.select_for_update().select_related("donor").get(pk=interest.pk)
+    )
+    require(
+        can_act_for_donor(actor, locked.donor),
+        _("You may only withdraw your own organization's interest."),
+    )
+    if locked.status != InterestStatus.ACTIVE:
+        raise ApplicationError(_("Only an active interest can be withdrawn."), code="not_active")
+    locked.status = InterestStatus.WITHDRAWN
+    locked.save(update_fields=["status", "updated_at"])
+    standing = ExpressionOfInterest.objects.filter(request=case, status__in=STANDING_INTEREST)
+    if case.status == Status.DONOR_INTEREST and not standing.exists():
+        request_transition(
+            actor=actor,
+            case=case,
+            transition="interest_withdrawn",
+            comment=_("%(donor)s withdrew its interest.") % {"donor": locked.donor},
+        )
+    interest.status = locked.status
+    return locked
+
+
+# --- Commitments -------------------------------------------------------------------------------
+
+
+def _log(commitment, actor, action, changes=None, comment="") -> CommitmentChange:
+    return CommitmentChange.objects.create(
+        commitment=commitment, actor=actor, action=action, changes=changes or {}, comment=comment
+    )
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal | datetime.date):
+        return str(value)
+    return value
+
+
+def _positive(amount, field="amount") -> Decimal:
+    if amount is None:
+        raise ValidationError({field: _("An amount is required.")})
+    amount = Decimal(str(amount))
+    if amount <= 0:
+        raise ValidationError({field: _("The amount must be greater than zero.")})
+    return amount
+
+
+@transaction.atomic
+def commitment_create(
+    *,
+    actor,
+    case: AssistanceRequest,
+    donor: Organization,
+    amount,
+    currency: str,
+    status: str = CommitmentStatus.PLEDGED,
+    pledged_on: datetime.date | None = None,
+    expected_commitment_date: datetime.date | None = None,
+    note: str = "",
+) -> Commitment:
+    """Record a donor's pledge (or firm commitment) on a request; converts its interest."""
+    locked = _lock_case(case)
+    if not can_act_for_donor(actor, donor):
+        raise PermissionDenied(_("You may only record funding for your own donor organization."))
+    if not can_record_commitment(actor, donor, locked):
+        raise ApplicationError(
+            _("Funding cannot be recorded on this request while it is “%(status)s”.")
+            % {"status": locked.get_status_display()},
+            code="not_fundable",
+        )
+    if status not in (CommitmentStatus.PLEDGED, CommitmentStatus.COMMITTED):
+        raise ValidationError({"status": _("A new commitment is either pledged or committed.")})
+    today = timezone.localdate()
+    commitment = Commitment(
+        request=locked,
+        donor=donor,
+        amount=_positive(amount),
+        currency=currency,
+        status=status,
+        pledged_on=pledged_on or today,
+        expected_commitment_date=expected_commitment_date,
+        committed_on=(pledged_on or today) if status == CommitmentStatus.COMMITTED else None,
+        note=note,
+        created_by=actor,
+    )
+    commitment.full_clean()
+    commitment.save()
+    _log(
+        commitment,
+        actor,
+        "created",
+        {
+            "status": [None, status],
+            "amount": [None, str(commitment.amount)],
+            "currency": [None, currency],
+        },
+    )
+    converted = ExpressionOfInterest.objects.filter(
+        request=locked, donor=donor, status=InterestStatus.ACTIVE
+    ).update(status=InterestStatus.CONVERTED, updated_at=timezone.now())
+    if not converted and locked.status == Status.PUBLISHED:
+        # Funding is the firmest interest there is: record it as such and move the case on.
+        ExpressionOfInterest.objects.create(
+            request=locked, donor=donor, status=InterestStatus.CONVERTED, created_by=actor
+        )
+        request_transition(
+            actor=actor,
+            case=locked,
+            transition="register_interest",
+            comment=_("Funding pledged by %(donor)s.") % {"donor": donor},
+        )
+    case.status = locked.status
+    return commitment
+
+
+def _lock_commitment(actor, commitment: Commitment) -> Commitment:
+    locked = (
+        Commitment.objects.select_for_update()
+        .select_related("donor", "request")
+        .get(pk=commitment.pk)
+    )
+    require(
+        can_update_commitment(actor, locked),
+        _("You may only update your own organization's commitments while the case is open."),
+    )
+    return locked
+
+
+def _disbursed_total(commitment: Commitment) -> Decimal:
+    return commitment.disbursements.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+
+
+EDITABLE_COMMITMENT_FIELDS = ("amount", "currency", "expected_commitment_date", "note")
+
+
+@transaction.atomic
+def commitment_update(*, actor, commitment: Commitment, comment: str = "", **fields) -> Commitment:
+    """Change amount, currency, expected date or note; every change goes into the history."""
+    unknown = set(fields) - set(EDITABLE_COMMITMENT_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be set here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+    locked = _lock_commitment(actor, commitment)
+    if locked.status == CommitmentStatus.CANCELLED:
+        raise ApplicationError(_("A cancelled commitment cannot be changed."), code="cancelled")
+    if "amount" in fields:
+        fields["amount"] = _positive(fields["amount"])
+    disbursed = _disbursed_total(locked)
+    if "amount" in fields and fields["amount"] < disbursed:
+        raise ValidationError(
+            {"amount": _("The amount cannot be less than what was already disbursed.")}
+        )
+    if "currency" in fields and fields["currency"] != locked.currency and disbursed:
+        raise ValidationError(
+            {"currency": _("The currency cannot change once money was disbursed.")}
+        )
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(locked, name)
+        if old != value:
+            changes[name] = [_jsonable(old), _jsonable(value)]
+            setattr(locked, name, value)
+    if not changes:
+        return locked
+    locked.full_clean()
+    if "amount" in changes and disbursed:
+        locked.status = (
+            CommitmentStatus.DISBURSED
+            if disbursed >= locked.amount
+            else CommitmentStatus.PARTIALLY_DISBURSED
+        )
+    locked.save()
+    _log(locked, actor, "updated", changes, comment)
+    return locked
+
+
+@transaction.atomic
+def commitment_confirm(
+    *, actor, commitment: Commitment, on: datetime.date | None = None, comment: str = ""
+) -> Commitment:
+    """Turn a pledge into a firm commitment (from then on it counts as funded)."""
+    locked = _lock_commitment(actor, commitment)
+    if locked.status != CommitmentStatus.PLEDGED:
+        raise ApplicationError(_("Only a pledge can be committed."), code="not_pledged")
+    locked.status = CommitmentStatus.COMMITTED
+    locked.committed_on = on or timezone.localdate()
+    locked.full_clean()
+    locked.save(update_fields=["status", "committed_on", "updated_at"])
+    _log(locked, actor, "committed", {"status": ["pledged", "committed"]}, comment)
+    return locked
+
+
+@transaction.atomic
+def commitment_cancel(*, actor, commitment: Commitment, comment: str = "") -> Commitment:
+    locked = _lock_commitment(actor, commitment)
+    if locked.status not in (CommitmentStatus.PLEDGED, CommitmentStatus.COMMITTED):
+        raise ApplicationError(
+            _("A commitment with disbursements (or already cancelled) cannot be cancelled."),
+            code="not_cancellable",
+        )
+    if not comment.strip():
+        raise ValidationError({"comment": _("Please say why the commitment is cancelled.")})
+    old = locked.status
+    locked.status = CommitmentStatus.CANCELLED
+    locked.save(update_fields=["status", "updated_at"])
+    _log(locked, actor, "cancelled", {"status": [old, "cancelled"]}, comment)
+    return locked
+
+
+@transaction.atomic
+def disbursement_record(
+    *, actor, commitment: Commitment, amount, date: datetime.date | None = None, note: str = ""
+) -> Disbursement:
+    """Record money paid out; the commitment becomes partially disbursed or disbursed."""
+    locked = _lock_commitment(actor, commitment)
+    if locked.status not in (CommitmentStatus.COMMITTED, CommitmentStatus.PARTIALLY_DISBURSED):
+        raise ApplicationError(
+            _("Money can only be disbursed on a firm commitment (this one is “%(status)s”).")
+            % {"status": locked.get_status_display()},
+            code="not_committed",
+        )
+    amount = _positive(amount)
+    date = date or timezone.localdate()
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("A disbursement cannot be dated in the future.")})
+    disbursed = _disbursed_total(locked)
+    if disbursed + amount > locked.amount:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "This would disburse %(total)s %(currency)s, more than the %(committed)s "
+                    "committed."
+                )
+                % {
+                    "total": disbursed + amount,
+                    "currency": locked.currency,
+                    "committed": locked.amount,
+                }
+            }
+        )
+    disbursement = Disbursement(
+        commitment=locked, amount=amount, date=date, note=note, recorded_by=actor
+    )
+    disbursement.full_clean()
+    disbursement.save()
+    old = locked.status
+    locked.status = (
+        CommitmentStatus.DISBURSED
+        if disbursed + amount == locked.amount
+        else CommitmentStatus.PARTIALLY_DISBURSED
+    )
+    locked.save(update_fields=["status", "updated_at"])
+    changes = {"disbursed": [str(disbursed), str(disbursed + amount)]}
+    if old != locked.status:
+        changes["status"] = [old, locked.status]
+    _log(locked, actor, "disbursed", changes, note)
+    return disbursement
+
+
+# --- Exchange rates ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def exchange_rate_set(
+    *, actor, currency: str, rate_per_usd, valid_on: datetime.date, source: str = ""
+) -> ExchangeRate:
+    require(actor.is_authenticated and actor.is_staff, _("Only administrators set rates."))
+    rate = ExchangeRate.objects.filter(currency=currency, valid_on=valid_on).first()
+    rate = rate or ExchangeRate(currency=currency, valid_on=valid_on)
+    rate.rate_per_usd = Decimal(str(rate_per_usd))
+    rate.source = source
+    rate.full_clean(validate_unique=False)
+    rate.save()
+    return rate
+
+
+# --- Matchmaking meetings ----------------------------------------------------------------------
+
+MEETING_FIELDS = ("title", "date", "place", "is_online", "online_link", "notes")
+
+
+@transaction.atomic
+def meeting_create(*, actor, invited=(), **fields) -> MatchmakingMeeting:
+    require(can_manage_meetings(actor), _("Only UNODA prepares matchmaking meetings."))
+    meeting = MatchmakingMeeting(
+        created_by=actor, **{k: fields[k] for k in fields if k in MEETING_FIELDS}
+    )
+    meeting.full_clean()
+    meeting.save()
+    meeting.invited.set(invited)
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(
+    *, actor, meeting: MatchmakingMeeting, invited=None, **fields
+) -> MatchmakingMeeting:
+    require(can_manage_meetings(actor), _("Only UNODA prepares matchmaking meetings."))
+    locked = MatchmakingMeeting.objects.select_for_update().get(pk=meeting.pk)
+    for name in MEETING_FIELDS:
+        if name in fields:
+            setattr(locked, name, fields[name])
+    locked.full_clean()
+    locked.save()
+    if invited is not None:
+        locked.invited.set(invited)
+    return locked
+
+
+@transaction.atomic
+def meeting_add_item(
+    *,
+    actor,
+    meeting: MatchmakingMeeting,
+    request: AssistanceRequest | None = None,
+    offer: Offer | None = None,
+) -> MeetingItem:
+    require(can_manage_meetings(actor), _("Only UNODA prepares matchmaking meetings."))
+    if (request is None) == (offer is None):
+        raise ValidationError(_("An item presents either a request or an offer."))
+    if request is not None and meeting.items.filter(request=request).exists():
+        raise ValidationError({"request": _("This request is already on the agenda.")})
+    if offer is not None and meeting.items.filter(offer=offer).exists():
+        raise ValidationError({"offer": _("This offer is already on the agenda.")})
+    position = meeting.items.count() + 1
+    item = MeetingItem(meeting=meeting, request=request, offer=offer, position=position)
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def meeting_record_outcome(
+    *,
+    actor,
+    item: MeetingItem,
+    outcome: str = "",
+    interest_shown: bool = False,
+    follow_up: str = "",
+) -> MeetingItem:
+    require(can_manage_meetings(actor), _("Only UNODA records meeting outcomes."))
+    locked = MeetingItem.objects.select_for_update().get(pk=item.pk)
+    locked.outcome = outcome
+    locked.interest_shown = interest_shown
+    locked.follow_up = follow_up
+    locked.full_clean()
+    locked.save(update_fields=["outcome", "interest_shown", "follow_up"])
+    return locked

@@ -1,0 +1,139 @@
+"""Funding arithmetic: several currencies, rounding, pledges apart, unconvertible figures."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from apps.core.models import PortalSettings
+from apps.funding import selectors, services
+from apps.funding.selectors import convert, rates_on
+
+from .conftest import TODAY
+
+
+@pytest.fixture
+def case(make_case):
+    return make_case("implementation", budget_amount=Decimal("100000"), budget_currency="USD")
+
+
+def test_rates_use_the_latest_on_or_before_the_date(rates):
+    found = rates_on(TODAY, ["EUR", "CHF", "USD"])
+    assert found["EUR"].per_usd == Decimal("0.8")
+    assert "CHF" not in found
+    older = rates_on(TODAY - datetime.timedelta(days=30), ["EUR"])
+    assert older["EUR"].per_usd == Decimal("0.5")
+
+
+def test_convert_rounds_half_up_to_the_cent(rates):
+    found = rates_on(TODAY, ["EUR", "JPY"])
+    assert convert(Decimal("100"), "EUR", "USD", found) == Decimal("125.00")
+    assert convert(Decimal("1"), "JPY", "EUR", found) == Decimal("0.01")  # 0.00533 -> 0.01
+    assert convert(Decimal("0.01"), "JPY", "USD", found) == Decimal("0.00")
+    assert convert(Decimal("10"), "CHF", "USD", found) is None
+
+
+def test_cofunding_in_several_currencies(case, orgs, users, rates):
+    japan = services.commitment_create(
+        actor=users.donor, case=case, donor=orgs.donor, amount="1500000", currency="JPY",
+        status="committed",
+    )  # fmt: skip
+    norway = services.commitment_create(
+        actor=users.other_donor, case=case, donor=orgs.other_donor, amount="200000",
+        currency="NOK",
+    )  # fmt: skip
+    services.disbursement_record(actor=users.donor, commitment=japan, amount="300000")
+    figures = selectors.request_funding(case=case, on=TODAY)
+    assert figures.requested == Decimal("100000")
+    assert figures.committed.amount == Decimal("10000.00")  # 1.5M JPY at 150
+    assert figures.pledged.amount == Decimal("20000.00")  # pledges shown, not funded
+    assert figures.disbursed.amount == Decimal("2000.00")
+    assert figures.gap.amount == Decimal("90000.00")
+    assert figures.seeking_cofunding
+    # Once Norway commits, it counts.
+    services.commitment_confirm(actor=users.other_donor, commitment=norway)
+    figures = selectors.request_funding(case=case, on=TODAY)
+    assert figures.committed.amount == Decimal("30000.00")
+    assert figures.pledged.amount == Decimal("0.00")
+    assert figures.gap.amount == Decimal("70000.00")
+
+
+def test_budget_in_euro_and_rounding_of_the_sum(make_case, orgs, users, rates):
+    case = make_case("agreement", budget_amount=Decimal("1000.00"), budget_currency="EUR")
+    services.commitment_create(
+        actor=users.donor, case=case, donor=orgs.donor, amount="333.33", currency="USD",
+        status="committed",
+    )  # fmt: skip
+    services.commitment_create(
+        actor=users.other_donor, case=case, donor=orgs.other_donor, amount="1000", currency="JPY",
+        status="committed",
+    )  # fmt: skip
+    figures = selectors.request_funding(case=case, on=TODAY)
+    # 333.33 USD * 0.8 = 266.664 -> 266.66 ; 1000 JPY / 150 * 0.8 = 5.333 -> 5.33
+    assert figures.committed.amount == Decimal("271.99")
+    assert figures.gap.amount == Decimal("728.01")
+
+
+def test_unconvertible_currency_is_said_so_never_guessed(case, orgs, users, rates):
+    services.commitment_create(
+        actor=users.donor, case=case, donor=orgs.donor, amount="5000", currency="CHF",
+        status="committed",
+    )  # fmt: skip
+    figures = selectors.request_funding(case=case, on=TODAY)
+    assert figures.committed.amount is None
+    assert figures.committed.missing == ["CHF"]
+    assert figures.gap.amount is None
+    assert figures.gap.missing == ["CHF"]
+    assert not figures.seeking_cofunding
+
+
+def test_overfunding_leaves_no_negative_gap(case, orgs, users):
+    services.commitment_create(
+        actor=users.donor, case=case, donor=orgs.donor, amount="150000", currency="USD",
+        status="committed",
+    )  # fmt: skip
+    assert selectors.request_funding(case=case).gap.amount == Decimal("0.00")
+
+
+def test_ageing_pledges(case, orgs, users):
+    PortalSettings.objects.create(publish_min_completeness=0, pledge_ageing_days=30)
+    old = services.commitment_create(
+        actor=users.donor, case=case, donor=orgs.donor, amount="10", currency="USD",
+        pledged_on=TODAY - datetime.timedelta(days=31),
+    )  # fmt: skip
+    dated = services.commitment_create(
+        actor=users.other_donor, case=case, donor=orgs.other_donor, amount="10", currency="USD",
+        pledged_on=TODAY - datetime.timedelta(days=60),
+        expected_commitment_date=TODAY + datetime.timedelta(days=1),
+    )  # fmt: skip
+    assert list(selectors.ageing_pledges(on=TODAY)) == [old]
+    assert selectors.request_funding(case=case, on=TODAY).ageing_pledges == 1
+    assert not selectors.commitment_is_ageing(dated, on=TODAY)
+    services.commitment_confirm(actor=users.donor, commitment=old)
+    assert list(selectors.ageing_pledges(on=TODAY)) == []
+
+
+def test_cofunding_list_shows_requests_with_a_gap_after_agreement(make_case, orgs, users):
+    open_gap = make_case("implementation", budget_amount=Decimal("1000"))
+    full = make_case("agreement", budget_amount=Decimal("1000"))
+    services.commitment_create(
+        actor=users.unoda, case=full, donor=orgs.other_donor, amount="1000", currency="USD",
+        status="committed",
+    )  # fmt: skip
+    make_case("published", budget_amount=Decimal("1000"))
+    listed = [case.pk for case, _f in selectors.cofunding_request_list(user=users.donor)]
+    assert listed == [open_gap.pk]
+
+
+def test_funding_figures_for_many_requests_take_few_queries(
+    make_case, orgs, users, rates, django_assert_max_num_queries
+):
+    cases = [make_case("agreement", budget_amount=Decimal("1000")) for _ in range(4)]
+    for case in cases:
+        services.commitment_create(
+            actor=users.unoda, case=case, donor=orgs.donor, amount="100", currency="EUR",
+            status="committed",
+        )  # fmt: skip
+    with django_assert_max_num_queries(6):
+        figures = selectors.funding_for_requests(cases, on=TODAY)
+    assert {f.committed.amount for f in figures.values()} == {Decimal("125.00")}
