@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.organizations",
     "apps.cases",
+    "apps.followup",
     "apps.notifications",
 ]
 
