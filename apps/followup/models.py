@@ -218,7 +218,7 @@ class ProgressReport(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.agreement.request.reference} {self.period_start}–{self.period_end}"
+        return f"{self.agreement.request.reference} {self.period_start} - {self.period_end}"
 
 
 def report_attachment_upload_to(instance, filename: str) -> str:
@@ -258,7 +258,9 @@ class FeedbackStatus(models.TextChoices):
 
 
 def _rating(label):
-    return models.PositiveSmallIntegerField(label, null=True, blank=True, validators=RATING_VALIDATORS)
+    return models.PositiveSmallIntegerField(
+        label, null=True, blank=True, validators=RATING_VALIDATORS
+    )
 
 
 def _rating_in_range(name):
@@ -341,7 +343,9 @@ class Feedback(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(status__in=FeedbackStatus.values), name="feedback_status_valid"
             ),
-            models.CheckConstraint(condition=Q(role__in=PartyRole.values), name="feedback_role_valid"),
+            models.CheckConstraint(
+                condition=Q(role__in=PartyRole.values), name="feedback_role_valid"
+            ),
         ]
         indexes = [models.Index(fields=["status", "role"], name="feedback_status_role")]
 

@@ -74,9 +74,12 @@ def feedback_round_complete(case: AssistanceRequest) -> bool:
     """Sealed feedback opens to the parties once all submitted or the round is closed."""
     if case.status == Status.CLOSED:
         return True
-    return not Feedback.objects.filter(request_id=case.pk).exclude(
-        status=FeedbackStatus.SUBMITTED
-    ).exists() and Feedback.objects.filter(request_id=case.pk).exists()
+    return (
+        not Feedback.objects.filter(request_id=case.pk)
+        .exclude(status=FeedbackStatus.SUBMITTED)
+        .exists()
+        and Feedback.objects.filter(request_id=case.pk).exists()
+    )
 
 
 def can_view_feedback(user, feedback: Feedback) -> bool:

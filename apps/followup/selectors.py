@@ -87,7 +87,9 @@ def feedback_waivers(*, user, case: AssistanceRequest) -> QuerySet[FeedbackWaive
 def add_months(day: datetime.date, months: int) -> datetime.date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,9 @@ def reporting_periods(
         )
         reported = any(r_start <= end and r_end >= start for r_start, r_end in reports)
         periods.append(
-            ReportingPeriod(start=start, end=end, reported=reported, overdue=not reported and end < today)
+            ReportingPeriod(
+                start=start, end=end, reported=reported, overdue=not reported and end < today
+            )
         )
         start = end + datetime.timedelta(days=1)
     return periods

@@ -202,8 +202,10 @@ def milestone_create(
 @transaction.atomic
 def milestone_update(*, actor, milestone: Milestone, **fields) -> Milestone:
     _unknown(fields, ("title", "description", "due_date", "completed_on"))
-    locked = Milestone.objects.select_for_update().select_related("agreement__request").get(
-        pk=milestone.pk
+    locked = (
+        Milestone.objects.select_for_update()
+        .select_related("agreement__request")
+        .get(pk=milestone.pk)
     )
     require(
         can_manage_milestones(actor, locked.agreement),
@@ -241,8 +243,10 @@ def progress_report_submit(
     agreement.refresh_from_db()
     require(
         can_report_progress(actor, agreement),
-        _("Only the requesting State or the implementing partner report progress, during "
-          "implementation."),
+        _(
+            "Only the requesting State or the implementing partner report progress, during "
+            "implementation."
+        ),
     )
     allowed = reporting_organization_ids(actor, agreement)
     if organization is None:

@@ -18,6 +18,7 @@ from django.utils.module_loading import import_module, module_has_submodule
 from apps.cases import services
 from apps.cases.models import AssistanceKind, Category, Status, Visibility
 from apps.cases.workflow import path_to
+from apps.followup import demo as followup_demo
 from apps.organizations.models import OrganizationKind, Region
 from apps.organizations.services import membership_add, organization_create
 
@@ -220,6 +221,12 @@ class Command(BaseCommand):
                 if number % 3:
                     services.request_assign_officer(actor=officer, case=case, officer=officer)
                 for name in path_to(status):
+                    if name in followup_demo.STEPS:
+                        # Agreement and feedback records come with these steps.
+                        followup_demo.walk_step(
+                            case=case, transition=name, actor=officer, rng=rng, orgs=orgs
+                        )
+                        continue
                     services.request_transition(
                         actor=officer, case=case, transition=name, comment=COMMENTS.get(name, "")
                     )
