@@ -10,9 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from guardian.shortcuts import remove_perm
 
 from apps.cases.models import AssistanceRequest, Status
-from apps.cases.permissions import require
+from apps.cases.permissions import VIEW_PERM, require
 from apps.cases.services import request_sync_permissions, request_transition
 from apps.core.exceptions import ApplicationError
 from apps.organizations.models import Organization
@@ -162,6 +163,7 @@ def agreement_update(
             code="invalid_state",
         )
     locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    previous_partner = locked.implementing_partner
     for name, value in fields.items():
         setattr(locked, name, value)
     donors = list(donors) if donors is not None else list(locked.donors.all())
@@ -169,6 +171,9 @@ def agreement_update(
     locked.full_clean()
     locked.save(update_fields=[*fields.keys(), "updated_at"])
     locked.donors.set(donors)
+    if previous_partner is not None and previous_partner != locked.implementing_partner:
+        # A former partner loses sight of the case (unless another right gives it back below).
+        remove_perm(VIEW_PERM, previous_partner.group, case)
     request_sync_permissions(case=case)
     return locked
 
