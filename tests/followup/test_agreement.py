@@ -198,9 +198,7 @@ def test_overdue_milestones_and_report_periods(implementing_case, users):
     services.milestone_create(
         actor=users.unoda, agreement=agreement, title="Later", due_date=datetime.date(2026, 12, 1)
     )
-    services.progress_report_submit(
-        actor=users.recipient, agreement=agreement, **report_data()
-    )
+    services.progress_report_submit(actor=users.recipient, agreement=agreement, **report_data())
     overview = selectors.implementation_overview(
         user=users.unoda, case=implementing_case, today=datetime.date(2026, 11, 15)
     )

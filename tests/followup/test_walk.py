@@ -38,7 +38,9 @@ def test_published_to_closed_with_two_cofunding_donors(
     assert case_selectors.request_list(user=partner_user).filter(pk=case.pk).exists()
 
     # Implementation: UNODA and the State set milestones; the partner and the State report.
-    case_services.request_transition(actor=users.unoda, case=case, transition="start_implementation")
+    case_services.request_transition(
+        actor=users.unoda, case=case, transition="start_implementation"
+    )
     services.milestone_create(
         actor=users.unoda, agreement=agreement, title="Assessment", due_date=TODAY.replace(month=3)
     )
@@ -110,9 +112,9 @@ def test_published_to_closed_with_two_cofunding_donors(
     case_services.request_transition(actor=users.unoda, case=case, transition="close")
     case.refresh_from_db()
     assert case.status == Status.CLOSED
-    assert list(
-        StatusChange.objects.filter(request=case).values_list("transition", flat=True)
-    )[-5:] == ["register_interest", "record_agreement", "start_implementation", "complete", "close"]
+    assert list(StatusChange.objects.filter(request=case).values_list("transition", flat=True))[
+        -5:
+    ] == ["register_interest", "record_agreement", "start_implementation", "complete", "close"]
     # Donors of the agreement and the partner keep seeing the closed case.
     for user in (users.donor, users.other_donor, partner_user):
         assert case_selectors.request_list(user=user).filter(pk=case.pk).exists()
