@@ -224,5 +224,5 @@ def test_reporting_periods_stop_at_the_end_date(implementing_case):
 def test_agreement_cannot_change_after_implementation(feedback_case, users):
     with pytest.raises(ApplicationError):
         services.agreement_update(actor=users.unoda, agreement=feedback_case.agreement, notes="x")
-    assert feedback_case.agreement.notes == ""
-    assert Status.FEEDBACK == AssistanceRequest.objects.get(pk=feedback_case.pk).status
+    assert Agreement.objects.get(request=feedback_case).notes == ""
+    assert AssistanceRequest.objects.get(pk=feedback_case.pk).status == Status.FEEDBACK
