@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from apps.cases.models import Status
@@ -22,6 +23,22 @@ from .models import (
 
 def _error_text(error) -> str:
     return "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+class ServiceErrorsMixin:
+    """A rule refused by a service on save shows as an error message, not a server error.
+
+    The admin's own transaction is rolled back by the exception, so nothing is saved.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ApplicationError, PermissionDenied, ValidationError) as error:
+            if request.method != "POST":
+                raise
+            self.message_user(request, _error_text(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -56,7 +73,7 @@ class ProgressReportInline(ReadOnlyInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     list_display = (
         "request",
         "signed_on",
@@ -161,7 +178,7 @@ class AgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgreementDocument)
-class AgreementDocumentAdmin(admin.ModelAdmin):
+class AgreementDocumentAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     list_display = ("title", "agreement", "uploaded_by", "created_at")
     search_fields = ("title", "agreement__request__reference")
     raw_id_fields = ("agreement",)
@@ -178,7 +195,7 @@ class AgreementDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     list_display = ("title", "agreement", "due_date", "completed_on")
     list_filter = (("completed_on", admin.EmptyFieldListFilter), "agreement__request__status")
     search_fields = ("title", "agreement__request__reference")
@@ -223,7 +240,7 @@ class ProgressReportAttachmentInline(admin.TabularInline):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(admin.ModelAdmin):
+class ProgressReportAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     list_display = (
         "agreement",
         "period_start",
@@ -297,7 +314,7 @@ class FeedbackAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeedbackWaiver)
-class FeedbackWaiverAdmin(admin.ModelAdmin):
+class FeedbackWaiverAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     list_display = ("request", "organization", "recorded_by", "created_at")
     search_fields = ("request__reference", "organization__name", "reason")
     list_select_related = ("request", "organization", "recorded_by")
