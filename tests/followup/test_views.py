@@ -68,3 +68,13 @@ def test_plan_page_shows_overdue_to_unoda_only(client, feedback_case, users):
 def test_overdue_list_page(client, users, actor, status, db):
     client.force_login(getattr(users, actor))
     assert client.get("/followup/overdue/").status_code == status
+
+
+def test_case_page_links_to_the_follow_up(client, feedback_case, users):
+    client.force_login(users.recipient)
+    page = client.get(f"/cases/{feedback_case.reference}/").content.decode()
+    assert f"/followup/{feedback_case.reference}/feedback/" in page
+    assert f"/followup/{feedback_case.reference}/plan/" not in page
+    client.force_login(users.unoda)
+    page = client.get(f"/cases/{feedback_case.reference}/").content.decode()
+    assert f"/followup/{feedback_case.reference}/plan/" in page
