@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/", include("apps.cases.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("funding/", include("apps.funding.urls")),
+    path("followup/", include("apps.followup.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

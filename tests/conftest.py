@@ -1,3 +1,5 @@
+import datetime
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -5,6 +7,8 @@ import pytest
 from apps.cases import services
 from apps.cases.models import AssistanceRequest, Visibility
 from apps.cases.workflow import path_to
+from apps.followup import services as followup_services
+from apps.followup.models import Feedback, FeedbackStatus
 from apps.funding.services import interest_express
 from apps.organizations.models import Region
 
@@ -47,12 +51,57 @@ def build_case(*, orgs, users, status="draft", visibility=Visibility.ALL_DONORS,
         **fields,
     )
     for name in path_to(status):
-        if name == "register_interest":
-            # Donor interest is recorded as such; the service fires the transition.
-            interest_express(actor=users.donor, case=case, donor=orgs.donor, message=COMMENT)
-            continue
-        services.request_transition(actor=users.unoda, case=case, transition=name, comment=COMMENT)
+        fire_step(orgs=orgs, users=users, case=case, transition=name, comment=COMMENT)
     return AssistanceRequest.objects.get(pk=case.pk)
+
+
+AGREEMENT = {
+    "signed_on": datetime.date(2026, 1, 15),
+    "amount": Decimal("120000.00"),
+    "currency": "USD",
+    "start_date": datetime.date(2026, 2, 1),
+    "end_date": datetime.date(2027, 1, 31),
+}
+RATINGS = {
+    "relevance": 5,
+    "coherence": 4,
+    "effectiveness": 4,
+    "efficiency": 3,
+    "impact": 4,
+    "sustainability": 3,
+    "overall": 4,
+}
+
+
+def fire_step(*, orgs, users, case, transition, comment=""):
+    """Fire one step of the lifecycle as UNODA, with what the step needs first: recording the
+    agreement (``orgs.donor`` funds it) and, before closing, every party's feedback. Donor
+    interest is a record of its own: expressing it fires the transition."""
+    if transition == "register_interest":
+        interest_express(actor=users.donor, case=case, donor=orgs.donor, message=comment)
+        return
+    if transition == "record_agreement":
+        followup_services.agreement_record(
+            actor=users.unoda, case=case, donors=[orgs.donor], comment=comment, **AGREEMENT
+        )
+        return
+    if transition == "close":
+        submit_all_feedback(users=users, case=case)
+    services.request_transition(
+        actor=users.unoda, case=case, transition=transition, comment=comment
+    )
+
+
+def submit_all_feedback(*, users, case):
+    """Each pending party submits, through one of the test users that belongs to it."""
+    members = [users.recipient, users.donor, users.other_donor]
+    for feedback in Feedback.objects.filter(request=case, status=FeedbackStatus.PENDING):
+        member = next(
+            u for u in members if u.memberships.filter(organization=feedback.organization).exists()
+        )
+        followup_services.feedback_submit(
+            actor=member, case=case, what_worked="Training.", **RATINGS
+        )
 
 
 @pytest.fixture

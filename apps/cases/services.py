@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_groups_with_perms, remove_perm
@@ -218,7 +219,8 @@ def request_sync_permissions(*, case: AssistanceRequest) -> None:
     """Grant and revoke object permissions so they follow status and visibility.
 
     The requesting organization's group always sees its case and may change it while it is
-    theirs to edit; donors see it from publication on as the visibility allows.
+    theirs to edit; donors see it from publication on as the visibility allows; the donors and
+    the implementing partner named in the case's agreement see it too.
     """
     own_group = case.requesting_organization.group
     assign_perm(VIEW_PERM, own_group, case)
@@ -233,10 +235,23 @@ def request_sync_permissions(*, case: AssistanceRequest) -> None:
             wanted.add(all_donors_group())
         elif case.visibility == Visibility.SELECTED_DONORS:
             wanted.update(org.group for org in case.selected_donors.all())
-    donor_groups = {all_donors_group()} | {
-        org.group for org in Organization.objects.filter(is_donor=True).select_related("group")
+        # The parties of a signed agreement (its donors and its implementing partner) keep
+        # seeing the case whatever the visibility says.
+        wanted.update(
+            org.group
+            for org in Organization.objects.filter(
+                Q(funded_agreements__request=case) | Q(implemented_agreements__request=case)
+            ).select_related("group")
+        )
+    managed_groups = {all_donors_group()} | {
+        org.group
+        for org in Organization.objects.filter(
+            Q(is_donor=True) | Q(implemented_agreements__isnull=False)
+        )
+        .distinct()
+        .select_related("group")
     }
-    current = set(get_groups_with_perms(case)) & donor_groups - {own_group}
+    current = set(get_groups_with_perms(case)) & managed_groups - {own_group}
     for group in current - wanted:
         remove_perm(VIEW_PERM, group, case)
     for group in wanted - current:

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "apps.organizations",
     "apps.cases",
     "apps.funding",
+    "apps.followup",
     "apps.notifications",
     "apps.reminders",
 ]

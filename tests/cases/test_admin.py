@@ -12,7 +12,16 @@ from apps.funding.services import interest_express
 
 from ..factories import UserFactory
 
-PROJECT_APPS = {"accounts", "organizations", "cases", "notifications", "core", "funding"}
+PROJECT_APPS = {
+    "accounts",
+    "organizations",
+    "cases",
+    "notifications",
+    "core",
+    "funding",
+    "followup",
+    "reminders",
+}
 
 
 def test_every_project_model_is_in_the_admin():
@@ -54,6 +63,30 @@ def fire(client, case, transition, comment=""):
     )
 
 
+def record_agreement_in_admin(client, case, donor):
+    return client.post(
+        "/admin/followup/agreement/add/",
+        {
+            "request": case.pk,
+            "signed_on": "2026-01-15",
+            "donors": [donor.pk],
+            "amount": "50000",
+            "currency": "USD",
+            "start_date": "2026-02-01",
+            "end_date": "2026-12-31",
+            "reporting_interval_months": "3",
+            "documents-TOTAL_FORMS": "0",
+            "documents-INITIAL_FORMS": "0",
+            "milestones-TOTAL_FORMS": "1",
+            "milestones-INITIAL_FORMS": "0",
+            "milestones-0-title": "Armoury doors fitted",
+            "milestones-0-due_date": "2026-06-30",
+            "reports-TOTAL_FORMS": "0",
+            "reports-INITIAL_FORMS": "0",
+        },
+    )
+
+
 def test_walk_a_case_from_draft_to_closed_in_the_admin(admin_client_user, make_case, orgs, users):
     case = make_case("draft")
     for name in path_to(Status.CLOSED):
@@ -61,9 +94,31 @@ def test_walk_a_case_from_draft_to_closed_in_the_admin(admin_client_user, make_c
             # Interest is recorded by the funding service, which fires this transition.
             interest_express(actor=users.donor, case=case, donor=orgs.donor)
             continue
+        if name == "record_agreement":
+            # Firing it without an agreement is refused with a clear message...
+            response = fire(admin_client_user, case, name)
+            assert "Record the agreement" in response.content.decode()
+            case.refresh_from_db()
+            assert case.status == Status.DONOR_INTEREST
+            # ...recording the agreement in the admin moves the case on.
+            response = record_agreement_in_admin(admin_client_user, case, orgs.donor)
+            assert response.status_code == 302, response.content.decode()[:3000]
+            continue
+        if name == "close":
+            response = fire(admin_client_user, case, name)
+            assert "feedback is missing from Japan, Sierra Leone" in response.content.decode()
+            case.refresh_from_db()
+            assert case.status == Status.FEEDBACK
+            for party in (orgs.donor, orgs.recipient):
+                response = admin_client_user.post(
+                    "/admin/followup/feedbackwaiver/add/",
+                    {"request": case.pk, "organization": party.pk, "reason": "No answer."},
+                )
+                assert response.status_code == 302, response.content.decode()[:3000]
         response = fire(admin_client_user, case, name)
         assert response.status_code == 200
     case.refresh_from_db()
+    assert case.agreement.milestones.get().title == "Armoury doors fitted"
     assert case.status == Status.CLOSED
     assert [c.transition for c in StatusChange.objects.filter(request=case)] == path_to(
         Status.CLOSED

@@ -27,6 +27,7 @@ from apps.cases.models import (
     Visibility,
 )
 from apps.cases.workflow import path_to
+from apps.followup import demo as followup_demo
 from apps.funding.services import interest_express
 from apps.organizations.models import OrganizationKind, Region
 from apps.organizations.services import membership_add, organization_create
@@ -246,6 +247,12 @@ class Command(BaseCommand):
                             case=case,
                             donor=orgs["Japan"],
                             message="Japan would like to discuss this request.",
+                        )
+                        continue
+                    if name in followup_demo.STEPS:
+                        # Agreement and feedback records come with these steps.
+                        followup_demo.walk_step(
+                            case=case, transition=name, actor=officer, rng=rng, orgs=orgs
                         )
                         continue
                     services.request_transition(

@@ -1,0 +1,106 @@
+"""Who may see and do what in the follow-up of a case. Services, views and templates ask here."""
+
+from apps.cases.models import AssistanceRequest, Status
+from apps.cases.permissions import can_view_request
+from apps.organizations.models import Membership
+from apps.organizations.selectors import user_is_unoda
+
+from .models import Agreement, Feedback, FeedbackStatus
+
+# The statuses in which implementation is followed (milestones and reports are written).
+IMPLEMENTATION_OPEN = frozenset({Status.AGREEMENT, Status.IMPLEMENTATION})
+
+
+def _active(user) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def member_organization_ids(user) -> set[int]:
+    if not _active(user):
+        return set()
+    return set(Membership.objects.filter(user_id=user.pk).values_list("organization_id", flat=True))
+
+
+def party_organization_ids(case: AssistanceRequest) -> set[int]:
+    """The parties that give feedback: the recipient and every donor of the agreement."""
+    ids = {case.requesting_organization_id}
+    ids.update(
+        Agreement.donors.through.objects.filter(agreement__request_id=case.pk).values_list(
+            "organization_id", flat=True
+        )
+    )
+    return ids
+
+
+def user_party_ids(user, case: AssistanceRequest) -> set[int]:
+    return member_organization_ids(user) & party_organization_ids(case)
+
+
+def can_view_followup(user, case: AssistanceRequest) -> bool:
+    return _active(user) and (user_is_unoda(user) or can_view_request(user, case))
+
+
+def can_record_agreement(user) -> bool:
+    return user_is_unoda(user)
+
+
+def can_manage_milestones(user, agreement: Agreement) -> bool:
+    if not _active(user) or agreement.request.status not in IMPLEMENTATION_OPEN:
+        return False
+    return user_is_unoda(user) or (
+        agreement.request.requesting_organization_id in member_organization_ids(user)
+    )
+
+
+def reporting_organization_ids(user, agreement: Agreement) -> set[int]:
+    """The organizations on whose behalf ``user`` may report progress on ``agreement``."""
+    allowed = {agreement.request.requesting_organization_id}
+    if agreement.implementing_partner_id:
+        allowed.add(agreement.implementing_partner_id)
+    if user_is_unoda(user):
+        return allowed
+    return allowed & member_organization_ids(user)
+
+
+def can_report_progress(user, agreement: Agreement) -> bool:
+    return (
+        _active(user)
+        and agreement.request.status == Status.IMPLEMENTATION
+        and bool(reporting_organization_ids(user, agreement))
+    )
+
+
+def feedback_round_complete(case: AssistanceRequest) -> bool:
+    """Sealed feedback opens to the parties once all submitted or the round is closed."""
+    if case.status == Status.CLOSED:
+        return True
+    return (
+        not Feedback.objects.filter(request_id=case.pk)
+        .exclude(status=FeedbackStatus.SUBMITTED)
+        .exists()
+        and Feedback.objects.filter(request_id=case.pk).exists()
+    )
+
+
+def can_view_feedback(user, feedback: Feedback) -> bool:
+    if not _active(user):
+        return False
+    if user_is_unoda(user):
+        return True
+    mine = user_party_ids(user, feedback.request)
+    if feedback.organization_id in mine:
+        return True
+    return bool(mine) and feedback_round_complete(feedback.request)
+
+
+def can_edit_feedback(user, feedback: Feedback) -> bool:
+    return (
+        _active(user)
+        and feedback.status == FeedbackStatus.PENDING
+        and feedback.request.status == Status.FEEDBACK
+        and feedback.organization_id in member_organization_ids(user)
+    )
+
+
+def can_see_effectiveness(user) -> bool:
+    return user_is_unoda(user)

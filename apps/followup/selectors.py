@@ -1,0 +1,320 @@
+"""Reads of follow-up records, scoped to what the user may see."""
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.cases.models import AssistanceRequest, Status
+from apps.organizations.models import Organization, Region
+from apps.organizations.selectors import user_is_unoda
+
+from .models import (
+    CRITERIA,
+    RATING_FIELDS,
+    Agreement,
+    Feedback,
+    FeedbackStatus,
+    FeedbackWaiver,
+    Milestone,
+    PartyRole,
+)
+from .permissions import (
+    can_see_effectiveness,
+    can_view_followup,
+    feedback_round_complete,
+    party_organization_ids,
+    user_party_ids,
+)
+
+
+def agreement_get(*, user, case: AssistanceRequest) -> Agreement | None:
+    if not can_view_followup(user, case):
+        raise PermissionDenied(_("You may not see this case."))
+    return (
+        Agreement.objects.select_related("request", "implementing_partner")
+        .prefetch_related("donors", "documents")
+        .filter(request_id=case.pk)
+        .first()
+    )
+
+
+def feedback_missing_parties(*, case: AssistanceRequest) -> list[Organization]:
+    """Parties that have neither submitted feedback nor been waived by UNODA."""
+    submitted = Feedback.objects.filter(
+        request_id=case.pk, organization=OuterRef("pk"), status=FeedbackStatus.SUBMITTED
+    )
+    waived = FeedbackWaiver.objects.filter(request_id=case.pk, organization=OuterRef("pk"))
+    return list(
+        Organization.objects.filter(pk__in=party_organization_ids(case))
+        .filter(~Exists(submitted), ~Exists(waived))
+        .order_by("name")
+    )
+
+
+def feedback_list(*, user, case: AssistanceRequest) -> QuerySet[Feedback]:
+    """The feedback on ``case`` that ``user`` may read, following the sealing policy."""
+    queryset = Feedback.objects.filter(request_id=case.pk).select_related(
+        "organization", "submitted_by"
+    )
+    if not (user.is_authenticated and user.is_active):
+        return queryset.none()
+    if user_is_unoda(user):
+        return queryset
+    mine = user_party_ids(user, case)
+    if not mine:
+        return queryset.none()
+    if feedback_round_complete(case):
+        return queryset
+    return queryset.filter(organization_id__in=mine)
+
+
+def feedback_waivers(*, user, case: AssistanceRequest) -> QuerySet[FeedbackWaiver]:
+    if not user_is_unoda(user):
+        return FeedbackWaiver.objects.none()
+    return FeedbackWaiver.objects.filter(request_id=case.pk).select_related(
+        "organization", "recorded_by"
+    )
+
+
+# --- Implementation: the plan against the reports -------------------------------------------
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+@dataclass(frozen=True)
+class ReportingPeriod:
+    start: datetime.date
+    end: datetime.date
+    reported: bool
+    overdue: bool
+
+
+def reporting_periods(
+    agreement: Agreement, *, today: datetime.date | None = None
+) -> list[ReportingPeriod]:
+    """The reporting periods from the start date, every ``reporting_interval_months``, up to
+    today or the end date. A period is reported when a report overlaps it; it is overdue when
+    it has ended without one."""
+    today = today or timezone.localdate()
+    reports = list(agreement.reports.values_list("period_start", "period_end"))
+    periods = []
+    index = 0
+    start = agreement.start_date
+    while start <= min(today, agreement.end_date):
+        index += 1
+        end = min(
+            add_months(agreement.start_date, index * agreement.reporting_interval_months)
+            - datetime.timedelta(days=1),
+            agreement.end_date,
+        )
+        reported = any(r_start <= end and r_end >= start for r_start, r_end in reports)
+        periods.append(
+            ReportingPeriod(
+                start=start, end=end, reported=reported, overdue=not reported and end < today
+            )
+        )
+        start = end + datetime.timedelta(days=1)
+    return periods
+
+
+def overdue_milestones(*, today: datetime.date | None = None) -> QuerySet[Milestone]:
+    today = today or timezone.localdate()
+    return Milestone.objects.filter(due_date__lt=today, completed_on__isnull=True)
+
+
+@dataclass
+class ImplementationOverview:
+    agreement: Agreement
+    milestones: list
+    overdue_milestones: list
+    reports: list
+    periods: list[ReportingPeriod]
+    overdue_periods: list[ReportingPeriod]
+    today: datetime.date
+
+
+def implementation_overview(
+    *, user, case: AssistanceRequest, today: datetime.date | None = None
+) -> ImplementationOverview | None:
+    """A case's plan (milestones, reporting periods) against its progress reports."""
+    agreement = agreement_get(user=user, case=case)
+    if agreement is None:
+        return None
+    today = today or timezone.localdate()
+    milestones = list(agreement.milestones.all())
+    periods = reporting_periods(agreement, today=today)
+    return ImplementationOverview(
+        agreement=agreement,
+        milestones=milestones,
+        overdue_milestones=[m for m in milestones if not m.is_done and m.due_date < today],
+        reports=list(
+            agreement.reports.select_related("organization", "submitted_by").prefetch_related(
+                "attachments"
+            )
+        ),
+        periods=periods,
+        overdue_periods=[p for p in periods if p.overdue],
+        today=today,
+    )
+
+
+def overdue_cases(*, user, today: datetime.date | None = None) -> QuerySet[AssistanceRequest]:
+    """UNODA's list: cases in implementation with a milestone past due and not done."""
+    if not user_is_unoda(user):
+        return AssistanceRequest.objects.none()
+    today = today or timezone.localdate()
+    return (
+        AssistanceRequest.objects.filter(status=Status.IMPLEMENTATION)
+        .annotate(
+            overdue_milestones=Count(
+                "agreement__milestones",
+                filter=Q(
+                    agreement__milestones__due_date__lt=today,
+                    agreement__milestones__completed_on__isnull=True,
+                ),
+            )
+        )
+        .filter(overdue_milestones__gt=0)
+        .select_related("requesting_organization")
+        .order_by("reference")
+    )
+
+
+# --- Effectiveness: anonymous aggregates for UNODA ------------------------------------------
+
+
+def _by_role(prefix_filter: Q, field: str) -> dict:
+    recipient = Q(role=PartyRole.RECIPIENT) & prefix_filter
+    donor = Q(role=PartyRole.DONOR) & prefix_filter
+    return {
+        f"{field}_recipient": Avg(field, filter=recipient),
+        f"{field}_recipient_n": Count("pk", filter=recipient),
+        f"{field}_donor": Avg(field, filter=donor),
+        f"{field}_donor_n": Count("pk", filter=donor),
+    }
+
+
+def _gap(recipient, donor):
+    if recipient is None or donor is None:
+        return None
+    return recipient - donor
+
+
+def _submitted() -> QuerySet[Feedback]:
+    return Feedback.objects.filter(status=FeedbackStatus.SUBMITTED)
+
+
+def effectiveness_by_criterion() -> list[dict]:
+    aggregates = {}
+    for name in RATING_FIELDS:
+        aggregates[f"{name}_all"] = Avg(name)
+        aggregates.update(_by_role(Q(), name))
+    row = _submitted().aggregate(n=Count("pk"), **aggregates)
+    labels = {name: Feedback._meta.get_field(name).verbose_name for name in RATING_FIELDS}
+    return [
+        {
+            "criterion": labels[name],
+            "average": row[f"{name}_all"],
+            "n": row["n"],
+            "recipient": row[f"{name}_recipient"],
+            "recipient_n": row[f"{name}_recipient_n"],
+            "donor": row[f"{name}_donor"],
+            "donor_n": row[f"{name}_donor_n"],
+            "gap": _gap(row[f"{name}_recipient"], row[f"{name}_donor"]),
+        }
+        for name in RATING_FIELDS
+    ]
+
+
+def effectiveness_by_region() -> list[dict]:
+    """Overall ratings grouped by the region of the requesting State."""
+    rows = (
+        _submitted()
+        .values("request__requesting_organization__region")
+        .annotate(average=Avg("overall"), n=Count("pk"), **_by_role(Q(), "overall"))
+        .order_by("request__requesting_organization__region")
+    )
+    labels = dict(Region.choices)
+    return [
+        {
+            "region": labels.get(row["request__requesting_organization__region"]),
+            "average": row["average"],
+            "n": row["n"],
+            "recipient": row["overall_recipient"],
+            "recipient_n": row["overall_recipient_n"],
+            "donor": row["overall_donor"],
+            "donor_n": row["overall_donor_n"],
+            "gap": _gap(row["overall_recipient"], row["overall_donor"]),
+        }
+        for row in rows
+    ]
+
+
+def effectiveness_by_donor() -> list[dict]:
+    """Per donor: how the recipients rated the cases it funded (overall), against the donor's
+    own overall rating of those cases. Co-funders' ratings are not mixed in."""
+    recipients = {
+        row["request__agreement__donors"]: row
+        for row in _submitted()
+        .filter(role=PartyRole.RECIPIENT, request__agreement__donors__isnull=False)
+        .values("request__agreement__donors")
+        .annotate(average=Avg("overall"), n=Count("pk"))
+    }
+    own = {
+        row["organization"]: row
+        for row in _submitted()
+        .filter(role=PartyRole.DONOR)
+        .values("organization")
+        .annotate(average=Avg("overall"), n=Count("pk"))
+    }
+    names = dict(
+        Organization.objects.filter(pk__in=set(recipients) | set(own)).values_list("pk", "name")
+    )
+    rows = []
+    for pk in sorted(names, key=names.get):
+        recipient, donor = recipients.get(pk, {}), own.get(pk, {})
+        rows.append(
+            {
+                "donor_name": names[pk],
+                "recipient": recipient.get("average"),
+                "recipient_n": recipient.get("n", 0),
+                "donor": donor.get("average"),
+                "donor_n": donor.get("n", 0),
+                "gap": _gap(recipient.get("average"), donor.get("average")),
+            }
+        )
+    return rows
+
+
+def effectiveness_summary() -> dict:
+    row = _submitted().aggregate(
+        n=Count("pk"),
+        cases=Count("request", distinct=True),
+        again=Count("pk", filter=Q(would_work_together_again=True)),
+        answered=Count("pk", filter=Q(would_work_together_again__isnull=False)),
+    )
+    row["again_share"] = round(100 * row["again"] / row["answered"]) if row["answered"] else None
+    return row
+
+
+def effectiveness_get(*, user) -> dict:
+    if not can_see_effectiveness(user):
+        raise PermissionDenied(_("Only UNODA officers see the effectiveness views."))
+    return {
+        "summary": effectiveness_summary(),
+        "criteria": effectiveness_by_criterion(),
+        "regions": effectiveness_by_region(),
+        "donors": effectiveness_by_donor(),
+        "criteria_names": CRITERIA,
+    }

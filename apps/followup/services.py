@@ -1,0 +1,397 @@
+"""The only code that writes agreements, milestones, progress reports, feedback and waivers.
+
+Status changes still go through ``apps.cases.services.request_transition`` only.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import remove_perm
+
+from apps.cases.models import AssistanceRequest, Status
+from apps.cases.permissions import VIEW_PERM, require
+from apps.cases.services import request_sync_permissions, request_transition
+from apps.core.exceptions import ApplicationError
+from apps.organizations.models import Organization
+from apps.organizations.selectors import user_is_unoda
+
+from .models import (
+    RATING_FIELDS,
+    Agreement,
+    AgreementDocument,
+    Feedback,
+    FeedbackStatus,
+    FeedbackWaiver,
+    Milestone,
+    ProgressReport,
+    ProgressReportAttachment,
+)
+from .permissions import (
+    IMPLEMENTATION_OPEN,
+    can_edit_feedback,
+    can_manage_milestones,
+    can_record_agreement,
+    can_report_progress,
+    member_organization_ids,
+    party_organization_ids,
+    reporting_organization_ids,
+)
+
+AGREEMENT_FIELDS = (
+    "signed_on",
+    "implementing_partner",
+    "amount",
+    "currency",
+    "start_date",
+    "end_date",
+    "reporting_interval_months",
+    "notes",
+)
+FEEDBACK_FIELDS = (
+    *RATING_FIELDS,
+    "what_worked",
+    "what_did_not_work",
+    "lessons_learned",
+    "would_work_together_again",
+)
+
+
+def _lock_case(case: AssistanceRequest) -> AssistanceRequest:
+    return (
+        AssistanceRequest.objects.select_for_update()
+        .select_related("requesting_organization")
+        .get(pk=case.pk)
+    )
+
+
+def _check_parties(case, donors, implementing_partner) -> None:
+    errors = {}
+    if not donors:
+        errors["donors"] = _("An agreement needs at least one donor.")
+    elif any(not org.is_donor for org in donors):
+        errors["donors"] = _("Every donor of an agreement must be a donor organization.")
+    elif any(org.pk == case.requesting_organization_id for org in donors):
+        errors["donors"] = _("The requesting State cannot be a donor of its own agreement.")
+    if implementing_partner is not None and (
+        implementing_partner.pk == case.requesting_organization_id
+    ):
+        errors["implementing_partner"] = _(
+            "The implementing partner is an organization other than the requesting State."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _unknown(fields: dict, allowed) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be set here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+
+
+@transaction.atomic
+def agreement_record(
+    *,
+    actor,
+    case: AssistanceRequest,
+    donors: list[Organization],
+    signed_on: datetime.date,
+    amount: Decimal,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    currency: str = "USD",
+    implementing_partner: Organization | None = None,
+    reporting_interval_months: int = 3,
+    notes: str = "",
+    documents: tuple = (),
+    comment: str = "",
+) -> Agreement:
+    """Record the signed agreement of ``case`` and move the case to "agreement" (UNODA)."""
+    require(can_record_agreement(actor), _("Only UNODA officers record agreements."))
+    locked = _lock_case(case)
+    if locked.status != Status.DONOR_INTEREST:
+        raise ApplicationError(
+            _("An agreement can only be recorded while the case is “%(status)s”.")
+            % {"status": Status.DONOR_INTEREST.label},
+            code="invalid_state",
+        )
+    if Agreement.objects.filter(request=locked).exists():
+        raise ApplicationError(_("This case already has an agreement."), code="duplicate")
+    donors = list(donors)
+    _check_parties(locked, donors, implementing_partner)
+    agreement = Agreement(
+        request=locked,
+        signed_on=signed_on,
+        implementing_partner=implementing_partner,
+        amount=amount,
+        currency=currency,
+        start_date=start_date,
+        end_date=end_date,
+        reporting_interval_months=reporting_interval_months,
+        notes=notes,
+        recorded_by=actor,
+    )
+    agreement.full_clean()
+    agreement.save()
+    agreement.donors.set(donors)
+    for title, file in documents:
+        agreement_document_add(actor=actor, agreement=agreement, title=title, file=file)
+    request_transition(actor=actor, case=locked, transition="record_agreement", comment=comment)
+    case.status = locked.status
+    case.status_changed_at = locked.status_changed_at
+    return agreement
+
+
+@transaction.atomic
+def agreement_update(
+    *, actor, agreement: Agreement, donors: list[Organization] | None = None, **fields
+) -> Agreement:
+    """Correct an agreement (UNODA) while the case is in agreement or implementation."""
+    _unknown(fields, AGREEMENT_FIELDS)
+    require(can_record_agreement(actor), _("Only UNODA officers change agreements."))
+    case = _lock_case(agreement.request)
+    if case.status not in IMPLEMENTATION_OPEN:
+        raise ApplicationError(
+            _("The agreement can no longer be changed: the case is “%(status)s”.")
+            % {"status": case.get_status_display()},
+            code="invalid_state",
+        )
+    locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    previous_partner = locked.implementing_partner
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    donors = list(donors) if donors is not None else list(locked.donors.all())
+    _check_parties(case, donors, locked.implementing_partner)
+    locked.full_clean()
+    locked.save(update_fields=[*fields.keys(), "updated_at"])
+    locked.donors.set(donors)
+    if previous_partner is not None and previous_partner != locked.implementing_partner:
+        # A former partner loses sight of the case (unless another right gives it back below).
+        remove_perm(VIEW_PERM, previous_partner.group, case)
+    request_sync_permissions(case=case)
+    return locked
+
+
+@transaction.atomic
+def agreement_document_add(*, actor, agreement: Agreement, title: str, file) -> AgreementDocument:
+    require(can_record_agreement(actor), _("Only UNODA officers add agreement documents."))
+    document = AgreementDocument(agreement=agreement, title=title, file=file, uploaded_by=actor)
+    document.full_clean()
+    document.save()
+    return document
+
+
+@transaction.atomic
+def milestone_create(
+    *, actor, agreement: Agreement, title: str, due_date: datetime.date, description: str = ""
+) -> Milestone:
+    _lock_case(agreement.request)
+    require(
+        can_manage_milestones(actor, agreement),
+        _("Only UNODA or the requesting State set milestones, while the agreement runs."),
+    )
+    milestone = Milestone(
+        agreement=agreement, title=title, due_date=due_date, description=description
+    )
+    milestone.full_clean()
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(*, actor, milestone: Milestone, **fields) -> Milestone:
+    _unknown(fields, ("title", "description", "due_date", "completed_on"))
+    locked = (
+        Milestone.objects.select_for_update()
+        .select_related("agreement__request")
+        .get(pk=milestone.pk)
+    )
+    require(
+        can_manage_milestones(actor, locked.agreement),
+        _("Only UNODA or the requesting State change milestones, while the agreement runs."),
+    )
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save(update_fields=[*fields.keys(), "updated_at"])
+    return locked
+
+
+def milestone_complete(*, actor, milestone: Milestone, completed_on=None) -> Milestone:
+    return milestone_update(
+        actor=actor, milestone=milestone, completed_on=completed_on or timezone.localdate()
+    )
+
+
+@transaction.atomic
+def progress_report_submit(
+    *,
+    actor,
+    agreement: Agreement,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    status: str,
+    percent_done: int,
+    narrative: str,
+    organization: Organization | None = None,
+    attachments: tuple = (),
+) -> ProgressReport:
+    """A progress report by the recipient or the implementing partner (UNODA may file one on
+    their behalf); only while the case is in implementation."""
+    _lock_case(agreement.request)
+    agreement.refresh_from_db()
+    require(
+        can_report_progress(actor, agreement),
+        _(
+            "Only the requesting State or the implementing partner report progress, during "
+            "implementation."
+        ),
+    )
+    allowed = reporting_organization_ids(actor, agreement)
+    if organization is None:
+        if len(allowed) != 1:
+            raise ValidationError(
+                {"organization": _("Say on behalf of which organization you report.")}
+            )
+        organization = Organization.objects.get(pk=next(iter(allowed)))
+    elif organization.pk not in allowed:
+        raise PermissionDenied(_("You may not report on behalf of this organization."))
+    report = ProgressReport(
+        agreement=agreement,
+        organization=organization,
+        period_start=period_start,
+        period_end=period_end,
+        status=status,
+        percent_done=percent_done,
+        narrative=narrative,
+        submitted_by=actor,
+    )
+    report.full_clean()
+    report.save()
+    for title, file in attachments:
+        attachment = ProgressReportAttachment(report=report, title=title, file=file)
+        attachment.full_clean()
+        attachment.save()
+    return report
+
+
+def _party_feedback_for_update(*, actor, case: AssistanceRequest, organization) -> Feedback:
+    """Lock and return the actor's own feedback on ``case`` (or ``organization``'s)."""
+    if not (actor.is_authenticated and actor.is_active):
+        raise PermissionDenied(_("Please sign in."))
+    mine = member_organization_ids(actor) & party_organization_ids(case)
+    if organization is not None:
+        mine &= {organization.pk}
+    if not mine:
+        raise PermissionDenied(_("Only the parties of this case give feedback on it."))
+    if len(mine) > 1:
+        raise ValidationError(
+            {"organization": _("Say on behalf of which organization you give feedback.")}
+        )
+    feedback = (
+        Feedback.objects.select_for_update()
+        .select_related("request")
+        .filter(request_id=case.pk, organization_id=next(iter(mine)))
+        .first()
+    )
+    if feedback is None:
+        raise ApplicationError(
+            _("Feedback is asked for only once implementation is complete."),
+            code="feedback_not_open",
+        )
+    if feedback.status == FeedbackStatus.SUBMITTED:
+        raise ApplicationError(
+            _("This feedback has already been submitted; it can no longer be changed."),
+            code="already_submitted",
+        )
+    require(
+        can_edit_feedback(actor, feedback),
+        _("Feedback can only be given while the case is waiting for it."),
+    )
+    return feedback
+
+
+def _apply_feedback(feedback: Feedback, fields: dict) -> None:
+    _unknown(fields, FEEDBACK_FIELDS)
+    for name, value in fields.items():
+        setattr(feedback, name, value)
+
+
+@transaction.atomic
+def feedback_save(
+    *, actor, case: AssistanceRequest, organization: Organization | None = None, **fields
+) -> Feedback:
+    """Save the actor's own pending feedback as a draft (nothing is shown to others)."""
+    _lock_case(case)
+    feedback = _party_feedback_for_update(actor=actor, case=case, organization=organization)
+    _apply_feedback(feedback, fields)
+    feedback.full_clean()
+    feedback.save(update_fields=[*fields.keys(), "updated_at"])
+    return feedback
+
+
+@transaction.atomic
+def feedback_submit(
+    *, actor, case: AssistanceRequest, organization: Organization | None = None, **fields
+) -> Feedback:
+    """Submit the actor's own feedback: every rating is required; after this it is read-only."""
+    _lock_case(case)
+    feedback = _party_feedback_for_update(actor=actor, case=case, organization=organization)
+    _apply_feedback(feedback, fields)
+    feedback.full_clean()
+    missing = {
+        name: _("Please give a rating from 1 to 5.")
+        for name in RATING_FIELDS
+        if getattr(feedback, name) is None
+    }
+    if missing:
+        raise ValidationError(missing)
+    feedback.status = FeedbackStatus.SUBMITTED
+    feedback.submitted_at = timezone.now()
+    feedback.submitted_by = actor
+    feedback.save(
+        update_fields=[*fields.keys(), "status", "submitted_at", "submitted_by", "updated_at"]
+    )
+    return feedback
+
+
+@transaction.atomic
+def feedback_waive(
+    *, actor, case: AssistanceRequest, organization: Organization, reason: str
+) -> FeedbackWaiver:
+    """UNODA lets the case close without ``organization``'s feedback, with a reason."""
+    require(user_is_unoda(actor), _("Only UNODA officers waive feedback."))
+    locked = _lock_case(case)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Please say why the feedback is waived.")})
+    if locked.status != Status.FEEDBACK:
+        raise ApplicationError(
+            _("Feedback can only be waived while the case is waiting for it."),
+            code="invalid_state",
+        )
+    feedback = Feedback.objects.filter(request=locked, organization=organization).first()
+    if feedback is None:
+        raise ValidationError({"organization": _("This organization is not a party of the case.")})
+    if feedback.is_submitted:
+        raise ApplicationError(
+            _("%(party)s has already submitted its feedback.") % {"party": organization.name},
+            code="already_submitted",
+        )
+    if FeedbackWaiver.objects.filter(request=locked, organization=organization).exists():
+        raise ApplicationError(
+            _("%(party)s's feedback is already waived.") % {"party": organization.name},
+            code="duplicate",
+        )
+    waiver = FeedbackWaiver(
+        request=locked, organization=organization, reason=reason, recorded_by=actor
+    )
+    waiver.full_clean()
+    waiver.save()
+    return waiver

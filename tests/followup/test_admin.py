@@ -1,0 +1,85 @@
+"""The follow-up admin: saves go through the services; refusals are messages, nothing saved."""
+
+import pytest
+
+from apps.followup import services
+from apps.followup.models import FeedbackWaiver, Milestone, ProgressReport
+
+from ..conftest import RATINGS
+from ..factories import UserFactory
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_waiver_for_a_party_that_submitted_is_a_message(admin_client, feedback_case, orgs, users):
+    services.feedback_submit(actor=users.donor, case=feedback_case, **RATINGS)
+    response = admin_client.post(
+        "/admin/followup/feedbackwaiver/add/",
+        {"request": feedback_case.pk, "organization": orgs.donor.pk, "reason": "Late."},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "has already submitted its feedback" in response.content.decode()
+    assert not FeedbackWaiver.objects.exists()
+
+
+def test_progress_report_in_the_admin_goes_through_the_service(
+    admin_client, feedback_case, partner
+):
+    # The case is past implementation: the service refuses, the admin says so.
+    response = admin_client.post(
+        "/admin/followup/progressreport/add/",
+        {
+            "agreement": feedback_case.agreement.pk,
+            "organization": partner.pk,
+            "period_start": "2026-02-01",
+            "period_end": "2026-04-30",
+            "status": "on_track",
+            "percent_done": "10",
+            "narrative": "Late report.",
+            "attachments-TOTAL_FORMS": "0",
+            "attachments-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
+    assert "during implementation" in response.content.decode()
+    assert not ProgressReport.objects.exists()
+
+
+def test_milestone_admin_action_marks_done(admin_client, cofunded_case, users):
+    milestone = services.milestone_create(
+        actor=users.unoda, agreement=cofunded_case.agreement, title="Fence", due_date="2026-05-01"
+    )
+    admin_client.post(
+        "/admin/followup/milestone/",
+        {"action": "mark_done", "_selected_action": [milestone.pk]},
+    )
+    assert Milestone.objects.get(pk=milestone.pk).completed_on is not None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/followup/agreement/",
+        "/admin/followup/feedback/",
+        "/admin/followup/feedbackwaiver/",
+        "/admin/followup/progressreport/",
+        "/admin/followup/milestone/",
+    ],
+)
+def test_admin_lists_load(admin_client, feedback_case, url):
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.get(f"{url}?q={feedback_case.reference}").status_code == 200
+
+
+def test_admin_change_pages_load(admin_client, feedback_case):
+    agreement = feedback_case.agreement
+    assert admin_client.get(f"/admin/followup/agreement/{agreement.pk}/change/").status_code == 200
+    feedback = feedback_case.feedback.first()
+    page = admin_client.get(f"/admin/followup/feedback/{feedback.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="overall"' not in page.content.decode()  # the party's voice is read-only

@@ -1,0 +1,39 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Count, Q
+
+from apps.cases.models import AssistanceRequest, Status
+from apps.followup import selectors
+from apps.followup.models import Agreement, FeedbackStatus, ProgressReport
+
+
+@pytest.mark.django_db
+def test_demo_has_closed_cases_with_both_sides_feedback_and_an_overdue_plan():
+    call_command("seed_demo", stdout=StringIO())
+    after_interest = AssistanceRequest.objects.filter(
+        status__in=[Status.AGREEMENT, Status.IMPLEMENTATION, Status.FEEDBACK, Status.CLOSED]
+    )
+    assert not after_interest.filter(agreement__isnull=True).exists()
+    cofunded_closed = AssistanceRequest.objects.filter(status=Status.CLOSED).annotate(
+        recipients=Count(
+            "feedback", filter=Q(feedback__role="recipient", feedback__status="submitted")
+        ),
+        donors=Count("feedback", filter=Q(feedback__role="donor", feedback__status="submitted")),
+    )
+    assert cofunded_closed.filter(recipients=1, donors=2).count() >= 5
+    officer = get_user_model().objects.get(username="officer")
+    data = selectors.effectiveness_get(user=officer)
+    assert data["summary"]["n"] >= 15
+    assert len(data["regions"]) >= 4
+    assert all(row["n"] > 0 for row in data["regions"])
+    assert len(data["donors"]) >= 3
+    assert selectors.overdue_cases(user=officer).exists()
+    assert ProgressReport.objects.exists()
+    assert Agreement.objects.filter(implementing_partner__isnull=False).exists()
+    # Cases in "feedback" still wait for some of it.
+    assert AssistanceRequest.objects.filter(
+        status=Status.FEEDBACK, feedback__status=FeedbackStatus.PENDING
+    ).exists()

@@ -1,0 +1,80 @@
+"""Pages: a party's feedback form (sealed from the others), UNODA's plan and overdue pages."""
+
+import datetime
+
+import pytest
+
+from apps.followup import services
+from apps.followup.models import Feedback, FeedbackStatus
+
+from ..conftest import RATINGS
+
+
+def test_party_fills_and_submits_its_feedback_on_the_page(client, feedback_case, users, orgs):
+    client.force_login(users.donor)
+    url = f"/followup/{feedback_case.reference}/feedback/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="overall"' in page.content.decode()
+    response = client.post(url, {**RATINGS, "what_worked": "Fast start", "action": "submit"})
+    assert response.status_code == 302
+    own = Feedback.objects.get(request=feedback_case, organization=orgs.donor)
+    assert own.status == FeedbackStatus.SUBMITTED
+    assert own.what_worked == "Fast start"
+    # Read-only after submission: no form any more.
+    assert 'name="overall"' not in client.get(url).content.decode()
+
+
+def test_page_refuses_a_rating_of_6_and_changes_nothing(client, feedback_case, users, orgs):
+    client.force_login(users.recipient)
+    url = f"/followup/{feedback_case.reference}/feedback/"
+    response = client.post(url, {**RATINGS, "overall": 6, "action": "submit"})
+    assert response.status_code == 200
+    own = Feedback.objects.get(request=feedback_case, organization=orgs.recipient)
+    assert (own.status, own.overall) == (FeedbackStatus.PENDING, None)
+
+
+def test_sealed_feedback_is_not_shown_to_the_other_party(client, feedback_case, users):
+    services.feedback_submit(
+        actor=users.donor, case=feedback_case, what_worked="Secret donor view", **RATINGS
+    )
+    client.force_login(users.recipient)
+    page = client.get(f"/followup/{feedback_case.reference}/feedback/").content.decode()
+    assert "Secret donor view" not in page
+    client.force_login(users.unoda)
+    page = client.get(f"/followup/{feedback_case.reference}/feedback/").content.decode()
+    assert "Secret donor view" in page
+
+
+def test_feedback_page_is_404_for_who_cannot_see_the_case(client, feedback_case, users):
+    client.force_login(users.other_recipient)
+    assert client.get(f"/followup/{feedback_case.reference}/feedback/").status_code == 404
+
+
+def test_plan_page_shows_overdue_to_unoda_only(client, feedback_case, users):
+    milestone = feedback_case.agreement.milestones.create(
+        title="Depot fence", due_date=datetime.date(2020, 1, 1)
+    )
+    client.force_login(users.unoda)
+    page = client.get(f"/followup/{feedback_case.reference}/plan/")
+    assert page.status_code == 200
+    assert milestone.title in page.content.decode()
+    assert "Overdue" in page.content.decode()
+    client.force_login(users.recipient)
+    assert client.get(f"/followup/{feedback_case.reference}/plan/").status_code == 403
+
+
+@pytest.mark.parametrize(("actor", "status"), [("unoda", 200), ("donor", 403)])
+def test_overdue_list_page(client, users, actor, status, db):
+    client.force_login(getattr(users, actor))
+    assert client.get("/followup/overdue/").status_code == status
+
+
+def test_case_page_links_to_the_follow_up(client, feedback_case, users):
+    client.force_login(users.recipient)
+    page = client.get(f"/cases/{feedback_case.reference}/").content.decode()
+    assert f"/followup/{feedback_case.reference}/feedback/" in page
+    assert f"/followup/{feedback_case.reference}/plan/" not in page
+    client.force_login(users.unoda)
+    page = client.get(f"/cases/{feedback_case.reference}/").content.decode()
+    assert f"/followup/{feedback_case.reference}/plan/" in page
