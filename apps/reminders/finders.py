@@ -1,16 +1,22 @@
 """Finders: for one rule and stage, the items that are due now, read through indexes.
 
-A finder returns at most ``limit`` DueItems with request id greater than ``after_pk``, in
-request-id order, leaving out items that already have a reminder for their period (NOT EXISTS
-on the reminder log's unique index), so a sweep reads only what is due and unsent.
+A finder reads at most ``limit`` rows after the cursor ``after`` (in cursor order) and returns
+a Batch: the due items not yet reminded, and the cursor to continue from (None when done).
+Case-status rules leave out already-reminded cases in the database (NOT EXISTS on the reminder
+log's unique index); record rules check the log for the batch in one query. Whatever a finder
+returns, the log's unique constraint is what guarantees "once".
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import datetime
+from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef
 
-from apps.cases.models import AssistanceRequest
+from apps.cases.models import AssistanceRequest, Status
+from apps.followup.models import Agreement
+from apps.followup.selectors import reporting_periods
+from apps.funding.models import Commitment, CommitmentStatus
+from apps.funding.selectors import ageing_pledges
 
 from .models import ReminderLog, Stage, Watch
 
@@ -19,16 +25,39 @@ from .models import ReminderLog, Stage, Watch
 class DueItem:
     request_id: int
     object_key: str
-    period_start: datetime
-    due_at: datetime
+    period_start: datetime.datetime
+    due_at: datetime.datetime
+    donor_id: int | None = None  # remind only this donor (a commitment's), not all of the case's
 
 
-def offset_days(rule, stage) -> int:
-    return rule.delay_days + (rule.escalate_after_days or 0 if stage == Stage.ESCALATION else 0)
+@dataclass
+class Batch:
+    items: list[DueItem] = field(default_factory=list)
+    cursor: int | None = None  # where the next batch starts; None: nothing more to read
 
 
-def case_status_due(rule, *, stage, now, after_pk, limit) -> list[DueItem]:
-    delay = timedelta(days=offset_days(rule, stage))
+def offset(rule, stage) -> datetime.timedelta:
+    days = rule.delay_days + ((rule.escalate_after_days or 0) if stage == Stage.ESCALATION else 0)
+    return datetime.timedelta(days=days)
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
+
+
+def _batch(rule, stage, items, *, rows_read, limit, last_cursor) -> Batch:
+    if items:
+        sent = set(
+            ReminderLog.objects.filter(
+                rule=rule, stage=stage, request_id__in={item.request_id for item in items}
+            ).values_list("request_id", "object_key", "period_start")
+        )
+        items = [i for i in items if (i.request_id, i.object_key, i.period_start) not in sent]
+    return Batch(items, last_cursor if rows_read == limit else None)
+
+
+def case_status_due(rule, *, stage, now, after, limit) -> Batch:
+    delay = offset(rule, stage)
     already = ReminderLog.objects.filter(
         rule=rule,
         request=OuterRef("pk"),
@@ -36,17 +65,84 @@ def case_status_due(rule, *, stage, now, after_pk, limit) -> list[DueItem]:
         period_start=OuterRef("status_changed_at"),
         stage=stage,
     )
-    rows = (
+    rows = list(
         AssistanceRequest.objects.filter(
-            status=rule.status, status_changed_at__lte=now - delay, pk__gt=after_pk
+            status=rule.status, status_changed_at__lte=now - delay, pk__gt=after
         )
         .exclude(Exists(already))
         .order_by("pk")
         .values_list("pk", "status_changed_at")[:limit]
     )
-    return [DueItem(pk, "", since, since + delay) for pk, since in rows]
+    items = [DueItem(pk, "", since, since + delay) for pk, since in rows]
+    return Batch(items, rows[-1][0] if len(rows) == limit else None)
+
+
+def pledge_not_converted_due(rule, *, stage, now, after, limit) -> Batch:
+    """Pledges still pledged past their expected commitment date (or the ageing window)."""
+    rows = list(
+        ageing_pledges(on=(now - offset(rule, stage)).date())
+        .filter(pk__gt=after)
+        .order_by("pk")
+        .values_list("pk", "request_id", "donor_id", "pledged_on")[:limit]
+    )
+    items = [
+        DueItem(request_id, f"commitment:{pk}", _midnight(pledged_on), now, donor_id=donor_id)
+        for pk, request_id, donor_id, pledged_on in rows
+    ]
+    last = rows[-1][0] if rows else None
+    return _batch(rule, stage, items, rows_read=len(rows), limit=limit, last_cursor=last)
+
+
+def commitment_not_disbursed_due(rule, *, stage, now, after, limit) -> Batch:
+    delay = offset(rule, stage)
+    rows = list(
+        Commitment.objects.filter(
+            status__in=[CommitmentStatus.COMMITTED, CommitmentStatus.PARTIALLY_DISBURSED],
+            committed_on__lte=(now - delay).date(),
+            pk__gt=after,
+        )
+        .order_by("pk")
+        .values_list("pk", "request_id", "donor_id", "committed_on")[:limit]
+    )
+    items = [
+        DueItem(request_id, f"commitment:{pk}", _midnight(committed_on),
+                _midnight(committed_on) + delay, donor_id=donor_id)
+        for pk, request_id, donor_id, committed_on in rows
+    ]  # fmt: skip
+    last = rows[-1][0] if rows else None
+    return _batch(rule, stage, items, rows_read=len(rows), limit=limit, last_cursor=last)
+
+
+def progress_report_due(rule, *, stage, now, after, limit) -> Batch:
+    """Reporting periods of cases in implementation that ended ``delay`` days ago unreported.
+
+    Periods are computed per agreement (a few per case) for a bounded batch of cases."""
+    delay = offset(rule, stage)
+    agreements = list(
+        Agreement.objects.filter(
+            request__status=Status.IMPLEMENTATION,
+            start_date__lte=(now - delay).date(),
+            request_id__gt=after,
+        )
+        .order_by("request_id")
+        .prefetch_related("reports")[:limit]
+    )
+    items = []
+    for agreement in agreements:
+        for period in reporting_periods(agreement, today=(now - delay).date()):
+            if period.overdue:
+                end = _midnight(period.end + datetime.timedelta(days=1))
+                items.append(
+                    DueItem(agreement.request_id, f"report:{agreement.pk}:{period.start}",
+                            end, end + delay)
+                )  # fmt: skip
+    last = agreements[-1].request_id if agreements else None
+    return _batch(rule, stage, items, rows_read=len(agreements), limit=limit, last_cursor=last)
 
 
 FINDERS = {
     Watch.CASE_STATUS: case_status_due,
+    Watch.PLEDGE_NOT_CONVERTED: pledge_not_converted_due,
+    Watch.COMMITMENT_NOT_DISBURSED: commitment_not_disbursed_due,
+    Watch.PROGRESS_REPORT: progress_report_due,
 }

@@ -12,6 +12,12 @@ class Watch(models.TextChoices):
     """What a rule watches. Each value has one finder in ``apps.reminders.finders``."""
 
     CASE_STATUS = "case_status", _("A case staying in one status")
+    PLEDGE_NOT_CONVERTED = "pledge_not_converted", _("A pledge not committed by its date")
+    COMMITMENT_NOT_DISBURSED = (
+        "commitment_not_disbursed",
+        _("A commitment not fully disbursed some days after it was committed"),
+    )
+    PROGRESS_REPORT = "progress_report", _("A reporting period ended without a progress report")
 
 
 class ReminderRule(TimeStampedModel):

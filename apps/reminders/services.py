@@ -25,7 +25,7 @@ from apps.notifications.services import (
 
 from .finders import FINDERS, DueItem
 from .models import ReminderLog, ReminderRule, Stage
-from .selectors import reminder_recipients
+from .selectors import reminder_recipients, suggested_offers
 
 logger = logging.getLogger(__name__)
 
@@ -51,22 +51,19 @@ def reminders_sweep(*, now=None, batch_size: int = 200, max_items: int = 5000) -
         finder = FINDERS[rule.watch]
         stages = [Stage.REMINDER] + ([Stage.ESCALATION] if rule.escalate_after_days else [])
         for stage in stages:
-            after_pk = 0
-            while budget > 0:
-                batch = finder(
-                    rule, stage=stage, now=now, after_pk=after_pk, limit=min(batch_size, budget)
-                )
-                if not batch:
-                    break
-                for item in batch:
+            after = 0
+            while budget > 0 and after is not None:
+                limit = min(batch_size, budget)
+                batch = finder(rule, stage=stage, now=now, after=after, limit=limit)
+                for item in batch.items:
                     log = reminder_send(rule=rule, stage=stage, item=item)
                     if log is None:
                         report.skipped += 1
                         continue
                     report.sent[(rule.code, stage)] += 1
                     report.references.append((rule.code, stage, log.request.reference))
-                budget -= len(batch)
-                after_pk = batch[-1].request_id
+                budget -= limit
+                after = batch.cursor
     report.emails_queued = notifications_drain_outbox(now=now)
     return report
 
@@ -86,7 +83,7 @@ def reminder_send(*, rule, stage, item: DueItem) -> ReminderLog | None:
             case = AssistanceRequest.objects.select_related(
                 "requesting_organization", "case_officer"
             ).get(pk=item.request_id)
-            users = reminder_recipients(rule, case, stage)
+            users = reminder_recipients(rule, case, stage, donor_id=item.donor_id)
             kind = (
                 NotificationKind.ESCALATION
                 if stage == Stage.ESCALATION
@@ -98,7 +95,13 @@ def reminder_send(*, rule, stage, item: DueItem) -> ReminderLog | None:
                     kind=kind,
                     subject_template="reminders/reminder_subject.txt",
                     body_template="reminders/reminder_body.txt",
-                    context={"rule": rule, "case": case, "log": log, "stage": stage},
+                    context={
+                        "rule": rule,
+                        "case": case,
+                        "log": log,
+                        "stage": stage,
+                        "offers": suggested_offers(rule, case),
+                    },
                     request=case,
                     reminder=log,
                 )
