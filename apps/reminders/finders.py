@@ -105,10 +105,15 @@ def commitment_not_disbursed_due(rule, *, stage, now, after, limit) -> Batch:
         .values_list("pk", "request_id", "donor_id", "committed_on")[:limit]
     )
     items = [
-        DueItem(request_id, f"commitment:{pk}", _midnight(committed_on),
-                _midnight(committed_on) + delay, donor_id=donor_id)
+        DueItem(
+            request_id,
+            f"commitment:{pk}",
+            _midnight(committed_on),
+            _midnight(committed_on) + delay,
+            donor_id=donor_id,
+        )
         for pk, request_id, donor_id, committed_on in rows
-    ]  # fmt: skip
+    ]
     last = rows[-1][0] if rows else None
     return _batch(rule, stage, items, rows_read=len(rows), limit=limit, last_cursor=last)
 
@@ -133,9 +138,13 @@ def progress_report_due(rule, *, stage, now, after, limit) -> Batch:
             if period.overdue:
                 end = _midnight(period.end + datetime.timedelta(days=1))
                 items.append(
-                    DueItem(agreement.request_id, f"report:{agreement.pk}:{period.start}",
-                            end, end + delay)
-                )  # fmt: skip
+                    DueItem(
+                        agreement.request_id,
+                        f"report:{agreement.pk}:{period.start}",
+                        end,
+                        end + delay,
+                    )
+                )
     last = agreements[-1].request_id if agreements else None
     return _batch(rule, stage, items, rows_read=len(agreements), limit=limit, last_cursor=last)
 

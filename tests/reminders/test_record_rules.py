@@ -30,13 +30,17 @@ def only(rule_code):
 
 def pledge(case, users, orgs, **fields):
     return commitment_create(
-        actor=users.donor, case=case, donor=orgs.donor, amount=Decimal("1000"), currency="USD",
-        pledged_on=fields.pop("pledged_on", datetime.date(2026, 3, 2)), **fields,
-    )  # fmt: skip
+        actor=users.donor,
+        case=case,
+        donor=orgs.donor,
+        amount=Decimal("1000"),
+        currency="USD",
+        pledged_on=fields.pop("pledged_on", datetime.date(2026, 3, 2)),
+        **fields,
+    )
 
 
-def test_pledge_not_converted_by_its_date_reminds_that_donor_only(frozen, make_case, users,
-                                                                  orgs):  # fmt: skip
+def test_pledge_not_converted_by_its_date_reminds_that_donor_only(frozen, make_case, users, orgs):
     only("pledge-not-converted")
     make_member(orgs.other_donor)
     case = make_case("agreement")
@@ -65,8 +69,9 @@ def test_commitment_not_disbursed_after_its_delay(frozen, make_case, users, orgs
     rule = ReminderRule.objects.get(code="commitment-not-disbursed")
     case = make_case("implementation")
     commitment = commitment_confirm(actor=users.donor, commitment=pledge(case, users, orgs))
-    committed = datetime.datetime.combine(commitment.committed_on, datetime.time.min,
-                                          tzinfo=datetime.UTC)  # fmt: skip
+    committed = datetime.datetime.combine(
+        commitment.committed_on, datetime.time.min, tzinfo=datetime.UTC
+    )
     frozen.move_to(committed + timedelta(days=rule.delay_days) - timedelta(hours=1))
     assert reminders_sweep().total == 0
     frozen.move_to(committed + timedelta(days=rule.delay_days, hours=1))
@@ -96,10 +101,14 @@ def test_a_submitted_report_stops_the_chase(frozen, make_case, users):
     case = make_case("implementation")
     frozen.move_to(datetime.datetime(2026, 5, 3, tzinfo=datetime.UTC))
     progress_report_submit(
-        actor=users.recipient, agreement=case.agreement, period_start=datetime.date(2026, 2, 1),
-        period_end=datetime.date(2026, 4, 30), status=ProgressStatus.ON_TRACK, percent_done=20,
+        actor=users.recipient,
+        agreement=case.agreement,
+        period_start=datetime.date(2026, 2, 1),
+        period_end=datetime.date(2026, 4, 30),
+        status=ProgressStatus.ON_TRACK,
+        percent_done=20,
         narrative="Doors fitted.",
-    )  # fmt: skip
+    )
     assert reminders_sweep().total == 0
 
 
