@@ -10,6 +10,7 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("apps.accounts.urls")),
     path("cases/", include("apps.cases.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("funding/", include("apps.funding.urls")),

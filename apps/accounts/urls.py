@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("preferences/", views.PreferencesView.as_view(), name="preferences"),
+]
