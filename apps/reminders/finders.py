@@ -56,8 +56,8 @@ def _batch(rule, stage, items, *, rows_read, limit, last_cursor) -> Batch:
     return Batch(items, last_cursor if rows_read == limit else None)
 
 
-def case_status_due(rule, *, stage, now, after, limit) -> Batch:
-    delay = offset(rule, stage)
+def case_status_queryset(rule, *, stage, now, after=0):
+    """Cases in the rule's status for longer than its delay, not yet reminded for this stay."""
     already = ReminderLog.objects.filter(
         rule=rule,
         request=OuterRef("pk"),
@@ -65,14 +65,19 @@ def case_status_due(rule, *, stage, now, after, limit) -> Batch:
         period_start=OuterRef("status_changed_at"),
         stage=stage,
     )
-    rows = list(
+    return (
         AssistanceRequest.objects.filter(
-            status=rule.status, status_changed_at__lte=now - delay, pk__gt=after
+            status=rule.status, status_changed_at__lte=now - offset(rule, stage), pk__gt=after
         )
         .exclude(Exists(already))
         .order_by("pk")
-        .values_list("pk", "status_changed_at")[:limit]
+        .values_list("pk", "status_changed_at")
     )
+
+
+def case_status_due(rule, *, stage, now, after, limit) -> Batch:
+    delay = offset(rule, stage)
+    rows = list(case_status_queryset(rule, stage=stage, now=now, after=after)[:limit])
     items = [DueItem(pk, "", since, since + delay) for pk, since in rows]
     return Batch(items, rows[-1][0] if len(rows) == limit else None)
 

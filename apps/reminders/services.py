@@ -87,21 +87,22 @@ def reminder_send(*, rule, stage, item: DueItem) -> ReminderLog | None:
             kind = (
                 NotificationKind.ESCALATION
                 if stage == Stage.ESCALATION
-                else (NotificationKind.REMINDER)
+                else NotificationKind.REMINDER
             )
+            context = {
+                "rule": rule,
+                "case": case,
+                "log": log,
+                "stage": stage,
+                "offers": suggested_offers(rule, case),
+            }
             for user in users:
                 notification_create(
                     user=user,
                     kind=kind,
                     subject_template="reminders/reminder_subject.txt",
                     body_template="reminders/reminder_body.txt",
-                    context={
-                        "rule": rule,
-                        "case": case,
-                        "log": log,
-                        "stage": stage,
-                        "offers": suggested_offers(rule, case),
-                    },
+                    context=context,
                     request=case,
                     reminder=log,
                 )

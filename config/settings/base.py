@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "apps.followup",
     "apps.notifications",
     "apps.reminders",
+    "apps.benchmarks",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,123 @@
+"""Build a synthetic data set in its own database, then time the main pages against floors.
+
+    python manage.py benchmark                 # 100,000 requests on the configured engine
+    python manage.py benchmark --requests 10000 --repeat 5
+    DATABASE_URL=postgres://... python manage.py benchmark
+
+The data set goes into a database of its own (SQLite: .cache/benchmark.sqlite3; PostgreSQL:
+<name>_benchmark), created, migrated and dropped by the command (--keep keeps it).
+"""
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+
+from apps.benchmarks import pages
+from apps.benchmarks.builder import Sizes, build
+from apps.benchmarks.measure import Result, peak_memory
+
+
+class Command(BaseCommand):
+    help = "Benchmark the main pages at a chosen size against bare-query floors."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--requests", type=int, default=100_000)
+        parser.add_argument("--repeat", type=int, default=7, help="Timed runs per page.")
+        parser.add_argument("--keep", action="store_true", help="Keep the benchmark database.")
+
+    def handle(self, *args, requests, repeat, keep, **options):
+        test_settings = connection.settings_dict.setdefault("TEST", {})
+        if connection.vendor == "sqlite":
+            (settings.BASE_DIR / ".cache").mkdir(exist_ok=True)
+            test_settings["NAME"] = str(settings.BASE_DIR / ".cache" / "benchmark.sqlite3")
+        else:
+            test_settings["NAME"] = f"{connection.settings_dict['NAME']}_benchmark"
+        self.stdout.write(f"Benchmark database: {test_settings['NAME']} ({connection.vendor})")
+        original = connection.creation.create_test_db(
+            verbosity=0, autoclobber=True, serialize=False, keepdb=False
+        )
+        try:
+            with override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+                CELERY_TASK_ALWAYS_EAGER=True,
+                ALLOWED_HOSTS=["testserver"],
+                DEBUG=False,
+            ):
+                self._run(requests, repeat)
+        finally:
+            if not keep:
+                connection.creation.destroy_test_db(original, verbosity=0)
+
+    def _run(self, requests, repeat):
+        sizes = Sizes.scaled(requests)
+        start = time.perf_counter()
+        built = build(sizes)
+        elapsed = time.perf_counter() - start
+        self.stdout.write(
+            f"Built in {elapsed:.1f} s: "
+            + ", ".join(f"{count:,} {name}" for name, count in built.counts.items())
+        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+
+        results: list[Result] = []
+        for entry in pages.PAGES:
+            client = Client()
+            client.force_login(getattr(built, entry.user))
+            results.append(entry.run(client=client, built=built, repeat=repeat))
+
+        results.append(self._sweep(built))
+        self._table(results)
+
+    def _sweep(self, built) -> Result:
+        from apps.reminders.models import ReminderLog
+        from apps.reminders.services import reminders_sweep
+        from config import celery_app
+
+        due = pages.make_one_percent_due(built)
+        plans = pages.sweep_plans()
+        # As in production, the sweep only queues the e-mails; workers send them.
+        celery_app.conf.update(task_always_eager=False, broker_url="memory://localhost/")
+        celery_app._after_fork()
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            report = reminders_sweep(now=timezone.now())
+            elapsed_ms = (time.perf_counter() - start) * 1000
+        # Memory is traced in a second, identical sweep (tracing slows Python down a lot).
+        ReminderLog.objects.all().delete()
+        _report, peak = peak_memory(lambda: reminders_sweep(now=timezone.now()))
+        floor_ms = pages.sweep_floor_ms()
+        self.stdout.write("")
+        self.stdout.write(
+            f"Reminder sweep: {due:,} cases made due, {report.total:,} reminders "
+            f"sent, peak Python memory {peak / 1_048_576:.1f} MiB"
+        )
+        self.stdout.write("Query plans of the sweep's finder (case status rules):")
+        for line in plans:
+            self.stdout.write(f"    {line}")
+        return Result(
+            "reminder sweep (1% due)",
+            elapsed_ms,
+            floor_ms,
+            queries=len(captured),
+            note=f"{report.total} sent",
+        )
+
+    def _table(self, results):
+        self.stdout.write("")
+        self.stdout.write(
+            f"{'page':<44} {'median ms':>10} {'floor ms':>9} {'ratio':>6} {'queries':>8}"
+        )
+        for r in results:
+            ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
+            floor_ms = f"{r.floor_ms:.1f}" if r.floor_ms is not None else "-"
+            queries = str(r.queries) if r.queries >= 0 else "-"
+            self.stdout.write(
+                f"{r.name:<44} {r.median_ms:>10.1f} {floor_ms:>9} {ratio:>6} {queries:>8}"
+            )

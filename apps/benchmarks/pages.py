@@ -1,0 +1,101 @@
+"""The pages the benchmark measures, each with its floor: the one query it needs, bare."""
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import F
+from django.utils import timezone
+
+from apps.cases.models import AssistanceRequest, StatusChange
+from apps.followup.models import Agreement
+from apps.funding.models import Commitment
+from apps.reminders.finders import FINDERS, case_status_queryset
+from apps.reminders.models import ReminderRule, Stage, Watch
+
+from .measure import Result, floor, measure, page
+
+PAGE_SIZE = 25
+
+
+@dataclass
+class Page:
+    name: str
+    user: str  # attribute of builder.Built
+    url: object  # callable(built) -> str
+    floor: object  # callable(built) -> floor function
+    note: str = ""
+
+    def run(self, *, client, built, repeat) -> Result:
+        return measure(
+            self.name,
+            page(client, self.url(built)),
+            self.floor(built),
+            repeat=repeat,
+            note=self.note,
+        )
+
+
+def _case_list_floor(built):
+    return floor(
+        lambda: AssistanceRequest.objects.order_by("-status_changed_at", "-pk")[:PAGE_SIZE],
+        ("reference", "title", "requesting_organization__name", "status", "case_officer__username"),
+    )
+
+
+def _case_page_floor(built):
+    return floor(
+        lambda: StatusChange.objects.filter(
+            request__reference=built.long_history_reference
+        ).order_by("created_at", "pk"),
+        ("created_at", "from_status", "to_status", "actor__username", "comment"),
+    )
+
+
+PAGES = [
+    Page("case list, UNODA (first page)", "unoda", lambda b: "/cases/", _case_list_floor),
+    Page(
+        "case page, long history (UNODA)",
+        "unoda",
+        lambda b: f"/cases/{b.long_history_reference}/",
+        _case_page_floor,
+    ),
+]
+
+
+def make_one_percent_due(built) -> int:
+    """Make every watched item recent, then about 1% of the cases due for a status rule."""
+    now = timezone.now()
+    AssistanceRequest.objects.update(status_changed_at=now - timedelta(hours=1))
+    Commitment.objects.update(pledged_on=now.date(), committed_on=now.date())
+    Agreement.objects.update(start_date=now.date(), end_date=now.date() + timedelta(days=365))
+    watched = list(
+        ReminderRule.objects.filter(is_active=True, watch=Watch.CASE_STATUS).values_list(
+            "status", flat=True
+        )
+    )
+    total = AssistanceRequest.objects.count()
+    due_ids = list(
+        AssistanceRequest.objects.filter(status__in=watched)
+        .order_by("?")
+        .values_list("pk", flat=True)[: max(1, total // 100)]
+    )
+    AssistanceRequest.objects.filter(pk__in=due_ids).update(
+        status_changed_at=F("status_changed_at") - timedelta(days=400)
+    )
+    return len(due_ids)
+
+
+def sweep_plans() -> list[str]:
+    rule = ReminderRule.objects.filter(watch=Watch.CASE_STATUS, is_active=True).first()
+    queryset = case_status_queryset(rule, stage=Stage.REMINDER, now=timezone.now())[:200]
+    return queryset.explain().splitlines()
+
+
+def sweep_floor_ms() -> float:
+    """Reading what is due (every finder, first batch), without writing anything."""
+    start = time.perf_counter()
+    now = timezone.now()
+    for rule in ReminderRule.objects.filter(is_active=True):
+        FINDERS[rule.watch](rule, stage=Stage.REMINDER, now=now, after=0, limit=200)
+    return (time.perf_counter() - start) * 1000
