@@ -34,7 +34,7 @@ class StrictMixin:
             unknown = sorted(set(data) - writable)
             if unknown:
                 raise serializers.ValidationError(
-                    dict.fromkeys(unknown, [_("Unknown field: it cannot be set here.")])
+                    {key: [_("Unknown field: it cannot be set here.")] for key in unknown}
                 )
         return super().to_internal_value(data)
 
