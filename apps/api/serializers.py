@@ -97,6 +97,7 @@ class RequestSerializer(serializers.ModelSerializer):
     categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     kinds = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     budget_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    national_report_url = serializers.CharField(help_text="A URL, or empty.")
 
     class Meta:
         model = AssistanceRequest

@@ -219,6 +219,11 @@ SPECTACULAR_SETTINGS = {
 PORTAL_PUBLISH_MIN_COMPLETENESS = env.int("PORTAL_PUBLISH_MIN_COMPLETENESS", default=0)
 # Days after a pledge before it is flagged as ageing if not committed (default for the admin).
 PORTAL_PLEDGE_AGEING_DAYS = env.int("PORTAL_PLEDGE_AGEING_DAYS", default=90)
+# IATI export: UNODA has no IATI organisation identifier of its own; set the one it registers.
+PORTAL_IATI_REPORTING_ORG_REF = env("PORTAL_IATI_REPORTING_ORG_REF", default="XI-PORTAL-UNODA")
+PORTAL_IATI_REPORTING_ORG_NAME = env(
+    "PORTAL_IATI_REPORTING_ORG_NAME", default="United Nations Office for Disarmament Affairs"
+)
 PORTAL_SITE_URL = env("PORTAL_SITE_URL", default="http://localhost:8000")
 PORTAL_MAIL_DOMAIN = env("PORTAL_MAIL_DOMAIN", default="portal.localhost")
 
