@@ -5,7 +5,6 @@ import pytest
 from django.conf import settings
 from lxml import etree
 
-from apps.cases.models import Status
 from apps.funding import services as funding_services
 from apps.funding.models import CommitmentStatus
 from apps.reports.iati import build_activities
@@ -58,18 +57,8 @@ def test_the_file_validates_against_the_iati_schema(iati_schema, funded_cases, u
 
 def test_activities_statuses_roles_sectors_and_transactions(funded_cases, users, orgs):
     document = parse(build_activities(user=users.unoda))
-    activities = {
-        a.findtext("iati-identifier").rsplit("-", 3)[-3:][0]: a
-        for a in document.findall("iati-activity")
-    }
     identifiers = [a.findtext("iati-identifier") for a in document.findall("iati-activity")]
     assert len(identifiers) == 3  # agreement, implementation, closed; not published nor draft
-    assert activities
-    by_ref = {
-        a.findtext("iati-identifier").split("-", 1)[1].split("REQ", 1)[1]: a
-        for a in document.findall("iati-activity")
-    }
-    assert by_ref
     implementing = next(
         a
         for a in document.findall("iati-activity")
@@ -103,4 +92,5 @@ def test_a_donor_exports_only_what_it_sees(funded_cases, users, make_case, orgs)
     # The other donor sees the cases (all donors) but not Japan's commitment.
     assert not document.findall(".//transaction")
     assert not parse(build_activities(user=users.outsider)).findall("iati-activity")
-    assert Status.DRAFT not in {a.find("activity-status").get("code") for a in document}
+    codes = {a.find("activity-status").get("code") for a in document.findall("iati-activity")}
+    assert codes <= {"1", "2", "3", "4"}
