@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from apps.cases.views import HomeView
+from apps.reports.views import PublicNeedsView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -15,6 +16,9 @@ urlpatterns = [
     path("notifications/", include("apps.notifications.urls")),
     path("funding/", include("apps.funding.urls")),
     path("followup/", include("apps.followup.urls")),
+    path("api/", include("apps.api.urls")),
+    path("reports/", include("apps.reports.urls")),
+    path("needs/", PublicNeedsView.as_view(), name="public-needs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -28,6 +28,25 @@ fi
 UV_PYTHON_DOWNLOADS=never .cache/uv/bin/uv sync --locked --quiet --python "$(command -v python3)" \
   "${@:---no-default-groups}"
 
+# The IATI 2.03 schema for the export's validation test: ../shared/iati where it exists,
+# otherwise the copy the pyIATI package ships (its files only, not its outdated dependencies).
+if [ ! -f ../shared/iati/iati-activities-schema.xsd ] && [ ! -d .cache/pyiati/iati ]; then
+  .cache/uv/bin/pip download --quiet --no-deps --dest .cache/pyiati-dl pyIATI==0.4.1
+  mkdir -p .cache/pyiati
+  .cache/uv/bin/python - <<'PY'
+import glob, tarfile, zipfile
+archive = glob.glob(".cache/pyiati-dl/*")[0]
+if archive.endswith(".whl"):
+    zipfile.ZipFile(archive).extractall(".cache/pyiati")
+else:
+    with tarfile.open(archive) as tar:
+        members = [m for m in tar.getmembers() if "/iati/resources/standard/2-03/" in m.name]
+        for m in members:
+            m.name = m.name.split("/", 1)[1]
+        tar.extractall(".cache/pyiati", members=members, filter="data")
+PY
+fi
+
 # Compile the translation catalogues (the .mo files are build output, not kept in git).
 if compgen -G "locale/*/LC_MESSAGES/django.po" >/dev/null; then
   DJANGO_SETTINGS_MODULE=config.settings.local .venv/bin/python manage.py compilemessages \

@@ -26,6 +26,11 @@ INSTALLED_APPS = [
     "guardian",
     "django_countries",
     "django_celery_beat",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "apps.core",
     "apps.accounts",
     "apps.organizations",
@@ -35,6 +40,8 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.reminders",
     "apps.benchmarks",
+    "apps.api",
+    "apps.reports",
 ]
 
 MIDDLEWARE = [
@@ -153,10 +160,71 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 
+# REST API (apps/api): token for machine clients, session for the browser; one error format.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.Pagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("PORTAL_API_ANON_RATE", default="60/minute"),
+        "user": env("PORTAL_API_USER_RATE", default="600/minute"),
+    },
+    "EXCEPTION_HANDLER": "apps.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "apps.api.schema.AutoSchema",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Assistance follow-up portal API",
+    "DESCRIPTION": (
+        "Requests (cases), offers, expressions of interest, commitments and disbursements, "
+        "progress reports, feedback and organizations, scoped exactly as in the web pages. "
+        "Authenticate with `Authorization: Token <key>` (tokens are issued in the admin or at "
+        "`POST /api/v1/auth/token/`). Every error has the body "
+        '`{"error": {"code": ..., "message": ..., "fields": {...}}}`: 400 bad input (unknown '
+        "fields, wrong types, page size over 100), 401 not signed in, 403 not allowed, 404 not "
+        "found or not visible to you, 409 refused by a rule of the portal (e.g. a transition "
+        "not possible in the current status, or someone else acting on the case), 429 too many "
+        "requests. A refused request changes nothing."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI and Redoc served from our own static files (no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RequestStatusEnum": "apps.cases.models.Status",
+        "CommitmentStatusEnum": "apps.funding.models.CommitmentStatus",
+        "RegionEnum": "apps.organizations.models.Region",
+        "CurrencyEnum": "apps.cases.currencies.CURRENCY_CODES",
+        "InterestStatusEnum": "apps.funding.models.InterestStatus",
+        "ProgressStatusEnum": "apps.followup.models.ProgressStatus",
+        "FeedbackStatusEnum": "apps.followup.models.FeedbackStatus",
+        "NewCommitmentStatusEnum": [("pledged", "Pledged"), ("committed", "Committed")],
+    },
+}
+
 # Portal rules that UNODA may tune per deployment.
 PORTAL_PUBLISH_MIN_COMPLETENESS = env.int("PORTAL_PUBLISH_MIN_COMPLETENESS", default=0)
 # Days after a pledge before it is flagged as ageing if not committed (default for the admin).
 PORTAL_PLEDGE_AGEING_DAYS = env.int("PORTAL_PLEDGE_AGEING_DAYS", default=90)
+# IATI export: UNODA has no IATI organisation identifier of its own; set the one it registers.
+PORTAL_IATI_REPORTING_ORG_REF = env("PORTAL_IATI_REPORTING_ORG_REF", default="XI-PORTAL-UNODA")
+PORTAL_IATI_REPORTING_ORG_NAME = env(
+    "PORTAL_IATI_REPORTING_ORG_NAME", default="United Nations Office for Disarmament Affairs"
+)
 PORTAL_SITE_URL = env("PORTAL_SITE_URL", default="http://localhost:8000")
 PORTAL_MAIL_DOMAIN = env("PORTAL_MAIL_DOMAIN", default="portal.localhost")
 

@@ -20,3 +20,7 @@ EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default="")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_BROKER_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
 PORTAL_EMAIL_RETRY_BASE_SECONDS = 1
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
+}

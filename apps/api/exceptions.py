@@ -1,0 +1,83 @@
+"""One error format for the whole API: ``{"error": {"code", "message", "fields"}}``.
+
+Status codes: 400 bad input (Django or DRF ``ValidationError``, unknown fields, bad filters,
+page size over the maximum), 401 not authenticated, 403 ``PermissionDenied``, 404 not found or
+not visible to the caller (``ObjectDoesNotExist``, ``Http404``), 409 ``ApplicationError`` (a
+rule of the portal refused the action, e.g. an illegal transition) and ``ConflictError``
+(someone else is acting on the same record), 429 throttled.
+"""
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from apps.core.exceptions import ApplicationError
+
+
+def _error(code: str, message, fields=None, http_status=400, headers=None) -> Response:
+    body = {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+    return Response(body, status=http_status, headers=headers)
+
+
+def _flatten(detail):
+    """DRF error details to plain strings: ``{"field": ["msg", ...]}``."""
+    if isinstance(detail, dict):
+        return {str(key): _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        flat = []
+        for item in detail:
+            value = _flatten(item)
+            flat.extend(value if isinstance(value, list) else [value])
+        return flat
+    return str(detail)
+
+
+def _fields(detail) -> dict:
+    flat = _flatten(detail)
+    if isinstance(flat, dict):
+        return {key: value if isinstance(value, list) else [value] for key, value in flat.items()}
+    return {"non_field_errors": flat if isinstance(flat, list) else [flat]}
+
+
+def _django_fields(error: DjangoValidationError) -> dict:
+    if hasattr(error, "error_dict"):
+        return {
+            ("non_field_errors" if key == "__all__" else key): list(messages)
+            for key, messages in error.message_dict.items()
+        }
+    return {"non_field_errors": list(error.messages)}
+
+
+def exception_handler(exc, context):
+    set_rollback()
+    if isinstance(exc, DjangoValidationError):
+        return _error("invalid", _("The data sent is not valid."), _django_fields(exc))
+    if isinstance(exc, exceptions.ValidationError):
+        return _error("invalid", _("The data sent is not valid."), _fields(exc.detail))
+    if isinstance(exc, PermissionDenied):
+        message = str(exc) or _("You are not allowed to do this.")
+        return _error("permission_denied", message, http_status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, ObjectDoesNotExist | Http404):
+        return _error(
+            "not_found",
+            _("Not found, or you may not see it."),
+            http_status=status.HTTP_404_NOT_FOUND,
+        )
+    if isinstance(exc, ApplicationError):
+        return _error(exc.code, exc.message, http_status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, exceptions.APIException):
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        detail = exc.detail
+        message = detail if isinstance(detail, str) else _flatten(detail)
+        if isinstance(message, list | dict):
+            return _error(exc.default_code, exc.default_detail, _fields(detail), exc.status_code)
+        return _error(exc.get_codes(), message, http_status=exc.status_code, headers=headers)
+    return None

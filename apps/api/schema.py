@@ -1,0 +1,41 @@
+"""OpenAPI generation: every operation documents the error responses it can give."""
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="A stable, machine-readable code.")
+    message = serializers.CharField(help_text="A translated message for people.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="For 400: the messages per field (`non_field_errors` for the whole body).",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+ERRORS = {
+    "400": "Bad input: unknown fields, wrong types, invalid filters or page size.",
+    "401": "Not authenticated.",
+    "403": "Not allowed to do this.",
+    "404": "Not found, or not visible to you.",
+    "409": "Refused by a rule of the portal, or someone else is acting on the record.",
+    "429": "Too many requests.",
+}
+READ_ERRORS = ("400", "401", "403", "404", "429")
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = READ_ERRORS if self.method in ("GET", "HEAD") else tuple(ERRORS)
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, description=ERRORS[code]), code
+                )
+        return responses

@@ -1,0 +1,402 @@
+"""Serializers check the shape of the data only; the services check the rules."""
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django_countries.serializers import CountryFieldMixin
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.cases.currencies import currency_choices
+from apps.cases.models import AssistanceKind, AssistanceRequest, Category, Status, StatusChange
+from apps.cases.selectors import request_list
+from apps.cases.workflow import TRANSITIONS
+from apps.followup.models import RATING_FIELDS, Feedback, ProgressReport, ProgressStatus
+from apps.funding.models import (
+    Commitment,
+    CommitmentStatus,
+    Disbursement,
+    ExpressionOfInterest,
+    Offer,
+)
+from apps.organizations.models import Organization, Region
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
+
+
+class StrictMixin:
+    """Unknown (or read-only) fields in a request body are a 400, never silently dropped."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: [_("Unknown field: it cannot be set here.")] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class Input(StrictMixin, serializers.Serializer):
+    pass
+
+
+@extend_schema_field(
+    {"type": "string", "description": "A case reference, e.g. REQ-2026-0042.", "maxLength": 20}
+)
+class VisibleRequestField(serializers.SlugRelatedField):
+    """A case by reference, among those the caller may see (others do not exist for them)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="reference", **kwargs)
+
+    def get_queryset(self):
+        return request_list(user=self.context["request"].user)
+
+
+def _codes(model):
+    return serializers.SlugRelatedField(
+        slug_field="code", many=True, required=False, queryset=model.objects.all()
+    )
+
+
+# --- Organizations -----------------------------------------------------------------------------
+
+
+class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ("id", "name", "acronym", "kind", "country", "region", "is_recipient", "is_donor")
+
+
+# --- Requests ----------------------------------------------------------------------------------
+
+PROPOSAL_TEXT = (
+    "summary",
+    "background",
+    "objectives",
+    "activities",
+    "expected_results",
+    "beneficiaries",
+    "national_ownership",
+    "sustainability",
+    "risks",
+)
+
+
+class RequestSerializer(serializers.ModelSerializer):
+    requesting_organization = serializers.PrimaryKeyRelatedField(read_only=True)
+    requesting_organization_name = serializers.CharField(
+        source="requesting_organization.name", read_only=True
+    )
+    region = serializers.ChoiceField(
+        source="requesting_organization.region", choices=Region.choices, read_only=True
+    )
+    categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    kinds = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    budget_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    national_report_url = serializers.CharField(help_text="A URL, or empty.")
+
+    class Meta:
+        model = AssistanceRequest
+        fields = (
+            "reference",
+            "status",
+            "status_changed_at",
+            "requesting_organization",
+            "requesting_organization_name",
+            "region",
+            "title",
+            *PROPOSAL_TEXT,
+            "categories",
+            "kinds",
+            "budget_amount",
+            "budget_currency",
+            "duration_months",
+            "priority",
+            "national_report_url",
+            "visibility",
+            "due_date",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class RequestWriteSerializer(Input):
+    title = serializers.CharField(max_length=250)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    background = serializers.CharField(required=False, allow_blank=True)
+    objectives = serializers.CharField(required=False, allow_blank=True)
+    activities = serializers.CharField(required=False, allow_blank=True)
+    expected_results = serializers.CharField(required=False, allow_blank=True)
+    beneficiaries = serializers.CharField(required=False, allow_blank=True)
+    national_ownership = serializers.CharField(required=False, allow_blank=True)
+    sustainability = serializers.CharField(required=False, allow_blank=True)
+    risks = serializers.CharField(required=False, allow_blank=True)
+    categories = _codes(Category)
+    kinds = _codes(AssistanceKind)
+    budget_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
+    )
+    budget_currency = serializers.ChoiceField(choices=currency_choices(), required=False)
+    duration_months = serializers.IntegerField(
+        min_value=1, max_value=600, required=False, allow_null=True
+    )
+    priority = serializers.ChoiceField(
+        choices=AssistanceRequest._meta.get_field("priority").choices, required=False
+    )
+    national_report_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
+    visibility = serializers.ChoiceField(
+        choices=AssistanceRequest._meta.get_field("visibility").choices, required=False
+    )
+    selected_donors = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Organization.objects.filter(is_donor=True)
+    )
+    due_date = serializers.DateField(required=False, allow_null=True)
+
+
+class RequestCreateSerializer(RequestWriteSerializer):
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.filter(is_recipient=True),
+        help_text="The requesting organization (yours; UNODA may create for any).",
+    )
+
+
+class TransitionSerializer(Input):
+    transition = serializers.ChoiceField(choices=sorted(TRANSITIONS))
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    expected_status = serializers.ChoiceField(
+        choices=Status.choices,
+        required=False,
+        help_text="The status you saw; if the case changed meanwhile you get a 409.",
+    )
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StatusChange
+        fields = ("transition", "from_status", "to_status", "comment", "created_at")
+        read_only_fields = fields
+
+
+# --- Offers ------------------------------------------------------------------------------------
+
+
+class OfferSerializer(serializers.ModelSerializer):
+    categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    kinds = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    regions = serializers.SerializerMethodField()
+    amount_min = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    amount_max = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+
+    class Meta:
+        model = Offer
+        fields = (
+            "id",
+            "donor",
+            "title",
+            "description",
+            "categories",
+            "kinds",
+            "regions",
+            "amount_min",
+            "amount_max",
+            "currency",
+            "valid_from",
+            "valid_until",
+            "is_active",
+            "created_at",
+        )
+        read_only_fields = fields
+
+    def get_regions(self, offer) -> list[str]:
+        return sorted(region.region for region in offer.regions.all())
+
+
+class OfferWriteSerializer(Input):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    categories = _codes(Category)
+    kinds = _codes(AssistanceKind)
+    regions = serializers.ListField(
+        child=serializers.ChoiceField(choices=Region.choices), required=False, max_length=10
+    )
+    amount_min = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    amount_max = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    currency = serializers.ChoiceField(choices=currency_choices())
+    valid_from = serializers.DateField(required=False)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+    is_active = serializers.BooleanField(required=False)
+
+
+class OfferCreateSerializer(OfferWriteSerializer):
+    donor = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+
+
+# --- Interest ----------------------------------------------------------------------------------
+
+
+class InterestSerializer(serializers.ModelSerializer):
+    request = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+
+    class Meta:
+        model = ExpressionOfInterest
+        fields = ("id", "request", "donor", "message", "status", "created_at")
+        read_only_fields = fields
+
+
+class InterestCreateSerializer(Input):
+    request = VisibleRequestField()
+    donor = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- Commitments and disbursements -------------------------------------------------------------
+
+
+class DisbursementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Disbursement
+        fields = ("id", "date", "amount", "note", "created_at")
+        read_only_fields = fields
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    request = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    donor_name = serializers.CharField(source="donor.name", read_only=True)
+    disbursements = DisbursementSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Commitment
+        fields = (
+            "id",
+            "request",
+            "donor",
+            "donor_name",
+            "status",
+            "amount",
+            "currency",
+            "pledged_on",
+            "expected_commitment_date",
+            "committed_on",
+            "note",
+            "disbursements",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class CommitmentCreateSerializer(Input):
+    request = VisibleRequestField()
+    donor = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    amount = serializers.DecimalField(**MONEY)
+    currency = serializers.ChoiceField(choices=currency_choices())
+    status = serializers.ChoiceField(
+        choices=[CommitmentStatus.PLEDGED, CommitmentStatus.COMMITTED], required=False
+    )
+    pledged_on = serializers.DateField(required=False)
+    expected_commitment_date = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class CommitmentUpdateSerializer(Input):
+    amount = serializers.DecimalField(**MONEY, required=False)
+    currency = serializers.ChoiceField(choices=currency_choices(), required=False)
+    expected_commitment_date = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CommitmentConfirmSerializer(Input):
+    on = serializers.DateField(required=False)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CommitmentCancelSerializer(Input):
+    comment = serializers.CharField(help_text="Why the commitment is cancelled (required).")
+
+
+class DisbursementCreateSerializer(Input):
+    amount = serializers.DecimalField(**MONEY)
+    date = serializers.DateField(required=False, help_text="Not in the future; default today.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=250, default="")
+
+
+# --- Follow-up ---------------------------------------------------------------------------------
+
+
+class ProgressReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProgressReport
+        fields = (
+            "id",
+            "organization",
+            "period_start",
+            "period_end",
+            "status",
+            "percent_done",
+            "narrative",
+            "created_at",
+        )
+        read_only_fields = fields
+
+
+class ProgressReportCreateSerializer(Input):
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(),
+        required=False,
+        help_text="On whose behalf you report; needed only if you may report for several.",
+    )
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    status = serializers.ChoiceField(choices=ProgressStatus.choices)
+    percent_done = serializers.IntegerField(min_value=0, max_value=100)
+    narrative = serializers.CharField()
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Feedback
+        fields = (
+            "id",
+            "organization",
+            "role",
+            "status",
+            *RATING_FIELDS,
+            "what_worked",
+            "what_did_not_work",
+            "lessons_learned",
+            "would_work_together_again",
+            "submitted_at",
+        )
+        read_only_fields = fields
+
+
+def _rating_field():
+    return serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+
+
+class FeedbackWriteSerializer(Input):
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(),
+        required=False,
+        help_text="On whose behalf; needed only if you belong to several parties of the case.",
+    )
+    submit = serializers.BooleanField(
+        default=False, help_text="true submits (every rating required, then read-only)."
+    )
+    relevance = _rating_field()
+    coherence = _rating_field()
+    effectiveness = _rating_field()
+    efficiency = _rating_field()
+    impact = _rating_field()
+    sustainability = _rating_field()
+    overall = _rating_field()
+    what_worked = serializers.CharField(required=False, allow_blank=True)
+    what_did_not_work = serializers.CharField(required=False, allow_blank=True)
+    lessons_learned = serializers.CharField(required=False, allow_blank=True)
+    would_work_together_again = serializers.BooleanField(required=False, allow_null=True)

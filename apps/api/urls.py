@@ -1,0 +1,39 @@
+from django.urls import include, path, re_path
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import api_view, permission_classes, throttle_classes
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("requests", views.RequestViewSet, basename="request")
+router.register("offers", views.OfferViewSet, basename="offer")
+router.register("interests", views.InterestViewSet, basename="interest")
+router.register("commitments", views.CommitmentViewSet, basename="commitment")
+router.register("organizations", views.OrganizationViewSet, basename="organization")
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PATCH", "PUT", "DELETE"])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def not_found(request, *args, **kwargs):
+    """Unknown paths under /api/ answer in the API's error format, not with an HTML page."""
+    raise NotFound
+
+
+urlpatterns = [
+    path("v1/auth/token/", ObtainAuthToken.as_view(), name="token"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    re_path(r"^.*$", not_found, name="not-found"),
+]

@@ -1,0 +1,375 @@
+"""API views: authenticate, fetch through the apps' selectors, validate, call one service.
+
+Scoping is the web pages' own (``request_list``, ``commitment_list``, ...), so a token sees
+exactly what its user sees in the browser; every write is the same service function.
+"""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from apps.cases import selectors as case_selectors
+from apps.cases import services as case_services
+from apps.followup import selectors as followup_selectors
+from apps.followup import services as followup_services
+from apps.funding import selectors as funding_selectors
+from apps.funding import services as funding_services
+from apps.funding.models import Disbursement
+from apps.organizations.models import Organization
+
+from . import filters, serializers
+
+ID_REGEX = r"[0-9]{1,18}"
+
+
+def _data(serializer_class, request, **kwargs):
+    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class PortalViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = ID_REGEX
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "request": self.request}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cases you may see", tags=["requests"]),
+    retrieve=extend_schema(summary="One case", tags=["requests"]),
+    create=extend_schema(
+        summary="Create a draft request",
+        tags=["requests"],
+        request=serializers.RequestCreateSerializer,
+        responses={201: serializers.RequestSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change a request's proposal (draft or needs revision; UNODA until closure)",
+        tags=["requests"],
+        request=serializers.RequestWriteSerializer,
+        responses={200: serializers.RequestSerializer},
+    ),
+)
+class RequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PortalViewSet
+):
+    serializer_class = serializers.RequestSerializer
+    filterset_class = filters.RequestFilter
+    lookup_field = "reference"
+    lookup_value_regex = r"REQ-[0-9]{4}-[0-9]{1,10}"
+
+    def get_queryset(self):
+        return case_selectors.request_list(user=self.request.user).prefetch_related(
+            "categories", "kinds"
+        )
+
+    def get_object(self):
+        return case_selectors.request_get(
+            user=self.request.user, reference=self.kwargs["reference"]
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = _data(serializers.RequestCreateSerializer, request)
+        organization = data.pop("organization")
+        case = case_services.request_create(actor=request.user, organization=organization, **data)
+        return Response(
+            serializers.RequestSerializer(self.get_object_for(case)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        case = self.get_object()
+        data = _data(serializers.RequestWriteSerializer, request, partial=True)
+        case_services.request_update(actor=request.user, case=case, **data)
+        return Response(serializers.RequestSerializer(self.get_object_for(case)).data)
+
+    def get_object_for(self, case):
+        return case_selectors.request_get(user=self.request.user, reference=case.reference)
+
+    @extend_schema(
+        summary="Fire a lifecycle transition",
+        tags=["requests"],
+        request=serializers.TransitionSerializer,
+        responses={200: serializers.RequestSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="transitions")
+    def transition(self, request, reference=None):
+        case = self.get_object()
+        data = _data(serializers.TransitionSerializer, request)
+        case_services.request_transition(actor=request.user, case=case, **data)
+        return Response(serializers.RequestSerializer(self.get_object_for(case)).data)
+
+    @extend_schema(
+        summary="Status history of a case",
+        tags=["requests"],
+        responses={200: serializers.StatusChangeSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def history(self, request, reference=None):
+        case = self.get_object()
+        changes = case_selectors.request_history(case=case)
+        return Response(serializers.StatusChangeSerializer(changes, many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Progress reports of a case",
+        tags=["follow-up"],
+        responses={200: serializers.ProgressReportSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="File a progress report (recipient or implementing partner, in implementation)",
+        tags=["follow-up"],
+        request=serializers.ProgressReportCreateSerializer,
+        responses={201: serializers.ProgressReportSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="progress-reports",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def progress_reports(self, request, reference=None):
+        case = self.get_object()
+        agreement = followup_selectors.agreement_get(user=request.user, case=case)
+        if request.method == "GET":
+            reports = agreement.reports.order_by("period_start", "pk") if agreement else []
+            return Response(serializers.ProgressReportSerializer(reports, many=True).data)
+        data = _data(serializers.ProgressReportCreateSerializer, request)
+        if agreement is None:
+            raise NotFound
+        report = followup_services.progress_report_submit(
+            actor=request.user, agreement=agreement, **data
+        )
+        return Response(
+            serializers.ProgressReportSerializer(report).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Feedback on a case you may read (sealed until every party submitted)",
+        tags=["follow-up"],
+        responses={200: serializers.FeedbackSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Save (or, with submit=true, submit) your organization's feedback",
+        tags=["follow-up"],
+        request=serializers.FeedbackWriteSerializer,
+        responses={200: serializers.FeedbackSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def feedback(self, request, reference=None):
+        case = self.get_object()
+        if request.method == "GET":
+            items = followup_selectors.feedback_list(user=request.user, case=case)
+            return Response(serializers.FeedbackSerializer(items, many=True).data)
+        data = _data(serializers.FeedbackWriteSerializer, request)
+        service = (
+            followup_services.feedback_submit
+            if data.pop("submit")
+            else followup_services.feedback_save
+        )
+        feedback = service(actor=request.user, case=case, **data)
+        return Response(serializers.FeedbackSerializer(feedback).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Offers (UNODA all; a donor its own)", tags=["offers"]),
+    retrieve=extend_schema(summary="One offer", tags=["offers"]),
+    create=extend_schema(
+        summary="Post an offer for your donor organization",
+        tags=["offers"],
+        request=serializers.OfferCreateSerializer,
+        responses={201: serializers.OfferSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change an offer",
+        tags=["offers"],
+        request=serializers.OfferWriteSerializer,
+        responses={200: serializers.OfferSerializer},
+    ),
+)
+class OfferViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PortalViewSet
+):
+    serializer_class = serializers.OfferSerializer
+    filterset_class = filters.OfferFilter
+
+    def get_queryset(self):
+        return funding_selectors.offer_list(user=self.request.user).order_by("-valid_from", "pk")
+
+    def create(self, request, *args, **kwargs):
+        data = _data(serializers.OfferCreateSerializer, request)
+        offer = funding_services.offer_create(actor=request.user, **data)
+        return Response(
+            serializers.OfferSerializer(self.get_queryset().get(pk=offer.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        offer = self.get_object()
+        data = _data(serializers.OfferWriteSerializer, request, partial=True)
+        funding_services.offer_update(actor=request.user, offer=offer, **data)
+        return Response(serializers.OfferSerializer(self.get_queryset().get(pk=offer.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Expressions of interest you may see", tags=["interest"]),
+    retrieve=extend_schema(summary="One expression of interest", tags=["interest"]),
+    create=extend_schema(
+        summary="Express interest in a case for your donor organization",
+        tags=["interest"],
+        request=serializers.InterestCreateSerializer,
+        responses={201: serializers.InterestSerializer},
+    ),
+)
+class InterestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PortalViewSet
+):
+    serializer_class = serializers.InterestSerializer
+    filterset_class = filters.InterestFilter
+
+    def get_queryset(self):
+        return funding_selectors.interest_list(user=self.request.user).order_by(
+            "-created_at", "-pk"
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = _data(serializers.InterestCreateSerializer, request)
+        interest = funding_services.interest_express(
+            actor=request.user, case=data["request"], donor=data["donor"], message=data["message"]
+        )
+        return Response(
+            serializers.InterestSerializer(interest).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary="Withdraw an active interest",
+        tags=["interest"],
+        request=None,
+        responses={200: serializers.InterestSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        interest = self.get_object()
+        interest = funding_services.interest_withdraw(actor=request.user, interest=interest)
+        return Response(serializers.InterestSerializer(interest).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Commitments (UNODA all; a donor its own; a State those on its cases)",
+        tags=["commitments"],
+    ),
+    retrieve=extend_schema(summary="One commitment with its disbursements", tags=["commitments"]),
+    create=extend_schema(
+        summary="Record a pledge or a firm commitment",
+        tags=["commitments"],
+        request=serializers.CommitmentCreateSerializer,
+        responses={201: serializers.CommitmentSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change amount, currency, expected date or note",
+        tags=["commitments"],
+        request=serializers.CommitmentUpdateSerializer,
+        responses={200: serializers.CommitmentSerializer},
+    ),
+)
+class CommitmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PortalViewSet
+):
+    serializer_class = serializers.CommitmentSerializer
+    filterset_class = filters.CommitmentFilter
+
+    def get_queryset(self):
+        return funding_selectors.commitment_list(user=self.request.user).prefetch_related(
+            Prefetch("disbursements", queryset=Disbursement.objects.order_by("date", "pk"))
+        )
+
+    def _answer(self, commitment, code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=commitment.pk)
+        return Response(serializers.CommitmentSerializer(fresh).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        data = _data(serializers.CommitmentCreateSerializer, request)
+        case = data.pop("request")
+        commitment = funding_services.commitment_create(actor=request.user, case=case, **data)
+        return self._answer(commitment, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        commitment = self.get_object()
+        data = _data(serializers.CommitmentUpdateSerializer, request, partial=True)
+        funding_services.commitment_update(actor=request.user, commitment=commitment, **data)
+        return self._answer(commitment)
+
+    @extend_schema(
+        summary="Turn a pledge into a firm commitment",
+        tags=["commitments"],
+        request=serializers.CommitmentConfirmSerializer,
+        responses={200: serializers.CommitmentSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        commitment = self.get_object()
+        data = _data(serializers.CommitmentConfirmSerializer, request)
+        funding_services.commitment_confirm(actor=request.user, commitment=commitment, **data)
+        return self._answer(commitment)
+
+    @extend_schema(
+        summary="Cancel a pledge or commitment without disbursements",
+        tags=["commitments"],
+        request=serializers.CommitmentCancelSerializer,
+        responses={200: serializers.CommitmentSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        commitment = self.get_object()
+        data = _data(serializers.CommitmentCancelSerializer, request)
+        funding_services.commitment_cancel(actor=request.user, commitment=commitment, **data)
+        return self._answer(commitment)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Disbursements of a commitment",
+        tags=["commitments"],
+        responses={200: serializers.DisbursementSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Record a disbursement on a firm commitment",
+        tags=["commitments"],
+        request=serializers.DisbursementCreateSerializer,
+        responses={201: serializers.DisbursementSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def disbursements(self, request, pk=None):
+        commitment = self.get_object()
+        if request.method == "GET":
+            items = commitment.disbursements.order_by("date", "pk")
+            return Response(serializers.DisbursementSerializer(items, many=True).data)
+        data = _data(serializers.DisbursementCreateSerializer, request)
+        disbursement = funding_services.disbursement_record(
+            actor=request.user, commitment=commitment, **data
+        )
+        return Response(
+            serializers.DisbursementSerializer(disbursement).data, status=status.HTTP_201_CREATED
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Organizations (directory)", tags=["organizations"]),
+    retrieve=extend_schema(summary="One organization", tags=["organizations"]),
+)
+class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalViewSet):
+    """The directory of organizations (name, kind, country, region, capacities), read-only."""
+
+    serializer_class = serializers.OrganizationSerializer
+    filterset_class = filters.OrganizationFilter
+    queryset = Organization.objects.order_by("name")

@@ -1,0 +1,105 @@
+"""CSV and XLSX files of the case list and of the funding figures (scoped like the pages)."""
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from . import selectors
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe(value):
+    """Neutralise spreadsheet formulas: a text cell that starts like one gets a quote first."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _amount(figure):
+    return figure.amount if figure.amount is not None else _("not convertible")
+
+
+def case_table(*, user):
+    header = [
+        _("Reference"),
+        _("Title"),
+        _("Status"),
+        _("Requesting organization"),
+        _("Region"),
+        _("Categories"),
+        _("Budget"),
+        _("Currency"),
+        _("In this status since"),
+    ]
+    rows = (
+        [
+            case.reference,
+            case.title,
+            case.get_status_display(),
+            case.requesting_organization.name,
+            case.requesting_organization.get_region_display(),
+            ", ".join(category.code for category in case.categories.all()),
+            case.budget_amount,
+            case.budget_currency,
+            case.status_changed_at.date().isoformat(),
+        ]
+        for case, _figures in selectors.case_rows(user=user)
+    )
+    return header, rows
+
+
+def funding_table(*, user):
+    header = [
+        _("Reference"),
+        _("Status"),
+        _("Currency"),
+        _("Requested"),
+        _("Pledged"),
+        _("Committed"),
+        _("Disbursed"),
+        _("Funding gap"),
+        _("Ageing pledges"),
+    ]
+    rows = (
+        [
+            case.reference,
+            case.get_status_display(),
+            figures.currency,
+            figures.requested,
+            _amount(figures.pledged),
+            _amount(figures.committed),
+            _amount(figures.disbursed),
+            _amount(figures.gap),
+            figures.ageing_pledges,
+        ]
+        for case, figures in selectors.case_rows(user=user)
+    )
+    return header, rows
+
+
+TABLES = {"cases": case_table, "funding": funding_table}
+
+
+def to_csv(header, rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe(cell) for cell in header])
+    for row in rows:
+        writer.writerow([safe("" if cell is None else str(cell)) for cell in row])
+    return out.getvalue()
+
+
+def to_xlsx(header, rows, *, title: str) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append([safe(cell) for cell in header])
+    for row in rows:
+        sheet.append([safe(cell) for cell in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,253 @@
+"""Reads for dashboards, exports, the IATI file and the public page. Every aggregate is computed
+in the database; every list is scoped by the apps' own selectors."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+
+from apps.cases.models import AssistanceRequest, Category, Status, StatusChange, Visibility
+from apps.cases.selectors import request_list
+from apps.funding.models import FUNDED_STATUSES, Commitment, Disbursement
+from apps.funding.selectors import BASE_CURRENCY, CENT, convert, funding_for_requests, rates_on
+from apps.organizations.models import Region
+from apps.reminders.models import ReminderLog, Stage
+
+# Needs shown to the public: published, or past agreement and still seeking co-funding.
+PUBLIC_STATUSES = (
+    Status.PUBLISHED,
+    Status.DONOR_INTEREST,
+    Status.AGREEMENT,
+    Status.IMPLEMENTATION,
+)
+
+
+def public_need_list(*, batch_size: int = 200) -> list[dict]:
+    """Published needs whose State allowed a public summary, with their funding gap.
+
+    Only region, categories, the short summary and the gap; nothing else leaves the portal.
+    Needs past agreement are listed only while they still have a gap (seeking co-funding).
+    """
+    queryset = (
+        AssistanceRequest.objects.filter(
+            status__in=PUBLIC_STATUSES, visibility=Visibility.PUBLIC_SUMMARY
+        )
+        .select_related("requesting_organization")
+        .prefetch_related("categories")
+        .order_by("pk")
+    )
+    rows = []
+    last_pk = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            return rows
+        figures = funding_for_requests(batch)
+        for case in batch:
+            figure = figures[case.pk]
+            past_agreement = case.status in (Status.AGREEMENT, Status.IMPLEMENTATION)
+            if past_agreement and not figure.seeking_cofunding:
+                continue
+            rows.append(
+                {
+                    "region": case.requesting_organization.get_region_display(),
+                    "categories": [category.name for category in case.categories.all()],
+                    "summary": case.summary,
+                    "gap": figure.gap.amount,
+                    "currency": figure.currency,
+                }
+            )
+        last_pk = batch[-1].pk
+
+
+# --- Dashboards --------------------------------------------------------------------------------
+#
+# Every figure is an aggregate computed by the database (GROUP BY with COUNT / SUM, conditional
+# aggregates, PERCENTILE_CONT on PostgreSQL); Python only converts the per-currency sums into US
+# dollars with the admin-kept rates and lays the rows out.
+
+DIMENSIONS = {
+    "region": "requesting_organization__region",
+    "category": "categories__code",
+    "year": "created_year",
+}
+
+
+class Median(Aggregate):
+    """PostgreSQL's ordered-set aggregate ``PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x)``."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def dashboard_cases(*, user) -> QuerySet[AssistanceRequest]:
+    return request_list(user=user).order_by()
+
+
+def pipeline(*, cases) -> list[dict]:
+    counts = dict(cases.values_list("status").annotate(n=Count("pk")).order_by())
+    return [
+        {"status": status, "label": label, "n": counts.get(status, 0)}
+        for status, label in Status.choices
+    ]
+
+
+def _to_usd(rows, *, key: str, currency: str, amount: str, rates) -> tuple[dict, set]:
+    totals: dict = {}
+    missing = set()
+    for row in rows:
+        converted = convert(row[amount], row[currency], BASE_CURRENCY, rates)
+        if converted is None:
+            missing.add(row[currency])
+            continue
+        totals[row[key]] = totals.get(row[key], Decimal(0)) + converted
+    return totals, missing
+
+
+def money_by(*, cases, dimension: str, on: datetime.date | None = None) -> dict:
+    """Requested, committed (firm) and disbursed amounts in USD per region, category or year.
+
+    A case with several categories counts in each of them; years are the year the case was
+    created; pledges and cancelled commitments are not counted.
+    """
+    on = on or timezone.localdate()
+    field = DIMENSIONS[dimension]
+    case_ids = cases.values("pk")
+    annotated = AssistanceRequest.objects.filter(pk__in=case_ids).annotate(
+        created_year=ExtractYear("created_at")
+    )
+    requested = (
+        annotated.filter(budget_amount__isnull=False)
+        .values(key=F(field), currency=F("budget_currency"))
+        .annotate(total=Sum("budget_amount"))
+        .order_by()
+    )
+    commitments = Commitment.objects.filter(request__in=case_ids, status__in=FUNDED_STATUSES)
+    request_field = "request__created_at__year" if dimension == "year" else f"request__{field}"
+    committed = (
+        commitments.values(key=F(request_field), cur=F("currency"))
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    disbursed = (
+        Disbursement.objects.filter(commitment__in=commitments)
+        .values(key=F(f"commitment__{request_field}"), cur=F("commitment__currency"))
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    requested, committed, disbursed = list(requested), list(committed), list(disbursed)
+    currencies = {r["currency"] for r in requested} | {r["cur"] for r in committed + disbursed}
+    rates = rates_on(on, currencies)
+    req, miss1 = _to_usd(requested, key="key", currency="currency", amount="total", rates=rates)
+    com, miss2 = _to_usd(committed, key="key", currency="cur", amount="total", rates=rates)
+    dis, miss3 = _to_usd(disbursed, key="key", currency="cur", amount="total", rates=rates)
+    labels = _labels(dimension)
+    keys = sorted(k for k in set(req) | set(com) | set(dis) if k is not None)
+    rows = [
+        {
+            "key": key,
+            "label": labels.get(key, str(key)),
+            "requested": req.get(key, Decimal(0)).quantize(CENT),
+            "committed": com.get(key, Decimal(0)).quantize(CENT),
+            "disbursed": dis.get(key, Decimal(0)).quantize(CENT),
+        }
+        for key in keys
+    ]
+    return {"rows": rows, "not_convertible": sorted(miss1 | miss2 | miss3), "rates_on": on}
+
+
+def _labels(dimension: str) -> dict:
+    if dimension == "region":
+        return dict(Region.choices)
+    if dimension == "category":
+        return dict(Category.objects.values_list("code", "name"))
+    return {}
+
+
+def _spells(cases) -> QuerySet[StatusChange]:
+    """Each time a case entered a status and then left it, with when it left."""
+    following = StatusChange.objects.filter(
+        request=OuterRef("request"), created_at__gt=OuterRef("created_at")
+    ).order_by("created_at", "pk")
+    return (
+        StatusChange.objects.filter(request__in=cases.values("pk"))
+        .annotate(left_at=Subquery(following.values("created_at")[:1]))
+        .filter(left_at__isnull=False)
+        .annotate(spent=ExpressionWrapper(F("left_at") - F("created_at"), DurationField()))
+    )
+
+
+def median_days_in_status(*, cases) -> list[dict]:
+    """Median days a case spent in each status it has left (PERCENTILE_CONT on PostgreSQL)."""
+    spells = _spells(cases)
+    if connection.vendor == "postgresql":
+        seconds = Func(F("spent"), template="EXTRACT(EPOCH FROM %(expressions)s)")
+        rows = spells.values("to_status").annotate(median=Median(seconds), n=Count("pk")).order_by()
+        medians = {r["to_status"]: (r["median"] / 86400, r["n"]) for r in rows}
+    else:  # SQLite (the embedded default): the ordered durations, middle picked per status
+        medians = {}
+        by_status: dict[str, list] = {}
+        for status, spent in spells.values_list("to_status", "spent").order_by(
+            "to_status", "spent"
+        ):
+            by_status.setdefault(status, []).append(spent.total_seconds() / 86400)
+        for status, values in by_status.items():
+            middle = len(values) // 2
+            median = (
+                values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+            )
+            medians[status] = (median, len(values))
+    return [
+        {"status": status, "label": label, "days": round(medians[status][0], 1),
+         "n": medians[status][1]}
+        for status, label in Status.choices
+        if status in medians
+    ]  # fmt: skip
+
+
+def overdue_reminders(*, cases) -> list[dict]:
+    """Reminders sent per rule on the cases in scope, with how many escalated to UNODA."""
+    return list(
+        ReminderLog.objects.filter(request__in=cases.values("pk"))
+        .values(rule_name=F("rule__name"))
+        .annotate(
+            n=Count("pk"),
+            escalated=Count("pk", filter=Q(stage=Stage.ESCALATION)),
+            cases=Count("request", distinct=True),
+        )
+        .order_by("rule_name")
+    )
+
+
+# --- Exports -----------------------------------------------------------------------------------
+
+
+def case_rows(*, user, batch_size: int = 200):
+    """The user's case list (the web scope) with the funding figures of each case, in batches."""
+    queryset = request_list(user=user).prefetch_related("categories").order_by("reference")
+    last = ""
+    while True:
+        batch = list(queryset.filter(reference__gt=last)[:batch_size])
+        if not batch:
+            return
+        figures = funding_for_requests(batch)
+        for case in batch:
+            yield case, figures[case.pk]
+        last = batch[-1].reference
