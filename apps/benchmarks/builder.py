@@ -140,7 +140,7 @@ def _bulk(model, objects, **options):
 
 @transaction.atomic
 def build(
-    sizes: Sizes, *, seed: int = 2026, now: datetime | None = None, prefix: str = "B"
+    sizes: Sizes, *, seed: int = 2026, now: datetime | None = None, prefix: str = "9"
 ) -> Built:
     """Build the data set; ``prefix`` keeps names unique when a test builds twice."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data

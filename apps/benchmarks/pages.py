@@ -4,8 +4,9 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
+from django.utils.text import slugify
 
 from apps.cases.models import AssistanceRequest, StatusChange
 from apps.followup.models import Agreement
@@ -16,6 +17,9 @@ from apps.reminders.models import ReminderRule, Stage, Watch
 from .measure import Result, floor, measure, page
 
 PAGE_SIZE = 25
+CURRENT: dict = {}  # the data set being measured, for the floor views
+API_PAGE_SIZE = 25
+CURRENT: dict = {}  # the data set being measured, for the floor views
 
 
 @dataclass
@@ -26,11 +30,17 @@ class Page:
     floor: object  # callable(built) -> floor function
     note: str = ""
 
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
     def run(self, *, client, built, repeat) -> Result:
+        """Time the page and its floor view, both through the full request cycle."""
+        CURRENT["built"] = built
         return measure(
             self.name,
             page(client, self.url(built)),
-            self.floor(built),
+            page(client, f"/__floor__/{self.slug}/"),
             repeat=repeat,
             note=self.note,
         )
@@ -52,6 +62,28 @@ def _case_page_floor(built):
     )
 
 
+def _api_list_floor(built):
+    return floor(
+        lambda: AssistanceRequest.objects.order_by("-status_changed_at", "-pk")[:API_PAGE_SIZE],
+        (
+            "reference",
+            "title",
+            "requesting_organization__name",
+            "status",
+            "budget_amount",
+            "budget_currency",
+            "status_changed_at",
+        ),
+    )
+
+
+def _dashboard_floor(built):
+    return floor(
+        lambda: AssistanceRequest.objects.values("status").annotate(n=Count("pk")).order_by(),
+        ("status", "n"),
+    )
+
+
 PAGES = [
     Page("case list, UNODA (first page)", "unoda", lambda b: "/cases/", _case_list_floor),
     Page(
@@ -59,6 +91,19 @@ PAGES = [
         "unoda",
         lambda b: f"/cases/{b.long_history_reference}/",
         _case_page_floor,
+    ),
+    Page(
+        "API list /api/v1/requests/ (UNODA)",
+        "unoda",
+        lambda b: "/api/v1/requests/",
+        _api_list_floor,
+    ),
+    Page(
+        "dashboard (UNODA)",
+        "unoda",
+        lambda b: "/reports/dashboard/",
+        _dashboard_floor,
+        note="floor: the pipeline count only",
     ),
 ]
 
@@ -99,3 +144,6 @@ def sweep_floor_ms() -> float:
     for rule in ReminderRule.objects.filter(is_active=True):
         FINDERS[rule.watch](rule, stage=Stage.REMINDER, now=now, after=0, limit=200)
     return (time.perf_counter() - start) * 1000
+
+
+PAGES_BY_SLUG = {entry.slug: entry for entry in PAGES}

@@ -46,6 +46,7 @@ class Command(BaseCommand):
                 EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
                 CELERY_TASK_ALWAYS_EAGER=True,
                 ALLOWED_HOSTS=["testserver"],
+                ROOT_URLCONF="apps.benchmarks.urls",
                 DEBUG=False,
             ):
                 self._run(requests, repeat)
