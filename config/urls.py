@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from apps.accounts.views import language_switch
 from apps.cases.views import HomeView
 from apps.reports.views import PublicNeedsView
 
@@ -19,7 +20,7 @@ urlpatterns = [
     path("api/", include("apps.api.urls")),
     path("reports/", include("apps.reports.urls")),
     path("needs/", PublicNeedsView.as_view(), name="public-needs"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language_switch, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

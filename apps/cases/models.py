@@ -102,8 +102,17 @@ class AssistanceRequest(TimeStampedModel):
         related_name="requests",
         verbose_name=_("requesting organization"),
     )
+    # Title and summary are translated (modeltranslation: title_en, title_fr, ...); the State
+    # writes them in ``original_language`` and UNODA may add the other languages.
     title = models.CharField(_("title"), max_length=250)
     summary = models.TextField(_("summary"), blank=True)
+    original_language = models.CharField(
+        _("original language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language the title and summary were written in."),
+    )
 
     # Sections of the project-proposal template.
     background = models.TextField(_("background"), blank=True)

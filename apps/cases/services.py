@@ -2,14 +2,18 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_groups_with_perms, remove_perm
+from modeltranslation.utils import build_localized_fieldname
 
 from apps.core.exceptions import ApplicationError, ConflictError
+from apps.core.translated import active_language
 from apps.notifications.services import notifications_for_status_change
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
@@ -50,6 +54,30 @@ PROPOSAL_FIELDS = (
     "due_date",
 )
 M2M_FIELDS = ("categories", "kinds", "selected_donors", "related_cases")
+# Registered with modeltranslation (translation.py): written in the case's original language,
+# translated by UNODA with ``request_translate``.
+TRANSLATED_FIELDS = ("title", "summary")
+
+
+def _store_texts(case: AssistanceRequest, language: str, texts: dict) -> list[str]:
+    """Put ``texts`` ({"title": ..., "summary": ...}) into the ``language`` columns explicitly
+    (assigning ``case.title`` would write the active language's column)."""
+    names = []
+    for field, value in texts.items():
+        name = build_localized_fieldname(field, language)
+        setattr(case, name, value or None)
+        names.append(name)
+    return names
+
+
+def _original_language(actor, language: str | None) -> str:
+    if language:
+        if language not in dict(settings.LANGUAGES):
+            raise ValidationError({"original_language": _("Unknown language.")})
+        return language
+    if get_language():
+        return active_language()
+    return getattr(actor, "language", "") or settings.LANGUAGE_CODE
 
 
 def _next_reference(year: int) -> str:
@@ -73,21 +101,31 @@ def _split_fields(fields: dict) -> tuple[dict, dict]:
 
 
 @transaction.atomic
-def request_create(*, actor, organization: Organization, **fields) -> AssistanceRequest:
-    """Create a draft request for ``organization`` (by one of its members, or UNODA for it)."""
+def request_create(
+    *, actor, organization: Organization, original_language: str | None = None, **fields
+) -> AssistanceRequest:
+    """Create a draft request for ``organization`` (by one of its members, or UNODA for it).
+
+    Title and summary are taken as written in ``original_language``: by default the language
+    the actor is using (the active language), else their preferred language.
+    """
     require(
         can_create_request(actor, organization),
         _("You may only create requests for your own requesting organization."),
     )
     plain, m2m = _split_fields(fields)
+    texts = {name: plain.pop(name) for name in TRANSLATED_FIELDS if name in plain}
+    language = _original_language(actor, original_language)
     now = timezone.now()
     case = AssistanceRequest(
         requesting_organization=organization,
         created_by=actor,
         status=Status.DRAFT,
         status_changed_at=now,
+        original_language=language,
         **plain,
     )
+    _store_texts(case, language, texts)
     case.full_clean(exclude=["reference"])
     case.reference = _next_reference(now.year)
     case.save()
@@ -109,14 +147,35 @@ def request_update(*, actor, case: AssistanceRequest, **fields) -> AssistanceReq
     if not user_is_unoda(actor) and ("visibility" in plain or "selected_donors" in m2m):
         # The State chooses visibility while writing; UNODA may change it later.
         require(locked.status in RECIPIENT_EDITABLE)
+    texts = {name: plain.pop(name) for name in TRANSLATED_FIELDS if name in plain}
     for name, value in plain.items():
         setattr(locked, name, value)
+    text_columns = _store_texts(locked, locked.original_language, texts)
     locked.full_clean()
-    if plain:
-        locked.save(update_fields=[*plain.keys(), "updated_at"])
+    if plain or texts:
+        locked.save(update_fields=[*plain.keys(), *texts.keys(), *text_columns, "updated_at"])
     for name, values in m2m.items():
         getattr(locked, name).set(values)
     request_sync_permissions(case=locked)
+    return locked
+
+
+@transaction.atomic
+def request_translate(
+    *, actor, case: AssistanceRequest, language: str, title: str, summary: str = ""
+) -> AssistanceRequest:
+    """UNODA adds (or corrects, or with an empty title removes) the title and summary of a case
+    in one language. The original language's title cannot be removed."""
+    require(user_is_unoda(actor), _("Only UNODA officers translate requests."))
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Unknown language.")})
+    locked = AssistanceRequest.objects.select_for_update().get(pk=case.pk)
+    title, summary = (title or "").strip(), (summary or "").strip()
+    if not title and language == locked.original_language:
+        raise ValidationError({"title": _("The title in the original language is required.")})
+    columns = _store_texts(locked, language, {"title": title, "summary": summary if title else ""})
+    locked.full_clean()
+    locked.save(update_fields=[*columns, "updated_at"])
     return locked
 
 

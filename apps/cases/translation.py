@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import AssistanceKind, Category
+from .models import AssistanceKind, AssistanceRequest, Category
 
 
 @register(Category)
@@ -11,3 +11,8 @@ class CategoryTranslationOptions(TranslationOptions):
 @register(AssistanceKind)
 class AssistanceKindTranslationOptions(TranslationOptions):
     fields = ("name",)
+
+
+@register(AssistanceRequest)
+class AssistanceRequestTranslationOptions(TranslationOptions):
+    fields = ("title", "summary")

@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -108,8 +109,16 @@ LANGUAGES = [
     ("ru", _("Russian")),
     ("es", _("Spanish")),
 ]
+# The language is chosen per browser (Django's language cookie, set by the switcher on every
+# page), else the signed-in user's preferred language, else the browser's Accept-Language.
+# No language prefixes in URLs: a case has one address whatever language it is read in.
+LANGUAGE_COOKIE_NAME = "django_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
-MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+# A text missing in the reader's language falls back to English, then to whichever language it
+# was written in (pages show the original language explicitly, see apps/core/translated.py).
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh-hans")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -1,0 +1,36 @@
+"""Template filters for the portal: amounts of money and translated content in the active
+language."""
+
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency
+from django import template
+from django.utils.translation import get_language, to_locale
+
+from apps.core.translated import Translated
+from apps.core.translated import translated as translated_value
+
+register = template.Library()
+
+
+def babel_locale() -> str:
+    return to_locale(get_language() or "en")
+
+
+@register.filter
+def money(amount, currency: str = "USD") -> str:
+    """``{{ amount|money:currency }}``: 1234.5, "USD" -> "$1,234.50" (en), "1 234,50 $US" (fr),
+    "US$1,234.50" (zh-hans); an empty amount gives an empty string."""
+    if amount is None or amount == "":
+        return ""
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        return str(amount)
+    return format_currency(value, currency or "USD", locale=babel_locale())
+
+
+@register.filter
+def translated(obj, field: str) -> Translated:
+    """``{% with title=case|translated:"title" %}``: see apps/core/translated.py."""
+    return translated_value(obj, field)
