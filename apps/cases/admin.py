@@ -1,3 +1,5 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -5,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdminMixin
 from modeltranslation.admin import TranslationAdmin
+from modeltranslation.utils import build_localized_fieldname
 
 from apps.core.exceptions import ApplicationError
 
@@ -51,8 +54,29 @@ class AttachmentInline(admin.TabularInline):
     readonly_fields = ("uploaded_by",)
 
 
+TRANSLATION_COLUMNS = tuple(
+    build_localized_fieldname(field, code)
+    for code, _name in settings.LANGUAGES
+    for field in services.TRANSLATED_FIELDS
+)
+
+
+class AssistanceRequestAdminForm(forms.ModelForm):
+    """``title`` and ``summary`` edit the texts in the case's original language, whatever
+    language the admin is shown in; the per-language columns are the translations."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for field in services.TRANSLATED_FIELDS:
+                column = build_localized_fieldname(field, self.instance.original_language)
+                if field in self.fields:
+                    self.initial[field] = getattr(self.instance, column) or ""
+
+
 @admin.register(AssistanceRequest)
 class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
+    form = AssistanceRequestAdminForm
     list_display = (
         "reference",
         "title",
@@ -80,6 +104,7 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
         "status",
         "status_changed_at",
         "created_by",
+        "original_language",
         "completeness_score",
         "completeness_missing",
         "funding_figures",
@@ -99,6 +124,7 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
                     "requesting_organization",
                     "title",
                     "summary",
+                    "original_language",
                     "completeness_score",
                     "completeness_missing",
                 )
@@ -132,6 +158,18 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
                     "national_report_url",
                     "related_cases",
                 )
+            },
+        ),
+        (
+            _("Translations"),
+            {
+                "classes": ("collapse",),
+                "description": _(
+                    "Title and summary above are in the original language. UNODA adds their "
+                    "translations here; a language left empty shows the original text, marked "
+                    "as such."
+                ),
+                "fields": TRANSLATION_COLUMNS,
             },
         ),
         (_("Funding and matching"), {"fields": ("funding_figures", "matching_offers")}),
@@ -194,6 +232,16 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
             )
         if saved.case_officer != officer:
             saved = services.request_assign_officer(actor=request.user, case=saved, officer=officer)
+        for code, _name in settings.LANGUAGES:
+            title, summary = (build_localized_fieldname(f, code) for f in ("title", "summary"))
+            if code != saved.original_language and {title, summary} & set(form.changed_data):
+                saved = services.request_translate(
+                    actor=request.user,
+                    case=saved,
+                    language=code,
+                    title=form.cleaned_data.get(title) or "",
+                    summary=form.cleaned_data.get(summary) or "",
+                )
         form.instance = saved
         obj.pk = saved.pk
         obj.reference = saved.reference

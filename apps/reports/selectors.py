@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest, Category, Status, StatusChange, Visibility
 from apps.cases.selectors import request_list
+from apps.core.translated import translated
 from apps.funding.models import FUNDED_STATUSES, Commitment, Disbursement
 from apps.funding.selectors import BASE_CURRENCY, CENT, convert, funding_for_requests, rates_on
 from apps.organizations.models import Region
@@ -68,7 +69,7 @@ def public_need_list(*, batch_size: int = 200) -> list[dict]:
                 {
                     "region": case.requesting_organization.get_region_display(),
                     "categories": [category.name for category in case.categories.all()],
-                    "summary": case.summary,
+                    "summary": translated(case, "summary").text,
                     "gap": figure.gap.amount,
                     "currency": figure.currency,
                 }

@@ -5,7 +5,10 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency
 from django import template
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import get_language, to_locale
+from django.utils.translation import gettext as _
 
 from apps.core.translated import Translated
 from apps.core.translated import translated as translated_value
@@ -34,3 +37,25 @@ def money(amount, currency: str = "USD") -> str:
 def translated(obj, field: str) -> Translated:
     """``{% with title=case|translated:"title" %}``: see apps/core/translated.py."""
     return translated_value(obj, field)
+
+
+@register.simple_tag
+def translated_text(obj, field: str, linebreaks: bool = False) -> str:
+    """``{% translated_text case "title" %}``: the text in the active language, or in its
+    original language marked as such, e.g. ``Título <small>(original language: Spanish)</small>``.
+    The text carries its own ``lang`` so that fonts and direction follow it."""
+    value = translated_value(obj, field)
+    if not value.text:
+        return ""
+    text = (
+        linebreaksbr(value.text, autoescape=True) if linebreaks else conditional_escape(value.text)
+    )
+    if not value.is_fallback:
+        return format_html('<span lang="{}">{}</span>', value.language, text)
+    marker = _("(original language: %(language)s)") % {"language": value.language_name}
+    return format_html(
+        '<span lang="{}" dir="auto">{}</span> <small class="fallback-language">{}</small>',
+        value.language,
+        text,
+        marker,
+    )
