@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -72,6 +73,15 @@ class Organization(TimeStampedModel):
         indexes = [models.Index(fields=["is_donor"]), models.Index(fields=["region"])]
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """A State is shown by its country's name in the reader's language (django-countries'
+        catalogues); names are entered in English, so English readers see the name as entered."""
+        language = get_language() or settings.LANGUAGE_CODE
+        if self.kind == OrganizationKind.STATE and self.country and not language.startswith("en"):
+            return str(self.country.name)
         return self.name
 
 
