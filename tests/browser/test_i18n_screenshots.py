@@ -1,0 +1,49 @@
+"""The case page in Arabic (right to left) and in Chinese, in a real browser; screenshots go to
+artifacts/screenshots/case-ar.png and case-zh-hans.png."""
+
+import pytest
+
+pytest.importorskip("playwright", reason="the browser tests need the test group (playwright)")
+
+from decimal import Decimal  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.test import Client  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
+
+from tests.conftest import build_case  # noqa: E402
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.mark.parametrize(
+    ("language", "direction", "heading"),
+    [("ar", "rtl", "الإجراءات"), ("zh-hans", "ltr", "操作")],
+)
+def test_case_page_in_arabic_and_chinese(
+    browser, live_server, orgs, users, shot, language, direction, heading
+):
+    case = build_case(
+        orgs=orgs, users=users, status="published", budget_amount=Decimal("250000.00")
+    )
+    client = Client()
+    client.force_login(users.unoda)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    context.add_cookies(
+        [
+            {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[
+                settings.SESSION_COOKIE_NAME].value, "domain": host, "path": "/"},
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "domain": host,
+             "path": "/"},
+        ]
+    )  # fmt: skip
+    page = context.new_page()
+    page.goto(f"{live_server.url}/cases/{case.reference}/")
+    html = page.locator("html")
+    expect(html).to_have_attribute("lang", language)
+    expect(html).to_have_attribute("dir", direction)
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.body).direction") == direction
+    shot(page, f"case-{language}")
+    context.close()
