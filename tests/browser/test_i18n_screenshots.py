@@ -5,13 +5,13 @@ import pytest
 
 pytest.importorskip("playwright", reason="the browser tests need the test group (playwright)")
 
-from decimal import Decimal  # noqa: E402
+from decimal import Decimal
 
-from django.conf import settings  # noqa: E402
-from django.test import Client  # noqa: E402
-from playwright.sync_api import expect  # noqa: E402
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import expect
 
-from tests.conftest import build_case  # noqa: E402
+from tests.conftest import build_case
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
