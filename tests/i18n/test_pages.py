@@ -57,7 +57,7 @@ def assert_language(page, language, *, signed_in):
     if signed_in:
         assert PREFERENCES[language] in page
     # The switcher names every language in its own language.
-    for name in ("العربية", "简体中文", "English", "Français", "Русский", "Español"):
+    for name in ("العربية", "中文", "English", "Français", "Русский", "Español"):
         assert name in page
 
 
@@ -203,7 +203,9 @@ def test_only_unoda_translates_requests(orgs, users, make_case):
 def test_the_original_title_cannot_be_removed(users, make_case):
     case = make_case("draft")
     with pytest.raises(services.ValidationError):
-        services.request_translate(actor=users.unoda, case=case, language="en", title="")
+        services.request_translate(
+            actor=users.unoda, case=case, language=case.original_language, title=""
+        )
 
 
 @pytest.mark.parametrize(
@@ -273,7 +275,7 @@ def test_numbers_and_dates_follow_the_language():
     template = Template('{{ n }} {{ d|date:"DATE_FORMAT" }}')
     context = Context({"n": 1234567.5, "d": datetime.date(2026, 11, 29)})
     with override("fr"):
-        assert template.render(context) == "1\u202f234\u202f567,5 29 novembre 2026"
+        assert template.render(context) == "1\xa0234\xa0567,5 29 novembre 2026"
     with override("ru"):
         assert "ноября 2026" in template.render(context)
     with override("zh-hans"):

@@ -5,9 +5,10 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import linebreaksbr
 from django.utils.html import conditional_escape, format_html
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, get_language_info, to_locale
 from django.utils.translation import gettext as _
 
 from apps.core.translated import Translated
@@ -59,3 +60,28 @@ def translated_text(obj, field: str, linebreaks: bool = False) -> str:
         text,
         marker,
     )
+
+
+# Each language named in its own language, as the UN's own sites name them.
+OWN_NAMES = {
+    "ar": "العربية",
+    "zh-hans": "中文",
+    "en": "English",
+    "fr": "Français",
+    "ru": "Русский",
+    "es": "Español",
+}
+
+
+@register.simple_tag
+def portal_languages() -> list[dict]:
+    """``{% portal_languages as languages %}``: code, own name and direction of each language
+    of the portal, in the order of ``settings.LANGUAGES``."""
+    return [
+        {
+            "code": code,
+            "name_local": OWN_NAMES.get(code) or get_language_info(code)["name_local"],
+            "bidi": get_language_info(code)["bidi"],
+        }
+        for code, _name in settings.LANGUAGES
+    ]
