@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -14,7 +14,7 @@ from apps.funding.models import Commitment
 from apps.reminders.finders import FINDERS, case_status_queryset
 from apps.reminders.models import ReminderRule, Stage, Watch
 
-from .measure import Result, floor, measure, page
+from .measure import FLOOR_TEMPLATE, Result, floor, measure, page
 
 PAGE_SIZE = 25
 CURRENT: dict = {}  # the data set being measured, for the floor views
@@ -78,10 +78,25 @@ def _api_list_floor(built):
 
 
 def _dashboard_floor(built):
-    return floor(
-        lambda: AssistanceRequest.objects.values("status").annotate(n=Count("pk")).order_by(),
-        ("status", "n"),
-    )
+    """The dashboard's aggregate queries, their numbers in a bare table (no charts)."""
+    from apps.followup.selectors import effectiveness_by_criterion
+    from apps.reports import selectors as reports
+
+    def run():
+        cases = reports.dashboard_cases(user=built.unoda)
+        rows = [(row["label"], row["n"]) for row in reports.pipeline(cases=cases)]
+        for dimension in ("region", "category", "year"):
+            figures = reports.money_by(cases=cases, dimension=dimension)
+            rows += [
+                (r["label"], r["requested"], r["committed"], r["disbursed"])
+                for r in figures["rows"]
+            ]
+        rows += [(r["label"], r["days"]) for r in reports.median_days_in_status(cases=cases)]
+        rows += [tuple(r.values()) for r in reports.overdue_reminders(cases=cases)]
+        rows += [tuple(r.values()) for r in effectiveness_by_criterion()]
+        return FLOOR_TEMPLATE.render({"rows": rows})
+
+    return run
 
 
 PAGES = [
