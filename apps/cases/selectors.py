@@ -68,7 +68,9 @@ class TimelineEntry:
 def request_timeline(*, user, case: AssistanceRequest) -> list[TimelineEntry]:
     """Status changes and the comments the user may read, oldest first (two queries)."""
     entries = [TimelineEntry(c.created_at, "status", c) for c in request_history(case=case)]
-    entries += [TimelineEntry(c.created_at, "comment", c) for c in comment_list(user=user, case=case)]
+    entries += [
+        TimelineEntry(c.created_at, "comment", c) for c in comment_list(user=user, case=case)
+    ]
     return sorted(entries, key=lambda entry: entry.at)
 
 

@@ -30,9 +30,9 @@ from .models import (
 from .permissions import (
     CHANGE_PERM,
     VIEW_PERM,
-    can_create_request,
     can_comment,
     can_comment_internally,
+    can_create_request,
     can_edit_request,
     can_view_request,
     is_member,
