@@ -20,3 +20,4 @@ EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default="")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_BROKER_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
 PORTAL_EMAIL_RETRY_BASE_SECONDS = 1
+WHITENOISE_USE_FINDERS = True  # serve static/ without collectstatic
