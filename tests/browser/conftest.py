@@ -17,7 +17,9 @@ CHROMIUM = "/usr/bin/chromium"
 
 def pytest_collection_modifyitems(config, items):
     if not Path(CHROMIUM).exists():
-        skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing: run scripts/install.sh --all-groups")
+        skip = pytest.mark.skip(
+            reason=f"{CHROMIUM} is missing: run scripts/install.sh --all-groups"
+        )
         for item in items:
             if "tests/browser" in str(item.fspath):
                 item.add_marker(skip)

@@ -164,9 +164,7 @@ def test_queue_filters_and_bulk_assign(browser, live_server, people, shot):
     submitted = build_case(orgs=orgs, users=users, status="submitted", title="Mark weapons")
     build_case(orgs=orgs, users=users, status="draft", title="Draft not for UNODA eyes yet")
     published = build_case(orgs=orgs, users=users, status="published", title="Train customs")
-    AssistanceRequest.objects.filter(pk=published.pk).update(
-        due_date=datetime.date(2020, 1, 1)
-    )
+    AssistanceRequest.objects.filter(pk=published.pk).update(due_date=datetime.date(2020, 1, 1))
 
     officer = sign_in(browser, live_server, "officer")
     officer.get_by_role("link", name="Case queue").click()
@@ -187,9 +185,9 @@ def test_queue_filters_and_bulk_assign(browser, live_server, people, shot):
     officer.get_by_label("Assign to").select_option(label="Lucas Martin")
     officer.get_by_role("button", name="Assign", exact=True).click()
     expect(officer.locator(".messages")).to_contain_text("cases assigned to Lucas Martin")
-    assert set(
-        AssistanceRequest.objects.values_list("case_officer__username", flat=True)
-    ) == {"officer2"}
+    assert set(AssistanceRequest.objects.values_list("case_officer__username", flat=True)) == {
+        "officer2"
+    }
     shot(officer, "09-queue-after-bulk-assign")
 
     # A phone-width screen: the queue still reads (rows become blocks).
