@@ -15,16 +15,6 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 
 
-def pytest_collection_modifyitems(config, items):
-    if not Path(CHROMIUM).exists():
-        skip = pytest.mark.skip(
-            reason=f"{CHROMIUM} is missing: run scripts/install.sh --all-groups"
-        )
-        for item in items:
-            if "tests/browser" in str(item.fspath):
-                item.add_marker(skip)
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {

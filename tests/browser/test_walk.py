@@ -10,11 +10,13 @@ from apps.cases.models import AssistanceRequest, Status
 from apps.organizations.models import Region
 from tests.factories import PASSWORD, UserFactory, make_member, make_organization
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after each test must not lose the data migrations' rows
+# (categories, reminder rules) that later tests rely on.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
-def people(transactional_db):
+def people():
     sierra_leone = make_organization("Sierra Leone", recipient=True, country="SL")
     japan = make_organization("Japan", donor=True, country="JP", region=Region.ASIA)
     norway = make_organization("Norway", donor=True, country="NO", region=Region.EUROPE)
