@@ -41,3 +41,17 @@ def shot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _content_types_and_permissions(transactional_db):
+    """An earlier transactional test's flush may have left the content types and permissions
+    table empty (post_migrate inhibited); guardian needs them. Recreate them and drop the
+    caches that may still hold the old rows."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.sql import emit_post_migrate_signal
+    from guardian.shortcuts import clear_ct_cache
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    ContentType.objects.clear_cache()
+    clear_ct_cache()
