@@ -46,13 +46,6 @@ class Page:
         )
 
 
-def _case_list_floor(built):
-    return floor(
-        lambda: AssistanceRequest.objects.order_by("-status_changed_at", "-pk")[:PAGE_SIZE],
-        ("reference", "title", "requesting_organization__name", "status", "case_officer__username"),
-    )
-
-
 def _case_page_floor(built):
     return floor(
         lambda: StatusChange.objects.filter(
@@ -99,8 +92,53 @@ def _dashboard_floor(built):
     return run
 
 
+def _queue_floor(filters=None, search=""):
+    def make(built):
+        from apps.cases.selectors import request_queue
+
+        return floor(
+            lambda: request_queue(user=built.unoda, filters=filters or {}, search=search)[
+                :PAGE_SIZE
+            ],
+            (
+                "reference",
+                "requesting_organization__name",
+                "title",
+                "status",
+                "case_officer__username",
+                "status_changed_at",
+                "is_overdue",
+            ),
+        )
+
+    return make
+
+
+def _needs_floor(built):
+    from apps.cases.selectors import request_list
+    from apps.funding.views import OPEN_NEEDS
+
+    return floor(
+        lambda: (
+            request_list(user=built.donor)
+            .filter(status__in=OPEN_NEEDS)
+            .order_by("-status_changed_at")[:PAGE_SIZE]
+        ),
+        ("reference", "title", "requesting_organization__region", "status", "budget_amount"),
+    )
+
+
+QUEUE_SEARCH = "/cases/?status=published&region=africa&q=request+1"
+
 PAGES = [
-    Page("case list, UNODA (first page)", "unoda", lambda b: "/cases/", _case_list_floor),
+    Page("UNODA queue, first page (default sort)", "unoda", lambda b: "/cases/", _queue_floor()),
+    Page(
+        "UNODA queue, filter + search",
+        "unoda",
+        lambda b: QUEUE_SEARCH,
+        _queue_floor({"status": "published", "region": "africa"}, "request 1"),
+    ),
+    Page("donor: published needs", "donor", lambda b: "/funding/needs/", _needs_floor),
     Page(
         "case page, long history (UNODA)",
         "unoda",

@@ -196,6 +196,8 @@ class AssistanceRequest(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["status", "status_changed_at"], name="request_status_since"),
+            # The queue's default order (most days in the current state first).
+            models.Index(fields=["status_changed_at", "id"], name="request_since"),
             models.Index(fields=["case_officer", "status"], name="request_officer_status"),
             models.Index(fields=["requesting_organization", "status"], name="request_org_status"),
         ]

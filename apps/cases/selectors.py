@@ -136,7 +136,12 @@ def request_queue(
     if region := filters.get("region"):
         queryset = queryset.filter(requesting_organization__region=region)
     if category := filters.get("category"):
-        queryset = queryset.filter(categories__code=category)
+        # A subquery, not a join: no duplicate rows, so no DISTINCT over the whole queue.
+        queryset = queryset.filter(
+            pk__in=AssistanceRequest.categories.through.objects.filter(
+                category__code=category
+            ).values("assistancerequest_id")
+        )
     if officer := filters.get("officer"):
         queryset = queryset.filter(case_officer_id=officer)
     if filters.get("unassigned"):
@@ -149,7 +154,7 @@ def request_queue(
             | Q(title__icontains=search)
             | Q(requesting_organization__name__icontains=search)
         )
-    return queryset.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT])).distinct()
+    return queryset.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT]))
 
 
 def days_in_state(case: AssistanceRequest, *, now: datetime.datetime | None = None) -> int:

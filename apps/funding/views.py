@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from apps.cases.models import Status
+from apps.cases.models import AssistanceRequest, Status
 from apps.cases.selectors import request_list
 from apps.cases.views import get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
@@ -54,12 +54,16 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
             .order_by("-status_changed_at")
         )
         if data.get("category"):
-            queryset = queryset.filter(categories__code=data["category"])
+            queryset = queryset.filter(
+                pk__in=AssistanceRequest.categories.through.objects.filter(
+                    category__code=data["category"]
+                ).values("assistancerequest_id")
+            )
         if data.get("region"):
             queryset = queryset.filter(requesting_organization__region=data["region"])
         if data.get("q"):
             queryset = queryset.filter(title__icontains=data["q"])
-        page = Paginator(queryset.distinct(), 25).get_page(self.request.GET.get("page"))
+        page = Paginator(queryset, 25).get_page(self.request.GET.get("page"))
         rows = list(page.object_list)
         figures = selectors.funding_for_requests(rows)
         scores: dict[int, tuple[int, Offer]] = {}
