@@ -1,5 +1,7 @@
 import datetime
+import os
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +17,22 @@ from apps.organizations.models import Region
 from .factories import UserFactory, make_member, make_organization
 
 COMMENT = "Because the test says so."
+
+
+def _is_browser_test(item) -> bool:
+    return f"tests{os.sep}browser{os.sep}" in str(item.fspath)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Browser tests (tests/browser/) run last, after pytest-django's own ordering: the table
+    flush after a live-server test would otherwise take the data migrations' rows (categories,
+    reminder rules) from the transactional tests that follow. Without Debian's Chromium the
+    run stops with a clear message (scripts/install.sh --all-groups installs it)."""
+    browser = [item for item in items if _is_browser_test(item)]
+    items[:] = [item for item in items if not _is_browser_test(item)] + browser
+    if browser and not Path("/usr/bin/chromium").exists():
+        raise pytest.UsageError("/usr/bin/chromium is missing: run scripts/install.sh --all-groups")
 
 
 @pytest.fixture

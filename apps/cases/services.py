@@ -19,13 +19,27 @@ from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 from apps.organizations.services import all_donors_group
 
-from .models import AssistanceRequest, ReferenceCounter, Status, StatusChange, Visibility
+from .models import (
+    ATTACHMENT_EXTENSIONS,
+    ATTACHMENT_MAX_BYTES,
+    AssistanceRequest,
+    Attachment,
+    Comment,
+    CommentVisibility,
+    ReferenceCounter,
+    Status,
+    StatusChange,
+    Visibility,
+)
 from .permissions import (
     CHANGE_PERM,
     VIEW_PERM,
+    can_comment,
+    can_comment_internally,
     can_create_request,
     can_edit_request,
     can_view_request,
+    is_member,
     require,
     roles_for,
 )
@@ -120,6 +134,8 @@ def request_create(
     case = AssistanceRequest(
         requesting_organization=organization,
         created_by=actor,
+        # UNODA writing for a State it does not belong to: recorded and shown on the case.
+        filled_by_unoda=user_is_unoda(actor) and not is_member(actor, organization.pk),
         status=Status.DRAFT,
         status_changed_at=now,
         original_language=language,
@@ -315,3 +331,52 @@ def request_sync_permissions(*, case: AssistanceRequest) -> None:
         remove_perm(VIEW_PERM, group, case)
     for group in wanted - current:
         assign_perm(VIEW_PERM, group, case)
+
+
+@transaction.atomic
+def comment_add(
+    *, actor, case: AssistanceRequest, body: str, visibility: str = CommentVisibility.SHARED
+) -> Comment:
+    """A comment in the case thread; only UNODA writes (and reads) internal comments."""
+    require(can_comment(actor, case), _("You may not comment on this case."))
+    if visibility == CommentVisibility.INTERNAL:
+        require(can_comment_internally(actor), _("Only UNODA officers write internal comments."))
+    comment = Comment(request=case, author=actor, body=(body or "").strip(), visibility=visibility)
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+def _check_upload(file) -> None:
+    extension = file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
+    if extension not in ATTACHMENT_EXTENSIONS:
+        raise ValidationError(
+            {
+                "file": _("Files of this type are not accepted. Allowed: %(types)s.")
+                % {"types": ", ".join(ATTACHMENT_EXTENSIONS)}
+            }
+        )
+    if file.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": _("The file is too large: at most %(size)s MB.")
+                % {"size": ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+            }
+        )
+
+
+@transaction.atomic
+def attachment_add(*, actor, case: AssistanceRequest, kind: str, title: str, file) -> Attachment:
+    """Attach a proposal document: by whoever may edit the proposal, type and size checked."""
+    locked = AssistanceRequest.objects.select_for_update().get(pk=case.pk)
+    require(
+        can_view_request(actor, locked) and can_edit_request(actor, locked),
+        _("You may not add documents to this request in its current status."),
+    )
+    _check_upload(file)
+    attachment = Attachment(
+        request=locked, kind=kind, title=(title or file.name).strip(), file=file, uploaded_by=actor
+    )
+    attachment.full_clean()
+    attachment.save()
+    return attachment

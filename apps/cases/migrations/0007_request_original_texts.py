@@ -13,6 +13,6 @@ def copy_texts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0004_request_translations")]
+    dependencies = [("cases", "0006_request_translations")]
 
     operations = [migrations.RunPython(copy_texts, migrations.RunPython.noop)]

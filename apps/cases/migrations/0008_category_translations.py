@@ -127,6 +127,6 @@ def translate(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0005_request_original_texts")]
+    dependencies = [("cases", "0007_request_original_texts")]
 
     operations = [migrations.RunPython(translate, migrations.RunPython.noop)]

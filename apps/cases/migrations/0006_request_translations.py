@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0003_seed_categories'),
+        ('cases', '0005_queue_order_index'),
     ]
 
     operations = [
