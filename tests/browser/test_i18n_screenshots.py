@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 @pytest.mark.parametrize(
     ("language", "direction", "heading"),
-    [("ar", "rtl", "الإجراءات"), ("zh-hans", "ltr", "操作")],
+    [("ar", "rtl", "التسلسل الزمني"), ("zh-hans", "ltr", "时间线")],
 )
 def test_case_page_in_arabic_and_chinese(
     browser, live_server, orgs, users, shot, language, direction, heading
