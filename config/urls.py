@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -19,9 +17,10 @@ urlpatterns = [
     path("api/", include("apps.api.urls")),
     path("reports/", include("apps.reports.urls")),
     path("needs/", PublicNeedsView.as_view(), name="public-needs"),
+    path("security/", include("apps.security.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL (not even with DEBUG): only through views that
+# check the user's permission on the case (e.g. ``cases:attachment-download``).

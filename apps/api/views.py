@@ -5,10 +5,13 @@ exactly what its user sees in the browser; every write is the same service funct
 """
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from apps.cases import selectors as case_selectors
@@ -19,6 +22,8 @@ from apps.funding import selectors as funding_selectors
 from apps.funding import services as funding_services
 from apps.funding.models import Disbursement
 from apps.organizations.models import Organization
+from apps.security.otp import otp_required
+from apps.security.services import audit_case_view
 
 from . import filters, serializers
 
@@ -29,6 +34,23 @@ def _data(serializer_class, request, **kwargs):
     serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+class TokenObtainView(ObtainAuthToken):
+    """A token for a user name and password, except for accounts that must pass two-factor
+    authentication (UNODA, staff, enrolled users): a password alone must not open them; they
+    take their token from the admin after signing in with their second factor."""
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        if otp_required(user):
+            raise PermissionDenied(
+                _("This account uses two-factor authentication: take a token from the admin.")
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
 
 
 class PortalViewSet(viewsets.GenericViewSet):
@@ -69,9 +91,11 @@ class RequestViewSet(
         )
 
     def get_object(self):
-        return case_selectors.request_get(
+        case = case_selectors.request_get(
             user=self.request.user, reference=self.kwargs["reference"]
         )
+        audit_case_view(user=self.request.user, case=case, channel="api")
+        return case
 
     def create(self, request, *args, **kwargs):
         data = _data(serializers.RequestCreateSerializer, request)

@@ -12,4 +12,9 @@ urlpatterns = [
         views.RequestTransitionView.as_view(),
         name="request-transition",
     ),
+    path(
+        "<str:reference>/attachments/<int:pk>/",
+        views.AttachmentDownloadView.as_view(),
+        name="attachment-download",
+    ),
 ]
