@@ -51,4 +51,6 @@ def attachment_get(*, user, reference: str, pk: int) -> Attachment:
     case = request_list(user=user).filter(reference=reference).first()
     if case is None:
         raise Attachment.DoesNotExist
-    return Attachment.objects.select_related("request__requesting_organization").get(request=case, pk=pk)
+    return Attachment.objects.select_related("request__requesting_organization").get(
+        request=case, pk=pk
+    )

@@ -14,7 +14,6 @@ from apps.notifications.services import notifications_for_status_change
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 from apps.organizations.services import all_donors_group
-
 from apps.security.models import AuditKind
 from apps.security.services import audit_record
 from apps.security.uploads import validate_upload

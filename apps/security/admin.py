@@ -7,7 +7,14 @@ from .models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the audit log is append-only and nobody edits it, not even superusers."""
 
-    list_display = ("created_at", "kind", "actor_username", "object_type", "object_id", "ip_address")
+    list_display = (
+        "created_at",
+        "kind",
+        "actor_username",
+        "object_type",
+        "object_id",
+        "ip_address",
+    )
     list_filter = ("kind",)
     search_fields = ("actor_username", "object_id", "organization")
     date_hierarchy = "created_at"

@@ -101,9 +101,10 @@ class OTPRequiredMiddleware:
                 )
             target = reverse("security:otp-verify")
             nxt = request.get_full_path()
-            if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-                if request.method == "GET":
-                    target = f"{target}?{urlencode({'next': nxt})}"
+            if request.method == "GET" and url_has_allowed_host_and_scheme(
+                nxt, allowed_hosts={request.get_host()}
+            ):
+                target = f"{target}?{urlencode({'next': nxt})}"
             return redirect(target)
         return self.get_response(request)
 

@@ -84,3 +84,6 @@ class UserSession(models.Model):
     class Meta:
         verbose_name = _("user session")
         verbose_name_plural = _("user sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.session_key[:8]}…"

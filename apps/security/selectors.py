@@ -16,7 +16,9 @@ def audit_event_list(*, user, filters: dict | None = None) -> QuerySet[AuditEven
     filters = filters or {}
     if q := filters.get("q"):
         queryset = queryset.filter(
-            Q(actor_username__icontains=q) | Q(object_id__icontains=q) | Q(organization__icontains=q)
+            Q(actor_username__icontains=q)
+            | Q(object_id__icontains=q)
+            | Q(organization__icontains=q)
         )
     if kind := filters.get("kind"):
         queryset = queryset.filter(kind=kind)

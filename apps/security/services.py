@@ -7,7 +7,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from .context import current_ip
-
 from .models import AuditEvent, AuditKind, UserSession
 
 logger = logging.getLogger(__name__)

@@ -58,7 +58,7 @@ def sanitise_filename(name: str) -> str:
     base = base.strip(" .") or "file"
     try:
         base = get_valid_filename(base)
-    except Exception:  # noqa: BLE001 - SuspiciousFileOperation for names like ".."
+    except Exception:
         base = "file"
     ext = get_valid_filename(ext).lower() if ext.strip(" .") else ""
     base = base[: MAX_NAME_LENGTH - len(ext) - 1] if ext else base[:MAX_NAME_LENGTH]
@@ -96,8 +96,10 @@ def _content_matches(ext: str, data: bytes) -> bool:
         return data.startswith(OLE_MAGIC)
     if kind == "ooxml":
         names = _zip_names(data)
-        return bool(names) and "[Content_Types].xml" in names and any(
-            n.startswith(OOXML_MARKERS[ext]) for n in names
+        return (
+            bool(names)
+            and "[Content_Types].xml" in names
+            and any(n.startswith(OOXML_MARKERS[ext]) for n in names)
         )
     if kind == "odf":
         names = _zip_names(data)
