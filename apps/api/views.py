@@ -122,7 +122,7 @@ class RequestViewSet(
         responses={200: serializers.RequestSerializer},
     )
     @action(detail=True, methods=["post"], url_path="transitions")
-    def transition(self, request, reference=None):
+    def transition(self, request, reference=None, **kwargs):
         case = self.get_object()
         data = _data(serializers.TransitionSerializer, request)
         case_services.request_transition(actor=request.user, case=case, **data)
@@ -134,7 +134,7 @@ class RequestViewSet(
         responses={200: serializers.StatusChangeSerializer(many=True)},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
-    def history(self, request, reference=None):
+    def history(self, request, reference=None, **kwargs):
         case = self.get_object()
         changes = case_selectors.request_history(case=case)
         return Response(serializers.StatusChangeSerializer(changes, many=True).data)
@@ -159,7 +159,7 @@ class RequestViewSet(
         pagination_class=None,
         filterset_class=None,
     )
-    def progress_reports(self, request, reference=None):
+    def progress_reports(self, request, reference=None, **kwargs):
         case = self.get_object()
         agreement = followup_selectors.agreement_get(user=request.user, case=case)
         if request.method == "GET":
@@ -189,7 +189,7 @@ class RequestViewSet(
         responses={200: serializers.FeedbackSerializer},
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
-    def feedback(self, request, reference=None):
+    def feedback(self, request, reference=None, **kwargs):
         case = self.get_object()
         if request.method == "GET":
             items = followup_selectors.feedback_list(user=request.user, case=case)
@@ -281,7 +281,7 @@ class InterestViewSet(
         responses={200: serializers.InterestSerializer},
     )
     @action(detail=True, methods=["post"])
-    def withdraw(self, request, pk=None):
+    def withdraw(self, request, pk=None, **kwargs):
         interest = self.get_object()
         interest = funding_services.interest_withdraw(actor=request.user, interest=interest)
         return Response(serializers.InterestSerializer(interest).data)
@@ -340,7 +340,7 @@ class CommitmentViewSet(
         responses={200: serializers.CommitmentSerializer},
     )
     @action(detail=True, methods=["post"])
-    def confirm(self, request, pk=None):
+    def confirm(self, request, pk=None, **kwargs):
         commitment = self.get_object()
         data = _data(serializers.CommitmentConfirmSerializer, request)
         funding_services.commitment_confirm(actor=request.user, commitment=commitment, **data)
@@ -353,7 +353,7 @@ class CommitmentViewSet(
         responses={200: serializers.CommitmentSerializer},
     )
     @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
+    def cancel(self, request, pk=None, **kwargs):
         commitment = self.get_object()
         data = _data(serializers.CommitmentCancelSerializer, request)
         funding_services.commitment_cancel(actor=request.user, commitment=commitment, **data)
@@ -373,7 +373,7 @@ class CommitmentViewSet(
         responses={201: serializers.DisbursementSerializer},
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
-    def disbursements(self, request, pk=None):
+    def disbursements(self, request, pk=None, **kwargs):
         commitment = self.get_object()
         if request.method == "GET":
             items = commitment.disbursements.order_by("date", "pk")
