@@ -15,6 +15,11 @@ apt_install() {
 missing=()
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 command -v msgfmt >/dev/null || missing+=(gettext)
+# The browser tests (test group) drive Debian's Chromium; Chinese needs the Noto CJK fonts.
+if [ "${1:-}" = "--all-groups" ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
   apt_install "${missing[@]}"

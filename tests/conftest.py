@@ -1,5 +1,7 @@
 import datetime
+import os
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -32,6 +34,22 @@ def _force_login_passes_two_factor(request, monkeypatch):
         force_login_verified(self, user, backend, original=original)
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+def _is_browser_test(item) -> bool:
+    return f"tests{os.sep}browser{os.sep}" in str(item.fspath)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Browser tests (tests/browser/) run last, after pytest-django's own ordering: the table
+    flush after a live-server test would otherwise take the data migrations' rows (categories,
+    reminder rules) from the transactional tests that follow. Without Debian's Chromium the
+    run stops with a clear message (scripts/install.sh --all-groups installs it)."""
+    browser = [item for item in items if _is_browser_test(item)]
+    items[:] = [item for item in items if not _is_browser_test(item)] + browser
+    if browser and not Path("/usr/bin/chromium").exists():
+        raise pytest.UsageError("/usr/bin/chromium is missing: run scripts/install.sh --all-groups")
 
 
 @pytest.fixture

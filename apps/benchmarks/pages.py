@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -14,7 +14,7 @@ from apps.funding.models import Commitment
 from apps.reminders.finders import FINDERS, case_status_queryset
 from apps.reminders.models import ReminderRule, Stage, Watch
 
-from .measure import Result, floor, measure, page
+from .measure import FLOOR_TEMPLATE, Result, floor, measure, page
 
 PAGE_SIZE = 25
 CURRENT: dict = {}  # the data set being measured, for the floor views
@@ -46,13 +46,6 @@ class Page:
         )
 
 
-def _case_list_floor(built):
-    return floor(
-        lambda: AssistanceRequest.objects.order_by("-status_changed_at", "-pk")[:PAGE_SIZE],
-        ("reference", "title", "requesting_organization__name", "status", "case_officer__username"),
-    )
-
-
 def _case_page_floor(built):
     return floor(
         lambda: StatusChange.objects.filter(
@@ -78,14 +71,74 @@ def _api_list_floor(built):
 
 
 def _dashboard_floor(built):
+    """The dashboard's aggregate queries, their numbers in a bare table (no charts)."""
+    from apps.followup.selectors import effectiveness_by_criterion
+    from apps.reports import selectors as reports
+
+    def run():
+        cases = reports.dashboard_cases(user=built.unoda)
+        rows = [(row["label"], row["n"]) for row in reports.pipeline(cases=cases)]
+        for dimension in ("region", "category", "year"):
+            figures = reports.money_by(cases=cases, dimension=dimension)
+            rows += [
+                (r["label"], r["requested"], r["committed"], r["disbursed"])
+                for r in figures["rows"]
+            ]
+        rows += [(r["label"], r["days"]) for r in reports.median_days_in_status(cases=cases)]
+        rows += [tuple(r.values()) for r in reports.overdue_reminders(cases=cases)]
+        rows += [tuple(r.values()) for r in effectiveness_by_criterion()]
+        return FLOOR_TEMPLATE.render({"rows": rows})
+
+    return run
+
+
+def _queue_floor(filters=None, search=""):
+    def make(built):
+        from apps.cases.selectors import request_queue
+
+        return floor(
+            lambda: request_queue(user=built.unoda, filters=filters or {}, search=search)[
+                :PAGE_SIZE
+            ],
+            (
+                "reference",
+                "requesting_organization__name",
+                "title",
+                "status",
+                "case_officer__username",
+                "status_changed_at",
+                "is_overdue",
+            ),
+        )
+
+    return make
+
+
+def _needs_floor(built):
+    from apps.cases.selectors import request_list
+    from apps.funding.views import OPEN_NEEDS
+
     return floor(
-        lambda: AssistanceRequest.objects.values("status").annotate(n=Count("pk")).order_by(),
-        ("status", "n"),
+        lambda: (
+            request_list(user=built.donor)
+            .filter(status__in=OPEN_NEEDS)
+            .order_by("-status_changed_at")[:PAGE_SIZE]
+        ),
+        ("reference", "title", "requesting_organization__region", "status", "budget_amount"),
     )
 
 
+QUEUE_SEARCH = "/cases/?status=published&region=africa&q=request+1"
+
 PAGES = [
-    Page("case list, UNODA (first page)", "unoda", lambda b: "/cases/", _case_list_floor),
+    Page("UNODA queue, first page (default sort)", "unoda", lambda b: "/cases/", _queue_floor()),
+    Page(
+        "UNODA queue, filter + search",
+        "unoda",
+        lambda b: QUEUE_SEARCH,
+        _queue_floor({"status": "published", "region": "africa"}, "request 1"),
+    ),
+    Page("donor: published needs", "donor", lambda b: "/funding/needs/", _needs_floor),
     Page(
         "case page, long history (UNODA)",
         "unoda",

@@ -10,7 +10,14 @@ from apps.core.exceptions import ApplicationError
 
 from . import services
 from .forms import TransitionForm
-from .models import AssistanceKind, AssistanceRequest, Attachment, Category, StatusChange
+from .models import (
+    AssistanceKind,
+    AssistanceRequest,
+    Attachment,
+    Category,
+    Comment,
+    StatusChange,
+)
 from .quality import completeness
 from .workflow import TERMINAL
 
@@ -266,3 +273,19 @@ class AttachmentAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("title", "request__reference")
     raw_id_fields = ("request",)
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """Comments are written on the case page (``services.comment_add``); here they are read."""
+
+    list_display = ("request", "author", "visibility", "created_at")
+    list_filter = ("visibility",)
+    search_fields = ("request__reference", "body")
+    readonly_fields = ("request", "author", "body", "visibility", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,18 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import User
+from apps.organizations.models import Organization
+
+from .models import (
+    ATTACHMENT_EXTENSIONS,
+    AssistanceKind,
+    AssistanceRequest,
+    AttachmentKind,
+    Category,
+    CommentVisibility,
+    Status,
+)
 from .workflow import TRANSITIONS
 
 
@@ -14,3 +26,131 @@ class TransitionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required to return for revision, decline or withdraw."),
     )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+    visibility = forms.ChoiceField(
+        label=_("Who may read it"),
+        required=False,
+        choices=CommentVisibility.choices,
+        initial=CommentVisibility.SHARED,
+    )
+
+
+class RequestStartForm(forms.Form):
+    """The first step: for which State, and the title."""
+
+    organization = forms.ModelChoiceField(
+        label=_("Requesting State or organization"), queryset=Organization.objects.none()
+    )
+    title = forms.CharField(label=_("Title of the request"), max_length=250)
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        if organizations.count() == 1:
+            self.fields["organization"].initial = organizations.first()
+
+
+# The proposal template as steps: (slug, label, fields). Each step saves on its own.
+STEPS = [
+    ("basics", _("Basics"), ("title", "summary", "priority", "duration_months")),
+    ("context", _("Context and background"), ("background", "national_report_url")),
+    ("objectives", _("Objectives and activities"), ("objectives", "activities")),
+    ("results", _("Results and beneficiaries"), ("expected_results", "beneficiaries")),
+    (
+        "ownership",
+        _("Ownership, sustainability and risks"),
+        ("national_ownership", "sustainability", "risks"),
+    ),
+    (
+        "budget",
+        _("Budget and categories"),
+        ("budget_amount", "budget_currency", "categories", "kinds"),
+    ),
+    ("visibility", _("Visibility and attachments"), ("visibility", "selected_donors")),
+]
+STEP_SLUGS = [slug for slug, _label, _fields in STEPS]
+
+
+class ProposalStepForm(forms.ModelForm):
+    class Meta:
+        model = AssistanceRequest
+        fields = (
+            "title", "summary", "priority", "duration_months", "background",
+            "national_report_url", "objectives", "activities", "expected_results",
+            "beneficiaries", "national_ownership", "sustainability", "risks", "budget_amount",
+            "budget_currency", "categories", "kinds", "visibility", "selected_donors",
+        )  # fmt: skip
+        widgets = {
+            "categories": forms.CheckboxSelectMultiple,
+            "kinds": forms.CheckboxSelectMultiple,
+            "selected_donors": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, step: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        wanted = {slug: fields for slug, _label, fields in STEPS}[step]
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+        if "categories" in self.fields:
+            self.fields["categories"].queryset = Category.objects.filter(is_active=True)
+            self.fields["kinds"].queryset = AssistanceKind.objects.all()
+        if "selected_donors" in self.fields:
+            self.fields["selected_donors"].queryset = Organization.objects.filter(is_donor=True)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["rows"] = 5
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type"), choices=AttachmentKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("Accepted: %(types)s; at most 20 MB.")
+        % {"types": ", ".join(ATTACHMENT_EXTENSIONS)},
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ",".join(f".{ext}" for ext in ATTACHMENT_EXTENSIONS)}
+        ),
+    )
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any")), *Status.choices]
+    )
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    officer = forms.ChoiceField(label=_("Case officer"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    unassigned = forms.BooleanField(label=_("Unassigned only"), required=False)
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, officers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from apps.organizations.models import Region
+
+        self.fields["region"].choices = [("", _("Any")), *Region.choices]
+        self.fields["category"].choices = [("", _("Any"))] + [
+            (c.code, c.name) for c in Category.objects.filter(is_active=True)
+        ]
+        self.fields["officer"].choices = [("", _("Any"))] + [
+            (str(u.pk), u.get_full_name() or u.username) for u in officers
+        ]
+
+
+class BulkAssignForm(forms.Form):
+    officer = forms.ModelChoiceField(
+        label=_("Assign to"), queryset=User.objects.filter(is_unoda_officer=True, is_active=True)
+    )
+    cases = forms.ModelMultipleChoiceField(
+        queryset=AssistanceRequest.objects.none(), to_field_name="reference"
+    )
+
+    def __init__(self, *args, visible, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = visible

@@ -170,6 +170,9 @@ class AssistanceRequest(TimeStampedModel):
         editable=False,
         verbose_name=_("created by"),
     )
+    filled_by_unoda = models.BooleanField(
+        _("filled in by UNODA on the State's behalf"), default=False, editable=False
+    )
     due_date = models.DateField(_("next due date"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
@@ -193,6 +196,8 @@ class AssistanceRequest(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["status", "status_changed_at"], name="request_status_since"),
+            # The queue's default order (most days in the current state first).
+            models.Index(fields=["status_changed_at", "id"], name="request_since"),
             models.Index(fields=["case_officer", "status"], name="request_officer_status"),
             models.Index(fields=["requesting_organization", "status"], name="request_org_status"),
         ]
@@ -230,6 +235,45 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.from_status} -> {self.to_status}"
+
+
+class CommentVisibility(models.TextChoices):
+    INTERNAL = "internal", _("Internal to UNODA")
+    SHARED = "shared", _("Shared with the parties")
+
+
+class Comment(models.Model):
+    """A comment in a case's thread: internal ones are for UNODA's eyes only."""
+
+    request = models.ForeignKey(
+        AssistanceRequest,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        verbose_name=_("assistance request"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("comment"))
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=10,
+        choices=CommentVisibility.choices,
+        default=CommentVisibility.SHARED,
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ("created_at", "pk")
+        indexes = [models.Index(fields=["request", "created_at"], name="comment_request_time")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.body[:40]}"
 
 
 class AttachmentKind(models.TextChoices):

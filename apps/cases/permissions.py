@@ -69,6 +69,19 @@ def can_create_request(user, organization) -> bool:
     return user_is_unoda(user) or is_member(user, organization.pk)
 
 
+def can_comment(user, case: AssistanceRequest) -> bool:
+    """Anyone who may see the case may write a comment shared with its parties."""
+    return can_view_request(user, case)
+
+
+def can_comment_internally(user) -> bool:
+    return bool(user.is_authenticated and user.is_active) and user_is_unoda(user)
+
+
+def can_download_attachment(user, case: AssistanceRequest) -> bool:
+    return can_view_request(user, case)
+
+
 def can_fire(user, case: AssistanceRequest, transition: Transition) -> bool:
     return case.status in transition.source and bool(roles_for(user, case) & transition.roles)
 

@@ -1,12 +1,17 @@
 """Reads of cases, always scoped to what the user may see (lists and details share the scope)."""
 
-from django.db.models import QuerySet
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from apps.organizations.selectors import user_is_unoda
 
-from .models import AssistanceRequest, Attachment, StatusChange
+from .models import AssistanceRequest, Attachment, Comment, CommentVisibility, StatusChange
 from .permissions import VIEW_PERM
+from .workflow import TERMINAL
 
 
 def request_list(*, user, filters: dict | None = None) -> QuerySet[AssistanceRequest]:
@@ -54,3 +59,114 @@ def attachment_get(*, user, reference: str, pk: int) -> Attachment:
     return Attachment.objects.select_related("request__requesting_organization").get(
         request=case, pk=pk
     )
+
+
+def comment_list(*, user, case: AssistanceRequest) -> QuerySet[Comment]:
+    """The comments of ``case`` the user may read: internal ones only for UNODA."""
+    queryset = case.comments.select_related("author")
+    if not user_is_unoda(user):
+        queryset = queryset.filter(visibility=CommentVisibility.SHARED)
+    return queryset.order_by("created_at", "pk")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime.datetime
+    kind: str  # "status" or "comment"
+    item: object
+
+
+def request_timeline(*, user, case: AssistanceRequest) -> list[TimelineEntry]:
+    """Status changes and the comments the user may read, oldest first (two queries)."""
+    entries = [TimelineEntry(c.created_at, "status", c) for c in request_history(case=case)]
+    entries += [
+        TimelineEntry(c.created_at, "comment", c) for c in comment_list(user=user, case=case)
+    ]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def last_shared_comment(*, case: AssistanceRequest) -> Comment | None:
+    return case.comments.filter(visibility=CommentVisibility.SHARED).order_by("-created_at").first()
+
+
+# --- UNODA's queue -----------------------------------------------------------------------------
+
+QUEUE_SORTS = {
+    "reference": ("reference",),
+    "-reference": ("-reference",),
+    "state": ("requesting_organization__name", "reference"),
+    "-state": ("-requesting_organization__name", "reference"),
+    "status": ("status", "reference"),
+    "-status": ("-status", "reference"),
+    "officer": ("case_officer__username", "reference"),
+    "-officer": ("-case_officer__username", "reference"),
+    # "days in the current state": the oldest change first means the most days first.
+    "days": ("status_changed_at", "pk"),
+    "-days": ("-status_changed_at", "-pk"),
+    "due": ("due_date", "reference"),
+    "-due": ("-due_date", "reference"),
+}
+DEFAULT_QUEUE_SORT = "days"
+
+
+def overdue_condition(today: datetime.date) -> Q:
+    """A case is overdue when its next due date has passed while it is still open, or when one
+    of its agreement's milestones is past due and not done. (Reminder escalations follow from
+    the same dates, so they need no rule of their own here.)"""
+    from apps.followup.models import Milestone
+
+    late_milestone = Milestone.objects.filter(
+        agreement__request=OuterRef("pk"), due_date__lt=today, completed_on__isnull=True
+    )
+    return (Q(due_date__lt=today) | Q(Exists(late_milestone))) & ~Q(status__in=TERMINAL)
+
+
+def request_queue(
+    *,
+    user,
+    filters: dict | None = None,
+    sort: str = DEFAULT_QUEUE_SORT,
+    search: str = "",
+    today: datetime.date | None = None,
+) -> QuerySet[AssistanceRequest]:
+    """The case queue: every case the user may see, filtered, searched and sorted, annotated
+    with ``is_overdue``; categories prefetched. Funding gaps for a page of rows come from
+    ``apps.funding.selectors.funding_for_requests`` (a fixed number of queries per page).
+
+    Filters: status, region, category (code), officer (user id), overdue, unassigned.
+    """
+    today = today or timezone.localdate()
+    filters = filters or {}
+    queryset = (
+        request_list(user=user)
+        .annotate(is_overdue=overdue_condition(today))
+        .prefetch_related("categories")
+    )
+    if status := filters.get("status"):
+        queryset = queryset.filter(status=status)
+    if region := filters.get("region"):
+        queryset = queryset.filter(requesting_organization__region=region)
+    if category := filters.get("category"):
+        # A subquery, not a join: no duplicate rows, so no DISTINCT over the whole queue.
+        queryset = queryset.filter(
+            pk__in=AssistanceRequest.categories.through.objects.filter(
+                category__code=category
+            ).values("assistancerequest_id")
+        )
+    if officer := filters.get("officer"):
+        queryset = queryset.filter(case_officer_id=officer)
+    if filters.get("unassigned"):
+        queryset = queryset.filter(case_officer__isnull=True).exclude(status__in=TERMINAL)
+    if filters.get("overdue"):
+        queryset = queryset.filter(is_overdue=True)
+    if search := (search or "").strip():
+        queryset = queryset.filter(
+            Q(reference__icontains=search)
+            | Q(title__icontains=search)
+            | Q(requesting_organization__name__icontains=search)
+        )
+    return queryset.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT]))
+
+
+def days_in_state(case: AssistanceRequest, *, now: datetime.datetime | None = None) -> int:
+    return ((now or timezone.now()) - case.status_changed_at).days

@@ -22,7 +22,8 @@ from .models import (
     ATTACHMENT_EXTENSIONS,
     AssistanceRequest,
     Attachment,
-    AttachmentKind,
+    Comment,
+    CommentVisibility,
     ReferenceCounter,
     Status,
     StatusChange,
@@ -31,9 +32,12 @@ from .models import (
 from .permissions import (
     CHANGE_PERM,
     VIEW_PERM,
+    can_comment,
+    can_comment_internally,
     can_create_request,
     can_edit_request,
     can_view_request,
+    is_member,
     require,
     roles_for,
 )
@@ -96,6 +100,8 @@ def request_create(*, actor, organization: Organization, **fields) -> Assistance
     case = AssistanceRequest(
         requesting_organization=organization,
         created_by=actor,
+        # UNODA writing for a State it does not belong to: recorded and shown on the case.
+        filled_by_unoda=user_is_unoda(actor) and not is_member(actor, organization.pk),
         status=Status.DRAFT,
         status_changed_at=now,
         **plain,
@@ -323,18 +329,42 @@ def _audit_permission(kind, case, perm, group) -> None:
 
 
 @transaction.atomic
-def attachment_add(
-    *, actor, case: AssistanceRequest, title: str, file, kind: str = AttachmentKind.OTHER
-) -> Attachment:
-    """Attach a document to a case: the requesting State while it may edit, or UNODA. The file
-    is checked by content and size and stored under a sanitised name."""
+def comment_add(
+    *, actor, case: AssistanceRequest, body: str, visibility: str = CommentVisibility.SHARED
+) -> Comment:
+    """A comment in the case thread; only UNODA writes (and reads) internal comments."""
+    require(can_comment(actor, case), _("You may not comment on this case."))
+    if visibility == CommentVisibility.INTERNAL:
+        require(can_comment_internally(actor), _("Only UNODA officers write internal comments."))
+    comment = Comment(request=case, author=actor, body=(body or "").strip(), visibility=visibility)
+    comment.full_clean()
+    comment.save()
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=case,
+        organization=case.requesting_organization,
+        detail={"action": "comment_add", "comment": comment.pk, "visibility": visibility},
+    )
+    return comment
+
+
+@transaction.atomic
+def attachment_add(*, actor, case: AssistanceRequest, kind: str, title: str, file) -> Attachment:
+    """Attach a proposal document: by whoever may edit the proposal. The file is checked by its
+    content (not its name) and size, and stored under a sanitised name."""
     locked = AssistanceRequest.objects.select_for_update().get(pk=case.pk)
     require(
         can_view_request(actor, locked) and can_edit_request(actor, locked),
-        _("You may not add documents to this case in its current status."),
+        _("You may not add documents to this request in its current status."),
     )
-    file.name = validate_upload(file, allowed_extensions=ATTACHMENT_EXTENSIONS)
-    attachment = Attachment(request=locked, kind=kind, title=title, file=file, uploaded_by=actor)
+    try:
+        file.name = validate_upload(file, allowed_extensions=ATTACHMENT_EXTENSIONS)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
+    attachment = Attachment(
+        request=locked, kind=kind, title=(title or file.name).strip(), file=file, uploaded_by=actor
+    )
     attachment.full_clean()
     attachment.save()
     audit_record(

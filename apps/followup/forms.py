@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Feedback
+from .models import Feedback, ProgressStatus
 
 RATING_CHOICES = [("", "-")] + [(str(n), str(n)) for n in range(1, 6)]
 
@@ -26,3 +26,50 @@ class FeedbackForm(forms.ModelForm):
     action = forms.ChoiceField(
         choices=[("save", _("Save draft")), ("submit", _("Submit"))], initial="save"
     )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class AgreementForm(forms.Form):
+    signed_on = forms.DateField(label=_("signed on"), widget=DateInput)
+    donors = forms.ModelMultipleChoiceField(
+        label=_("donors"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    implementing_partner = forms.ModelChoiceField(
+        label=_("implementing partner"), queryset=None, required=False
+    )
+    amount = forms.DecimalField(label=_("amount"), max_digits=14, decimal_places=2)
+    currency = forms.CharField(label=_("currency"), max_length=3, initial="USD")
+    start_date = forms.DateField(label=_("start date"), widget=DateInput)
+    end_date = forms.DateField(label=_("end date"), widget=DateInput)
+    reporting_interval_months = forms.IntegerField(
+        label=_("reporting every (months)"), min_value=1, max_value=12, initial=3
+    )
+    notes = forms.CharField(
+        label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    comment = forms.CharField(
+        label=_("comment in the case history"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, donors, partners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["donors"].queryset = donors
+        self.fields["implementing_partner"].queryset = partners
+
+
+class ProgressReportForm(forms.Form):
+    period_start = forms.DateField(label=_("period from"), widget=DateInput)
+    period_end = forms.DateField(label=_("period to"), widget=DateInput)
+    status = forms.ChoiceField(label=_("status"), choices=ProgressStatus.choices)
+    percent_done = forms.IntegerField(label=_("percent done"), min_value=0, max_value=100)
+    narrative = forms.CharField(label=_("narrative"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("milestone"), max_length=200)
+    due_date = forms.DateField(label=_("due date"), widget=DateInput)

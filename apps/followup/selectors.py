@@ -318,3 +318,54 @@ def effectiveness_get(*, user) -> dict:
         "donors": effectiveness_by_donor(),
         "criteria_names": CRITERIA,
     }
+
+
+# --- What waits on a user (home page) ----------------------------------------------------------
+
+
+def feedback_pending_list(*, user) -> QuerySet[Feedback]:
+    """Feedback the user's organizations still owe on cases in the feedback round."""
+    from .permissions import member_organization_ids
+
+    return Feedback.objects.filter(
+        status=FeedbackStatus.PENDING,
+        request__status=Status.FEEDBACK,
+        organization_id__in=member_organization_ids(user),
+    ).select_related("request", "organization")
+
+
+@dataclass
+class ReportsDue:
+    agreement: Agreement
+    overdue_periods: list[ReportingPeriod]
+    next_period: ReportingPeriod | None
+
+
+def reports_due_list(*, user, today: datetime.date | None = None) -> list[ReportsDue]:
+    """Agreements in implementation that the user reports on (as the State or the implementing
+    partner), with the periods that ended without a report."""
+    from .permissions import member_organization_ids
+
+    today = today or timezone.localdate()
+    mine = member_organization_ids(user)
+    agreements = (
+        Agreement.objects.filter(request__status=Status.IMPLEMENTATION)
+        .filter(
+            Q(request__requesting_organization_id__in=mine) | Q(implementing_partner_id__in=mine)
+        )
+        .select_related("request")
+        .prefetch_related("reports")
+        .order_by("request__reference")
+    )
+    result = []
+    for agreement in agreements:
+        periods = reporting_periods(agreement, today=today)
+        pending = [p for p in periods if not p.reported]
+        result.append(
+            ReportsDue(
+                agreement=agreement,
+                overdue_periods=[p for p in periods if p.overdue],
+                next_period=pending[0] if pending else None,
+            )
+        )
+    return result

@@ -8,11 +8,19 @@ from django.views.generic import TemplateView
 
 from apps.cases import selectors as case_selectors
 from apps.cases.models import AssistanceRequest
+from apps.cases.views import refusal_messages
 from apps.core.exceptions import ApplicationError
 
 from . import selectors, services
-from .forms import FeedbackForm
-from .permissions import can_edit_feedback, can_see_effectiveness, member_organization_ids
+from .forms import AgreementForm, FeedbackForm, MilestoneForm, ProgressReportForm
+from .permissions import (
+    can_edit_feedback,
+    can_manage_milestones,
+    can_report_progress,
+    can_see_effectiveness,
+    can_view_followup,
+    member_organization_ids,
+)
 
 
 def _get_case(request, reference) -> AssistanceRequest:
@@ -47,15 +55,104 @@ class OverdueListView(UnodaOnlyMixin, TemplateView):
         return context
 
 
-class ImplementationPlanView(UnodaOnlyMixin, TemplateView):
+class ImplementationPlanView(LoginRequiredMixin, TemplateView):
+    """The plan against the reports, for everyone who follows the case; the State and the
+    implementing partner file progress reports here, UNODA and the State set milestones."""
+
     template_name = "followup/plan_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        user = self.request.user
         case = _get_case(self.request, kwargs["reference"])
-        context["case"] = case
-        context["overview"] = selectors.implementation_overview(user=self.request.user, case=case)
+        if not can_view_followup(user, case):
+            raise PermissionDenied(_("You may not see this case."))
+        overview = selectors.implementation_overview(user=user, case=case)
+        agreement = overview.agreement if overview else None
+        can_report = agreement is not None and can_report_progress(user, agreement)
+        can_milestones = agreement is not None and can_manage_milestones(user, agreement)
+        context.update(
+            case=case,
+            overview=overview,
+            report_form=kwargs.get("report_form") or (ProgressReportForm() if can_report else None),
+            milestone_form=kwargs.get("milestone_form")
+            or (MilestoneForm() if can_milestones else None),
+        )
         return context
+
+    def post(self, request, reference):
+        case = _get_case(request, reference)
+        agreement = selectors.agreement_get(user=request.user, case=case)
+        if agreement is None:
+            raise Http404(_("No agreement has been recorded for this case."))
+        kind = request.POST.get("form")
+        form = (ProgressReportForm if kind == "report" else MilestoneForm)(request.POST)
+        if not form.is_valid():
+            key = "report_form" if kind == "report" else "milestone_form"
+            return self.render_to_response(
+                self.get_context_data(reference=reference, **{key: form})
+            )
+        try:
+            if kind == "report":
+                services.progress_report_submit(
+                    actor=request.user, agreement=agreement, **form.cleaned_data
+                )
+            else:
+                services.milestone_create(
+                    actor=request.user, agreement=agreement, **form.cleaned_data
+                )
+        except (ValidationError, PermissionDenied, ApplicationError) as error:
+            refusal_messages(request, error)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("followup:plan-detail", reference=reference)
+
+
+class AgreementRecordView(UnodaOnlyMixin, TemplateView):
+    """UNODA records the signed agreement; the service fires "record agreement" with it."""
+
+    template_name = "followup/agreement_form.html"
+
+    def _form(self, case, data=None):
+        from apps.funding.selectors import interest_list
+        from apps.organizations.models import Organization
+
+        interested = interest_list(user=self.request.user).filter(request=case)
+        donors = Organization.objects.filter(
+            is_donor=True, pk__in=interested.values("donor_id")
+        ).order_by("name")
+        partners = Organization.objects.exclude(pk=case.requesting_organization_id).order_by("name")
+        initial = {
+            "donors": list(donors),
+            "amount": case.budget_amount,
+            "currency": case.budget_currency,
+        }
+        return AgreementForm(data, donors=donors, partners=partners, initial=initial)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        case = _get_case(self.request, kwargs["reference"])
+        context.update(case=case, form=kwargs.get("form") or self._form(case))
+        return context
+
+    def post(self, request, reference):
+        case = _get_case(request, reference)
+        form = self._form(case, request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["donors"] = list(data["donors"])
+            data["currency"] = data["currency"].upper()
+            try:
+                services.agreement_record(actor=request.user, case=case, **data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+                return redirect("cases:request-detail", reference=reference)
+            else:
+                messages.success(request, _("Agreement recorded."))
+                return redirect("cases:request-detail", reference=reference)
+        return self.render_to_response(self.get_context_data(reference=reference, form=form))
 
 
 class FeedbackView(LoginRequiredMixin, TemplateView):
@@ -102,8 +199,8 @@ class FeedbackView(LoginRequiredMixin, TemplateView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.render_to_response(self.get_context_data(reference=reference, form=form))
-        except ApplicationError as error:
-            messages.error(request, str(error))
+        except (ApplicationError, PermissionDenied) as error:
+            refusal_messages(request, error)
         else:
             messages.success(request, _("Your feedback has been saved."))
         return redirect("followup:feedback-detail", reference=reference)

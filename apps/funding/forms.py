@@ -29,3 +29,53 @@ class DisbursementForm(forms.Form):
     amount = forms.DecimalField(label=_("amount"), max_digits=14, decimal_places=2)
     date = forms.DateField(label=_("date"))
     note = forms.CharField(label=_("note"), max_length=250, required=False)
+
+
+class OfferForm(forms.ModelForm):
+    region_codes = forms.MultipleChoiceField(
+        label=_("regions"), choices=Region.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+
+    class Meta:
+        model = Offer
+        fields = ("title", "description", "categories", "kinds", "amount_min", "amount_max",
+                  "currency", "valid_from", "valid_until", "is_active")  # fmt: skip
+        widgets = {
+            "categories": forms.CheckboxSelectMultiple,
+            "kinds": forms.CheckboxSelectMultiple,
+            "valid_from": forms.DateInput(attrs={"type": "date"}),
+            "valid_until": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["valid_from"].required = False
+        if self.instance.pk:
+            self.fields["region_codes"].initial = list(
+                self.instance.regions.values_list("region", flat=True)
+            )
+
+
+class CommitmentCreateForm(forms.Form):
+    donor = forms.IntegerField(widget=forms.HiddenInput)
+    amount = forms.DecimalField(label=_("amount"), max_digits=14, decimal_places=2)
+    currency = forms.CharField(label=_("currency"), max_length=3)
+    status = forms.ChoiceField(
+        label=_("stage"), choices=[("pledged", _("Pledged")), ("committed", _("Committed"))]
+    )
+
+
+class NeedsFilterForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    q = forms.CharField(label=_("Search"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from apps.cases.models import Category
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("Any"))] + [
+            (c.code, c.name) for c in Category.objects.filter(is_active=True)
+        ]
+        self.fields["region"].choices = [("", _("Any")), *Region.choices]

@@ -5,6 +5,26 @@ from . import views
 app_name = "funding"
 
 urlpatterns = [
+    path("needs/", views.NeedsListView.as_view(), name="needs"),
+    path("desk/", views.DonorDeskView.as_view(), name="donor-desk"),
+    path("offers/new/", views.OfferCreateView.as_view(), name="offer-create"),
+    path("offers/<int:pk>/", views.OfferEditView.as_view(), name="offer-edit"),
+    path(
+        "interests/<int:pk>/withdraw/",
+        views.InterestWithdrawView.as_view(),
+        name="interest-withdraw",
+    ),
+    path(
+        "commitments/<int:pk>/<slug:action>/",
+        views.CommitmentActionView.as_view(),
+        name="commitment-action",
+    ),
+    path("<str:reference>/interest/", views.InterestExpressView.as_view(), name="interest-express"),
+    path(
+        "<str:reference>/commitment/",
+        views.CommitmentCreateView.as_view(),
+        name="commitment-create",
+    ),
     path("meetings/<int:pk>/dossier/", views.MeetingDossierView.as_view(), name="meeting-dossier"),
     path(
         "meetings/<int:pk>/dossier.csv",

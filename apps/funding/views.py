@@ -1,13 +1,297 @@
 import csv
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from . import selectors
-from .models import MatchmakingMeeting
+from apps.cases.models import AssistanceRequest, Status
+from apps.cases.selectors import request_list
+from apps.cases.views import get_case_or_404, refusal_messages
+from apps.core.exceptions import ApplicationError
+from apps.organizations.models import Organization
+from apps.organizations.selectors import user_is_unoda
+
+from . import selectors, services
+from .forms import CommitmentCreateForm, DisbursementForm, NeedsFilterForm, OfferForm
+from .matching import requests_for_offer
+from .models import Commitment, MatchmakingMeeting, Offer
+from .permissions import can_update_commitment
+
+OPEN_NEEDS = (Status.PUBLISHED, Status.DONOR_INTEREST, Status.AGREEMENT, Status.IMPLEMENTATION)
+
+
+def _donor_orgs(user):
+    return Organization.objects.filter(is_donor=True, memberships__user=user).order_by("name")
+
+
+def _org_or_404(queryset, pk):
+    organization = queryset.filter(pk=pk).first()
+    if organization is None:
+        raise Http404(_("No such organization."))
+    return organization
+
+
+class NeedsListView(LoginRequiredMixin, TemplateView):
+    """Published needs the user may see, filtered, with the best matches to the donor's offers."""
+
+    template_name = "funding/needs_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        form = NeedsFilterForm(self.request.GET)
+        data = form.cleaned_data if form.is_valid() else {}
+        queryset = (
+            request_list(user=user)
+            .filter(status__in=OPEN_NEEDS)
+            .prefetch_related("categories")
+            .order_by("-status_changed_at")
+        )
+        if data.get("category"):
+            queryset = queryset.filter(
+                pk__in=AssistanceRequest.categories.through.objects.filter(
+                    category__code=data["category"]
+                ).values("assistancerequest_id")
+            )
+        if data.get("region"):
+            queryset = queryset.filter(requesting_organization__region=data["region"])
+        if data.get("q"):
+            queryset = queryset.filter(title__icontains=data["q"])
+        page = Paginator(queryset, 25).get_page(self.request.GET.get("page"))
+        rows = list(page.object_list)
+        figures = selectors.funding_for_requests(rows)
+        scores: dict[int, tuple[int, Offer]] = {}
+        for offer in selectors.offer_list(user=user, filters={"active": True}).filter(
+            donor__in=_donor_orgs(user)
+        )[:10]:
+            for match in requests_for_offer(offer=offer, limit=50):
+                best = scores.get(match.request.pk)
+                if best is None or match.score > best[0]:
+                    scores[match.request.pk] = (match.score, offer)
+        for case in rows:
+            case.funding = figures[case.pk]
+            case.match = scores.get(case.pk)
+        context.update(form=form, page_obj=page, cases=rows, query=self.request.GET.urlencode())
+        return context
+
+
+class InterestExpressView(LoginRequiredMixin, View):
+    def post(self, request, reference):
+        case = get_case_or_404(request, reference)
+        donor = _org_or_404(Organization.objects.filter(is_donor=True), request.POST.get("donor"))
+        try:
+            services.interest_express(
+                actor=request.user, case=case, donor=donor, message=request.POST.get("message", "")
+            )
+        except (ValidationError, PermissionDenied, ApplicationError) as error:
+            refusal_messages(request, error)
+        else:
+            messages.success(
+                request, _("Interest recorded for %(donor)s. UNODA is informed.") % {"donor": donor}
+            )
+        return redirect("cases:request-detail", reference=case.reference)
+
+
+class InterestWithdrawView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        interest = selectors.interest_list(user=request.user).filter(pk=pk).first()
+        if interest is None:
+            raise Http404
+        try:
+            services.interest_withdraw(actor=request.user, interest=interest)
+        except (ValidationError, PermissionDenied, ApplicationError) as error:
+            refusal_messages(request, error)
+        else:
+            messages.success(request, _("Interest withdrawn."))
+        return redirect("funding:donor-desk")
+
+
+class CommitmentCreateView(LoginRequiredMixin, View):
+    def post(self, request, reference):
+        case = get_case_or_404(request, reference)
+        form = CommitmentCreateForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("cases:request-detail", reference=case.reference)
+        donor = _org_or_404(Organization.objects.filter(is_donor=True), form.cleaned_data["donor"])
+        try:
+            services.commitment_create(
+                actor=request.user,
+                case=case,
+                donor=donor,
+                amount=form.cleaned_data["amount"],
+                currency=form.cleaned_data["currency"].upper(),
+                status=form.cleaned_data["status"],
+            )
+        except (ValidationError, PermissionDenied, ApplicationError) as error:
+            refusal_messages(request, error)
+        else:
+            messages.success(request, _("Recorded."))
+        return redirect("cases:request-detail", reference=case.reference)
+
+
+class DonorDeskView(LoginRequiredMixin, TemplateView):
+    """A donor's offers, interests and commitments, with inline updates."""
+
+    template_name = "funding/donor_desk.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        donors = list(_donor_orgs(user))
+        ids = [d.pk for d in donors]
+        commitments = selectors.commitment_list(user=user)
+        if not user_is_unoda(user):
+            commitments = commitments.filter(donor_id__in=ids)
+        context.update(
+            donors=donors,
+            offers=selectors.offer_list(user=user).filter(donor_id__in=ids),
+            interests=selectors.interest_list(user=user).filter(donor_id__in=ids),
+            commitments=[
+                (c, DisbursementForm(prefix=f"c{c.pk}"), can_update_commitment(user, c))
+                for c in commitments.prefetch_related("disbursements")
+            ],
+            offer_form=kwargs.get("offer_form") or (OfferForm() if donors else None),
+        )
+        return context
+
+
+def _offer_data(form):
+    data = dict(form.cleaned_data)
+    relations = {
+        "categories": list(data.pop("categories")),
+        "kinds": list(data.pop("kinds")),
+        "regions": data.pop("region_codes"),
+    }
+    if data.get("valid_from") is None:
+        data.pop("valid_from")
+    return data, relations
+
+
+class OfferCreateView(DonorDeskView):
+    def post(self, request):
+        donors = _donor_orgs(request.user)
+        donor = _org_or_404(donors, request.POST.get("donor") or getattr(donors.first(), "pk", 0))
+        form = OfferForm(request.POST)
+        if form.is_valid():
+            data, relations = _offer_data(form)
+            try:
+                services.offer_create(actor=request.user, donor=donor, **data, **relations)
+            except ValidationError as error:
+                form.add_error(None, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+                return redirect("funding:donor-desk")
+            else:
+                messages.success(request, _("Offer posted."))
+                return redirect("funding:donor-desk")
+        return self.render_to_response(self.get_context_data(offer_form=form))
+
+
+class OfferEditView(LoginRequiredMixin, View):
+    template_name = "funding/offer_edit.html"
+
+    def _offer(self, request, pk):
+        try:
+            return selectors.offer_get(user=request.user, pk=pk)
+        except Offer.DoesNotExist:
+            raise Http404 from None
+
+    def get(self, request, pk):
+        offer = self._offer(request, pk)
+        matches = requests_for_offer(offer=offer, limit=10)
+        visible = set(
+            request_list(user=request.user)
+            .filter(pk__in=[m.request.pk for m in matches])
+            .values_list("pk", flat=True)
+        )
+        return render(
+            request,
+            self.template_name,
+            {
+                "offer": offer,
+                "form": OfferForm(instance=offer),
+                "matches": [m for m in matches if m.request.pk in visible],
+            },
+        )
+
+    def post(self, request, pk):
+        offer = self._offer(request, pk)
+        form = OfferForm(request.POST, instance=offer)
+        if form.is_valid():
+            data, relations = _offer_data(form)
+            try:
+                services.offer_update(actor=request.user, offer=offer, **data, **relations)
+            except ValidationError as error:
+                form.add_error(None, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+                return redirect("funding:donor-desk")
+            else:
+                messages.success(request, _("Offer updated."))
+                return redirect("funding:donor-desk")
+        return render(request, self.template_name, {"offer": offer, "form": form, "matches": []})
+
+
+class CommitmentActionView(LoginRequiredMixin, View):
+    """Inline updates of a commitment: confirm, disburse, cancel. With htmx only the row is
+    swapped; without it the page reloads."""
+
+    def post(self, request, pk, action):
+        try:
+            commitment = selectors.commitment_get(user=request.user, pk=pk)
+        except Commitment.DoesNotExist:
+            raise Http404 from None
+        form = DisbursementForm(request.POST, prefix=f"c{pk}")
+        try:
+            if action == "confirm":
+                services.commitment_confirm(actor=request.user, commitment=commitment)
+            elif action == "cancel":
+                services.commitment_cancel(
+                    actor=request.user,
+                    commitment=commitment,
+                    comment=request.POST.get("comment", ""),
+                )
+            elif action == "disburse":
+                if not form.is_valid():
+                    raise ValidationError([e for errors in form.errors.values() for e in errors])
+                services.disbursement_record(
+                    actor=request.user,
+                    commitment=commitment,
+                    amount=form.cleaned_data["amount"],
+                    date=form.cleaned_data["date"],
+                    note=form.cleaned_data["note"],
+                )
+            else:
+                raise Http404
+        except (ValidationError, PermissionDenied, ApplicationError) as error:
+            refusal_messages(request, error)
+        else:
+            messages.success(request, _("Commitment updated."))
+        if request.htmx:
+            commitment = selectors.commitment_get(user=request.user, pk=pk)
+            return render(
+                request,
+                "funding/_commitment_row.html",
+                {
+                    "c": commitment,
+                    "form": DisbursementForm(prefix=f"c{pk}"),
+                    "can_update": can_update_commitment(request.user, commitment),
+                    "inline_messages": True,
+                },
+            )
+        return redirect("funding:donor-desk")
+
+
+# --- Meetings ----------------------------------------------------------------------------------
 
 
 def _meeting_dossier(request, pk):

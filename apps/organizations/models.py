@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from apps.core.models import TimeStampedModel
@@ -89,7 +90,7 @@ class Membership(TimeStampedModel):
         verbose_name=_("organization"),
     )
     position = models.CharField(
-        _("position"),
+        pgettext_lazy("job title of a member", "position"),
         max_length=120,
         blank=True,
         help_text=_("For example: national point of contact."),

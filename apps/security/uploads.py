@@ -141,8 +141,8 @@ def validate_upload(file, *, allowed_extensions=None) -> str:
         raise ValidationError(_("The file is empty."), code="file_empty")
     if size > settings.PORTAL_UPLOAD_MAX_BYTES:
         raise ValidationError(
-            _("The file is too large (at most %(mb)s MB).")
-            % {"mb": settings.PORTAL_UPLOAD_MAX_BYTES // (1024 * 1024)},
+            _("The file is too large: at most %(size)s MB.")
+            % {"size": settings.PORTAL_UPLOAD_MAX_BYTES // (1024 * 1024)},
             code="file_size",
         )
     if not _content_matches(ext, _read(file)):

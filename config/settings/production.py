@@ -22,3 +22,9 @@ CSRF_TRUSTED_ORIGINS = env.list(
     "DJANGO_CSRF_TRUSTED_ORIGINS",
     default=[f"https://{host}" for host in ALLOWED_HOSTS if host and not host.startswith(".")],
 )
+# Hashed, compressed static files (run collectstatic on deploy); tests and local keep the plain
+# storage so they need no collectstatic.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

@@ -24,3 +24,4 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
 }
+WHITENOISE_USE_FINDERS = True  # serve static/ without collectstatic

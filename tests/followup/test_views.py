@@ -51,7 +51,7 @@ def test_feedback_page_is_404_for_who_cannot_see_the_case(client, feedback_case,
     assert client.get(f"/followup/{feedback_case.reference}/feedback/").status_code == 404
 
 
-def test_plan_page_shows_overdue_to_unoda_only(client, feedback_case, users):
+def test_plan_page_shows_overdue_to_the_case_parties(client, feedback_case, users):
     milestone = feedback_case.agreement.milestones.create(
         title="Depot fence", due_date=datetime.date(2020, 1, 1)
     )
@@ -60,8 +60,11 @@ def test_plan_page_shows_overdue_to_unoda_only(client, feedback_case, users):
     assert page.status_code == 200
     assert milestone.title in page.content.decode()
     assert "Overdue" in page.content.decode()
+    # The State follows its own plan (and files its reports there); outsiders get a 404.
     client.force_login(users.recipient)
-    assert client.get(f"/followup/{feedback_case.reference}/plan/").status_code == 403
+    assert client.get(f"/followup/{feedback_case.reference}/plan/").status_code == 200
+    client.force_login(users.outsider)
+    assert client.get(f"/followup/{feedback_case.reference}/plan/").status_code == 404
 
 
 @pytest.mark.parametrize(("actor", "status"), [("unoda", 200), ("donor", 403)])
@@ -74,7 +77,7 @@ def test_case_page_links_to_the_follow_up(client, feedback_case, users):
     client.force_login(users.recipient)
     page = client.get(f"/cases/{feedback_case.reference}/").content.decode()
     assert f"/followup/{feedback_case.reference}/feedback/" in page
-    assert f"/followup/{feedback_case.reference}/plan/" not in page
+    assert f"/followup/{feedback_case.reference}/plan/" in page
     client.force_login(users.unoda)
     page = client.get(f"/cases/{feedback_case.reference}/").content.decode()
     assert f"/followup/{feedback_case.reference}/plan/" in page

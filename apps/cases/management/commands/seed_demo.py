@@ -195,6 +195,8 @@ class Command(BaseCommand):
         )
         donor = self._user("donor", "Kenji", "Sato", language="en")
         membership_add(user=donor, organization=orgs["Japan"], position="Desk officer")
+        donor2 = self._user("donor2", "Lena", "Weber")
+        membership_add(user=donor2, organization=orgs["Germany"], position="Desk officer")
         for index, org in enumerate(orgs.values(), start=1):
             member = self._user(f"member{index:02d}", "Demo", org.acronym or org.name[:20])
             membership_add(user=member, organization=org)
@@ -268,6 +270,7 @@ class Command(BaseCommand):
             "admin": admin,
             "recipient": recipient,
             "donor": donor,
+            "donor2": donor2,
         }
         return orgs, users
 
@@ -277,6 +280,7 @@ class Command(BaseCommand):
         rows = [
             ("recipient", "recipient", "Sierra Leone, national point of contact"),
             ("donor", "donor", "Japan, desk officer"),
+            ("second donor", "donor2", "Germany, desk officer"),
             ("UNODA officer", "officer", "UNODA case officer"),
             ("admin", "admin", "system administrator, /admin/"),
         ]

@@ -1,0 +1,11 @@
+/* Small progressive enhancements; every page works without them. No inline scripts (CSP). */
+document.addEventListener("DOMContentLoaded", function () {
+  // "Select all" checkbox of the queue's bulk assign.
+  document.addEventListener("change", function (event) {
+    var toggle = event.target.closest("[data-select-all]");
+    if (!toggle) return;
+    document.querySelectorAll("input[name='" + toggle.dataset.selectAll + "']").forEach(function (box) {
+      box.checked = toggle.checked;
+    });
+  });
+});
