@@ -18,8 +18,9 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from apps.cases.forms import STEP_SLUGS
 from apps.cases.models import Attachment, Status, Visibility
-from apps.cases.workflow import DONOR_VISIBLE
+from apps.cases.workflow import DONOR_VISIBLE, RECIPIENT_EDITABLE, TERMINAL
 from apps.funding.models import ExpressionOfInterest, MatchmakingMeeting, Offer
 from apps.funding.services import commitment_create
 from apps.security.testing import otp_verify_client
@@ -96,6 +97,30 @@ def otp_verify(actor, state):
     return 200 if actor == "unoda" else REDIRECT
 
 
+def case_edit(actor, state):
+    """The proposal wizard: the State while draft or needs revision, UNODA until the end."""
+    if actor == "anonymous":
+        return LOGIN
+    if actor == "recipient" and state in RECIPIENT_EDITABLE:
+        return 200
+    if actor == "unoda" and state not in TERMINAL:
+        return 200
+    return 403 if sees_case(actor, state) else 404
+
+
+def recipient_or_unoda(actor, state):
+    """Starting a request: members of a requesting State, and UNODA on its behalf."""
+    if actor == "anonymous":
+        return LOGIN
+    return 403 if actor in ("donor_allowed", "donor_denied") else 200
+
+
+def offer_page(actor, state):
+    if actor == "anonymous":
+        return LOGIN
+    return 200 if actor in ("donor_allowed", "unoda") else 404
+
+
 # url name -> (uses a case?, outcome(actor, state))
 MATRIX = {
     "home": (False, signed_in()),
@@ -113,7 +138,7 @@ MATRIX = {
     "funding:meeting-dossier-csv": (False, unoda_page(denied=404)),
     "followup:effectiveness": (False, unoda_page()),
     "followup:overdue-list": (False, unoda_page()),
-    "followup:plan-detail": (True, unoda_page()),
+    "followup:plan-detail": (True, case_page),
     "followup:feedback-detail": (True, case_page),
     "api:token": (False, everyone(405)),
     "api:request-list": (False, api()),
@@ -146,6 +171,26 @@ MATRIX = {
     "security:otp-enrol": (False, signed_in()),
     "security:audit-list": (False, unoda_page()),
     "set_language": (False, everyone(REDIRECT)),
+    "password_reset": (False, everyone(200)),
+    "password_reset_done": (False, everyone(200)),
+    "password_reset_confirm": (False, everyone(200)),
+    "password_reset_complete": (False, everyone(200)),
+    "cases:request-export": (False, signed_in()),
+    "cases:request-bulk-assign": (False, signed_in(405)),
+    "cases:request-create": (False, recipient_or_unoda),
+    "cases:request-edit": (True, case_edit),
+    "cases:comment-add": (True, signed_in(405)),
+    "cases:request-assign": (True, signed_in(405)),
+    "cases:attachment-add": (True, signed_in(405)),
+    "funding:needs": (False, signed_in()),
+    "funding:donor-desk": (False, signed_in()),
+    "funding:offer-create": (False, signed_in()),
+    "funding:offer-edit": (False, offer_page),
+    "funding:interest-withdraw": (True, signed_in(405)),
+    "funding:commitment-action": (True, signed_in(405)),
+    "funding:interest-express": (True, signed_in(405)),
+    "funding:commitment-create": (True, signed_in(405)),
+    "followup:agreement-record": (True, unoda_page()),
 }
 # Interests and commitments exist from the first expression of interest on.
 FUNDED_STATES = {
@@ -156,6 +201,8 @@ FUNDED_STATES = {
     Status.CLOSED,
 }
 NEEDS_FUNDING_RECORD = {
+    "funding:interest-withdraw",
+    "funding:commitment-action",
     "api:interest-detail",
     "api:interest-withdraw",
     "api:commitment-detail",
@@ -294,14 +341,18 @@ def _fill(route: str, name: str, world, state: str | None) -> str:
         "format": "json",
         "table": "cases",
         "fmt": "csv",
+        "step": STEP_SLUGS[0],
+        "action": "confirm",
+        "uidb64": "MQ",
+        "token": "set-password",
     }
-    if name.startswith("api:interest") and entry:
+    if name in NEEDS_FUNDING_RECORD and "interest" in name:
         values["pk"] = entry.interest.pk
-    elif name.startswith("api:commitment") and entry:
+    elif name in NEEDS_FUNDING_RECORD and "commitment" in name:
         values["pk"] = entry.commitment.pk
     elif name == "cases:attachment-download":
         values["pk"] = entry.attachment.pk
-    elif name.startswith("api:offer"):
+    elif name.startswith(("api:offer", "funding:offer")):
         values["pk"] = world.offer.pk
     elif name.startswith("api:organization"):
         values["pk"] = world.orgs.recipient.pk
