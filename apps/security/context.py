@@ -22,3 +22,18 @@ def reset_current_ip(token) -> None:
 
 def current_ip() -> str | None:
     return _ip.get()
+
+
+_session_key: ContextVar[str | None] = ContextVar("portal_session_key", default=None)
+
+
+def set_current_session_key(key: str | None):
+    return _session_key.set(key)
+
+
+def reset_current_session_key(token) -> None:
+    _session_key.reset(token)
+
+
+def current_session_key() -> str | None:
+    return _session_key.get()

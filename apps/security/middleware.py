@@ -12,7 +12,13 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
-from .context import client_ip, reset_current_ip, set_current_ip
+from .context import (
+    client_ip,
+    reset_current_ip,
+    reset_current_session_key,
+    set_current_ip,
+    set_current_session_key,
+)
 from .otp import otp_is_verified, otp_required
 
 SIGNED_IN_AT = "security_signed_in_at"
@@ -43,6 +49,13 @@ class SessionLifetimeMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         session = getattr(request, "session", None)
+        key_token = set_current_session_key(session.session_key if session is not None else None)
+        try:
+            return self._handle(request, user, session)
+        finally:
+            reset_current_session_key(key_token)
+
+    def _handle(self, request, user, session):
         if user is not None and user.is_authenticated and session is not None:
             now = int(time.time())
             signed_in_at = session.get(SIGNED_IN_AT)

@@ -1,4 +1,4 @@
-"""The append-only audit trail and the record of which sessions belong to which user."""
+"""The append-only audit trail."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -69,21 +69,3 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("The audit log is append-only.")
-
-
-class UserSession(models.Model):
-    """Which session keys a user signed in with, so that their other sessions can be ended
-    when they are deactivated or change their password."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_records"
-    )
-    session_key = models.CharField(max_length=40, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("user session")
-        verbose_name_plural = _("user sessions")
-
-    def __str__(self) -> str:
-        return f"{self.user_id}: {self.session_key[:8]}…"

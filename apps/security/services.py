@@ -2,12 +2,13 @@
 
 import logging
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
 from .context import current_ip
-from .models import AuditEvent, AuditKind, UserSession
+from .models import AuditEvent, AuditKind
 
 logger = logging.getLogger(__name__)
 
@@ -46,20 +47,22 @@ def audit_record(
     )
 
 
-def user_session_remember(*, user, session_key: str) -> None:
-    if session_key:
-        UserSession.objects.update_or_create(session_key=session_key, defaults={"user": user})
+def user_session_keys(*, user) -> list[str]:
+    """Keys of the user's unexpired server-side sessions (decoded one by one: this runs only
+    when a password changes or a user is deactivated)."""
+    user_id = str(user.pk)
+    keys = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get(SESSION_KEY)) == user_id:
+            keys.append(session.session_key)
+    return keys
 
 
 @transaction.atomic
 def user_sessions_end(*, user, keep_session_key: str | None = None, actor=None, reason="") -> int:
     """End every server-side session of ``user`` except ``keep_session_key``."""
-    records = UserSession.objects.filter(user=user)
-    if keep_session_key:
-        records = records.exclude(session_key=keep_session_key)
-    keys = list(records.values_list("session_key", flat=True))
+    keys = [key for key in user_session_keys(user=user) if key != keep_session_key]
     Session.objects.filter(session_key__in=keys).delete()
-    records.delete()
     if keys:
         audit_record(
             kind=AuditKind.SESSIONS_ENDED,
