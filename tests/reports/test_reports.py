@@ -1,6 +1,6 @@
-import re
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
