@@ -360,12 +360,15 @@ def _fill(route: str, name: str, world, state: str | None) -> str:
         values["pk"] = world.meeting.pk
     else:
         values["pk"] = 1
-    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), route)
-    for key, value in values.items():
-        for token in (f"<str:{key}>", f"<int:{key}>", f"<slug:{key}>", f"<{key}>"):
-            path = path.replace(token, str(value))
     if name == "api:not-found":
-        path = "api/no/such/endpoint/"
+        return "/api/no/such/endpoint/"
+    return fill_route(route, values)
+
+
+def fill_route(route: str, values: dict) -> str:
+    """A concrete path for a Django route or a DRF regex, from ``values`` by parameter name."""
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), route)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
     path = path.replace("^", "").replace("$", "").replace("\\.", ".").replace("/?", "/")
     return "/" + path
 
