@@ -223,3 +223,9 @@ def test_revoking_a_permission_takes_effect_on_the_next_request(client, make_cas
     assert AuditEvent.objects.filter(
         kind=AuditKind.PERMISSION_REVOKE, object_id=case.reference
     ).exists()
+
+
+def test_preferences_page_offers_two_factor(client, users):
+    client.force_login(users.recipient)
+    html = client.get("/accounts/preferences/").content.decode()
+    assert 'href="/security/otp/enrol/"' in html
