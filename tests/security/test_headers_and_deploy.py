@@ -13,15 +13,22 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
-    env = {
-        **os.environ,
+def _production_env(**extra) -> dict:
+    """The environment of a production process: no test-only switches inherited from pytest
+    (tests/conftest.py sets DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests)."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {
+        **env,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
         "DJANGO_ALLOWED_HOSTS": "portal.example.org",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.db'}",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        **extra,
     }
+
+
+def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
+    env = _production_env(DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.db'}")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -36,14 +43,7 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
 
 
 def test_production_security_settings():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
-        "DJANGO_ALLOWED_HOSTS": "portal.example.org",
-        "DATABASE_URL": "sqlite:////tmp/unused.db",
-        "REDIS_URL": "redis://127.0.0.1:6379/0",
-    }
+    env = _production_env(DATABASE_URL="sqlite:////tmp/unused.db")
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS >= 31536000, s.SESSION_COOKIE_SECURE,"
