@@ -10,7 +10,7 @@ returns, the log's unique constraint is what guarantees "once".
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from apps.cases.models import AssistanceRequest, Status
 from apps.followup.models import Agreement
@@ -33,7 +33,7 @@ class DueItem:
 @dataclass
 class Batch:
     items: list[DueItem] = field(default_factory=list)
-    cursor: int | None = None  # where the next batch starts; None: nothing more to read
+    cursor: object = None  # where the next batch starts (an id, or (time, id)); None: done
 
 
 def offset(rule, stage) -> datetime.timedelta:
@@ -56,8 +56,11 @@ def _batch(rule, stage, items, *, rows_read, limit, last_cursor) -> Batch:
     return Batch(items, last_cursor if rows_read == limit else None)
 
 
-def case_status_queryset(rule, *, stage, now, after=0):
-    """Cases in the rule's status for longer than its delay, not yet reminded for this stay."""
+def case_status_queryset(rule, *, stage, now, after=None):
+    """Cases in the rule's status for longer than its delay, not yet reminded for this stay.
+
+    Read in (status_changed_at, id) order through the (status, status_changed_at) index, so
+    only the due rows of that status are read; ``after`` is the (time, id) of the last row."""
     already = ReminderLog.objects.filter(
         rule=rule,
         request=OuterRef("pk"),
@@ -65,12 +68,17 @@ def case_status_queryset(rule, *, stage, now, after=0):
         period_start=OuterRef("status_changed_at"),
         stage=stage,
     )
-    return (
-        AssistanceRequest.objects.filter(
-            status=rule.status, status_changed_at__lte=now - offset(rule, stage), pk__gt=after
+    queryset = AssistanceRequest.objects.filter(
+        status=rule.status, status_changed_at__lte=now - offset(rule, stage)
+    )
+    if after:
+        since, pk = after
+        queryset = queryset.filter(
+            Q(status_changed_at__gt=since) | Q(status_changed_at=since, pk__gt=pk)
         )
-        .exclude(Exists(already))
-        .order_by("pk")
+    return (
+        queryset.exclude(Exists(already))
+        .order_by("status_changed_at", "pk")
         .values_list("pk", "status_changed_at")
     )
 
@@ -79,14 +87,14 @@ def case_status_due(rule, *, stage, now, after, limit) -> Batch:
     delay = offset(rule, stage)
     rows = list(case_status_queryset(rule, stage=stage, now=now, after=after)[:limit])
     items = [DueItem(pk, "", since, since + delay) for pk, since in rows]
-    return Batch(items, rows[-1][0] if len(rows) == limit else None)
+    return Batch(items, (rows[-1][1], rows[-1][0]) if len(rows) == limit else None)
 
 
 def pledge_not_converted_due(rule, *, stage, now, after, limit) -> Batch:
     """Pledges still pledged past their expected commitment date (or the ageing window)."""
     rows = list(
         ageing_pledges(on=(now - offset(rule, stage)).date())
-        .filter(pk__gt=after)
+        .filter(pk__gt=after or 0)
         .order_by("pk")
         .values_list("pk", "request_id", "donor_id", "pledged_on")[:limit]
     )
@@ -104,7 +112,7 @@ def commitment_not_disbursed_due(rule, *, stage, now, after, limit) -> Batch:
         Commitment.objects.filter(
             status__in=[CommitmentStatus.COMMITTED, CommitmentStatus.PARTIALLY_DISBURSED],
             committed_on__lte=(now - delay).date(),
-            pk__gt=after,
+            pk__gt=after or 0,
         )
         .order_by("pk")
         .values_list("pk", "request_id", "donor_id", "committed_on")[:limit]
@@ -132,7 +140,7 @@ def progress_report_due(rule, *, stage, now, after, limit) -> Batch:
         Agreement.objects.filter(
             request__status=Status.IMPLEMENTATION,
             start_date__lte=(now - delay).date(),
-            request_id__gt=after,
+            request_id__gt=after or 0,
         )
         .order_by("request_id")
         .prefetch_related("reports")[:limit]

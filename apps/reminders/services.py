@@ -51,8 +51,9 @@ def reminders_sweep(*, now=None, batch_size: int = 200, max_items: int = 5000) -
         finder = FINDERS[rule.watch]
         stages = [Stage.REMINDER] + ([Stage.ESCALATION] if rule.escalate_after_days else [])
         for stage in stages:
-            after = 0
-            while budget > 0 and after is not None:
+            after, first = None, True
+            while budget > 0 and (first or after is not None):
+                first = False
                 limit = min(batch_size, budget)
                 batch = finder(rule, stage=stage, now=now, after=after, limit=limit)
                 for item in batch.items:
