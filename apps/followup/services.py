@@ -148,6 +148,13 @@ def agreement_record(
     request_transition(actor=actor, case=locked, transition="record_agreement", comment=comment)
     case.status = locked.status
     case.status_changed_at = locked.status_changed_at
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=locked,
+        organization=locked.requesting_organization,
+        detail={"action": "agreement_record", "agreement": agreement.pk},
+    )
     return agreement
 
 
@@ -290,6 +297,12 @@ def progress_report_submit(
         attachment = ProgressReportAttachment(report=report, title=title, file=file)
         attachment.full_clean()
         attachment.save()
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=agreement.request,
+        detail={"action": "progress_report_submit", "report": report.pk},
+    )
     return report
 
 
@@ -369,6 +382,13 @@ def feedback_submit(
     feedback.submitted_by = actor
     feedback.save(
         update_fields=[*fields.keys(), "status", "submitted_at", "submitted_by", "updated_at"]
+    )
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=case,
+        organization=feedback.organization,
+        detail={"action": "feedback_submit", "feedback": feedback.pk},
     )
     return feedback
 

@@ -119,3 +119,20 @@ def test_search_is_escaped(client, users):
     html = client.get("/security/audit/", {"q": "<script>"}).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_funding_and_followup_changes_are_logged(make_case, users, orgs):
+    from apps.funding.services import commitment_cancel, commitment_create
+
+    case = make_case("implementation")  # interest expressed, agreement recorded on the way
+    commitment = commitment_create(
+        actor=users.donor, case=case, donor=orgs.donor, amount="500", currency="USD"
+    )
+    commitment_cancel(actor=users.donor, commitment=commitment, comment="Budget cut.")
+    actions = set(
+        AuditEvent.objects.filter(kind=AuditKind.CHANGE, object_id=case.reference).values_list(
+            "detail__action", flat=True
+        )
+    )
+    assert {"interest_express", "agreement_record"} <= actions
+    assert len([a for a in actions if a.startswith("commitment_")]) >= 2
