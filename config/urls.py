@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -41,8 +39,9 @@ urlpatterns = [
     path("reports/", include("apps.reports.urls")),
     path("needs/", PublicNeedsView.as_view(), name="public-needs"),
     path("i18n/setlang/", language_switch, name="set_language"),
+    path("security/", include("apps.security.urls")),
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL (not even with DEBUG): only through views that
+# check the user's permission on the case (e.g. ``cases:attachment-download``).

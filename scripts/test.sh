@@ -13,4 +13,5 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/15}"
 echo "== ruff check";              .venv/bin/ruff check .
 echo "== ruff format --check";     .venv/bin/ruff format --check .
 echo "== makemigrations --check";  .venv/bin/python manage.py makemigrations --check --dry-run
+bash scripts/security_audit.sh     # bandit and pip-audit: a high finding fails the run
 echo "== pytest";                  .venv/bin/python -m pytest "$@"

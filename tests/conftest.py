@@ -5,6 +5,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.test import Client
 
 from apps.cases import services
 from apps.cases.models import AssistanceRequest, Visibility
@@ -13,10 +14,26 @@ from apps.followup import services as followup_services
 from apps.followup.models import Feedback, FeedbackStatus
 from apps.funding.services import interest_express
 from apps.organizations.models import Region
+from apps.security.testing import force_login_verified
 
 from .factories import UserFactory, make_member, make_organization
 
 COMMENT = "Because the test says so."
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(request, monkeypatch):
+    """``client.force_login(user)`` signs in as someone who also passed two-factor
+    authentication when their role requires it (the enforcement itself is tested in
+    tests/security/test_two_factor.py, which opts out with ``@pytest.mark.real_two_factor``)."""
+    if request.node.get_closest_marker("real_two_factor"):
+        return
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        force_login_verified(self, user, backend, original=original)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 def _is_browser_test(item) -> bool:

@@ -5,10 +5,13 @@ exactly what its user sees in the browser; every write is the same service funct
 """
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from apps.cases import selectors as case_selectors
@@ -19,6 +22,8 @@ from apps.funding import selectors as funding_selectors
 from apps.funding import services as funding_services
 from apps.funding.models import Disbursement
 from apps.organizations.models import Organization
+from apps.security.otp import otp_required
+from apps.security.services import audit_case_view
 
 from . import filters, serializers
 
@@ -29,6 +34,23 @@ def _data(serializer_class, request, **kwargs):
     serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+class TokenObtainView(ObtainAuthToken):
+    """A token for a user name and password, except for accounts that must pass two-factor
+    authentication (UNODA, staff, enrolled users): a password alone must not open them; they
+    take their token from the admin after signing in with their second factor."""
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        if otp_required(user):
+            raise PermissionDenied(
+                _("This account uses two-factor authentication: take a token from the admin.")
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
 
 
 class PortalViewSet(viewsets.GenericViewSet):
@@ -69,9 +91,11 @@ class RequestViewSet(
         )
 
     def get_object(self):
-        return case_selectors.request_get(
+        case = case_selectors.request_get(
             user=self.request.user, reference=self.kwargs["reference"]
         )
+        audit_case_view(user=self.request.user, case=case, channel="api")
+        return case
 
     def create(self, request, *args, **kwargs):
         data = _data(serializers.RequestCreateSerializer, request)
@@ -98,7 +122,7 @@ class RequestViewSet(
         responses={200: serializers.RequestSerializer},
     )
     @action(detail=True, methods=["post"], url_path="transitions")
-    def transition(self, request, reference=None):
+    def transition(self, request, reference=None, **kwargs):
         case = self.get_object()
         data = _data(serializers.TransitionSerializer, request)
         case_services.request_transition(actor=request.user, case=case, **data)
@@ -110,7 +134,7 @@ class RequestViewSet(
         responses={200: serializers.StatusChangeSerializer(many=True)},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
-    def history(self, request, reference=None):
+    def history(self, request, reference=None, **kwargs):
         case = self.get_object()
         changes = case_selectors.request_history(case=case)
         return Response(serializers.StatusChangeSerializer(changes, many=True).data)
@@ -135,7 +159,7 @@ class RequestViewSet(
         pagination_class=None,
         filterset_class=None,
     )
-    def progress_reports(self, request, reference=None):
+    def progress_reports(self, request, reference=None, **kwargs):
         case = self.get_object()
         agreement = followup_selectors.agreement_get(user=request.user, case=case)
         if request.method == "GET":
@@ -165,7 +189,7 @@ class RequestViewSet(
         responses={200: serializers.FeedbackSerializer},
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
-    def feedback(self, request, reference=None):
+    def feedback(self, request, reference=None, **kwargs):
         case = self.get_object()
         if request.method == "GET":
             items = followup_selectors.feedback_list(user=request.user, case=case)
@@ -257,7 +281,7 @@ class InterestViewSet(
         responses={200: serializers.InterestSerializer},
     )
     @action(detail=True, methods=["post"])
-    def withdraw(self, request, pk=None):
+    def withdraw(self, request, pk=None, **kwargs):
         interest = self.get_object()
         interest = funding_services.interest_withdraw(actor=request.user, interest=interest)
         return Response(serializers.InterestSerializer(interest).data)
@@ -316,7 +340,7 @@ class CommitmentViewSet(
         responses={200: serializers.CommitmentSerializer},
     )
     @action(detail=True, methods=["post"])
-    def confirm(self, request, pk=None):
+    def confirm(self, request, pk=None, **kwargs):
         commitment = self.get_object()
         data = _data(serializers.CommitmentConfirmSerializer, request)
         funding_services.commitment_confirm(actor=request.user, commitment=commitment, **data)
@@ -329,7 +353,7 @@ class CommitmentViewSet(
         responses={200: serializers.CommitmentSerializer},
     )
     @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
+    def cancel(self, request, pk=None, **kwargs):
         commitment = self.get_object()
         data = _data(serializers.CommitmentCancelSerializer, request)
         funding_services.commitment_cancel(actor=request.user, commitment=commitment, **data)
@@ -349,7 +373,7 @@ class CommitmentViewSet(
         responses={201: serializers.DisbursementSerializer},
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
-    def disbursements(self, request, pk=None):
+    def disbursements(self, request, pk=None, **kwargs):
         commitment = self.get_object()
         if request.method == "GET":
             items = commitment.disbursements.order_by("date", "pk")

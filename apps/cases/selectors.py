@@ -9,7 +9,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from apps.organizations.selectors import user_is_unoda
 
-from .models import AssistanceRequest, Comment, CommentVisibility, StatusChange
+from .models import AssistanceRequest, Attachment, Comment, CommentVisibility, StatusChange
 from .permissions import VIEW_PERM
 from .workflow import TERMINAL
 
@@ -48,6 +48,17 @@ def request_get(*, user, reference: str) -> AssistanceRequest:
 
 def request_history(*, case: AssistanceRequest) -> QuerySet[StatusChange]:
     return case.status_changes.select_related("actor").order_by("created_at", "pk")
+
+
+def attachment_get(*, user, reference: str, pk: int) -> Attachment:
+    """An attachment of a case the user may see, or ``Attachment.DoesNotExist`` (the same
+    answer whether the case or the attachment does not exist or is not visible)."""
+    case = request_list(user=user).filter(reference=reference).first()
+    if case is None:
+        raise Attachment.DoesNotExist
+    return Attachment.objects.select_related("request__requesting_organization").get(
+        request=case, pk=pk
+    )
 
 
 def comment_list(*, user, case: AssistanceRequest) -> QuerySet[Comment]:

@@ -18,10 +18,12 @@ from apps.notifications.services import notifications_for_status_change
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 from apps.organizations.services import all_donors_group
+from apps.security.models import AuditKind
+from apps.security.services import audit_record
+from apps.security.uploads import validate_upload
 
 from .models import (
     ATTACHMENT_EXTENSIONS,
-    ATTACHMENT_MAX_BYTES,
     AssistanceRequest,
     Attachment,
     Comment,
@@ -148,6 +150,13 @@ def request_create(
     for name, values in m2m.items():
         getattr(case, name).set(values)
     request_sync_permissions(case=case)
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=case,
+        organization=organization,
+        detail={"action": "create"},
+    )
     return case
 
 
@@ -173,6 +182,13 @@ def request_update(*, actor, case: AssistanceRequest, **fields) -> AssistanceReq
     for name, values in m2m.items():
         getattr(locked, name).set(values)
     request_sync_permissions(case=locked)
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=locked,
+        organization=locked.requesting_organization,
+        detail={"action": "update", "fields": sorted([*plain, *m2m])},
+    )
     return locked
 
 
@@ -203,6 +219,12 @@ def request_assign_officer(*, actor, case: AssistanceRequest, officer) -> Assist
     locked = AssistanceRequest.objects.select_for_update().get(pk=case.pk)
     locked.case_officer = officer
     locked.save(update_fields=["case_officer", "updated_at"])
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=locked,
+        detail={"action": "assign_officer", "officer": officer.get_username() if officer else ""},
+    )
     return locked
 
 
@@ -284,6 +306,13 @@ def request_transition(
         for effect in definition.effects:
             resolve(effect)(locked, actor=actor, change=change)
         request_sync_permissions(case=locked)
+        audit_record(
+            kind=AuditKind.CHANGE,
+            actor=actor,
+            obj=locked,
+            organization=locked.requesting_organization,
+            detail={"action": definition.name, "from": from_status, "to": definition.target},
+        )
         notifications_for_status_change(change=change)
     case.status = locked.status
     case.status_changed_at = locked.status_changed_at
@@ -298,11 +327,27 @@ def request_sync_permissions(*, case: AssistanceRequest) -> None:
     the implementing partner named in the case's agreement see it too.
     """
     own_group = case.requesting_organization.group
-    assign_perm(VIEW_PERM, own_group, case)
+    held = {
+        (group.pk, perm)
+        for group, perms in get_groups_with_perms(case, attach_perms=True).items()
+        for perm in perms
+    }
+
+    def grant(perm, group):
+        if (group.pk, perm.split(".")[1]) not in held:
+            assign_perm(perm, group, case)
+            _audit_permission(AuditKind.PERMISSION_GRANT, case, perm, group)
+
+    def revoke(perm, group):
+        if (group.pk, perm.split(".")[1]) in held:
+            remove_perm(perm, group, case)
+            _audit_permission(AuditKind.PERMISSION_REVOKE, case, perm, group)
+
+    grant(VIEW_PERM, own_group)
     if case.status in RECIPIENT_EDITABLE:
-        assign_perm(CHANGE_PERM, own_group, case)
+        grant(CHANGE_PERM, own_group)
     else:
-        remove_perm(CHANGE_PERM, own_group, case)
+        revoke(CHANGE_PERM, own_group)
 
     wanted = set()
     if case.status in DONOR_VISIBLE:
@@ -328,9 +373,18 @@ def request_sync_permissions(*, case: AssistanceRequest) -> None:
     }
     current = set(get_groups_with_perms(case)) & managed_groups - {own_group}
     for group in current - wanted:
-        remove_perm(VIEW_PERM, group, case)
+        revoke(VIEW_PERM, group)
     for group in wanted - current:
-        assign_perm(VIEW_PERM, group, case)
+        grant(VIEW_PERM, group)
+
+
+def _audit_permission(kind, case, perm, group) -> None:
+    audit_record(
+        kind=kind,
+        obj=case,
+        organization=case.requesting_organization,
+        detail={"permission": perm, "group": group.name, "status": case.status},
+    )
 
 
 @transaction.atomic
@@ -344,39 +398,39 @@ def comment_add(
     comment = Comment(request=case, author=actor, body=(body or "").strip(), visibility=visibility)
     comment.full_clean()
     comment.save()
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=case,
+        organization=case.requesting_organization,
+        detail={"action": "comment_add", "comment": comment.pk, "visibility": visibility},
+    )
     return comment
-
-
-def _check_upload(file) -> None:
-    extension = file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
-    if extension not in ATTACHMENT_EXTENSIONS:
-        raise ValidationError(
-            {
-                "file": _("Files of this type are not accepted. Allowed: %(types)s.")
-                % {"types": ", ".join(ATTACHMENT_EXTENSIONS)}
-            }
-        )
-    if file.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            {
-                "file": _("The file is too large: at most %(size)s MB.")
-                % {"size": ATTACHMENT_MAX_BYTES // (1024 * 1024)}
-            }
-        )
 
 
 @transaction.atomic
 def attachment_add(*, actor, case: AssistanceRequest, kind: str, title: str, file) -> Attachment:
-    """Attach a proposal document: by whoever may edit the proposal, type and size checked."""
+    """Attach a proposal document: by whoever may edit the proposal. The file is checked by its
+    content (not its name) and size, and stored under a sanitised name."""
     locked = AssistanceRequest.objects.select_for_update().get(pk=case.pk)
     require(
         can_view_request(actor, locked) and can_edit_request(actor, locked),
         _("You may not add documents to this request in its current status."),
     )
-    _check_upload(file)
+    try:
+        file.name = validate_upload(file, allowed_extensions=ATTACHMENT_EXTENSIONS)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
     attachment = Attachment(
         request=locked, kind=kind, title=(title or file.name).strip(), file=file, uploaded_by=actor
     )
     attachment.full_clean()
     attachment.save()
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=locked,
+        organization=locked.requesting_organization,
+        detail={"action": "attachment_add", "attachment": attachment.pk, "name": file.name},
+    )
     return attachment

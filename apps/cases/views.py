@@ -16,6 +16,9 @@ from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
+from apps.security.models import AuditKind
+from apps.security.services import audit_case_view, audit_record
+from apps.security.uploads import safe_content_type, sanitise_filename
 
 from . import selectors, services
 from .forms import (
@@ -29,7 +32,7 @@ from .forms import (
     RequestStartForm,
     TransitionForm,
 )
-from .models import AssistanceRequest, CommentVisibility, Status
+from .models import AssistanceRequest, Attachment, CommentVisibility, Status
 from .permissions import (
     can_comment,
     can_comment_internally,
@@ -444,23 +447,6 @@ class AttachmentAddView(LoginRequiredMixin, View):
         )
 
 
-class AttachmentDownloadView(LoginRequiredMixin, View):
-    """Documents are served only through this permission-checked view, never by media URL."""
-
-    def get(self, request, reference, pk):
-        case = get_case_or_404(request, reference)
-        if not can_download_attachment(request.user, case):
-            raise Http404
-        attachment = case.attachments.filter(pk=pk).first()
-        if attachment is None:
-            raise Http404(_("No such document."))
-        return FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.file.name.rsplit("/", 1)[-1],
-        )
-
-
 # --- The case page -----------------------------------------------------------------------------
 
 
@@ -477,6 +463,7 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         case = get_case_or_404(self.request, kwargs["reference"])
         user = self.request.user
+        audit_case_view(user=user, case=case)
         is_unoda = user_is_unoda(user)
         donor_orgs = [
             m.organization
@@ -551,6 +538,36 @@ class RequestTransitionView(LoginRequiredMixin, View):
                 request, _("The case is now “%(status)s”.") % {"status": case.get_status_display()}
             )
         return redirect("cases:request-detail", reference=case.reference)
+
+
+class AttachmentDownloadView(LoginRequiredMixin, View):
+    """A case's document, to whoever may see the case; always as a download, never inline."""
+
+    def get(self, request, reference, pk):
+        try:
+            attachment = selectors.attachment_get(user=request.user, reference=reference, pk=pk)
+            if not can_download_attachment(request.user, attachment.request):
+                raise Attachment.DoesNotExist
+        except Attachment.DoesNotExist:
+            raise Http404(_("No such document, or you may not see it.")) from None
+        name = sanitise_filename(attachment.file.name)
+        audit_record(
+            kind=AuditKind.DOWNLOAD,
+            actor=request.user,
+            obj=attachment.request,
+            organization=attachment.request.requesting_organization,
+            detail={"attachment": attachment.pk, "name": name},
+        )
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError:
+            raise Http404(_("The file of this document is missing.")) from None
+        response = FileResponse(
+            handle, as_attachment=True, filename=name, content_type=safe_content_type(name)
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
 
 
 class CommentAddView(LoginRequiredMixin, View):

@@ -12,12 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import remove_perm
 
-from apps.cases.models import AssistanceRequest, Status
+from apps.cases.models import ATTACHMENT_EXTENSIONS, AssistanceRequest, Status
 from apps.cases.permissions import VIEW_PERM, require
 from apps.cases.services import request_sync_permissions, request_transition
 from apps.core.exceptions import ApplicationError
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
+from apps.security.models import AuditKind
+from apps.security.services import audit_record
+from apps.security.uploads import validate_upload
 
 from .models import (
     RATING_FIELDS,
@@ -145,6 +148,13 @@ def agreement_record(
     request_transition(actor=actor, case=locked, transition="record_agreement", comment=comment)
     case.status = locked.status
     case.status_changed_at = locked.status_changed_at
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=locked,
+        organization=locked.requesting_organization,
+        detail={"action": "agreement_record", "agreement": agreement.pk},
+    )
     return agreement
 
 
@@ -174,6 +184,13 @@ def agreement_update(
     if previous_partner is not None and previous_partner != locked.implementing_partner:
         # A former partner loses sight of the case (unless another right gives it back below).
         remove_perm(VIEW_PERM, previous_partner.group, case)
+        audit_record(
+            kind=AuditKind.PERMISSION_REVOKE,
+            actor=actor,
+            obj=case,
+            organization=case.requesting_organization,
+            detail={"permission": VIEW_PERM, "group": previous_partner.group.name},
+        )
     request_sync_permissions(case=case)
     return locked
 
@@ -181,6 +198,7 @@ def agreement_update(
 @transaction.atomic
 def agreement_document_add(*, actor, agreement: Agreement, title: str, file) -> AgreementDocument:
     require(can_record_agreement(actor), _("Only UNODA officers add agreement documents."))
+    file.name = validate_upload(file, allowed_extensions=ATTACHMENT_EXTENSIONS)
     document = AgreementDocument(agreement=agreement, title=title, file=file, uploaded_by=actor)
     document.full_clean()
     document.save()
@@ -275,9 +293,16 @@ def progress_report_submit(
     report.full_clean()
     report.save()
     for title, file in attachments:
+        file.name = validate_upload(file, allowed_extensions=ATTACHMENT_EXTENSIONS)
         attachment = ProgressReportAttachment(report=report, title=title, file=file)
         attachment.full_clean()
         attachment.save()
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=agreement.request,
+        detail={"action": "progress_report_submit", "report": report.pk},
+    )
     return report
 
 
@@ -357,6 +382,13 @@ def feedback_submit(
     feedback.submitted_by = actor
     feedback.save(
         update_fields=[*fields.keys(), "status", "submitted_at", "submitted_by", "updated_at"]
+    )
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=case,
+        organization=feedback.organization,
+        detail={"action": "feedback_submit", "feedback": feedback.pk},
     )
     return feedback
 

@@ -13,6 +13,8 @@ from apps.cases.models import AssistanceRequest, Status
 from apps.cases.services import request_transition
 from apps.core.exceptions import ApplicationError
 from apps.organizations.models import Organization
+from apps.security.models import AuditKind
+from apps.security.services import audit_record
 
 from .models import (
     STANDING_INTEREST,
@@ -146,6 +148,13 @@ def interest_express(
             comment=_("Interest expressed by %(donor)s.") % {"donor": donor},
         )
     case.status = locked.status
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=locked,
+        organization=donor,
+        detail={"action": "interest_express", "interest": interest.pk},
+    )
     return interest
 
 
@@ -173,6 +182,13 @@ def interest_withdraw(*, actor, interest: ExpressionOfInterest) -> ExpressionOfI
             comment=_("%(donor)s withdrew its interest.") % {"donor": locked.donor},
         )
     interest.status = locked.status
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=case,
+        organization=locked.donor,
+        detail={"action": "interest_withdraw", "interest": locked.pk},
+    )
     return locked
 
 
@@ -180,6 +196,13 @@ def interest_withdraw(*, actor, interest: ExpressionOfInterest) -> ExpressionOfI
 
 
 def _log(commitment, actor, action, changes=None, comment="") -> CommitmentChange:
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=commitment.request,
+        organization=commitment.donor,
+        detail={"action": f"commitment_{action}", "commitment": commitment.pk},
+    )
     return CommitmentChange.objects.create(
         commitment=commitment, actor=actor, action=action, changes=changes or {}, comment=comment
     )

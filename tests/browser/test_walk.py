@@ -4,10 +4,13 @@ switching users as the roles take turns; then the queue's filters and bulk assig
 import datetime
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
 
 from apps.cases.models import AssistanceRequest, Status
 from apps.organizations.models import Region
+from apps.security.demo_devices import demo_totp_device
+from apps.security.testing import next_totp_code
 from tests.factories import PASSWORD, UserFactory, make_member, make_organization
 
 # serialized_rollback: the flush after each test must not lose the data migrations' rows
@@ -20,7 +23,7 @@ def people():
     sierra_leone = make_organization("Sierra Leone", recipient=True, country="SL")
     japan = make_organization("Japan", donor=True, country="JP", region=Region.ASIA)
     norway = make_organization("Norway", donor=True, country="NO", region=Region.EUROPE)
-    return {
+    people = {
         "recipient": make_member(sierra_leone, username="recipient"),
         "donor_a": make_member(japan, username="donor_a"),
         "donor_b": make_member(norway, username="donor_b"),
@@ -29,6 +32,9 @@ def people():
             username="officer2", is_unoda_officer=True, first_name="Lucas", last_name="Martin"
         ),
     }
+    for username in ("officer", "officer2"):
+        demo_totp_device(people[username])  # UNODA officers sign in with two factors
+    return people
 
 
 def sign_in(browser: Browser, live_server, username: str) -> Page:
@@ -38,8 +44,17 @@ def sign_in(browser: Browser, live_server, username: str) -> Page:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    pass_two_factor(page, username)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
     return page
+
+
+def pass_two_factor(page: Page, username: str) -> None:
+    """UNODA officers enter the code of their authenticator after the password."""
+    if "/security/otp/verify/" in page.url:
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        page.get_by_label("Code from your authenticator app").fill(next_totp_code(device))
+        page.get_by_role("button", name="Verify").click()
 
 
 def open_case(page: Page, live_server, reference: str) -> None:
@@ -198,6 +213,7 @@ def test_queue_filters_and_bulk_assign(browser, live_server, people, shot):
     phone.get_by_label("Username").fill("officer")
     phone.get_by_label("Password").fill(PASSWORD)
     phone.get_by_role("button", name="Sign in").click()
+    pass_two_factor(phone, "officer")
     phone.goto(f"{live_server.url}/cases/")
     expect(phone.locator("table.queue")).to_contain_text(submitted.reference)
     shot(phone, "10-queue-phone")

@@ -31,6 +31,7 @@ from apps.followup import demo as followup_demo
 from apps.funding.services import interest_express
 from apps.organizations.models import OrganizationKind, Region
 from apps.organizations.services import membership_add, organization_create
+from apps.security.demo_devices import DEMO_TOTP_KEY_BASE32, demo_totp_device
 
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -156,6 +157,8 @@ class Command(BaseCommand):
                             rng=rng, orgs=orgs, users=users
                         )
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        for username in ("officer", "officer2", "admin"):
+            demo_totp_device(User.objects.get(username=username))
         self._print_logins()
 
     def _user(self, username, first, last, **extra):
@@ -283,3 +286,8 @@ class Command(BaseCommand):
         ]
         for role, username, who in rows:
             self.stdout.write(f"  {role:<14} {username:<10} {who}")
+        self.stdout.write(
+            "officer and admin sign in with two-factor authentication too: add the demo key "
+            f"{DEMO_TOTP_KEY_BASE32} to an authenticator app, or print the current code with\n"
+            "  .venv/bin/python manage.py totp_code officer"
+        )

@@ -1,0 +1,143 @@
+"""Writes of the security app: audit events, ending a user's sessions."""
+
+import logging
+
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from .context import current_ip
+from .models import AuditEvent, AuditKind
+
+logger = logging.getLogger(__name__)
+
+
+def _describe(obj) -> tuple[str, str]:
+    if obj is None:
+        return "", ""
+    label = obj._meta.label_lower
+    ident = getattr(obj, "reference", None) or obj.pk
+    return label, str(ident)
+
+
+def audit_record(
+    *,
+    kind: str,
+    actor=None,
+    obj=None,
+    organization=None,
+    detail: dict | None = None,
+    ip_address: str | None = None,
+    username: str = "",
+) -> AuditEvent:
+    """Append one event to the audit log (never updated, never deleted)."""
+    object_type, object_id = _describe(obj)
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEvent.objects.create(
+        kind=kind,
+        actor=actor,
+        actor_username=(actor.get_username() if actor is not None else username)[:150],
+        object_type=object_type,
+        object_id=object_id[:100],
+        organization=str(organization or "")[:200],
+        ip_address=ip_address or current_ip(),
+        detail=detail or {},
+    )
+
+
+def user_session_keys(*, user) -> list[str]:
+    """Keys of the user's unexpired server-side sessions (decoded one by one: this runs only
+    when a password changes or a user is deactivated)."""
+    user_id = str(user.pk)
+    keys = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get(SESSION_KEY)) == user_id:
+            keys.append(session.session_key)
+    return keys
+
+
+@transaction.atomic
+def user_sessions_end(*, user, keep_session_key: str | None = None, actor=None, reason="") -> int:
+    """End every server-side session of ``user`` except ``keep_session_key``."""
+    keys = [key for key in user_session_keys(user=user) if key != keep_session_key]
+    Session.objects.filter(session_key__in=keys).delete()
+    if keys:
+        audit_record(
+            kind=AuditKind.SESSIONS_ENDED,
+            actor=actor,
+            obj=user,
+            detail={"count": len(keys), "reason": reason},
+        )
+    return len(keys)
+
+
+def audit_case_view(*, user, case, channel: str = "page") -> None:
+    """Log a view of a case by someone outside its requesting organization when the case is
+    not public (every case except a published one with the public-summary visibility)."""
+    from apps.cases.models import Visibility
+    from apps.cases.permissions import is_member
+    from apps.cases.workflow import DONOR_VISIBLE
+
+    if not user.is_authenticated or is_member(user, case.requesting_organization_id):
+        return
+    if case.visibility == Visibility.PUBLIC_SUMMARY and case.status in DONOR_VISIBLE:
+        return
+    audit_record(
+        kind=AuditKind.VIEW_CONFIDENTIAL,
+        actor=user,
+        obj=case,
+        organization=case.requesting_organization,
+        detail={"channel": channel, "status": case.status, "at": timezone.now().isoformat()},
+    )
+
+
+def otp_has_device(*, user) -> bool:
+    from .otp import confirmed_device
+
+    return confirmed_device(user) is not None
+
+
+def otp_pending_device(*, user):
+    """The user's unconfirmed TOTP device (created once, kept until confirmed)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def otp_verify(*, request, token: str) -> bool:
+    """Check ``token`` against the user's confirmed devices; on success mark the session
+    verified (django-otp) and rotate the session key."""
+    import django_otp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = request.user
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        if device.verify_token(token):
+            request.session.cycle_key()
+            django_otp.login(request, device)
+            audit_record(kind=AuditKind.OTP_VERIFIED, actor=user)
+            return True
+    audit_record(kind=AuditKind.OTP_FAILED, actor=user)
+    return False
+
+
+@transaction.atomic
+def otp_enrol_confirm(*, request, token: str) -> bool:
+    import django_otp
+
+    user = request.user
+    device = otp_pending_device(user=user)
+    if not device.verify_token(token):
+        audit_record(kind=AuditKind.OTP_FAILED, actor=user, detail={"step": "enrol"})
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    request.session.cycle_key()
+    django_otp.login(request, device)
+    audit_record(kind=AuditKind.OTP_ENROLLED, actor=user)
+    return True
