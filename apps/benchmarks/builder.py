@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import models, transaction
 
 from apps.accounts.models import User
 from apps.cases.models import (
@@ -410,5 +410,39 @@ def build(
             "disbursements": len(disbursements),
             "feedback": len(feedback),
             "object permissions": len(perms),
+        },
+    )
+
+
+def existing(*, prefix: str = "9") -> Built | None:
+    """The data set a previous ``build`` left in this database (``benchmark --keep``), if any."""
+    users = User.objects.filter(username__startswith=f"bench{prefix}").order_by("username")
+    unoda = users.filter(is_unoda_officer=True).first()
+    if unoda is None:
+        return None
+    members = users.filter(is_unoda_officer=False)
+    recipient = members.filter(memberships__organization__is_recipient=True).first()
+    donor = members.filter(memberships__organization__is_donor=True).first()
+    long_case = (
+        StatusChange.objects.values("request_id")
+        .annotate(n=models.Count("pk"))
+        .order_by("-n")
+        .values_list("request__reference", flat=True)
+        .first()
+    )
+    return Built(
+        unoda=unoda,
+        recipient=recipient,
+        donor=donor,
+        long_history_reference=long_case,
+        counts={
+            "requests": AssistanceRequest.objects.count(),
+            "status history": StatusChange.objects.count(),
+            "organizations": Organization.objects.count(),
+            "users": User.objects.count(),
+            "commitments": Commitment.objects.count(),
+            "disbursements": Disbursement.objects.count(),
+            "feedback": Feedback.objects.count(),
+            "object permissions": RequestGroupObjectPermission.objects.count(),
         },
     )

@@ -4,6 +4,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
@@ -17,7 +18,6 @@ from apps.reminders.models import ReminderRule, Stage, Watch
 from .measure import FLOOR_TEMPLATE, Result, floor, measure, page
 
 PAGE_SIZE = 25
-CURRENT: dict = {}  # the data set being measured, for the floor views
 API_PAGE_SIZE = 25
 CURRENT: dict = {}  # the data set being measured, for the floor views
 
@@ -191,11 +191,47 @@ def sweep_plans() -> list[str]:
 
 
 def sweep_floor_ms() -> float:
-    """Reading what is due (every finder, first batch), without writing anything."""
+    """The sweep's floor: read every due item (every finder, every batch) and write a log row
+    and one notification per item in bulk, its text from a minimal template; rolled back."""
+    from apps.notifications.models import Notification
+    from apps.reminders.models import ReminderLog
+
     start = time.perf_counter()
     now = timezone.now()
-    for rule in ReminderRule.objects.filter(is_active=True):
-        FINDERS[rule.watch](rule, stage=Stage.REMINDER, now=now, after=0, limit=200)
+    with transaction.atomic():
+        recipient = AssistanceRequest.objects.values_list("case_officer_id", flat=True).filter(
+            case_officer__isnull=False
+        )[0]
+        for rule in ReminderRule.objects.filter(is_active=True):
+            stages = [Stage.REMINDER] + ([Stage.ESCALATION] if rule.escalate_after_days else [])
+            for stage in stages:
+                after, first = None, True
+                while first or after is not None:
+                    first = False
+                    batch = FINDERS[rule.watch](rule, stage=stage, now=now, after=after, limit=200)
+                    after = batch.cursor
+                    logs = ReminderLog.objects.bulk_create(
+                        ReminderLog(
+                            rule=rule,
+                            request_id=item.request_id,
+                            object_key=item.object_key,
+                            period_start=item.period_start,
+                            stage=stage,
+                            due_at=item.due_at,
+                        )
+                        for item in batch.items
+                    )
+                    Notification.objects.bulk_create(
+                        Notification(
+                            user_id=recipient,
+                            request_id=log.request_id,
+                            reminder=log,
+                            subject=rule.name,
+                            body=FLOOR_TEMPLATE.render({"rows": [(rule.name, log.due_at)]}),
+                        )
+                        for log in logs
+                    )
+        transaction.set_rollback(True)
     return (time.perf_counter() - start) * 1000
 
 

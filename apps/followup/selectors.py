@@ -107,7 +107,8 @@ def reporting_periods(
     today or the end date. A period is reported when a report overlaps it; it is overdue when
     it has ended without one."""
     today = today or timezone.localdate()
-    reports = list(agreement.reports.values_list("period_start", "period_end"))
+    # .all(), not .values_list(): a finder prefetches the reports of a whole batch.
+    reports = [(r.period_start, r.period_end) for r in agreement.reports.all()]
     periods = []
     index = 0
     start = agreement.start_date

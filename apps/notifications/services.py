@@ -35,25 +35,49 @@ def _email_state_for(user) -> str:
     return EmailState.PENDING
 
 
-def notification_create(
-    *, user, kind, subject_template, body_template, context, request=None, **links
-) -> Notification:
+def notifications_build(
+    *, users, kind, subject_template, body_template, context, request=None, **links
+) -> list[Notification]:
+    """One (unsaved) notification per user, each in the user's own language.
+
+    The texts do not depend on the person (only on the language), so each language is
+    rendered once however many people are notified.
+    """
+    url = reverse("cases:request-detail", args=[request.reference]) if request else ""
+    texts: dict[str, tuple[str, str]] = {}
+    notifications = []
+    for user in users:
+        if user.language not in texts:
+            with translation.override(user.language):
+                full_context = {"site_url": settings.PORTAL_SITE_URL, **context}
+                texts[user.language] = (
+                    render_to_string(subject_template, full_context).strip()[:250],
+                    render_to_string(body_template, full_context).strip(),
+                )
+        subject, body = texts[user.language]
+        notifications.append(
+            Notification(
+                user=user,
+                kind=kind,
+                request=request,
+                subject=subject,
+                body=body,
+                url=url,
+                email_state=_email_state_for(user),
+                **links,
+            )
+        )
+    return notifications
+
+
+def notifications_create(**options) -> list[Notification]:
+    """``notifications_build``, saved in one insert."""
+    return Notification.objects.bulk_create(notifications_build(**options))
+
+
+def notification_create(*, user, **options) -> Notification:
     """One notification for ``user``, its text rendered in the user's own language."""
-    with translation.override(user.language):
-        full_context = {"user": user, "site_url": settings.PORTAL_SITE_URL, **context}
-        subject = render_to_string(subject_template, full_context).strip()
-        body = render_to_string(body_template, full_context).strip()
-        url = reverse("cases:request-detail", args=[request.reference]) if request else ""
-    return Notification.objects.create(
-        user=user,
-        kind=kind,
-        request=request,
-        subject=subject[:250],
-        body=body,
-        url=url,
-        email_state=_email_state_for(user),
-        **links,
-    )
+    return notifications_create(users=[user], **options)[0]
 
 
 def _status_change_recipients(change):
@@ -71,18 +95,15 @@ def _status_change_recipients(change):
 
 def notifications_for_status_change(*, change) -> list[Notification]:
     """Called inside the transition's transaction; e-mails go out after commit."""
-    created = [
-        notification_create(
-            user=user,
-            kind=NotificationKind.STATUS_CHANGE,
-            subject_template="notifications/status_change_subject.txt",
-            body_template="notifications/status_change_body.txt",
-            context={"change": change, "case": change.request},
-            request=change.request,
-            status_change=change,
-        )
-        for user in _status_change_recipients(change)
-    ]
+    created = notifications_create(
+        users=_status_change_recipients(change),
+        kind=NotificationKind.STATUS_CHANGE,
+        subject_template="notifications/status_change_subject.txt",
+        body_template="notifications/status_change_body.txt",
+        context={"change": change, "case": change.request},
+        request=change.request,
+        status_change=change,
+    )
     notification_enqueue_emails_on_commit(notifications=created)
     return created
 

@@ -136,10 +136,18 @@ def progress_report_due(rule, *, stage, now, after, limit) -> Batch:
 
     Periods are computed per agreement (a few per case) for a bounded batch of cases."""
     delay = offset(rule, stage)
+    cutoff = (now - delay).date()
+    # Only agreements whose first period can have ended (a month is at least 28 days).
+    first_period_ended = Q(end_date__lt=cutoff)
+    for months in range(1, 13):
+        first_period_ended |= Q(
+            reporting_interval_months=months,
+            start_date__lte=cutoff - datetime.timedelta(days=28 * months),
+        )
     agreements = list(
         Agreement.objects.filter(
+            first_period_ended,
             request__status=Status.IMPLEMENTATION,
-            start_date__lte=(now - delay).date(),
             request_id__gt=after or 0,
         )
         .order_by("request_id")
@@ -147,7 +155,7 @@ def progress_report_due(rule, *, stage, now, after, limit) -> Batch:
     )
     items = []
     for agreement in agreements:
-        for period in reporting_periods(agreement, today=(now - delay).date()):
+        for period in reporting_periods(agreement, today=cutoff):
             if period.overdue:
                 end = _midnight(period.end + datetime.timedelta(days=1))
                 items.append(

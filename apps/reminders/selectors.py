@@ -1,9 +1,11 @@
 """Whom a reminder goes to, and what it may suggest."""
 
+from collections import defaultdict
+
 from django.contrib.auth import get_user_model
 
 from apps.cases.models import Status
-from apps.followup.models import Feedback, FeedbackStatus
+from apps.followup.models import Agreement, Feedback, FeedbackStatus
 from apps.funding.matching import offers_for_request
 from apps.funding.models import Commitment, CommitmentStatus, ExpressionOfInterest, InterestStatus
 from apps.organizations.models import Membership
@@ -15,65 +17,104 @@ def unoda_officers() -> list:
     return list(get_user_model().objects.filter(is_active=True, is_unoda_officer=True))
 
 
-def _members(organization_ids) -> set:
-    return {
-        m.user
-        for m in Membership.objects.filter(
-            organization_id__in=organization_ids, user__is_active=True
-        ).select_related("user")
-    }
+def _members_by_organization(organization_ids) -> dict[int, set]:
+    members: dict[int, set] = defaultdict(set)
+    for membership in Membership.objects.filter(
+        organization_id__in=organization_ids, user__is_active=True
+    ).select_related("user"):
+        members[membership.organization_id].add(membership.user)
+    return members
 
 
-def case_donor_organization_ids(case) -> set[int]:
-    """Donors involved in the case: active interest, a live commitment, or the agreement."""
-    ids = set(
+def _by_case(rows) -> dict[int, set]:
+    grouped: dict[int, set] = defaultdict(set)
+    for case_id, value in rows:
+        grouped[case_id].add(value)
+    return grouped
+
+
+def case_donor_organization_ids(case_ids) -> dict[int, set]:
+    """Donors involved in each case: active interest, a live commitment, or the agreement."""
+    donors = _by_case(
         ExpressionOfInterest.objects.filter(
-            request=case, status__in=[InterestStatus.ACTIVE, InterestStatus.CONVERTED]
-        ).values_list("donor_id", flat=True)
+            request_id__in=case_ids, status__in=[InterestStatus.ACTIVE, InterestStatus.CONVERTED]
+        ).values_list("request_id", "donor_id")
     )
-    ids |= set(
-        Commitment.objects.filter(request=case)
+    for rows in (
+        Commitment.objects.filter(request_id__in=case_ids)
         .exclude(status=CommitmentStatus.CANCELLED)
-        .values_list("donor_id", flat=True)
+        .values_list("request_id", "donor_id"),
+        Agreement.donors.through.objects.filter(agreement__request_id__in=case_ids).values_list(
+            "agreement__request_id", "organization_id"
+        ),
+    ):
+        for case_id, donor_id in rows:
+            donors[case_id].add(donor_id)
+    return donors
+
+
+def reminder_recipients_many(rule, stage, targets) -> list[list]:
+    """Whom to remind for each (case, donor id or None) in ``targets``, in a fixed number of
+    queries however many targets: the people of each, ordered by id."""
+    if stage == Stage.ESCALATION:
+        officers = sorted(unoda_officers(), key=lambda user: user.pk)
+        return [officers for _target in targets]
+    case_ids = {case.pk for case, _donor_id in targets}
+    # In the feedback round only the parties whose feedback is still pending are chased.
+    in_feedback = [case.pk for case, _donor_id in targets if case.status == Status.FEEDBACK]
+    pending = _by_case(
+        Feedback.objects.filter(
+            request_id__in=in_feedback, status=FeedbackStatus.PENDING
+        ).values_list("request_id", "organization_id")
+        if in_feedback
+        else []
     )
-    agreement = getattr(case, "agreement", None)
-    if agreement is not None:
-        ids |= set(agreement.donors.values_list("pk", flat=True))
-    return ids
-
-
-def _pending_feedback_ids(case) -> set[int]:
-    return set(
-        Feedback.objects.filter(request=case, status=FeedbackStatus.PENDING).values_list(
-            "organization_id", flat=True
+    needs_donors = rule.notify_donors and any(donor_id is None for _case, donor_id in targets)
+    donors = case_donor_organization_ids(case_ids) if needs_donors else {}
+    partners = (
+        dict(
+            Agreement.objects.filter(
+                request_id__in=case_ids, implementing_partner__isnull=False
+            ).values_list("request_id", "implementing_partner_id")
         )
+        if rule.notify_partner
+        else {}
     )
+    needs_officers = rule.notify_case_officer and any(
+        not (case.case_officer and case.case_officer.is_active) for case, _donor_id in targets
+    )
+    officers = unoda_officers() if needs_officers else []
+
+    organizations_of = []
+    for case, donor_id in targets:
+        organizations: set[int] = set()
+        if rule.notify_recipient:
+            organizations.add(case.requesting_organization_id)
+        if rule.notify_donors:
+            organizations |= {donor_id} if donor_id else donors.get(case.pk, set())
+        if rule.notify_partner and case.pk in partners:
+            organizations.add(partners[case.pk])
+        if case.status == Status.FEEDBACK:
+            organizations &= pending.get(case.pk, set())
+        organizations_of.append(organizations)
+    members = _members_by_organization(set().union(*organizations_of))
+
+    recipients = []
+    for (case, _donor_id), organizations in zip(targets, organizations_of, strict=True):
+        users = set()
+        if rule.notify_case_officer:
+            if case.case_officer and case.case_officer.is_active:
+                users.add(case.case_officer)
+            else:  # nobody assigned: every UNODA officer sees it
+                users.update(officers)
+        for organization_id in organizations:
+            users |= members.get(organization_id, set())
+        recipients.append(sorted(users, key=lambda user: user.pk))
+    return recipients
 
 
 def reminder_recipients(rule, case, stage, *, donor_id=None) -> list:
-    if stage == Stage.ESCALATION:
-        return sorted(unoda_officers(), key=lambda user: user.pk)
-    # In the feedback round only the parties whose feedback is still pending are chased.
-    pending = _pending_feedback_ids(case) if case.status == Status.FEEDBACK else None
-    organizations: set[int] = set()
-    users = set()
-    if rule.notify_case_officer:
-        if case.case_officer and case.case_officer.is_active:
-            users.add(case.case_officer)
-        else:  # nobody assigned: every UNODA officer sees it
-            users.update(unoda_officers())
-    if rule.notify_recipient:
-        organizations.add(case.requesting_organization_id)
-    if rule.notify_donors:
-        organizations |= {donor_id} if donor_id else case_donor_organization_ids(case)
-    if rule.notify_partner:
-        agreement = getattr(case, "agreement", None)
-        if agreement is not None and agreement.implementing_partner_id:
-            organizations.add(agreement.implementing_partner_id)
-    if pending is not None:
-        organizations &= pending
-    users |= _members(organizations)
-    return sorted(users, key=lambda user: user.pk)
+    return reminder_recipients_many(rule, stage, [(case, donor_id)])[0]
 
 
 def suggested_offers(rule, case, *, limit: int = 3) -> list:

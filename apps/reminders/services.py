@@ -16,16 +16,16 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from apps.cases.models import AssistanceRequest
-from apps.notifications.models import EmailState, NotificationKind
+from apps.notifications.models import EmailState, Notification, NotificationKind
 from apps.notifications.services import (
-    notification_create,
     notification_send_email,
+    notifications_build,
     notifications_drain_outbox,
 )
 
 from .finders import FINDERS, DueItem
 from .models import ReminderLog, ReminderRule, Stage
-from .selectors import reminder_recipients, suggested_offers
+from .selectors import reminder_recipients_many, suggested_offers
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +56,9 @@ def reminders_sweep(*, now=None, batch_size: int = 200, max_items: int = 5000) -
                 first = False
                 limit = min(batch_size, budget)
                 batch = finder(rule, stage=stage, now=now, after=after, limit=limit)
-                for item in batch.items:
-                    log = reminder_send(rule=rule, stage=stage, item=item)
-                    if log is None:
-                        report.skipped += 1
-                        continue
+                logs, skipped = reminders_send_batch(rule=rule, stage=stage, items=batch.items)
+                report.skipped += skipped
+                for log in logs:
                     report.sent[(rule.code, stage)] += 1
                     report.references.append((rule.code, stage, log.request.reference))
                 budget -= limit
@@ -69,62 +67,88 @@ def reminders_sweep(*, now=None, batch_size: int = 200, max_items: int = 5000) -
     return report
 
 
-def reminder_send(*, rule, stage, item: DueItem) -> ReminderLog | None:
-    """Log the reminder and create its notifications, or return None if it exists already."""
+def reminders_send_batch(*, rule, stage, items) -> tuple[list[ReminderLog], int]:
+    """Remind every due item of a batch in one transaction, in a fixed number of queries.
+
+    Returns the logs created and how many items were skipped. If another sweep reminded one of
+    the items meanwhile, the log's unique constraint refuses the whole batch, which is then
+    sent one item at a time: each item still goes out exactly once.
+    """
+    if not items:
+        return [], 0
     try:
         with transaction.atomic():
-            log = ReminderLog.objects.create(
-                rule=rule,
-                request_id=item.request_id,
-                object_key=item.object_key,
-                period_start=item.period_start,
-                stage=stage,
-                due_at=item.due_at,
-            )
-            case = AssistanceRequest.objects.select_related(
-                "requesting_organization", "case_officer"
-            ).get(pk=item.request_id)
-            users = reminder_recipients(rule, case, stage, donor_id=item.donor_id)
-            kind = (
-                NotificationKind.ESCALATION
-                if stage == Stage.ESCALATION
-                else NotificationKind.REMINDER
-            )
-            context = {
-                "rule": rule,
-                "case": case,
-                "log": log,
-                "stage": stage,
-                "offers": suggested_offers(rule, case),
-            }
-            for user in users:
-                notification_create(
-                    user=user,
-                    kind=kind,
-                    subject_template="reminders/reminder_subject.txt",
-                    body_template="reminders/reminder_body.txt",
-                    context=context,
-                    request=case,
-                    reminder=log,
-                )
-            log.recipients = len(users)
-            log.save(update_fields=["recipients"])
-            transaction.on_commit(lambda: reminder_enqueue_delivery(log_id=log.pk))
+            return _remind(rule=rule, stage=stage, items=items), 0
+    except IntegrityError:
+        logs = [reminder_send(rule=rule, stage=stage, item=item) for item in items]
+        sent = [log for log in logs if log is not None]
+        return sent, len(logs) - len(sent)
+
+
+def reminder_send(*, rule, stage, item: DueItem) -> ReminderLog | None:
+    """Log one reminder and create its notifications, or return None if it exists already."""
+    try:
+        with transaction.atomic():
+            return _remind(rule=rule, stage=stage, items=[item])[0]
     except IntegrityError:
         return None
-    log.request = case
-    return log
 
 
-def reminder_enqueue_delivery(*, log_id: int) -> bool:
+def _remind(*, rule, stage, items) -> list[ReminderLog]:
+    """The logs and notifications of ``items`` (inside the caller's transaction)."""
+    cases = AssistanceRequest.objects.select_related(
+        "requesting_organization", "case_officer"
+    ).in_bulk({item.request_id for item in items})
+    recipients = reminder_recipients_many(
+        rule, stage, [(cases[item.request_id], item.donor_id) for item in items]
+    )
+    logs = ReminderLog.objects.bulk_create(
+        ReminderLog(
+            rule=rule,
+            request=cases[item.request_id],
+            object_key=item.object_key,
+            period_start=item.period_start,
+            stage=stage,
+            due_at=item.due_at,
+            recipients=len(users),
+        )
+        for item, users in zip(items, recipients, strict=True)
+    )
+    kind = NotificationKind.ESCALATION if stage == Stage.ESCALATION else NotificationKind.REMINDER
+    notifications = []
+    for log, users in zip(logs, recipients, strict=True):
+        notifications += notifications_build(
+            users=users,
+            kind=kind,
+            subject_template="reminders/reminder_subject.txt",
+            body_template="reminders/reminder_body.txt",
+            context={
+                "rule": rule,
+                "case": log.request,
+                "log": log,
+                "stage": stage,
+                "offers": suggested_offers(rule, log.request),
+            },
+            request=log.request,
+            reminder=log,
+        )
+    Notification.objects.bulk_create(notifications)
+    log_ids = [log.pk for log in logs if log.recipients]
+    transaction.on_commit(lambda: reminders_enqueue_delivery(log_ids=log_ids))
+    return logs
+
+
+def reminders_enqueue_delivery(*, log_ids) -> int:
+    """Queue the e-mails of each reminder; with the broker down, leave them for the sweep."""
     from .tasks import deliver_reminder
 
-    try:
-        deliver_reminder.delay(log_id)
-    except OperationalError:
-        logger.warning("Broker unavailable: reminder %s left in the outbox", log_id)
-        return False
-    return True
+    for queued, log_id in enumerate(log_ids):
+        try:
+            deliver_reminder.delay(log_id)
+        except OperationalError:
+            logger.warning("Broker unavailable: reminders from %s on left in the outbox", log_id)
+            return queued
+    return len(log_ids)
 
 
 def reminder_deliver(*, log_id: int) -> int:

@@ -114,3 +114,47 @@ def test_the_log_constraint_is_in_the_database(frozen, make_case):
     ReminderLog.objects.create(**values)
     with pytest.raises(IntegrityError), transaction.atomic():
         ReminderLog.objects.create(**values)
+
+
+@pytest.mark.django_db
+def test_a_batch_with_an_item_reminded_meanwhile_sends_the_others_once(frozen, make_case, users):
+    from apps.reminders.services import reminders_send_batch
+
+    rule, cases = due_cases(make_case, frozen, count=3)
+    items = [DueItem(c.pk, "", c.status_changed_at, c.status_changed_at) for c in cases]
+    # Another sweep got the second case between our finder's read and our insert.
+    other = reminder_send(rule=rule, stage=Stage.REMINDER, item=items[1])
+
+    logs, skipped = reminders_send_batch(rule=rule, stage=Stage.REMINDER, items=items)
+
+    assert skipped == 1
+    assert sorted(log.request_id for log in logs) == [cases[0].pk, cases[2].pk]
+    assert ReminderLog.objects.filter(rule=rule).count() == 3
+    for case in cases:
+        log = ReminderLog.objects.get(rule=rule, request=case)
+        assert log.notifications.count() == log.recipients == 1
+    assert ReminderLog.objects.get(request=cases[1]).pk == other.pk
+
+
+@pytest.mark.django_db
+def test_the_sweep_runs_the_same_queries_for_a_few_or_many_due_cases(frozen, make_case, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def sweep_queries(count):
+        ReminderLog.objects.all().delete()
+        rule = ReminderRule.objects.get(code="submitted-not-triaged")
+        for _n in range(count):
+            make_case("submitted")
+        frozen.shift(timedelta(days=rule.delay_days + 1))
+        # Only the sweep's own work: the e-mails of making the cases are not left to drain.
+        Notification.objects.update(email_state=EmailState.SENT)
+        with CaptureQueriesContext(connection) as captured:
+            report = reminders_sweep()
+        frozen.shift(-timedelta(days=rule.delay_days + 1))  # back to when the cases came in
+        return report.total, len(captured)
+
+    few, few_queries = sweep_queries(2)
+    many, many_queries = sweep_queries(12)  # the first two are reminded again (log deleted)
+    assert (few, many) == (2, 14)
+    assert many_queries == few_queries

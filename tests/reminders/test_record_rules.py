@@ -96,6 +96,21 @@ def test_progress_report_due_then_overdue_then_escalated(frozen, make_case, user
     assert users.recipient.username in people
 
 
+def test_a_monthly_report_from_february_is_due_on_the_first_of_march(frozen, make_case, users):
+    # February has 28 days: the finder's "first period can have ended" bound is exact here.
+    ReminderRule.objects.exclude(code="progress-report-due").update(is_active=False)
+    case = make_case("implementation")  # agreement from 2026-02-01
+    case.agreement.reporting_interval_months = 1
+    case.agreement.save(update_fields=["reporting_interval_months"])
+    march = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+    frozen.move_to(march - timedelta(hours=1))
+    assert reminders_sweep().total == 0
+    frozen.move_to(march + timedelta(hours=1))
+    assert reminders_sweep().sent == {("progress-report-due", Stage.REMINDER): 1}
+    ((key, _people),) = reminded("progress-report-due")
+    assert key == f"report:{case.agreement.pk}:2026-02-01"
+
+
 def test_a_submitted_report_stops_the_chase(frozen, make_case, users):
     ReminderRule.objects.exclude(code__startswith="progress-report").update(is_active=False)
     case = make_case("implementation")

@@ -6,8 +6,17 @@
 
 The data set goes into a database of its own (SQLite: .cache/benchmark.sqlite3; PostgreSQL:
 <name>_benchmark), created, migrated and dropped by the command (--keep keeps it).
+To measure again after changing a page, without building again:
+
+    python manage.py benchmark --keep                  # once: build and keep the database
+    python manage.py benchmark --reuse --only queue --profile
+
+(--reuse measures a kept data set; a sweep it measured before has changed the cases' dates.)
 """
 
+import cProfile
+import io
+import pstats
 import time
 
 from django.conf import settings
@@ -18,7 +27,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from apps.benchmarks import pages
-from apps.benchmarks.builder import Sizes, build
+from apps.benchmarks.builder import Sizes, build, existing
 from apps.benchmarks.measure import Result, peak_memory
 from apps.security.testing import force_login_verified
 
@@ -30,8 +39,28 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=100_000)
         parser.add_argument("--repeat", type=int, default=7, help="Timed runs per page.")
         parser.add_argument("--keep", action="store_true", help="Keep the benchmark database.")
+        parser.add_argument(
+            "--reuse",
+            action="store_true",
+            help="Measure the data set a --keep run left (built anew if there is none); "
+            "implies --keep.",
+        )
+        parser.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            metavar="TEXT",
+            help="Measure only the rows whose name contains TEXT ('sweep' for the sweep).",
+        )
+        parser.add_argument(
+            "--profile",
+            action="store_true",
+            help="Also print where each measured page spends its time (cProfile).",
+        )
 
-    def handle(self, *args, requests, repeat, keep, **options):
+    def handle(self, *args, requests, repeat, keep, reuse, only, profile, **options):
+        self.only = [text.lower() for text in only]
+        self.profile = profile
         test_settings = connection.settings_dict.setdefault("TEST", {})
         if connection.vendor == "sqlite":
             (settings.BASE_DIR / ".cache").mkdir(exist_ok=True)
@@ -40,7 +69,7 @@ class Command(BaseCommand):
             test_settings["NAME"] = f"{connection.settings_dict['NAME']}_benchmark"
         self.stdout.write(f"Benchmark database: {test_settings['NAME']} ({connection.vendor})")
         original = connection.creation.create_test_db(
-            verbosity=0, autoclobber=True, serialize=False, keepdb=False
+            verbosity=0, autoclobber=True, serialize=False, keepdb=reuse
         )
         try:
             with override_settings(
@@ -50,33 +79,55 @@ class Command(BaseCommand):
                 ROOT_URLCONF="apps.benchmarks.urls",
                 DEBUG=False,
             ):
-                self._run(requests, repeat)
+                self._run(requests, repeat, reuse=reuse)
         finally:
-            if not keep:
+            if not (keep or reuse):
                 connection.creation.destroy_test_db(original, verbosity=0)
 
-    def _run(self, requests, repeat):
-        sizes = Sizes.scaled(requests)
-        start = time.perf_counter()
-        built = build(sizes)
-        elapsed = time.perf_counter() - start
-        self.stdout.write(
-            f"Built in {elapsed:.1f} s: "
-            + ", ".join(f"{count:,} {name}" for name, count in built.counts.items())
-        )
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+    def _selected(self, name: str) -> bool:
+        return not self.only or any(text in name.lower() for text in self.only)
+
+    def _run(self, requests, repeat, *, reuse):
+        built = existing() if reuse else None
+        if built is not None:
+            self.stdout.write(
+                "Reusing the kept data set: "
+                + ", ".join(f"{count:,} {name}" for name, count in built.counts.items())
+            )
+        else:
+            start = time.perf_counter()
+            built = build(Sizes.scaled(requests))
+            elapsed = time.perf_counter() - start
+            self.stdout.write(
+                f"Built in {elapsed:.1f} s: "
+                + ", ".join(f"{count:,} {name}" for name, count in built.counts.items())
+            )
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
 
         results: list[Result] = []
         for entry in pages.PAGES:
+            if not self._selected(entry.name):
+                continue
             client = Client()
             # Signed in as someone who also passed two-factor (UNODA must, see apps.security).
             force_login_verified(client, getattr(built, entry.user))
             results.append(entry.run(client=client, built=built, repeat=repeat))
+            if self.profile:
+                self._profile(entry.name, client.get, entry.url(built))
 
-        results.append(self._sweep(built))
+        if self._selected("reminder sweep"):
+            results.append(self._sweep(built))
         self._table(results)
+
+    def _profile(self, name, function, *args):
+        profiler = cProfile.Profile()
+        profiler.runcall(function, *args)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        self.stdout.write(f"\nProfile of {name}:")
+        self.stdout.write(out.getvalue())
 
     def _sweep(self, built) -> Result:
         from apps.reminders.models import ReminderLog
@@ -95,6 +146,9 @@ class Command(BaseCommand):
         # Memory is traced in a second, identical sweep (tracing slows Python down a lot).
         ReminderLog.objects.all().delete()
         _report, peak = peak_memory(lambda: reminders_sweep(now=timezone.now()))
+        if self.profile:
+            ReminderLog.objects.all().delete()
+            self._profile("reminder sweep", reminders_sweep)
         floor_ms = pages.sweep_floor_ms()
         self.stdout.write("")
         self.stdout.write(
