@@ -18,6 +18,7 @@ from django.db import models, transaction
 
 from apps.accounts.models import User
 from apps.cases.models import (
+    AssistanceKind,
     AssistanceRequest,
     Category,
     RequestGroupObjectPermission,
@@ -27,7 +28,7 @@ from apps.cases.models import (
 )
 from apps.cases.workflow import DONOR_VISIBLE, RECIPIENT_EDITABLE, TRANSITIONS, path_to
 from apps.followup.models import Agreement, Feedback, FeedbackStatus, PartyRole
-from apps.funding.models import Commitment, CommitmentStatus, Disbursement
+from apps.funding.models import Commitment, CommitmentStatus, Disbursement, Offer, OfferRegion
 from apps.organizations.models import Membership, Organization, OrganizationKind, Region
 from apps.organizations.services import all_donors_group
 
@@ -240,6 +241,52 @@ def build(
                 through_categories(assistancerequest_id=case.pk, category_id=category.pk)
             )
     _bulk(through_categories, category_links)
+    kinds = list(AssistanceKind.objects.all())
+    through_kinds = AssistanceRequest.kinds.through
+    _bulk(
+        through_kinds,
+        [
+            through_kinds(assistancerequest_id=case.pk, assistancekind_id=rng.choice(kinds).pk)
+            for case in cases
+        ]
+        if kinds
+        else [],
+    )
+
+    # Offers: a few per donor, over one or two categories and regions (what matching reads).
+    offers = [
+        Offer(
+            donor=donor,
+            title=f"Benchmark offer {prefix}{n}",
+            amount_min=Decimal(10_000),
+            amount_max=Decimal(rng.randrange(100, 2000) * 1000),
+            currency=rng.choice(["USD", "EUR"]),
+            valid_from=(now - timedelta(days=365)).date(),
+            valid_until=None if n % 3 else (now + timedelta(days=365)).date(),
+        )
+        for n, donor in enumerate(donors * 3)
+    ]
+    _bulk(Offer, offers)
+    through_offer_categories = Offer.categories.through
+    through_offer_kinds = Offer.kinds.through
+    _bulk(
+        through_offer_categories,
+        [
+            through_offer_categories(offer_id=offer.pk, category_id=category.pk)
+            for offer in offers
+            for category in rng.sample(categories, rng.choice([1, 2]))
+        ],
+    )
+    _bulk(
+        through_offer_kinds,
+        [
+            through_offer_kinds(offer_id=offer.pk, assistancekind_id=rng.choice(kinds).pk)
+            for offer in offers
+        ]
+        if kinds
+        else [],
+    )
+    _bulk(OfferRegion, [OfferRegion(offer=offer, region=rng.choice(REGIONS)) for offer in offers])
 
     history = []
     actor = unoda_users[0]
@@ -409,6 +456,7 @@ def build(
             "commitments": len(commitments),
             "disbursements": len(disbursements),
             "feedback": len(feedback),
+            "offers": len(offers),
             "object permissions": len(perms),
         },
     )
@@ -443,6 +491,7 @@ def existing(*, prefix: str = "9") -> Built | None:
             "commitments": Commitment.objects.count(),
             "disbursements": Disbursement.objects.count(),
             "feedback": Feedback.objects.count(),
+            "offers": Offer.objects.count(),
             "object permissions": RequestGroupObjectPermission.objects.count(),
         },
     )

@@ -14,6 +14,7 @@ from apps.followup.models import Agreement
 from apps.funding.models import Commitment
 from apps.reminders.finders import FINDERS, case_status_queryset
 from apps.reminders.models import ReminderRule, Stage, Watch
+from apps.reminders.selectors import suggested_offers, suggests_offers
 
 from .measure import FLOOR_TEMPLATE, Result, floor, measure, page
 
@@ -191,8 +192,9 @@ def sweep_plans() -> list[str]:
 
 
 def sweep_floor_ms() -> float:
-    """The sweep's floor: read every due item (every finder, every batch) and write a log row
-    and one notification per item in bulk, its text from a minimal template; rolled back."""
+    """The sweep's floor: read every due item (every finder, every batch), run the matching
+    query for the cases whose reminder attaches offers, and write a log row and one
+    notification per item in bulk, its text from a minimal template; rolled back."""
     from apps.notifications.models import Notification
     from apps.reminders.models import ReminderLog
 
@@ -210,6 +212,12 @@ def sweep_floor_ms() -> float:
                     first = False
                     batch = FINDERS[rule.watch](rule, stage=stage, now=now, after=after, limit=200)
                     after = batch.cursor
+                    if suggests_offers(rule):  # the matching query, as the sweep runs it
+                        cases = AssistanceRequest.objects.select_related(
+                            "requesting_organization"
+                        ).prefetch_related("categories", "kinds")
+                        for case in cases.filter(pk__in=[i.request_id for i in batch.items]):
+                            suggested_offers(rule, case)
                     logs = ReminderLog.objects.bulk_create(
                         ReminderLog(
                             rule=rule,

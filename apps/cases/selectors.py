@@ -3,15 +3,48 @@
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
 
 from apps.organizations.selectors import user_is_unoda
 
-from .models import AssistanceRequest, Attachment, Comment, CommentVisibility, StatusChange
+from .models import (
+    AssistanceRequest,
+    Attachment,
+    Comment,
+    CommentVisibility,
+    RequestGroupObjectPermission,
+    RequestUserObjectPermission,
+    StatusChange,
+)
 from .permissions import VIEW_PERM
 from .workflow import TERMINAL
+
+
+def visible_to(user) -> Q:
+    """The cases ``user`` holds the view permission on, itself or through one of its groups.
+
+    Object permissions only, as django-guardian grants them (a model-wide permission given by
+    mistake in the admin opens nothing). Written as EXISTS on the permission rows of each case,
+    with the permission and the user's groups read first (guardian's get_objects_for_user
+    gives ``id IN (every permitted id)``): the newest page of a large queue then reads about a
+    page of rows instead of every permission. Three small queries.
+    """
+    app_label, codename = VIEW_PERM.split(".")
+    permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    groups = list(user.groups.values_list("pk", flat=True))
+    visible = Q(
+        Exists(
+            RequestGroupObjectPermission.objects.filter(
+                content_object=OuterRef("pk"), permission=permission, group_id__in=groups
+            )
+        )
+    )
+    direct = RequestUserObjectPermission.objects.filter(user=user, permission=permission)
+    if direct.exists():  # rare (the portal grants to groups): only then a second EXISTS
+        visible |= Q(Exists(direct.filter(content_object=OuterRef("pk"))))
+    return visible
 
 
 def request_list(*, user, filters: dict | None = None) -> QuerySet[AssistanceRequest]:
@@ -20,13 +53,7 @@ def request_list(*, user, filters: dict | None = None) -> QuerySet[AssistanceReq
     if user_is_unoda(user):
         queryset = AssistanceRequest.objects.all()
     else:
-        queryset = get_objects_for_user(
-            user,
-            VIEW_PERM,
-            klass=AssistanceRequest,
-            accept_global_perms=False,
-            with_superuser=False,
-        )
+        queryset = AssistanceRequest.objects.filter(visible_to(user))
     queryset = queryset.select_related("requesting_organization", "case_officer")
     filters = filters or {}
     if status := filters.get("status"):

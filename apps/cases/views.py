@@ -3,7 +3,6 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.generic import TemplateView
 
 from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
+from apps.core.pagination import capped_page
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 from apps.security.models import AuditKind
@@ -208,7 +208,7 @@ class RequestListView(LoginRequiredMixin, View):
         from apps.funding.selectors import funding_for_requests
 
         form, queryset, sort = _queue(request)
-        page = Paginator(queryset, self.paginate_by).get_page(request.GET.get("page"))
+        page = capped_page(queryset, self.paginate_by, request.GET.get("page"))
         rows = list(page.object_list)
         figures = funding_for_requests(rows)
         now = timezone.now()

@@ -84,8 +84,9 @@ def _fit_score(amount_expr):
 def offers_for_request(*, case: AssistanceRequest, limit: int = 10, on=None) -> list[Match]:
     """The best offers for ``case``, best first, with the reasons beside each score."""
     on = on or timezone.localdate()
-    category_ids = list(case.categories.values_list("pk", flat=True))
-    kind_ids = list(case.kinds.values_list("pk", flat=True))
+    # .all(): a sweep prefetches the categories and kinds of a whole batch of cases.
+    category_ids = [category.pk for category in case.categories.all()]
+    kind_ids = [kind.pk for kind in case.kinds.all()]
     region = case.requesting_organization.region
     if not category_ids:
         return []
@@ -292,6 +293,71 @@ def requests_for_offer(*, offer: Offer, limit: int = 10, on=None) -> list[Match]
             )
         )
     return matches
+
+
+def best_offers(*, cases, offers, on=None) -> dict[int, Match]:
+    """For each of a few cases (a page of rows), the best of a few offers (a donor's own), by
+    the score above computed in Python: no query per case. ``cases`` need their categories and
+    kinds prefetched and their requesting organization selected; ``offers`` their categories,
+    kinds and regions prefetched. Agrees with ``offers_for_request`` (tests compare the two)."""
+    on = on or timezone.localdate()
+    offers = [
+        offer
+        for offer in offers
+        if offer.is_active and (offer.valid_until is None or offer.valid_until >= on)
+    ]
+    if not offers:
+        return {}
+    rates = rates_on(on, {c.budget_currency for c in cases} | {o.currency for o in offers})
+    offer_sets = {
+        offer.pk: (
+            {c.pk for c in offer.categories.all()},
+            {k.pk for k in offer.kinds.all()},
+            {r.region for r in offer.regions.all()},
+        )
+        for offer in offers
+    }
+    best: dict[int, Match] = {}
+    for case in cases:
+        categories = {c.pk for c in case.categories.all()}
+        kinds = {k.pk for k in case.kinds.all()}
+        region = case.requesting_organization.region
+        scored = []
+        for offer in offers:
+            offer_categories, offer_kinds, offer_regions = offer_sets[offer.pk]
+            overlap = len(categories & offer_categories)
+            if not overlap or offer.donor_id == case.requesting_organization_id:
+                continue
+            score = overlap * W_CATEGORY / len(categories)
+            if region in offer_regions:
+                score += W_REGION
+            elif Region.GLOBAL in offer_regions:
+                score += W_GLOBAL
+            score += W_KIND if kinds & offer_kinds else 0
+            score += _fit(case, offer, rates)
+            score += W_VALID if offer.valid_from <= on else W_LATER
+            scored.append((-score, offer.valid_until or on.max, offer.pk, offer))
+        if scored:
+            negative, _until, _pk, offer = min(scored)
+            best[case.pk] = Match(score=round(-negative), reasons=[], offer=offer, request=case)
+    return best
+
+
+def _fit(case, offer, rates) -> int:
+    """The amount-fit part of the score (see ``_fit_score``), in Python."""
+    if case.budget_amount is None:
+        return 0
+    budget_rate, offer_rate = rates.get(case.budget_currency), rates.get(offer.currency)
+    if budget_rate is None or offer_rate is None:
+        return 0
+    converted = case.budget_amount / budget_rate.per_usd * offer_rate.per_usd
+    if (offer.amount_min is None or offer.amount_min <= converted) and (
+        offer.amount_max is None or offer.amount_max >= converted
+    ):
+        return W_FIT
+    if offer.amount_max is not None and offer.amount_max < converted:
+        return W_PART
+    return 0
 
 
 def _reasons(row, *, shared: list[Category], total: int, on, budget_known: bool, offer=None):

@@ -3,7 +3,6 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,12 +13,13 @@ from apps.cases.models import AssistanceRequest, Status
 from apps.cases.selectors import request_list
 from apps.cases.views import get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
+from apps.core.pagination import capped_page
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 
 from . import selectors, services
 from .forms import CommitmentCreateForm, DisbursementForm, NeedsFilterForm, OfferForm
-from .matching import requests_for_offer
+from .matching import best_offers, requests_for_offer
 from .models import Commitment, MatchmakingMeeting, Offer
 from .permissions import can_update_commitment
 
@@ -50,7 +50,8 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
         queryset = (
             request_list(user=user)
             .filter(status__in=OPEN_NEEDS)
-            .prefetch_related("categories")
+            .select_related("requesting_organization")
+            .prefetch_related("categories", "kinds")
             .order_by("-status_changed_at")
         )
         if data.get("category"):
@@ -63,20 +64,19 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
             queryset = queryset.filter(requesting_organization__region=data["region"])
         if data.get("q"):
             queryset = queryset.filter(title__icontains=data["q"])
-        page = Paginator(queryset, 25).get_page(self.request.GET.get("page"))
+        page = capped_page(queryset, 25, self.request.GET.get("page"))
         rows = list(page.object_list)
         figures = selectors.funding_for_requests(rows)
-        scores: dict[int, tuple[int, Offer]] = {}
-        for offer in selectors.offer_list(user=user, filters={"active": True}).filter(
-            donor__in=_donor_orgs(user)
-        )[:10]:
-            for match in requests_for_offer(offer=offer, limit=50):
-                best = scores.get(match.request.pk)
-                if best is None or match.score > best[0]:
-                    scores[match.request.pk] = (match.score, offer)
+        own_offers = (
+            selectors.offer_list(user=user, filters={"active": True})
+            .filter(donor__in=_donor_orgs(user))
+            .prefetch_related("categories", "kinds", "regions")
+        )
+        matches = best_offers(cases=rows, offers=own_offers)
         for case in rows:
             case.funding = figures[case.pk]
-            case.match = scores.get(case.pk)
+            match = matches.get(case.pk)
+            case.match = (match.score, match.offer) if match else None
         context.update(form=form, page_obj=page, cases=rows, query=self.request.GET.urlencode())
         return context
 

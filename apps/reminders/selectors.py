@@ -117,8 +117,13 @@ def reminder_recipients(rule, case, stage, *, donor_id=None) -> list:
     return reminder_recipients_many(rule, stage, [(case, donor_id)])[0]
 
 
+def suggests_offers(rule) -> bool:
+    """A published case nobody has shown interest in: the reminder attaches matching offers."""
+    return rule.status == Status.PUBLISHED
+
+
 def suggested_offers(rule, case, *, limit: int = 3) -> list:
     """For a published case nobody has shown interest in: the best-matching offers."""
-    if rule.status != Status.PUBLISHED or case.status != Status.PUBLISHED:
+    if not suggests_offers(rule) or case.status != Status.PUBLISHED:
         return []
     return offers_for_request(case=case, limit=limit)

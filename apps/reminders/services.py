@@ -25,7 +25,7 @@ from apps.notifications.services import (
 
 from .finders import FINDERS, DueItem
 from .models import ReminderLog, ReminderRule, Stage
-from .selectors import reminder_recipients_many, suggested_offers
+from .selectors import reminder_recipients_many, suggested_offers, suggests_offers
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +96,10 @@ def reminder_send(*, rule, stage, item: DueItem) -> ReminderLog | None:
 
 def _remind(*, rule, stage, items) -> list[ReminderLog]:
     """The logs and notifications of ``items`` (inside the caller's transaction)."""
-    cases = AssistanceRequest.objects.select_related(
-        "requesting_organization", "case_officer"
-    ).in_bulk({item.request_id for item in items})
+    cases = AssistanceRequest.objects.select_related("requesting_organization", "case_officer")
+    if suggests_offers(rule):
+        cases = cases.prefetch_related("categories", "kinds")
+    cases = cases.in_bulk({item.request_id for item in items})
     recipients = reminder_recipients_many(
         rule, stage, [(cases[item.request_id], item.donor_id) for item in items]
     )

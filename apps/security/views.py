@@ -3,13 +3,13 @@ import base64
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
+from apps.core.pagination import capped_page
 from apps.organizations.selectors import user_is_unoda
 
 from . import selectors, services
@@ -101,5 +101,5 @@ class AuditLogView(LoginRequiredMixin, TemplateView):
         form = AuditSearchForm(self.request.GET or None)
         filters = form.cleaned_data if form.is_valid() else {}
         events = selectors.audit_event_list(user=self.request.user, filters=filters)
-        page = Paginator(events.select_related(None), 50).get_page(self.request.GET.get("page"))
+        page = capped_page(events.select_related(None), 50, self.request.GET.get("page"))
         return {**super().get_context_data(**kwargs), "form": form, "page": page}

@@ -8,6 +8,7 @@ import pytest
 
 from apps.funding import services
 from apps.funding.matching import (
+    best_offers,
     duplicate_needs,
     offers_for_request,
     requests_for_offer,
@@ -98,6 +99,51 @@ def test_requests_for_an_offer_are_ranked(make_case, cat, kind, need, offers, or
     assert matches[0].score == 100
     assert matches[1].score == 20 + 20 + 0 + 7 + 10
     assert "1 of 2 categories in common" in matches[1].reasons[0]
+
+
+def _loaded(cases, offers):
+    from apps.cases.models import AssistanceRequest
+
+    cases = list(
+        AssistanceRequest.objects.filter(pk__in=[c.pk for c in cases])
+        .select_related("requesting_organization")
+        .prefetch_related("categories", "kinds")
+    )
+    offers = Offer.objects.filter(pk__in=[o.pk for o in offers]).prefetch_related(
+        "categories", "kinds", "regions"
+    )
+    return cases, offers
+
+
+@pytest.mark.parametrize("title", ["Best", "Partial", "Later", "Unrelated", "Expired"])
+def test_the_python_score_of_a_page_of_rows_agrees_with_the_database(
+    make_case, cat, kind, need, offers, title
+):
+    other = make_case(
+        "published",
+        budget_amount=Decimal("900000"),
+        categories=[cat["stockpile"], cat["legislation"]],
+        kinds=[kind["financial"]],
+    )
+    offer = next(o for o in offers.values() if o.title == title)
+    cases, own = _loaded([need, other], [offer])
+    in_python = best_offers(cases=cases, offers=own, on=TODAY)
+    for case in cases:
+        in_sql = [m for m in offers_for_request(case=case, on=TODAY) if m.offer.pk == offer.pk]
+        if in_sql:
+            assert in_python[case.pk].score == in_sql[0].score, (title, case.reference)
+            assert in_python[case.pk].offer == offer
+        else:
+            assert case.pk not in in_python, (title, case.reference)
+
+
+def test_the_best_of_a_donors_offers_is_shown_per_row(need, offers, django_assert_num_queries):
+    cases, own = _loaded([need], offers.values())
+    own = list(own)
+    with django_assert_num_queries(2):  # the exchange rates only
+        best = best_offers(cases=cases, offers=own, on=TODAY)
+    assert best[need.pk].offer.title == "Best"
+    assert best[need.pk].score == 100
 
 
 def test_matching_query_count_is_bounded(need, offers, django_assert_max_num_queries):

@@ -122,11 +122,18 @@ class Command(BaseCommand):
         self._table(results)
 
     def _profile(self, name, function, *args):
+        with CaptureQueriesContext(connection) as captured:
+            function(*args)
+        self.stdout.write(f"\nQueries of {name} ({len(captured)}), slowest first:")
+        for query in sorted(captured, key=lambda q: -float(q["time"]))[:12]:
+            self.stdout.write(f"  {float(query['time']) * 1000:8.1f} ms  {query['sql'][:230]}")
         profiler = cProfile.Profile()
         profiler.runcall(function, *args)
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
-        self.stdout.write(f"\nProfile of {name}:")
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("cumulative").print_stats(str(settings.BASE_DIR / "apps"), 25)
+        stats.sort_stats("tottime").print_stats(15)
+        self.stdout.write(f"\nProfile of {name} (the portal's own code, then the most time):")
         self.stdout.write(out.getvalue())
 
     def _sweep(self, built) -> Result:
@@ -149,6 +156,7 @@ class Command(BaseCommand):
         if self.profile:
             ReminderLog.objects.all().delete()
             self._profile("reminder sweep", reminders_sweep)
+        ReminderLog.objects.all().delete()  # the floor finds the same items due
         floor_ms = pages.sweep_floor_ms()
         self.stdout.write("")
         self.stdout.write(
