@@ -1,15 +1,55 @@
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from apps.core.pagination import CappedPaginator
 
 MAX_PAGE_SIZE = 100
 
 
 class Pagination(PageNumberPagination):
-    """Page-number pagination; ``page_size`` from 1 to 100, anything else is a 400."""
+    """Page-number pagination; ``page_size`` from 1 to 100, anything else is a 400.
+
+    ``count`` is exact up to 1,000 rows (or up to the requested page, if further); past that it
+    is that limit plus one and ``count_capped`` is true, so a list of 100,000 cases is not
+    counted on every call. Follow ``next`` to the end to read everything.
+    """
 
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def django_paginator_class(self, queryset, page_size):
+        try:
+            number = max(1, int(self.request.query_params.get(self.page_query_param, 1)))
+        except ValueError:
+            number = 1
+        return CappedPaginator(queryset, page_size, page_number=number)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request  # for django_paginator_class (DRF sets it later)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "count_capped": self.page.paginator.capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count_capped"] = {
+            "type": "boolean",
+            "example": False,
+            "description": "True when there are more rows than ``count`` says.",
+        }
+        response["required"] = [*response.get("required", []), "count_capped"]
+        return response
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)

@@ -18,7 +18,8 @@ class CappedPaginator(Paginator):
 
     def __init__(self, object_list, per_page, *, page_number: int = 1, cap: int = COUNT_CAP):
         super().__init__(object_list, per_page)
-        self.limit = max(cap, page_number * per_page)
+        # Bounded: a page number from the address bar must not overflow the database's LIMIT.
+        self.limit = max(cap, min(page_number * per_page, 2**31 - 2))
 
     @cached_property
     def count(self) -> int:

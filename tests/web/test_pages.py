@@ -67,6 +67,26 @@ def test_queue_filters_sort_search_and_csv(client, users, make_case):
     assert "'=HYPERLINK(evil)" in csv
 
 
+def test_a_long_queue_says_more_than_and_pages_on(client, users, make_case, monkeypatch):
+    from functools import partial
+
+    from apps.cases import views
+    from apps.core.pagination import capped_page
+
+    monkeypatch.setattr(views, "capped_page", partial(capped_page, cap=2))
+    monkeypatch.setattr(views.RequestListView, "paginate_by", 2)
+    for _n in range(5):
+        make_case("submitted")
+    client.force_login(users.unoda)
+    first = client.get("/cases/").content.decode()
+    assert "More than 2 cases" in first
+    assert "Page 1</span>" in first
+    assert "page=2" in first
+    third = client.get("/cases/?page=3").content.decode()
+    assert "5 cases" in third
+    assert "Page 3 of 3" in third
+
+
 def test_queue_saved_views(client, users, make_case):
     mine = make_case("submitted")
     late = make_case("published")
