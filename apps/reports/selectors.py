@@ -6,20 +6,14 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     Count,
-    DurationField,
-    ExpressionWrapper,
     F,
-    FloatField,
-    Func,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
+    Window,
 )
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import ExtractYear, Lead
 from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest, Category, Status, StatusChange, Visibility
@@ -90,14 +84,6 @@ DIMENSIONS = {
 }
 
 
-class Median(Aggregate):
-    """PostgreSQL's ordered-set aggregate ``PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x)``."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
 def dashboard_cases(*, user) -> QuerySet[AssistanceRequest]:
     return request_list(user=user).order_by()
 
@@ -131,12 +117,13 @@ def money_by(*, cases, dimension: str, on: datetime.date | None = None) -> dict:
     on = on or timezone.localdate()
     field = DIMENSIONS[dimension]
     case_ids = cases.values("pk")
-    annotated = AssistanceRequest.objects.filter(pk__in=case_ids).annotate(
-        created_year=ExtractYear("created_at")
-    )
+    # Named with annotate(), then grouped with values() by name: the translated model's
+    # values(key=expression) would group by every column of the case (one row per case).
+    key = ExtractYear("created_at") if field == "created_year" else F(field)
     requested = (
-        annotated.filter(budget_amount__isnull=False)
-        .values(key=F(field), currency=F("budget_currency"))
+        AssistanceRequest.objects.filter(pk__in=case_ids, budget_amount__isnull=False)
+        .annotate(key=key, currency=F("budget_currency"))
+        .values("key", "currency")
         .annotate(total=Sum("budget_amount"))
         .order_by()
     )
@@ -183,15 +170,19 @@ def _labels(dimension: str) -> dict:
 
 
 def _spells(cases) -> QuerySet[StatusChange]:
-    """Each time a case entered a status and then left it, with when it left."""
-    following = StatusChange.objects.filter(
-        request=OuterRef("request"), created_at__gt=OuterRef("created_at")
-    ).order_by("created_at", "pk")
+    """Each time a case entered a status, with when it left it (the case's next change; None
+    while it is still there): one pass of a window function over the history."""
     return (
         StatusChange.objects.filter(request__in=cases.values("pk"))
-        .annotate(left_at=Subquery(following.values("created_at")[:1]))
-        .filter(left_at__isnull=False)
-        .annotate(spent=ExpressionWrapper(F("left_at") - F("created_at"), DurationField()))
+        .annotate(
+            left_at=Window(
+                Lead("created_at"),
+                partition_by=F("request_id"),
+                order_by=[F("created_at"), F("pk")],
+            )
+        )
+        .values("to_status", "created_at", "left_at")
+        .order_by()
     )
 
 
@@ -199,17 +190,26 @@ def median_days_in_status(*, cases) -> list[dict]:
     """Median days a case spent in each status it has left (PERCENTILE_CONT on PostgreSQL)."""
     spells = _spells(cases)
     if connection.vendor == "postgresql":
-        seconds = Func(F("spent"), template="EXTRACT(EPOCH FROM %(expressions)s)")
-        rows = spells.values("to_status").annotate(median=Median(seconds), n=Count("pk")).order_by()
-        medians = {r["to_status"]: (r["median"] / 86400, r["n"]) for r in rows}
-    else:  # SQLite (the embedded default): the ordered durations, middle picked per status
+        sql, params = spells.query.sql_with_params()
+        # The inner query is the ORM's own SQL with its parameters kept apart.
+        median_sql = (
+            "SELECT spell.to_status, count(*), PERCENTILE_CONT(0.5) WITHIN GROUP "  # noqa: S608
+            "(ORDER BY EXTRACT(EPOCH FROM spell.left_at - spell.created_at)) "
+            f"FROM ({sql}) AS spell WHERE spell.left_at IS NOT NULL "
+            "GROUP BY spell.to_status"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(median_sql, params)
+            medians = {status: (seconds / 86400, n) for status, n, seconds in cursor.fetchall()}
+    else:  # SQLite (the embedded default): the durations in Python, middle picked per status
         medians = {}
         by_status: dict[str, list] = {}
-        for status, spent in spells.values_list("to_status", "spent").order_by(
-            "to_status", "spent"
-        ):
-            by_status.setdefault(status, []).append(spent.total_seconds() / 86400)
+        for row in spells:
+            if row["left_at"] is not None:
+                spent = row["left_at"] - row["created_at"]
+                by_status.setdefault(row["to_status"], []).append(spent.total_seconds() / 86400)
         for status, values in by_status.items():
+            values.sort()
             middle = len(values) // 2
             median = (
                 values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2

@@ -87,6 +87,39 @@ def test_pipeline_and_money_aggregates(users, make_case, orgs):
     assert medians[Status.SUBMITTED]["days"] >= 0
 
 
+@pytest.mark.parametrize("dimension", ["region", "category", "year"])
+def test_money_is_summed_by_the_database_one_row_per_key(users, make_case, dimension):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.cases.models import Category
+
+    category = Category.objects.order_by("pk").first()
+    for amount in ("100", "200", "300"):
+        case = make_case("published", budget_amount=Decimal(amount), budget_currency="USD")
+        case.categories.set([category])
+    cases = selectors.dashboard_cases(user=users.unoda)
+    with CaptureQueriesContext(connection) as captured:
+        rows = selectors.money_by(cases=cases, dimension=dimension)["rows"]
+    assert sum(row["requested"] for row in rows) == Decimal("600.00")
+    requested = next(
+        q["sql"] for q in captured if 'SUM("cases_assistancerequest"."budget' in q["sql"]
+    )
+    # Grouped by the key and the currency only, never by the case's own columns.
+    assert '"cases_assistancerequest"."summary"' not in requested
+    assert "GROUP BY" in requested
+
+
+def test_median_days_per_status_from_the_history(users, make_case):
+    case = make_case("published")
+    history = list(case.status_changes.order_by("created_at", "pk"))
+    cases = selectors.dashboard_cases(user=users.unoda)
+    medians = {row["status"]: row for row in selectors.median_days_in_status(cases=cases)}
+    left = {change.to_status for change in history[:-1]}  # the last status is still current
+    assert set(medians) == left
+    assert all(row["n"] == 1 and row["days"] >= 0 for row in medians.values())
+
+
 def test_dashboards_on_the_demo_data(client):
     call_command("seed_demo", stdout=io.StringIO())
     client.force_login(User.objects.get(username="officer"))
