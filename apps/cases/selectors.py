@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
+from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -148,6 +149,15 @@ def overdue_condition(today: datetime.date) -> Q:
     return (Q(due_date__lt=today) | Q(Exists(late_milestone))) & ~Q(status__in=TERMINAL)
 
 
+def list_deferred_fields() -> list[str]:
+    """The long texts of a case (proposal and their translations), not read for list rows."""
+    return [
+        field.name
+        for field in AssistanceRequest._meta.concrete_fields
+        if isinstance(field, models.TextField)
+    ]
+
+
 def request_queue(
     *,
     user,
@@ -166,6 +176,7 @@ def request_queue(
     filters = filters or {}
     queryset = (
         request_list(user=user)
+        .defer(*list_deferred_fields())
         .annotate(is_overdue=overdue_condition(today))
         .prefetch_related("categories")
     )

@@ -10,7 +10,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.cases.models import AssistanceRequest, Status
-from apps.cases.selectors import request_list
+from apps.cases.selectors import list_deferred_fields, request_list
 from apps.cases.views import get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
 from apps.core.pagination import capped_page
@@ -49,6 +49,7 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
         data = form.cleaned_data if form.is_valid() else {}
         queryset = (
             request_list(user=user)
+            .defer(*list_deferred_fields())
             .filter(status__in=OPEN_NEEDS)
             .select_related("requesting_organization")
             .prefetch_related("categories", "kinds")
