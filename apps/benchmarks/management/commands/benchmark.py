@@ -16,8 +16,10 @@ To measure again after changing a page, without building again:
 
 import cProfile
 import io
+import logging
 import pstats
 import time
+import warnings
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -59,6 +61,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, requests, repeat, keep, reuse, only, profile, **options):
+        # Quiet: a sign-in line per measured page (django-axes), and WhiteNoise's warning
+        # about collectstatic not having been run (no static file is measured).
+        logging.getLogger("axes").setLevel(logging.WARNING)
+        warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
+        warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
         self.only = [text.lower() for text in only]
         self.profile = profile
         test_settings = connection.settings_dict.setdefault("TEST", {})
