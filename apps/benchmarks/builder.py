@@ -139,6 +139,16 @@ def _bulk(model, objects, **options):
         model.objects.bulk_create(chunk, **options)
 
 
+def _link_kinds(through, owner_field, owners, kinds, rng):
+    """One kind of help, at random, for each owner (a case or an offer)."""
+    if kinds:
+        links = [
+            through(**{owner_field: owner.pk, "assistancekind_id": rng.choice(kinds).pk})
+            for owner in owners
+        ]
+        _bulk(through, links)
+
+
 @transaction.atomic
 def build(
     sizes: Sizes, *, seed: int = 2026, now: datetime | None = None, prefix: str = "9"
@@ -242,16 +252,7 @@ def build(
             )
     _bulk(through_categories, category_links)
     kinds = list(AssistanceKind.objects.all())
-    through_kinds = AssistanceRequest.kinds.through
-    _bulk(
-        through_kinds,
-        [
-            through_kinds(assistancerequest_id=case.pk, assistancekind_id=rng.choice(kinds).pk)
-            for case in cases
-        ]
-        if kinds
-        else [],
-    )
+    _link_kinds(AssistanceRequest.kinds.through, "assistancerequest_id", cases, kinds, rng)
 
     # Offers: a few per donor, over one or two categories and regions (what matching reads).
     offers = [
@@ -268,7 +269,6 @@ def build(
     ]
     _bulk(Offer, offers)
     through_offer_categories = Offer.categories.through
-    through_offer_kinds = Offer.kinds.through
     _bulk(
         through_offer_categories,
         [
@@ -277,15 +277,7 @@ def build(
             for category in rng.sample(categories, rng.choice([1, 2]))
         ],
     )
-    _bulk(
-        through_offer_kinds,
-        [
-            through_offer_kinds(offer_id=offer.pk, assistancekind_id=rng.choice(kinds).pk)
-            for offer in offers
-        ]
-        if kinds
-        else [],
-    )
+    _link_kinds(Offer.kinds.through, "offer_id", offers, kinds, rng)
     _bulk(OfferRegion, [OfferRegion(offer=offer, region=rng.choice(REGIONS)) for offer in offers])
 
     history = []

@@ -43,7 +43,10 @@ class SweepReport:
 
 
 def reminders_sweep(*, now=None, batch_size: int = 200, max_items: int = 5000) -> SweepReport:
-    """Find every due item of every active rule, in bounded batches, and remind once."""
+    """Find every due item of every active rule, in bounded batches, and remind once.
+
+    At most ``max_items`` due items are taken in one sweep (the next sweep goes on from there);
+    a rule with nothing due costs nothing of that budget."""
     now = now or timezone.now()
     report = SweepReport()
     budget = max_items
@@ -61,7 +64,7 @@ def reminders_sweep(*, now=None, batch_size: int = 200, max_items: int = 5000) -
                 for log in logs:
                     report.sent[(rule.code, stage)] += 1
                     report.references.append((rule.code, stage, log.request.reference))
-                budget -= limit
+                budget -= len(batch.items)
                 after = batch.cursor
     report.emails_queued = notifications_drain_outbox(now=now)
     return report

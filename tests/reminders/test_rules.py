@@ -140,6 +140,15 @@ def test_sweep_works_in_bounded_batches(frozen, make_case):
     assert ReminderLog.objects.filter(stage=Stage.REMINDER).count() == len(cases)
 
 
+def test_rules_with_nothing_due_do_not_use_up_the_sweeps_budget(frozen, make_case):
+    # Every default rule is active; only one has anything due.
+    rule = ReminderRule.objects.get(code="submitted-not-triaged")
+    cases = [make_case("submitted") for _ in range(3)]
+    frozen.shift(timedelta(days=rule.delay_days + 1))
+    report = reminders_sweep(batch_size=2, max_items=3)
+    assert report.sent[(rule.code, Stage.REMINDER)] == len(cases)
+
+
 def test_sweep_reads_only_due_rows(frozen, make_case):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
