@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from apps.cases.models import AssistanceRequest, StatusChange
 from apps.followup.models import Agreement
 from apps.funding.models import Commitment
-from apps.reminders.finders import FINDERS, case_status_queryset
+from apps.reminders.finders import FINDERS
 from apps.reminders.models import ReminderRule, Stage, Watch
 from apps.reminders.selectors import suggested_offers, suggests_offers
 
@@ -206,10 +206,32 @@ def make_one_percent_due(built) -> int:
     return len(due_ids)
 
 
-def sweep_plans() -> list[str]:
-    rule = ReminderRule.objects.filter(watch=Watch.CASE_STATUS, is_active=True).first()
-    queryset = case_status_queryset(rule, stage=Stage.REMINDER, now=timezone.now())[:200]
-    return queryset.explain().splitlines()
+FINDER_TABLES = {
+    Watch.CASE_STATUS: AssistanceRequest._meta.db_table,
+    Watch.PLEDGE_NOT_CONVERTED: Commitment._meta.db_table,
+    Watch.COMMITMENT_NOT_DISBURSED: Commitment._meta.db_table,
+    Watch.PROGRESS_REPORT: Agreement._meta.db_table,
+}
+
+
+def sweep_plans() -> dict[str, list[str]]:
+    """The query plan of each kind of finder's read (first batch, reminder stage)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plans = {}
+    now = timezone.now()
+    for watch, table in FINDER_TABLES.items():
+        rule = ReminderRule.objects.filter(watch=watch, is_active=True).order_by("code").first()
+        if rule is None:
+            continue
+        with CaptureQueriesContext(connection) as captured:
+            FINDERS[watch](rule, stage=Stage.REMINDER, now=now, after=None, limit=200)
+        sql = next(q["sql"] for q in captured if f'FROM "{table}"' in q["sql"])
+        with connection.cursor() as cursor:
+            cursor.execute(f"{connection.ops.explain_query_prefix()} {sql}")
+            plans[rule.code] = [" ".join(map(str, row)) for row in cursor.fetchall()]
+    return plans
 
 
 def sweep_floor_ms() -> float:

@@ -97,6 +97,13 @@ class Agreement(TimeStampedModel):
                 violation_error_message=_("Reports are due every 1 to 12 months."),
             ),
         ]
+        indexes = [
+            # The progress-report finder: agreements whose first reporting period has ended.
+            models.Index(
+                fields=["reporting_interval_months", "start_date"], name="agreement_first_period"
+            ),
+            models.Index(fields=["end_date"], name="agreement_end"),
+        ]
 
     def __str__(self) -> str:
         return str(_("Agreement for %(reference)s") % {"reference": self.request.reference})

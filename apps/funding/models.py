@@ -237,7 +237,16 @@ class Commitment(TimeStampedModel):
                 violation_error_message=_("This donor already has a commitment on this request."),
             ),
         ]
-        indexes = [models.Index(fields=["request", "status"], name="commitment_request_status")]
+        indexes = [
+            models.Index(fields=["request", "status"], name="commitment_request_status"),
+            # The reminder sweep's finders: pledges past their expected date or the ageing
+            # window, and commitments not disbursed some time after they were made.
+            models.Index(
+                fields=["status", "expected_commitment_date", "pledged_on"],
+                name="commitment_pledge_ageing",
+            ),
+            models.Index(fields=["status", "committed_on"], name="commitment_status_since"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.donor}: {self.amount} {self.currency} ({self.status})"
