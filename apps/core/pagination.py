@@ -3,6 +3,7 @@
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 COUNT_CAP = 1000
 
@@ -23,7 +24,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.limit + 1].count()
+        head = self.object_list[: self.limit + 1]
+        return head.count() if isinstance(head, QuerySet) else len(head)
 
     @property
     def capped(self) -> bool:

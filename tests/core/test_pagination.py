@@ -48,3 +48,10 @@ def test_the_paginator_counts_with_one_bounded_query(rows, django_assert_num_que
     paginator = CappedPaginator(rows, 3, cap=5)
     with django_assert_num_queries(1):
         assert paginator.count == 6
+
+
+def test_a_plain_list_is_counted_too():
+    page = capped_page(list(range(8)), 3, "1", cap=5)
+    assert page.paginator.count == 6
+    assert page.paginator.capped
+    assert list(page) == [0, 1, 2]
