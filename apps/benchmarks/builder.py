@@ -28,6 +28,7 @@ from apps.cases.models import (
 )
 from apps.cases.workflow import DONOR_VISIBLE, RECIPIENT_EDITABLE, TRANSITIONS, path_to
 from apps.followup.models import Agreement, Feedback, FeedbackStatus, PartyRole
+from apps.followup.selectors import first_unreported_period_end
 from apps.funding.models import Commitment, CommitmentStatus, Disbursement, Offer, OfferRegion
 from apps.organizations.models import Membership, Organization, OrganizationKind, Region
 from apps.organizations.services import all_donors_group
@@ -402,6 +403,8 @@ def build(
         )
         for case in funded
     ]
+    for agreement in agreements:  # no report yet: the first period is the first unreported
+        agreement.first_unreported_period_end = first_unreported_period_end(agreement, reports=[])
     _bulk(Agreement, agreements)
 
     feedback = []

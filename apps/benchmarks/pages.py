@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from apps.cases.models import AssistanceRequest, StatusChange
 from apps.followup.models import Agreement
+from apps.followup.selectors import add_months
 from apps.funding.models import Commitment
 from apps.reminders.finders import FINDERS
 from apps.reminders.models import ReminderRule, Stage, Watch
@@ -189,6 +190,12 @@ def make_one_percent_due(built) -> int:
     AssistanceRequest.objects.update(status_changed_at=now - timedelta(hours=1))
     Commitment.objects.update(pledged_on=now.date(), committed_on=now.date())
     Agreement.objects.update(start_date=now.date(), end_date=now.date() + timedelta(days=365))
+    intervals = Agreement.objects.order_by().values_list("reporting_interval_months", flat=True)
+    for months in intervals.distinct():
+        first_end = add_months(now.date(), months) - timedelta(days=1)  # nothing reported yet
+        Agreement.objects.filter(reporting_interval_months=months).update(
+            first_unreported_period_end=first_end
+        )
     watched = list(
         ReminderRule.objects.filter(is_active=True, watch=Watch.CASE_STATUS).values_list(
             "status", flat=True

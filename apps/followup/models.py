@@ -67,6 +67,17 @@ class Agreement(TimeStampedModel):
         validators=[MinValueValidator(1), MaxValueValidator(12)],
     )
     notes = models.TextField(_("notes"), blank=True)
+    first_unreported_period_end = models.DateField(
+        _("first unreported period ends"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The last day of the earliest reporting period without a progress report; empty "
+            "when every period is reported. Kept by the services that record the agreement "
+            "and file reports; the reminders read it."
+        ),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -98,11 +109,8 @@ class Agreement(TimeStampedModel):
             ),
         ]
         indexes = [
-            # The progress-report finder: agreements whose first reporting period has ended.
-            models.Index(
-                fields=["reporting_interval_months", "start_date"], name="agreement_first_period"
-            ),
-            models.Index(fields=["end_date"], name="agreement_end"),
+            # The progress-report finder: agreements with a period ended and not reported.
+            models.Index(fields=["first_unreported_period_end"], name="agreement_unreported"),
         ]
 
     def __str__(self) -> str:

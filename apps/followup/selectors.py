@@ -101,14 +101,15 @@ class ReportingPeriod:
 
 
 def reporting_periods(
-    agreement: Agreement, *, today: datetime.date | None = None
+    agreement: Agreement, *, today: datetime.date | None = None, reports=None
 ) -> list[ReportingPeriod]:
     """The reporting periods from the start date, every ``reporting_interval_months``, up to
     today or the end date. A period is reported when a report overlaps it; it is overdue when
-    it has ended without one."""
+    it has ended without one. ``reports``: (start, end) pairs, if not the agreement's own."""
     today = today or timezone.localdate()
-    # .all(), not .values_list(): a finder prefetches the reports of a whole batch.
-    reports = [(r.period_start, r.period_end) for r in agreement.reports.all()]
+    if reports is None:
+        # .all(), not .values_list(): a finder prefetches the reports of a whole batch.
+        reports = [(r.period_start, r.period_end) for r in agreement.reports.all()]
     periods = []
     index = 0
     start = agreement.start_date
@@ -127,6 +128,17 @@ def reporting_periods(
         )
         start = end + datetime.timedelta(days=1)
     return periods
+
+
+def first_unreported_period_end(agreement: Agreement, *, reports=None) -> datetime.date | None:
+    """The last day of the agreement's earliest period without a report (None: all reported).
+
+    Stored on the agreement (``first_unreported_period_end``) so that the reminder sweep reads
+    only the agreements with a period ended and not reported."""
+    for period in reporting_periods(agreement, today=agreement.end_date, reports=reports):
+        if not period.reported:
+            return period.end
+    return None
 
 
 def overdue_milestones(*, today: datetime.date | None = None) -> QuerySet[Milestone]:

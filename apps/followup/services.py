@@ -43,6 +43,7 @@ from .permissions import (
     party_organization_ids,
     reporting_organization_ids,
 )
+from .selectors import first_unreported_period_end
 
 AGREEMENT_FIELDS = (
     "signed_on",
@@ -142,6 +143,7 @@ def agreement_record(
     )
     agreement.full_clean()
     agreement.save()
+    agreement_refresh_report_schedule(agreement=agreement)
     agreement.donors.set(donors)
     for title, file in documents:
         agreement_document_add(actor=actor, agreement=agreement, title=title, file=file)
@@ -180,6 +182,7 @@ def agreement_update(
     _check_parties(case, donors, locked.implementing_partner)
     locked.full_clean()
     locked.save(update_fields=[*fields.keys(), "updated_at"])
+    agreement_refresh_report_schedule(agreement=locked)
     locked.donors.set(donors)
     if previous_partner is not None and previous_partner != locked.implementing_partner:
         # A former partner loses sight of the case (unless another right gives it back below).
@@ -193,6 +196,15 @@ def agreement_update(
         )
     request_sync_permissions(case=case)
     return locked
+
+
+def agreement_refresh_report_schedule(*, agreement: Agreement) -> None:
+    """Store the end of the agreement's first unreported period (read by the reminders)."""
+    reports = list(agreement.reports.values_list("period_start", "period_end"))
+    end = first_unreported_period_end(agreement, reports=reports)
+    if end != agreement.first_unreported_period_end:
+        agreement.first_unreported_period_end = end
+        Agreement.objects.filter(pk=agreement.pk).update(first_unreported_period_end=end)
 
 
 @transaction.atomic
@@ -292,6 +304,7 @@ def progress_report_submit(
     )
     report.full_clean()
     report.save()
+    agreement_refresh_report_schedule(agreement=agreement)
     for title, file in attachments:
         file.name = validate_upload(file, allowed_extensions=ATTACHMENT_EXTENSIONS)
         attachment = ProgressReportAttachment(report=report, title=title, file=file)

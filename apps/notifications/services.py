@@ -215,6 +215,7 @@ def notifications_send_digests(*, now=None) -> int:
     now = now or timezone.now()
     user_ids = (
         Notification.objects.filter(email_state=EmailState.DIGEST)
+        .order_by()  # else the model's ordering makes every notification distinct
         .values_list("user_id", flat=True)
         .distinct()
     )

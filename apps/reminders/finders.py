@@ -134,19 +134,14 @@ def commitment_not_disbursed_due(rule, *, stage, now, after, limit) -> Batch:
 def progress_report_due(rule, *, stage, now, after, limit) -> Batch:
     """Reporting periods of cases in implementation that ended ``delay`` days ago unreported.
 
-    Periods are computed per agreement (a few per case) for a bounded batch of cases."""
+    Reads only the agreements with such a period (``first_unreported_period_end``, kept by the
+    followup services); their unreported periods are computed from the prefetched reports."""
     delay = offset(rule, stage)
     cutoff = (now - delay).date()
-    # Only agreements whose first period can have ended (a month is at least 28 days).
-    first_period_ended = Q(end_date__lt=cutoff)
-    for months in range(1, 13):
-        first_period_ended |= Q(
-            reporting_interval_months=months,
-            start_date__lte=cutoff - datetime.timedelta(days=28 * months),
-        )
     agreements = list(
         Agreement.objects.filter(
-            first_period_ended,
+            # A period ended before the cutoff without a report: through its index.
+            first_unreported_period_end__lt=cutoff,
             request__status=Status.IMPLEMENTATION,
             request_id__gt=after or 0,
         )

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from apps.followup.models import ProgressStatus
-from apps.followup.services import progress_report_submit
+from apps.followup.services import agreement_update, progress_report_submit
 from apps.funding.services import commitment_confirm, commitment_create
 from apps.reminders.models import ReminderLog, ReminderRule, Stage
 from apps.reminders.services import reminders_sweep
@@ -100,8 +100,7 @@ def test_a_monthly_report_from_february_is_due_on_the_first_of_march(frozen, mak
     # February has 28 days: the finder's "first period can have ended" bound is exact here.
     ReminderRule.objects.exclude(code="progress-report-due").update(is_active=False)
     case = make_case("implementation")  # agreement from 2026-02-01
-    case.agreement.reporting_interval_months = 1
-    case.agreement.save(update_fields=["reporting_interval_months"])
+    agreement_update(actor=users.unoda, agreement=case.agreement, reporting_interval_months=1)
     march = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
     frozen.move_to(march - timedelta(hours=1))
     assert reminders_sweep().total == 0

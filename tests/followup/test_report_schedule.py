@@ -1,0 +1,49 @@
+"""The agreement keeps the end of its first unreported period, which the reminders read."""
+
+import datetime
+
+import pytest
+
+from apps.followup.models import Agreement, ProgressStatus
+from apps.followup.services import agreement_update, progress_report_submit
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(case) -> datetime.date | None:
+    return Agreement.objects.get(request=case).first_unreported_period_end
+
+
+def report(users, case, start, end):
+    progress_report_submit(
+        actor=users.recipient,
+        agreement=Agreement.objects.get(request=case),
+        period_start=start,
+        period_end=end,
+        status=ProgressStatus.ON_TRACK,
+        percent_done=30,
+        narrative="Work goes on.",
+    )
+
+
+def test_recording_the_agreement_stores_its_first_period_end(make_case):
+    case = make_case("implementation")  # 2026-02-01 to 2027-01-31, a report every 3 months
+    assert stored(case) == datetime.date(2026, 4, 30)
+
+
+def test_a_report_moves_it_to_the_next_unreported_period(make_case, users):
+    case = make_case("implementation")
+    report(users, case, datetime.date(2026, 2, 1), datetime.date(2026, 4, 30))
+    assert stored(case) == datetime.date(2026, 7, 31)
+
+
+def test_every_period_reported_leaves_it_empty(make_case, users):
+    case = make_case("implementation")
+    report(users, case, datetime.date(2026, 2, 1), datetime.date(2027, 1, 31))
+    assert stored(case) is None
+
+
+def test_a_changed_interval_moves_it(make_case, users):
+    case = make_case("implementation")
+    agreement_update(actor=users.unoda, agreement=case.agreement, reporting_interval_months=1)
+    assert stored(case) == datetime.date(2026, 2, 28)
