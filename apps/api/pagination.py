@@ -3,7 +3,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from apps.core.pagination import CappedPaginator
+from apps.core.pagination import UNCAPPED, CappedPaginator
 
 MAX_PAGE_SIZE = 100
 
@@ -20,8 +20,11 @@ class Pagination(PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
     def django_paginator_class(self, queryset, page_size):
+        raw = self.request.query_params.get(self.page_query_param, 1)
+        if raw in self.last_page_strings:  # ?page=last: the true last page, counted in full
+            return CappedPaginator(queryset, page_size, cap=UNCAPPED)
         try:
-            number = max(1, int(self.request.query_params.get(self.page_query_param, 1)))
+            number = max(1, int(raw))
         except ValueError:
             number = 1
         return CappedPaginator(queryset, page_size, page_number=number)

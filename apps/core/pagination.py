@@ -6,6 +6,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 COUNT_CAP = 1000
+UNCAPPED = 2**31 - 2  # the most a database's LIMIT takes: count everything
 
 
 class CappedPaginator(Paginator):
@@ -20,7 +21,7 @@ class CappedPaginator(Paginator):
     def __init__(self, object_list, per_page, *, page_number: int = 1, cap: int = COUNT_CAP):
         super().__init__(object_list, per_page)
         # Bounded: a page number from the address bar must not overflow the database's LIMIT.
-        self.limit = max(cap, min(page_number * per_page, 2**31 - 2))
+        self.limit = max(cap, min(page_number * per_page, UNCAPPED))
 
     @cached_property
     def count(self) -> int:

@@ -261,6 +261,11 @@ class ProgressReportAdmin(ServiceErrorsMixin, admin.ModelAdmin):
         # A submitted report is a record; attachments may still be added on the add page.
         return obj is None and super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        # A record, and the reminders rely on the agreement's stored first unreported period
+        # (kept by the services): a report is not deleted from the admin.
+        return False
+
     def save_model(self, request, obj, form, change):
         saved = services.progress_report_submit(
             actor=request.user,

@@ -11,9 +11,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    ValueRange,
     Window,
+    WindowFrameExclusion,
 )
-from django.db.models.functions import ExtractYear, Lead
+from django.db.models.functions import ExtractYear, FirstValue
 from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest, Category, Status, StatusChange, Visibility
@@ -170,15 +172,18 @@ def _labels(dimension: str) -> dict:
 
 
 def _spells(cases) -> QuerySet[StatusChange]:
-    """Each time a case entered a status, with when it left it (the case's next change; None
-    while it is still there): one pass of a window function over the history."""
+    """Each time a case entered a status, with when it left it (the case's next later change;
+    None while it is still there): one pass of a window function over the history."""
     return (
         StatusChange.objects.filter(request__in=cases.values("pk"))
         .annotate(
+            # The first change strictly later than this one (changes at the same instant
+            # are one step): the frame runs from this row on, leaving out its peers.
             left_at=Window(
-                Lead("created_at"),
+                FirstValue("created_at"),
                 partition_by=F("request_id"),
-                order_by=[F("created_at"), F("pk")],
+                order_by=F("created_at").asc(),
+                frame=ValueRange(start=0, end=None, exclusion=WindowFrameExclusion.GROUP),
             )
         )
         .values("to_status", "created_at", "left_at")

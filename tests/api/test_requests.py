@@ -217,3 +217,28 @@ def test_token_endpoint(client, users):
     assert response.json()["token"]
     bad = client.post("/api/v1/auth/token/", {"username": "donor", "password": "wrong"})
     assert_error(bad, 400)
+
+
+def test_counts_are_capped_and_page_last_is_the_true_last_page(api, users, cases, monkeypatch):
+    from functools import partial
+
+    from apps.api import pagination
+    from apps.core.pagination import CappedPaginator
+
+    monkeypatch.setattr(pagination, "CappedPaginator", partial(CappedPaginator, cap=2))
+    client = api(users.unoda)
+    first = client.get("/api/v1/requests/", {"page_size": 1}).json()
+    assert (first["count"], first["count_capped"]) == (3, True)
+    assert first["next"]
+    last = client.get("/api/v1/requests/", {"page_size": 1, "page": "last"}).json()
+    assert (last["count"], last["count_capped"]) == (len(cases), False)
+    assert last["next"] is None
+    assert last["previous"]
+    # Following next one row at a time reaches every case, past the cap.
+    refs, body = [], first
+    while True:
+        refs += [row["reference"] for row in body["results"]]
+        if not body["next"]:
+            break
+        body = client.get(body["next"]).json()
+    assert sorted(refs) == sorted(case.reference for case in cases.values())

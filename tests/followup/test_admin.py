@@ -83,3 +83,29 @@ def test_admin_change_pages_load(admin_client, feedback_case):
     page = admin_client.get(f"/admin/followup/feedback/{feedback.pk}/change/")
     assert page.status_code == 200
     assert 'name="overall"' not in page.content.decode()  # the party's voice is read-only
+
+
+def test_a_progress_report_cannot_be_deleted_in_the_admin(admin_client, make_case, users):
+    import datetime
+
+    from apps.followup.services import progress_report_submit
+
+    case = make_case("implementation")
+    report = progress_report_submit(
+        actor=users.recipient,
+        agreement=case.agreement,
+        period_start=datetime.date(2026, 2, 1),
+        period_end=datetime.date(2026, 4, 30),
+        status="on_track",
+        percent_done=20,
+        narrative="Doors fitted.",
+    )
+    response = admin_client.post(
+        f"/admin/followup/progressreport/{report.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 403
+    response = admin_client.post(
+        "/admin/followup/progressreport/",
+        {"action": "delete_selected", "_selected_action": [report.pk], "post": "yes"},
+    )
+    assert ProgressReport.objects.filter(pk=report.pk).exists()

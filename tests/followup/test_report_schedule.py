@@ -47,3 +47,22 @@ def test_a_changed_interval_moves_it(make_case, users):
     case = make_case("implementation")
     agreement_update(actor=users.unoda, agreement=case.agreement, reporting_interval_months=1)
     assert stored(case) == datetime.date(2026, 2, 28)
+
+
+def test_the_migration_works_it_out_as_the_services_do(make_case, users):
+    import importlib
+
+    migration = importlib.import_module(
+        "apps.followup.migrations.0003_agreement_first_unreported_period"
+    )
+    case = make_case("implementation")
+    report(users, case, datetime.date(2026, 2, 1), datetime.date(2026, 4, 30))
+    agreement = Agreement.objects.get(request=case)
+    reports = list(agreement.reports.values_list("period_start", "period_end"))
+    expected = agreement.first_unreported_period_end
+    assert migration._first_unreported_period_end(agreement, reports) == expected
+    Agreement.objects.update(first_unreported_period_end=None)
+    from django.apps import apps
+
+    migration.fill_first_unreported_period_end(apps, None)
+    assert stored(case) == expected == datetime.date(2026, 7, 31)

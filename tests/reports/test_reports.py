@@ -120,6 +120,22 @@ def test_median_days_per_status_from_the_history(users, make_case):
     assert all(row["n"] == 1 and row["days"] >= 0 for row in medians.values())
 
 
+def test_changes_at_the_same_instant_count_as_one_step(users, make_case):
+    import datetime
+
+    case = make_case("published")  # submitted, under review, published
+    to_submitted, to_review, to_published = case.status_changes.order_by("created_at", "pk")
+    instant = to_submitted.created_at
+    case.status_changes.filter(pk__in=[to_submitted.pk, to_review.pk]).update(created_at=instant)
+    case.status_changes.filter(pk=to_published.pk).update(
+        created_at=instant + datetime.timedelta(days=2)
+    )
+    cases = selectors.dashboard_cases(user=users.unoda)
+    medians = {row["status"]: row["days"] for row in selectors.median_days_in_status(cases=cases)}
+    # Both left at the next later change, two days on; not zero days for the first.
+    assert medians[Status.SUBMITTED] == medians[Status.UNDER_REVIEW] == 2.0
+
+
 def test_dashboards_on_the_demo_data(client):
     call_command("seed_demo", stdout=io.StringIO())
     client.force_login(User.objects.get(username="officer"))
