@@ -3,7 +3,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from apps.core.pagination import UNCAPPED, CappedPaginator
+from apps.core.pagination import UNCAPPED, CappedPaginator, page_number
 
 MAX_PAGE_SIZE = 100
 
@@ -23,11 +23,7 @@ class Pagination(PageNumberPagination):
         raw = self.request.query_params.get(self.page_query_param, 1)
         if raw in self.last_page_strings:  # ?page=last: the true last page, counted in full
             return CappedPaginator(queryset, page_size, cap=UNCAPPED)
-        try:
-            number = max(1, int(raw))
-        except ValueError:
-            number = 1
-        return CappedPaginator(queryset, page_size, page_number=number)
+        return CappedPaginator(queryset, page_size, page_number=page_number(raw))
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request  # for django_paginator_class (DRF sets it later)

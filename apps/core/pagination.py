@@ -33,12 +33,15 @@ class CappedPaginator(Paginator):
         return self.count > self.limit
 
 
+def page_number(raw) -> int:
+    """A page number as given in the query string; anything invalid is page 1."""
+    try:
+        return max(1, int(raw))
+    except (TypeError, ValueError):
+        return 1
+
+
 def capped_page(object_list, per_page: int, number, *, cap: int = COUNT_CAP) -> Page:
     """The page ``number`` (as given in the query string; anything invalid is page 1)."""
-    try:
-        page_number = max(1, int(number))
-    except (TypeError, ValueError):
-        page_number = 1
-    return CappedPaginator(object_list, per_page, page_number=page_number, cap=cap).get_page(
-        page_number
-    )
+    number = page_number(number)
+    return CappedPaginator(object_list, per_page, page_number=number, cap=cap).get_page(number)

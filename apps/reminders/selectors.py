@@ -113,10 +113,6 @@ def reminder_recipients_many(rule, stage, targets) -> list[list]:
     return recipients
 
 
-def reminder_recipients(rule, case, stage, *, donor_id=None) -> list:
-    return reminder_recipients_many(rule, stage, [(case, donor_id)])[0]
-
-
 def suggests_offers(rule) -> bool:
     """A published case nobody has shown interest in: the reminder attaches matching offers."""
     return rule.status == Status.PUBLISHED
