@@ -134,6 +134,7 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         from apps.organizations.models import Region
 
+        self.officers = list(officers)
         self.fields["region"].choices = [("", _("Any")), *Region.choices]
         self.fields["category"].choices = [("", _("Any"))] + [
             (c.code, c.name) for c in Category.objects.filter(is_active=True)

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from apps.core.choices import display_of
 from apps.core.models import TimeStampedModel
 
 from .currencies import currency_choices
@@ -214,6 +215,9 @@ class AssistanceRequest(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 
+    def get_status_display(self) -> str:
+        return display_of(Status, self.status)
+
 
 class StatusChange(models.Model):
     """One row per fired transition: who moved the case from where to where, and why."""
@@ -244,6 +248,12 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.from_status} -> {self.to_status}"
+
+    def get_from_status_display(self) -> str:
+        return display_of(Status, self.from_status)
+
+    def get_to_status_display(self) -> str:
+        return display_of(Status, self.to_status)
 
 
 class CommentVisibility(models.TextChoices):

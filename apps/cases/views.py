@@ -42,6 +42,7 @@ from .permissions import (
     can_fire,
 )
 from .quality import completeness
+from .tables import queue_rows
 from .workflow import TERMINAL, transitions_from
 
 # Transitions fired by a service of their own (with the record they need), not by a button.
@@ -184,7 +185,7 @@ def _queue_params(request):
 
 
 def _queue(request):
-    officers = User.objects.filter(is_unoda_officer=True, is_active=True).order_by("username")
+    officers = list(User.objects.filter(is_unoda_officer=True, is_active=True).order_by("username"))
     form = QueueFilterForm(_queue_params(request), officers=officers)
     data = form.cleaned_data if form.is_valid() else {}
     filters = {
@@ -205,12 +206,12 @@ class RequestListView(LoginRequiredMixin, View):
     paginate_by = 25
 
     def get(self, request):
-        from apps.funding.selectors import funding_for_requests
+        from apps.funding.selectors import funding_gaps
 
         form, queryset, sort = _queue(request)
         page = capped_page(queryset, self.paginate_by, request.GET.get("page"))
         rows = list(page.object_list)
-        figures = funding_for_requests(rows)
+        figures = funding_gaps(rows)
         now = timezone.now()
         for case in rows:
             case.days_in_state = selectors.days_in_state(case, now=now)
@@ -230,11 +231,8 @@ class RequestListView(LoginRequiredMixin, View):
             "saved_views": SAVED_VIEWS,
             "current_view": request.GET.get("view", ""),
             "is_unoda": is_unoda,
-            "officers": User.objects.filter(is_unoda_officer=True, is_active=True).order_by(
-                "username"
-            )
-            if is_unoda
-            else [],
+            "rows": queue_rows(rows, selectable=is_unoda),
+            "officers": form.officers if is_unoda else [],
             "can_create": creatable_organizations(request.user).exists(),
             "bulk_form": BulkAssignForm(visible=AssistanceRequest.objects.none()),
         }

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.cases.currencies import currency_choices
+from apps.core.choices import display_of
 from apps.core.models import TimeStampedModel
 from apps.organizations.models import Region
 
@@ -250,6 +251,9 @@ class Commitment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.donor}: {self.amount} {self.currency} ({self.status})"
+
+    def get_status_display(self) -> str:
+        return display_of(CommitmentStatus, self.status)
 
 
 class Disbursement(models.Model):

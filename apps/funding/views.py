@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 
 from apps.cases.models import AssistanceRequest, Status
 from apps.cases.selectors import list_deferred_fields, request_list
+from apps.cases.tables import needs_rows
 from apps.cases.views import get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
 from apps.core.pagination import capped_page
@@ -67,7 +68,7 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
             queryset = queryset.filter(title__icontains=data["q"])
         page = capped_page(queryset, 25, self.request.GET.get("page"))
         rows = list(page.object_list)
-        figures = selectors.funding_for_requests(rows)
+        figures = selectors.funding_gaps(rows)
         own_offers = (
             selectors.offer_list(user=user, filters={"active": True})
             .filter(donor__in=_donor_orgs(user))
@@ -78,7 +79,13 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
             case.funding = figures[case.pk]
             match = matches.get(case.pk)
             case.match = (match.score, match.offer) if match else None
-        context.update(form=form, page_obj=page, cases=rows, query=self.request.GET.urlencode())
+        context.update(
+            form=form,
+            page_obj=page,
+            cases=rows,
+            rows=needs_rows(rows),
+            query=self.request.GET.urlencode(),
+        )
         return context
 
 

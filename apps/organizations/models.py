@@ -6,6 +6,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from apps.core.choices import display_of
 from apps.core.models import TimeStampedModel
 
 
@@ -74,6 +75,9 @@ class Organization(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def get_region_display(self) -> str:
+        return display_of(Region, self.region)
 
     @property
     def display_name(self) -> str:

@@ -137,3 +137,56 @@ def test_funding_figures_for_many_requests_take_few_queries(
     with django_assert_max_num_queries(6):
         figures = selectors.funding_for_requests(cases, on=TODAY)
     assert {f.committed.amount for f in figures.values()} == {Decimal("125.00")}
+
+
+def test_funding_gaps_agree_with_the_full_figures(
+    make_case, orgs, users, rates, django_assert_num_queries
+):
+    """The lists' gap-only reading gives each request the gap of ``funding_for_requests``:
+    several currencies, pledges left out, no budget, no rate."""
+    several = make_case("agreement", budget_amount=Decimal("1000"))
+    services.commitment_create(
+        actor=users.unoda,
+        case=several,
+        donor=orgs.donor,
+        amount="100",
+        currency="EUR",
+        status="committed",
+    )
+    services.commitment_create(
+        actor=users.unoda,
+        case=several,
+        donor=orgs.other_donor,
+        amount="1500",
+        currency="JPY",
+        status="committed",
+    )
+    no_rate = make_case("agreement", budget_amount=Decimal("1000"))
+    services.commitment_create(
+        actor=users.unoda,
+        case=no_rate,
+        donor=orgs.donor,
+        amount="10",
+        currency="CHF",
+        status="committed",
+    )
+    no_budget = make_case("published", budget_amount=None)
+    untouched = make_case("published", budget_amount=Decimal("500"), budget_currency="EUR")
+    services.commitment_create(
+        actor=users.unoda,
+        case=untouched,
+        donor=orgs.donor,
+        amount="999",
+        currency="USD",
+    )  # a pledge: not funded
+    cases = [several, no_rate, no_budget, untouched]
+    with django_assert_num_queries(3):  # the sums, then the rates (two queries)
+        gaps = selectors.funding_gaps(cases, on=TODAY)
+    full = selectors.funding_for_requests(cases, on=TODAY)
+    for case in cases:
+        assert gaps[case.pk].gap == full[case.pk].gap
+        assert gaps[case.pk].currency == full[case.pk].currency
+    assert gaps[several.pk].gap.amount == Decimal("865.00")  # 1000 - 125 - 10
+    assert gaps[no_rate.pk].gap.missing == ["CHF"]
+    assert gaps[no_budget.pk].gap.amount is None
+    assert gaps[untouched.pk].gap.amount == Decimal("500.00")

@@ -1,0 +1,79 @@
+"""The case lists' rows, rendered in Python (apps/cases/tables.py): every cell, escaped,
+labelled for the narrow-screen layout, in the reader's language."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+from apps.cases.models import AssistanceRequest, Status, StatusChange
+from apps.core.choices import display_of
+from apps.funding import services as funding_services
+
+pytestmark = pytest.mark.django_db
+
+
+def _row(body: str, reference: str) -> str:
+    match = re.search(r"<tr>(?:(?!</tr>).)*?" + re.escape(reference) + r".*?</tr>", body, re.S)
+    assert match, f"no row for {reference}"
+    return match.group(0)
+
+
+def test_queue_row_cells_escaped_and_labelled(client, users, orgs, make_case):
+    case = make_case("agreement", title="<script>alert(1)</script> & armoury")
+    case.categories.add(*case.categories.model.objects.filter(code="stockpile"))
+    funding_services.commitment_create(
+        actor=users.unoda,
+        case=case,
+        donor=orgs.donor,
+        amount="40000",
+        currency="USD",
+        status="committed",
+    )
+    AssistanceRequest.objects.filter(pk=case.pk).update(budget_amount=Decimal("100000"))
+    client.force_login(users.unoda)
+    row = _row(client.get("/cases/").content.decode(), case.reference)
+    assert "<script>" not in row
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; armoury" in row
+    assert f'<a href="/cases/{case.reference}/">{case.reference}</a>' in row
+    assert f'value="{case.reference}"' in row  # the bulk-assign checkbox, for UNODA
+    assert '<td data-label="Status">Agreement</td>' in row
+    assert '<td data-label="Funding gap"><span class="amount">$60,000.00</span></td>' in row
+    assert '<td data-label="Case officer"><span class="muted">unassigned</span></td>' in row
+    assert re.search(r'<td data-label="Categories">[^<]*Stockpile', row)
+
+
+def test_queue_rows_in_arabic(client, users, make_case):
+    case = make_case("published")
+    client.force_login(users.unoda)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    body = client.get("/cases/").content.decode()
+    with translation.override("ar"):
+        label, status = translation.gettext("Status"), display_of(Status, case.status)
+    assert status != "Published"  # the catalogue has it
+    assert f'<td data-label="{label}">{status}</td>' in _row(body, case.reference)
+
+
+def test_needs_rows_show_gap_and_match(client, users, make_case):
+    case = make_case("published", title="Mark & trace")
+    client.force_login(users.donor)
+    row = _row(client.get("/funding/needs/").content.decode(), case.reference)
+    assert "Mark &amp; trace" in row
+    assert '<td data-label="Status">Published</td>' in row
+    assert 'data-label="Match with your offers"' in row
+    assert 'value="' not in row  # no bulk-assign checkbox for donors
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "fr"])
+def test_display_of_matches_djangos_display(make_case, language):
+    case = make_case("submitted")
+    change = StatusChange.objects.filter(request=case).latest("pk")
+    with translation.override(language):
+        field = AssistanceRequest._meta.get_field("status")
+        expected = dict(field.flatchoices)[case.status]
+        assert case.get_status_display() == str(expected)
+        assert change.get_to_status_display() == str(expected)
+    assert display_of(Status, "no-such-status") == "no-such-status"
+    assert display_of(Status, None) == ""
