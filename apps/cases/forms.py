@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.widgets import PlainSelect
 from apps.organizations.models import Organization
 
 from .models import (
@@ -121,11 +122,14 @@ class AttachmentForm(forms.Form):
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any")), *Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any")), *Status.choices],
+        widget=PlainSelect,
     )
-    region = forms.ChoiceField(label=_("Region"), required=False)
-    category = forms.ChoiceField(label=_("Category"), required=False)
-    officer = forms.ChoiceField(label=_("Case officer"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False, widget=PlainSelect)
+    category = forms.ChoiceField(label=_("Category"), required=False, widget=PlainSelect)
+    officer = forms.ChoiceField(label=_("Case officer"), required=False, widget=PlainSelect)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     unassigned = forms.BooleanField(label=_("Unassigned only"), required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)

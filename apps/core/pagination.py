@@ -25,8 +25,11 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        head = self.object_list[: self.limit + 1]
-        return head.count() if isinstance(head, QuerySet) else len(head)
+        if isinstance(self.object_list, QuerySet):
+            # Only the keys, in no order: any limit + 1 rows tell the count up to the limit,
+            # and the page's annotations (computed per row) are left out of the count.
+            return self.object_list.order_by().values("pk")[: self.limit + 1].count()
+        return len(self.object_list[: self.limit + 1])
 
     @property
     def capped(self) -> bool:
