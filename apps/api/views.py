@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from apps.cases import selectors as case_selectors
 from apps.cases import services as case_services
+from apps.cases.models import AssistanceKind, Category
 from apps.followup import selectors as followup_selectors
 from apps.followup import services as followup_services
 from apps.funding import selectors as funding_selectors
@@ -86,8 +87,11 @@ class RequestViewSet(
     lookup_value_regex = r"REQ-[0-9]{4}-[0-9]{1,10}"
 
     def get_queryset(self):
+        # The list gives the codes only: the categories' and kinds' translated names and
+        # descriptions are not read.
         return case_selectors.request_list(user=self.request.user).prefetch_related(
-            "categories", "kinds"
+            Prefetch("categories", queryset=Category.objects.only("code")),
+            Prefetch("kinds", queryset=AssistanceKind.objects.only("code")),
         )
 
     def get_object(self):

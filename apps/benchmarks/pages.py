@@ -59,8 +59,8 @@ def _case_page_floor(built):
 
 
 def _api_list_floor(built):
-    """The same page of rows, with the same fields as the API gives (its categories and kinds
-    as one aggregated query), as JSON."""
+    """The same page of rows, with the same fields as the API gives (the codes of its
+    categories and of its kinds from their link tables), as JSON."""
     from django.core.serializers.json import DjangoJSONEncoder
 
     from apps.api.serializers import RequestSerializer
@@ -80,14 +80,18 @@ def _api_list_floor(built):
                 region=F("requesting_organization__region"),
             )[:API_PAGE_SIZE]
         )
-        through = AssistanceRequest.categories.through
-        codes: dict[int, list[str]] = {}
-        for case_id, code in through.objects.filter(
-            assistancerequest_id__in=[row["pk"] for row in rows]
-        ).values_list("assistancerequest_id", "category__code"):
-            codes.setdefault(case_id, []).append(code)
+        ids = [row["pk"] for row in rows]
+        for field, related in (("categories", "category"), ("kinds", "assistancekind")):
+            through = getattr(AssistanceRequest, field).through
+            codes: dict[int, list[str]] = {}
+            for case_id, code in through.objects.filter(assistancerequest_id__in=ids).values_list(
+                "assistancerequest_id", f"{related}__code"
+            ):
+                codes.setdefault(case_id, []).append(code)
+            for row in rows:
+                row[field] = codes.get(row["pk"], [])
         for row in rows:
-            row["categories"] = codes.get(row.pop("pk"), [])
+            del row["pk"]
         return json.dumps({"count": len(rows), "results": rows}, cls=DjangoJSONEncoder)
 
     return run
