@@ -89,9 +89,14 @@ class RequestViewSet(
     def get_queryset(self):
         # The list gives the codes only: the categories' and kinds' translated names and
         # descriptions are not read.
-        return case_selectors.request_list(user=self.request.user).prefetch_related(
-            Prefetch("categories", queryset=Category.objects.only("code")),
-            Prefetch("kinds", queryset=AssistanceKind.objects.only("code")),
+        return (
+            case_selectors.request_list(user=self.request.user)
+            .select_related(None)
+            .select_related("requesting_organization")  # not the case officer: not given
+            .prefetch_related(
+                Prefetch("categories", queryset=Category.objects.only("code")),
+                Prefetch("kinds", queryset=AssistanceKind.objects.only("code")),
+            )
         )
 
     def get_object(self):

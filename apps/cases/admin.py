@@ -101,7 +101,16 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
         "categories",
         "case_officer",
     )
-    search_fields = ("reference", "title", "summary", "requesting_organization__name")
+    # Every language's column: a text is stored in the language it was written in.
+    search_fields = (
+        "reference",
+        *(
+            build_localized_fieldname(field, code)
+            for field in ("title", "summary")
+            for code, _name in settings.LANGUAGES
+        ),
+        "requesting_organization__name",
+    )
     date_hierarchy = "created_at"
     list_select_related = ("requesting_organization", "case_officer")
     autocomplete_fields = ("requesting_organization", "case_officer", "related_cases")

@@ -3,10 +3,12 @@
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from modeltranslation.utils import build_localized_fieldname
 
 from apps.organizations.selectors import user_is_unoda
 
@@ -158,6 +160,17 @@ def list_deferred_fields() -> list[str]:
     ]
 
 
+def title_contains(text: str) -> Q:
+    """Cases whose title contains ``text`` in any language. A title is stored in the language
+    it was written in; ``title__icontains`` would search the reader's language only (the
+    translated field), and miss a case written in Spanish that an English reader sees in
+    Spanish."""
+    condition = Q()
+    for code, _name in settings.LANGUAGES:
+        condition |= Q(**{f"{build_localized_fieldname('title', code)}__icontains": text})
+    return condition
+
+
 def request_queue(
     *,
     user,
@@ -200,7 +213,7 @@ def request_queue(
     if search := (search or "").strip():
         queryset = queryset.filter(
             Q(reference__icontains=search)
-            | Q(title__icontains=search)
+            | title_contains(search)
             | Q(requesting_organization__name__icontains=search)
         )
     return queryset.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT]))

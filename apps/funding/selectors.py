@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest, Status
@@ -126,20 +126,18 @@ class Rate:
 
 
 def rates_on(date: datetime.date, currencies: Iterable[str]) -> dict[str, Rate]:
-    """The latest rate on or before ``date`` for each currency that has one (two queries)."""
+    """The latest rate on or before ``date`` for each currency that has one (one query; the
+    latest date of each currency is a subquery on the unique (currency, valid_on) index)."""
     wanted = set(currencies) - {BASE_CURRENCY}
     rates = {BASE_CURRENCY: Rate(BASE_CURRENCY, Decimal(1), None)}
     if not wanted:
         return rates
     latest = (
-        ExchangeRate.objects.filter(currency__in=wanted, valid_on__lte=date)
-        .values("currency")
-        .annotate(latest=Max("valid_on"))
+        ExchangeRate.objects.filter(currency=OuterRef("currency"), valid_on__lte=date)
+        .order_by("-valid_on")
+        .values("valid_on")[:1]
     )
-    condition = Q(pk__in=[])
-    for row in latest:
-        condition |= Q(currency=row["currency"], valid_on=row["latest"])
-    for rate in ExchangeRate.objects.filter(condition):
+    for rate in ExchangeRate.objects.filter(currency__in=wanted, valid_on=Subquery(latest)):
         rates[rate.currency] = Rate(rate.currency, rate.rate_per_usd, rate.valid_on)
     return rates
 

@@ -77,3 +77,22 @@ def test_display_of_matches_djangos_display(make_case, language):
         assert change.get_to_status_display() == str(expected)
     assert display_of(Status, "no-such-status") == "no-such-status"
     assert display_of(Status, None) == ""
+
+
+def test_search_finds_a_title_in_the_language_it_was_written_in(client, users, make_case):
+    """A State writes in Spanish; an officer reading in English sees the Spanish title, and
+    finds the case by it, in the queue, on the published needs and in the admin."""
+    spanish = make_case("published", title="Destrucción de armas", original_language="es")
+    other = make_case("published", title="Border control")
+    assert spanish.title_es == "Destrucción de armas" and not spanish.title_en
+    client.force_login(users.unoda)
+    queue = client.get("/cases/", {"q": "destrucción"}).content.decode()
+    assert spanish.reference in queue and other.reference not in queue
+    client.force_login(users.donor)
+    needs = client.get("/funding/needs/", {"q": "armas"}).content.decode()
+    assert spanish.reference in needs and other.reference not in needs
+    users.unoda.is_staff = users.unoda.is_superuser = True
+    users.unoda.save()
+    client.force_login(users.unoda)
+    admin = client.get("/admin/cases/assistancerequest/", {"q": "armas"}).content.decode()
+    assert spanish.reference in admin and other.reference not in admin

@@ -180,7 +180,7 @@ def test_funding_gaps_agree_with_the_full_figures(
         currency="USD",
     )  # a pledge: not funded
     cases = [several, no_rate, no_budget, untouched]
-    with django_assert_num_queries(3):  # the sums, then the rates (two queries)
+    with django_assert_num_queries(2):  # the sums, then the rates
         gaps = selectors.funding_gaps(cases, on=TODAY)
     full = selectors.funding_for_requests(cases, on=TODAY)
     for case in cases:
