@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
@@ -160,15 +161,19 @@ def list_deferred_fields() -> list[str]:
     ]
 
 
-def title_contains(text: str) -> Q:
-    """Cases whose title contains ``text`` in any language. A title is stored in the language
-    it was written in; ``title__icontains`` would search the reader's language only (the
-    translated field), and miss a case written in Spanish that an English reader sees in
-    Spanish."""
-    condition = Q()
+def with_titles(queryset: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceRequest]:
+    """Alias ``all_titles``: the title in every language as one text, for searching with
+    ``all_titles__icontains``. A title is stored in the language it was written in, and
+    ``title__icontains`` would search the reader's language only (the translated field): a case
+    written in Spanish, which an English reader sees in Spanish, would not be found by its
+    title. One text compares once per row, not once per language; the titles are separated by
+    a line break, so a search cannot match across two of them."""
+    parts = []
     for code, _name in settings.LANGUAGES:
-        condition |= Q(**{f"{build_localized_fieldname('title', code)}__icontains": text})
-    return condition
+        if parts:
+            parts.append(Value("\n"))
+        parts.append(Coalesce(build_localized_fieldname("title", code), Value("")))
+    return queryset.alias(all_titles=Concat(*parts, output_field=models.TextField()))
 
 
 def request_queue(
@@ -211,9 +216,9 @@ def request_queue(
     if filters.get("overdue"):
         queryset = queryset.filter(is_overdue=True)
     if search := (search or "").strip():
-        queryset = queryset.filter(
+        queryset = with_titles(queryset).filter(
             Q(reference__icontains=search)
-            | title_contains(search)
+            | Q(all_titles__icontains=search)
             | Q(requesting_organization__name__icontains=search)
         )
     return queryset.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT]))

@@ -10,7 +10,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.cases.models import AssistanceRequest, Status
-from apps.cases.selectors import list_deferred_fields, request_list, title_contains
+from apps.cases.selectors import list_deferred_fields, request_list, with_titles
 from apps.cases.tables import needs_rows
 from apps.cases.views import get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
@@ -65,7 +65,7 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
         if data.get("region"):
             queryset = queryset.filter(requesting_organization__region=data["region"])
         if data.get("q"):
-            queryset = queryset.filter(title_contains(data["q"]))
+            queryset = with_titles(queryset).filter(all_titles__icontains=data["q"])
         page = capped_page(queryset, 25, self.request.GET.get("page"))
         rows = list(page.object_list)
         figures = selectors.funding_gaps(rows)
