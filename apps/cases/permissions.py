@@ -86,6 +86,13 @@ def can_fire(user, case: AssistanceRequest, transition: Transition) -> bool:
     return case.status in transition.source and bool(roles_for(user, case) & transition.roles)
 
 
+def fireable(user, case: AssistanceRequest, transitions) -> list[Transition]:
+    """The ones of ``transitions`` that ``user`` may fire on ``case`` now (``can_fire`` for
+    each, with the user's roles on the case read once)."""
+    roles = roles_for(user, case)
+    return [t for t in transitions if case.status in t.source and roles & t.roles]
+
+
 def require(allowed: bool, message: str | None = None) -> None:
     if not allowed:
         raise PermissionDenied(message or _("You are not allowed to do this."))

@@ -39,7 +39,7 @@ from .permissions import (
     can_create_request,
     can_download_attachment,
     can_edit_request,
-    can_fire,
+    fireable,
 )
 from .quality import completeness
 from .tables import queue_rows
@@ -374,11 +374,11 @@ class RequestEditView(LoginRequiredMixin, View):
             "attachment_form": attachment_form or AttachmentForm(),
             "completeness": completeness(case),
             "attachments": case.attachments.all(),
-            "submit_transitions": [
-                t
-                for t in transitions_from(case.status)
-                if t.name in ("submit", "resubmit") and can_fire(self.request.user, case, t)
-            ],
+            "submit_transitions": fireable(
+                self.request.user,
+                case,
+                [t for t in transitions_from(case.status) if t.name in ("submit", "resubmit")],
+            ),
         }
 
     def _case(self, request, reference):
@@ -484,11 +484,11 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             timeline=selectors.request_timeline(user=user, case=case),
             completeness=completeness(case),
             can_edit=can_edit_request(user, case),
-            transitions=[
-                t
-                for t in transitions_from(case.status)
-                if t.name not in FIRED_BY_RECORDS and can_fire(user, case, t)
-            ],
+            transitions=fireable(
+                user,
+                case,
+                [t for t in transitions_from(case.status) if t.name not in FIRED_BY_RECORDS],
+            ),
             funding=funding_selectors.request_funding(case=case),
             commitments=funding_selectors.commitment_list(user=user, filters={"request": case}),
             interests=interests,

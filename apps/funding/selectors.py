@@ -196,7 +196,8 @@ class FundingFigures:
 def funding_for_requests(
     cases: Iterable[AssistanceRequest], *, on: datetime.date | None = None
 ) -> dict[int, FundingFigures]:
-    """Funding figures for a batch of requests: three grouped queries, whatever the batch size.
+    """Funding figures for a batch of requests: two grouped queries, the portal settings and
+    the rates, whatever the batch size.
 
     Pledges are shown but do not count as funded; committed = committed + partially disbursed +
     disbursed; cancelled commitments count nowhere; gap = requested - committed (never below 0).
@@ -213,10 +214,14 @@ def funding_for_requests(
         Commitment.objects.filter(request_id__in=ids)
         .exclude(status=CommitmentStatus.CANCELLED)
         .values("request_id", "currency", "status")
-        .annotate(total=Sum("amount"))
+        .annotate(
+            total=Sum("amount"),
+            ageing=Count("pk", filter=ageing_condition(on=on, ageing_days=ageing_days)),
+        )
         .order_by()
     )
     for row in rows:
+        ageing[row["request_id"]] += row["ageing"]
         key = "committed" if row["status"] in FUNDED_STATUSES else "pledged"
         bucket = sums[row["request_id"]][key]
         bucket[row["currency"]] = bucket.get(row["currency"], Decimal(0)) + row["total"]
@@ -229,14 +234,6 @@ def funding_for_requests(
     )
     for row in disbursed:
         sums[row["commitment__request_id"]]["disbursed"][row["commitment__currency"]] = row["total"]
-    for row in (
-        ageing_pledges(on=on, ageing_days=ageing_days)
-        .filter(request_id__in=ids)
-        .values("request_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        ageing[row["request_id"]] = row["n"]
 
     currencies = {case.budget_currency for case in cases}
     for per_case in sums.values():
@@ -315,6 +312,15 @@ def request_funding(*, case: AssistanceRequest, on: datetime.date | None = None)
     return funding_for_requests([case], on=on)[case.pk]
 
 
+def ageing_condition(*, on: datetime.date, ageing_days: int) -> Q:
+    """A pledge still not committed after its expected date (or the default window)."""
+    default_cutoff = on - datetime.timedelta(days=ageing_days)
+    return Q(status=CommitmentStatus.PLEDGED) & (
+        Q(expected_commitment_date__lt=on)
+        | Q(expected_commitment_date__isnull=True, pledged_on__lt=default_cutoff)
+    )
+
+
 def ageing_pledges(
     *, on: datetime.date | None = None, ageing_days: int | None = None
 ) -> QuerySet[Commitment]:
@@ -322,11 +328,7 @@ def ageing_pledges(
     on = on or timezone.localdate()
     if ageing_days is None:
         ageing_days = portal_settings().pledge_ageing_days
-    default_cutoff = on - datetime.timedelta(days=ageing_days)
-    return Commitment.objects.filter(status=CommitmentStatus.PLEDGED).filter(
-        Q(expected_commitment_date__lt=on)
-        | Q(expected_commitment_date__isnull=True, pledged_on__lt=default_cutoff)
-    )
+    return Commitment.objects.filter(ageing_condition(on=on, ageing_days=ageing_days))
 
 
 def commitment_is_ageing(commitment: Commitment, *, on: datetime.date | None = None) -> bool:

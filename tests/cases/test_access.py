@@ -201,3 +201,15 @@ class TestPages:
         response = client.post(f"/cases/{case.reference}/transition/", data, follow=True)
         assert "changed by someone else" in response.content.decode()
         assert case.status_changes.count() == 1
+
+
+@pytest.mark.parametrize("status", ["draft", "submitted", "published", "donor_interest"])
+@pytest.mark.parametrize("who", ["unoda", "recipient", "donor", "other_donor"])
+def test_fireable_is_can_fire_for_each_transition(make_case, users, status, who):
+    from apps.cases.permissions import can_fire, fireable
+    from apps.cases.workflow import TRANSITIONS
+
+    case = make_case(status)
+    user = getattr(users, who)
+    expected = [t for t in TRANSITIONS.values() if can_fire(user, case, t)]
+    assert fireable(user, case, TRANSITIONS.values()) == expected
