@@ -144,7 +144,7 @@ class QueueFilterForm(forms.Form):
             (c.code, c.name) for c in Category.objects.filter(is_active=True)
         ]
         self.fields["officer"].choices = [("", _("Any"))] + [
-            (str(u.pk), u.get_full_name() or u.username) for u in officers
+            (str(u.pk), u.get_full_name() or u.username) for u in self.officers
         ]
 
 

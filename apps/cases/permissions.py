@@ -89,8 +89,11 @@ def can_fire(user, case: AssistanceRequest, transition: Transition) -> bool:
 def fireable(user, case: AssistanceRequest, transitions) -> list[Transition]:
     """The ones of ``transitions`` that ``user`` may fire on ``case`` now (``can_fire`` for
     each, with the user's roles on the case read once)."""
+    transitions = [t for t in transitions if case.status in t.source]
+    if not transitions:  # nothing to fire: no need to read the roles
+        return []
     roles = roles_for(user, case)
-    return [t for t in transitions if case.status in t.source and roles & t.roles]
+    return [t for t in transitions if roles & t.roles]
 
 
 def require(allowed: bool, message: str | None = None) -> None:

@@ -4,6 +4,7 @@ import html
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 
@@ -20,13 +21,16 @@ class PlainSelect(forms.Select):
         final["name"] = name
         selected = set(self.format_value(value))
         options = []
+        has_selected = False  # as Django's select: only the first matching option
         for option_value, label in choices:
             option_value = "" if option_value is None else str(option_value)
-            mark = " selected" if option_value in selected else ""
+            mark = ""
+            if option_value in selected and not has_selected:
+                mark, has_selected = " selected", True
             options.append(
                 f'<option value="{html.escape(option_value)}"{mark}>'
-                f"{html.escape(str(label))}</option>"
+                f"{conditional_escape(label)}</option>"
             )
-        return mark_safe(  # noqa: S308 (values and labels escaped above, attributes by flatatt)
+        return mark_safe(  # noqa: S308 (values and labels escaped, attributes by flatatt)
             f"<select{flatatt(final)}>\n" + "\n".join(options) + "\n</select>"
         )

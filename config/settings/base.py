@@ -94,13 +94,20 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# Persistent connections: opening a PostgreSQL connection for each request costs more than
-# most pages' queries. Checked before reuse, so a database restart costs one failed check,
-# not an error page. 0 turns it off.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+def database_from_env(**kwargs) -> dict:
+    """The database of ``DATABASE_URL``, with persistent connections: opening a PostgreSQL
+    connection for each request costs more than most pages' queries. Each is checked before
+    reuse, so a database restart costs one failed check, not an error page.
+    ``DATABASE_CONN_MAX_AGE`` seconds (default 60; 0 opens one per request)."""
+    config = env.db("DATABASE_URL", **kwargs)
+    config["ATOMIC_REQUESTS"] = False
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {"default": database_from_env(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

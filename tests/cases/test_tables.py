@@ -11,6 +11,7 @@ from django.utils import translation
 from apps.cases.models import AssistanceRequest, Status, StatusChange
 from apps.core.choices import display_of
 from apps.funding import services as funding_services
+from apps.funding.models import Offer
 
 pytestmark = pytest.mark.django_db
 
@@ -47,22 +48,42 @@ def test_queue_row_cells_escaped_and_labelled(client, users, orgs, make_case):
 
 def test_queue_rows_in_arabic(client, users, make_case):
     case = make_case("published")
+    AssistanceRequest.objects.filter(pk=case.pk).update(case_officer=None, due_date="2000-01-01")
     client.force_login(users.unoda)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
-    body = client.get("/cases/").content.decode()
+    row = _row(client.get("/cases/").content.decode(), case.reference)
     with translation.override("ar"):
-        label, status = translation.gettext("Status"), display_of(Status, case.status)
-    assert status != "Published"  # the catalogue has it
-    assert f'<td data-label="{label}">{status}</td>' in _row(body, case.reference)
+        gettext = translation.gettext
+        expected = {
+            gettext("Status"): display_of(Status, case.status),
+            gettext("Case officer"): f'<span class="muted">{gettext("unassigned")}</span>',
+            gettext("Overdue"): f'<span class="flag-overdue">{gettext("overdue")}</span>',
+            gettext("Funding gap"): "—",
+        }
+        texts = [gettext(t) for t in ("Status", "Case officer", "unassigned", "overdue")]
+    # Every text is translated (a message makemessages did not find would stay in English).
+    assert not {"Status", "Case officer", "unassigned", "overdue"} & set(texts)
+    assert display_of(Status, case.status) != "Published"
+    for label, cell in expected.items():
+        assert f'<td data-label="{label}">{cell}</td>' in row
 
 
-def test_needs_rows_show_gap_and_match(client, users, make_case):
-    case = make_case("published", title="Mark & trace")
+def test_needs_rows_show_gap_and_match(client, users, orgs, make_case):
+    case = make_case("published", title="Mark & trace", budget_amount=Decimal("25000"))
+    category = case.categories.model.objects.get(code="stockpile")
+    case.categories.add(category)
+    offer = Offer.objects.create(
+        donor=orgs.donor, title="Armoury <upgrades>", currency="USD", valid_from="2020-01-01"
+    )
+    offer.categories.add(category)
     client.force_login(users.donor)
     row = _row(client.get("/funding/needs/").content.decode(), case.reference)
     assert "Mark &amp; trace" in row
     assert '<td data-label="Status">Published</td>' in row
-    assert 'data-label="Match with your offers"' in row
+    assert '<td data-label="Funding gap"><span class="amount">$25,000.00</span></td>' in row
+    assert re.search(
+        r'<td data-label="Match with your offers">\d+/100 \(Armoury &lt;upgrades&gt;\)</td>', row
+    )
     assert 'value="' not in row  # no bulk-assign checkbox for donors
 
 
@@ -84,15 +105,19 @@ def test_search_finds_a_title_in_the_language_it_was_written_in(client, users, m
     finds the case by it, in the queue, on the published needs and in the admin."""
     spanish = make_case("published", title="Destrucción de armas", original_language="es")
     other = make_case("published", title="Border control")
-    assert spanish.title_es == "Destrucción de armas" and not spanish.title_en
+    assert spanish.title_es == "Destrucción de armas"
+    assert not spanish.title_en
     client.force_login(users.unoda)
     queue = client.get("/cases/", {"q": "destrucción"}).content.decode()
-    assert spanish.reference in queue and other.reference not in queue
+    assert spanish.reference in queue
+    assert other.reference not in queue
     client.force_login(users.donor)
     needs = client.get("/funding/needs/", {"q": "armas"}).content.decode()
-    assert spanish.reference in needs and other.reference not in needs
+    assert spanish.reference in needs
+    assert other.reference not in needs
     users.unoda.is_staff = users.unoda.is_superuser = True
     users.unoda.save()
     client.force_login(users.unoda)
     admin = client.get("/admin/cases/assistancerequest/", {"q": "armas"}).content.decode()
-    assert spanish.reference in admin and other.reference not in admin
+    assert spanish.reference in admin
+    assert other.reference not in admin

@@ -5,10 +5,18 @@ from html.parser import HTMLParser
 
 import pytest
 from django import forms
+from django.utils.safestring import mark_safe
 
 from apps.core.widgets import PlainSelect
 
-CHOICES = [("", "Any"), ("x", "X <b>&"), ("y", 'Y"'), (3, "Three")]
+CHOICES = [
+    ("", "Any"),
+    ("x", "X <b>&"),
+    ("y", 'Y"'),
+    (3, "Three"),
+    ("y", "Y again"),  # a repeated value: only the first is selected, as Django does
+    ("safe", mark_safe("<em>safe</em>")),  # already safe HTML: not escaped twice
+]
 
 
 class Parsed(HTMLParser):
@@ -41,6 +49,7 @@ def test_plain_select_renders_as_djangos_select(data, required):
     assert rendered.elements == expected.elements
     assert rendered.text == expected.text
     assert "X &lt;b&gt;&amp;" in str(plain_form["pick"])
+    assert "<em>safe</em>" in str(plain_form["pick"])
 
 
 def test_option_groups_fall_back_to_djangos_rendering():
