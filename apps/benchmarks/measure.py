@@ -32,14 +32,18 @@ class Result:
         return self.median_ms / self.floor_ms
 
 
-def _median_ms(function: Callable[[], object], repeat: int) -> float:
-    function()  # warm caches (templates, connections) once
-    timings = []
+def _medians_ms(functions: list[Callable[[], object]], repeat: int) -> list[float]:
+    """The median time of each function, their runs interleaved (page, floor, page, floor...):
+    a slower spell of a shared machine then weighs on both alike, not on one of them."""
+    for function in functions:
+        function()  # warm caches (templates, connections) once
+    timings: list[list[float]] = [[] for _ in functions]
     for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings)
+        for function, runs in zip(functions, timings, strict=True):
+            start = time.perf_counter()
+            function()
+            runs.append((time.perf_counter() - start) * 1000)
+    return [statistics.median(runs) for runs in timings]
 
 
 def count_queries(function: Callable[[], object]) -> int:
@@ -71,10 +75,11 @@ def floor(queryset_fn: Callable[[], object], columns: tuple[str, ...]) -> Callab
 
 
 def measure(name, function, floor_function, *, repeat: int, note: str = "") -> Result:
+    medians = _medians_ms([function, floor_function] if floor_function else [function], repeat)
     return Result(
         name=name,
-        median_ms=_median_ms(function, repeat),
-        floor_ms=_median_ms(floor_function, repeat) if floor_function else None,
+        median_ms=medians[0],
+        floor_ms=medians[1] if floor_function else None,
         queries=count_queries(function),
         note=note,
     )

@@ -28,3 +28,16 @@ def test_benchmark_command_measures_every_page():
         assert entry.name in out
     assert "reminder sweep (1% due)" in out
     assert "peak Python memory" in out
+
+
+def test_page_and_floor_runs_are_interleaved(db):
+    """A page and its floor take turns, so that a slow spell of the machine weighs on both."""
+    from apps.benchmarks.measure import measure
+
+    log = []
+    result = measure("page", lambda: log.append("page"), lambda: log.append("floor"), repeat=3)
+    # One warm-up run each, then page, floor, page, floor...; then the page once more, its
+    # queries counted.
+    assert log == ["page", "floor"] + ["page", "floor"] * 3 + ["page"]
+    assert result.median_ms >= 0
+    assert result.floor_ms >= 0
