@@ -86,6 +86,43 @@ PROPOSAL_TEXT = (
 )
 
 
+class CodesField(serializers.ListField):
+    """The codes of a case's categories or kinds, in their order (position, then code).
+
+    A list endpoint attaches them to each case of the page first (``attach_codes``: one query
+    per relation, codes only); a single case reads them from the relation.
+    """
+
+    child = serializers.CharField()
+
+    def __init__(self, relation: str, **kwargs):
+        self.relation = relation
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, case):
+        codes = getattr(case, "attached_codes", {}).get(self.relation)
+        if codes is None:
+            codes = [item.code for item in getattr(case, self.relation).all()]
+        return codes
+
+
+def attach_codes(cases) -> None:
+    """Give each case ``attached_codes``: {"categories": [...], "kinds": [...]}."""
+    ids = [case.pk for case in cases]
+    found: dict[int, dict[str, list[str]]] = {pk: {"categories": [], "kinds": []} for pk in ids}
+    for relation, related in (("categories", "category"), ("kinds", "assistancekind")):
+        through = getattr(AssistanceRequest, relation).through
+        rows = (
+            through.objects.filter(assistancerequest_id__in=ids)
+            .order_by(f"{related}__position", f"{related}__code")
+            .values_list("assistancerequest_id", f"{related}__code")
+        )
+        for case_id, code in rows:
+            found[case_id][relation].append(code)
+    for case in cases:
+        case.attached_codes = found[case.pk]
+
+
 class RequestSerializer(serializers.ModelSerializer):
     requesting_organization = serializers.PrimaryKeyRelatedField(read_only=True)
     requesting_organization_name = serializers.CharField(
@@ -94,8 +131,8 @@ class RequestSerializer(serializers.ModelSerializer):
     region = serializers.ChoiceField(
         source="requesting_organization.region", choices=Region.choices, read_only=True
     )
-    categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    kinds = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    categories = CodesField("categories", help_text="Category codes.")
+    kinds = CodesField("kinds", help_text="Codes of the kinds of help.")
     budget_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     national_report_url = serializers.CharField(help_text="A URL, or empty.")
 

@@ -16,7 +16,6 @@ from rest_framework.response import Response
 
 from apps.cases import selectors as case_selectors
 from apps.cases import services as case_services
-from apps.cases.models import AssistanceKind, Category
 from apps.followup import selectors as followup_selectors
 from apps.followup import services as followup_services
 from apps.funding import selectors as funding_selectors
@@ -87,17 +86,19 @@ class RequestViewSet(
     lookup_value_regex = r"REQ-[0-9]{4}-[0-9]{1,10}"
 
     def get_queryset(self):
-        # The list gives the codes only: the categories' and kinds' translated names and
-        # descriptions are not read.
         return (
             case_selectors.request_list(user=self.request.user)
             .select_related(None)
             .select_related("requesting_organization")  # not the case officer: not given
-            .prefetch_related(
-                Prefetch("categories", queryset=Category.objects.only("code")),
-                Prefetch("kinds", queryset=AssistanceKind.objects.only("code")),
-            )
         )
+
+    def paginate_queryset(self, queryset):
+        """The page's cases, with the codes of their categories and kinds (two queries for
+        the page: codes only, not the translated names a prefetch would read)."""
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            serializers.attach_codes(page)
+        return page
 
     def get_object(self):
         case = case_selectors.request_get(

@@ -242,3 +242,24 @@ def test_counts_are_capped_and_page_last_is_the_true_last_page(api, users, cases
             break
         body = client.get(body["next"]).json()
     assert sorted(refs) == sorted(case.reference for case in cases.values())
+
+
+def test_list_gives_the_same_codes_as_the_detail(api, users, make_case):
+    """The list reads the codes of a page's categories and kinds in one query each; they are
+    those the detail gives, in the same order (position, then code)."""
+    from apps.cases.models import AssistanceKind, Category
+
+    categories = list(Category.objects.order_by("-position")[:3])  # added out of order
+    kinds = list(AssistanceKind.objects.order_by("-position")[:2])
+    case = make_case("published", categories=categories, kinds=kinds)
+    bare = make_case("published", categories=[], kinds=[])
+    client = api(users.unoda)
+    rows = {row["reference"]: row for row in client.get("/api/v1/requests/").json()["results"]}
+    for one in (case, bare):
+        detail = client.get(f"/api/v1/requests/{one.reference}/").json()
+        assert rows[one.reference]["categories"] == detail["categories"]
+        assert rows[one.reference]["kinds"] == detail["kinds"]
+    expected = [c.code for c in sorted(categories, key=lambda c: (c.position, c.code))]
+    assert rows[case.reference]["categories"] == expected
+    assert len(rows[case.reference]["kinds"]) == 2
+    assert rows[bare.reference]["categories"] == []
