@@ -134,14 +134,18 @@ class QueueFilterForm(forms.Form):
     unassigned = forms.BooleanField(label=_("Unassigned only"), required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, officers=(), **kwargs):
+    def __init__(self, *args, officers=(), categories=None, **kwargs):
+        """``categories``: every category, if the caller has read them (the active ones are
+        offered); else they are read here."""
         super().__init__(*args, **kwargs)
         from apps.organizations.models import Region
 
         self.officers = list(officers)
+        if categories is None:
+            categories = Category.objects.filter(is_active=True)
         self.fields["region"].choices = [("", _("Any")), *Region.choices]
         self.fields["category"].choices = [("", _("Any"))] + [
-            (c.code, c.name) for c in Category.objects.filter(is_active=True)
+            (c.code, c.name) for c in categories if c.is_active
         ]
         self.fields["officer"].choices = [("", _("Any"))] + [
             (str(u.pk), u.get_full_name() or u.username) for u in self.officers

@@ -52,12 +52,18 @@ def _gap(case) -> str:
     return "—"
 
 
+def _categories(case):
+    """``case.category_list`` when the view attached it, else the (prefetched) relation."""
+    attached = getattr(case, "category_list", None)
+    return attached if attached is not None else case.categories.all()
+
+
 def _common_columns() -> list[tuple[str, Callable[[object], str]]]:
     return [
         (_("Reference"), _detail_link()),
         (_("State"), lambda case: _html(case.requesting_organization)),
         (_("Title"), lambda case: translated_text(case, "title")),
-        (_("Categories"), lambda case: _html(", ".join(str(c) for c in case.categories.all()))),
+        (_("Categories"), lambda case: _html(", ".join(str(c) for c in _categories(case)))),
         (_("Status"), lambda case: _html(case.get_status_display())),
     ]
 
