@@ -42,7 +42,7 @@ from .permissions import (
     fireable,
 )
 from .quality import completeness
-from .tables import queue_rows
+from .tables import queue_fields, queue_rows
 from .workflow import TERMINAL, transitions_from
 
 # Transitions fired by a service of their own (with the record they need), not by a button.
@@ -214,7 +214,7 @@ class RequestListView(LoginRequiredMixin, View):
         form, queryset, sort = _queue(request)
         # The categories of the page's rows from their link table (one query of ids), named
         # from the categories the form read: cheaper than prefetching them as instances.
-        queryset = queryset.prefetch_related(None)
+        queryset = queryset.prefetch_related(None).only(*queue_fields())
         page = capped_page(queryset, self.paginate_by, request.GET.get("page"))
         rows = list(page.object_list)
         selectors.attach_categories(rows, categories=form.categories)
