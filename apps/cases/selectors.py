@@ -175,6 +175,13 @@ def attach_categories(cases: list[AssistanceRequest], *, categories) -> None:
         case.category_list = sorted(found[case.pk], key=lambda c: (c.position, c.code))
 
 
+def case_categories(case: AssistanceRequest):
+    """A case's categories: ``category_list`` when ``attach_categories`` gave it, else the
+    (prefetched) relation."""
+    attached = getattr(case, "category_list", None)
+    return attached if attached is not None else case.categories.all()
+
+
 def with_titles(queryset: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceRequest]:
     """Alias ``all_titles``: the title in every language as one text, for searching with
     ``all_titles__icontains``. A title is stored in the language it was written in, and

@@ -22,11 +22,12 @@ from modeltranslation.utils import build_localized_fieldname
 
 from apps.core.templatetags.portal import money, translated_text
 
+from .selectors import case_categories
 
-def queue_fields() -> list[str]:
-    """The columns ``queue_rows`` reads (for ``QuerySet.only``; the rest of a case is not read
-    for the queue). The title in every language: a case shows its title in the reader's
-    language, or in the language it was written in."""
+
+def _row_fields() -> list[str]:
+    """The columns every list row reads. The title in every language: a case shows its title
+    in the reader's language, or in the language it was written in."""
     return [
         "reference",
         *(build_localized_fieldname("title", code) for code, _name in settings.LANGUAGES),
@@ -38,10 +39,23 @@ def queue_fields() -> list[str]:
         "requesting_organization__name",
         "requesting_organization__kind",
         "requesting_organization__country",
+    ]
+
+
+def queue_fields() -> list[str]:
+    """The columns ``queue_rows`` reads (for ``QuerySet.only``; the rest of a case is not read
+    for the queue)."""
+    return [
+        *_row_fields(),
         "case_officer__first_name",
         "case_officer__last_name",
         "case_officer__username",
     ]
+
+
+def needs_fields() -> list[str]:
+    """The columns ``needs_rows`` and the match score read (the requesting State's region)."""
+    return [*_row_fields(), "requesting_organization__region"]
 
 
 def _html(value) -> str:
@@ -75,18 +89,12 @@ def _gap(case) -> str:
     return "—"
 
 
-def _categories(case):
-    """``case.category_list`` when the view attached it, else the (prefetched) relation."""
-    attached = getattr(case, "category_list", None)
-    return attached if attached is not None else case.categories.all()
-
-
 def _common_columns() -> list[tuple[str, Callable[[object], str]]]:
     return [
         (_("Reference"), _detail_link()),
         (_("State"), lambda case: _html(case.requesting_organization)),
         (_("Title"), lambda case: translated_text(case, "title")),
-        (_("Categories"), lambda case: _html(", ".join(str(c) for c in _categories(case)))),
+        (_("Categories"), lambda case: _html(", ".join(str(c) for c in case_categories(case)))),
         (_("Status"), lambda case: _html(case.get_status_display())),
     ]
 

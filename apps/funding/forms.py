@@ -72,11 +72,15 @@ class NeedsFilterForm(forms.Form):
     region = forms.ChoiceField(label=_("Region"), required=False, widget=PlainSelect)
     q = forms.CharField(label=_("Search"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, categories=None, **kwargs):
+        """``categories``: every category, if the caller has read them (the active ones are
+        offered); else they are read here."""
         from apps.cases.models import Category
 
         super().__init__(*args, **kwargs)
+        if categories is None:
+            categories = Category.objects.filter(is_active=True)
         self.fields["category"].choices = [("", _("Any"))] + [
-            (c.code, c.name) for c in Category.objects.filter(is_active=True)
+            (c.code, c.name) for c in categories if c.is_active
         ]
         self.fields["region"].choices = [("", _("Any")), *Region.choices]

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.cases.models import AssistanceRequest, Category, Status
+from apps.cases.selectors import case_categories
 from apps.organizations.models import Region
 
 from .models import ExchangeRate, Offer, OfferRegion
@@ -297,8 +298,9 @@ def requests_for_offer(*, offer: Offer, limit: int = 10, on=None) -> list[Match]
 
 def best_offers(*, cases, offers, on=None) -> dict[int, Match]:
     """For each of a few cases (a page of rows), the best of a few offers (a donor's own), by
-    the score above computed in Python: no query per case. ``cases`` need their categories and
-    kinds prefetched and their requesting organization selected; ``offers`` their categories,
+    the score above computed in Python: no query per case. ``cases`` need their categories
+    (prefetched, or attached by ``attach_categories``) and kinds prefetched and their
+    requesting organization selected; ``offers`` their categories,
     kinds and regions prefetched. Agrees with ``offers_for_request`` (tests compare the two)."""
     on = on or timezone.localdate()
     offers = [
@@ -319,7 +321,7 @@ def best_offers(*, cases, offers, on=None) -> dict[int, Match]:
     }
     best: dict[int, Match] = {}
     for case in cases:
-        categories = {c.pk for c in case.categories.all()}
+        categories = {c.pk for c in case_categories(case)}
         kinds = {k.pk for k in case.kinds.all()}
         region = case.requesting_organization.region
         scored = []

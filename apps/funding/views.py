@@ -3,15 +3,16 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from apps.cases.models import AssistanceRequest, Status
-from apps.cases.selectors import list_deferred_fields, request_list, with_titles
-from apps.cases.tables import needs_rows
+from apps.cases.models import AssistanceKind, AssistanceRequest, Category, Status
+from apps.cases.selectors import attach_categories, request_list, with_titles
+from apps.cases.tables import needs_fields, needs_rows
 from apps.cases.views import get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
 from apps.core.pagination import capped_page
@@ -46,14 +47,18 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        form = NeedsFilterForm(self.request.GET)
+        # Every category, once: the filter's choices and the rows' category names.
+        categories = list(Category.objects.all())
+        form = NeedsFilterForm(self.request.GET, categories=categories)
         data = form.cleaned_data if form.is_valid() else {}
         queryset = (
             request_list(user=user)
-            .defer(*list_deferred_fields())
-            .filter(status__in=OPEN_NEEDS)
+            .select_related(None)
             .select_related("requesting_organization")
-            .prefetch_related("categories", "kinds")
+            .only(*needs_fields())
+            .filter(status__in=OPEN_NEEDS)
+            # The kinds only for the match score: their keys.
+            .prefetch_related(Prefetch("kinds", queryset=AssistanceKind.objects.only("pk")))
             .order_by("-status_changed_at")
         )
         if data.get("category"):
@@ -68,11 +73,17 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
             queryset = with_titles(queryset).filter(all_titles__icontains=data["q"])
         page = capped_page(queryset, 25, self.request.GET.get("page"))
         rows = list(page.object_list)
+        attach_categories(rows, categories=categories)
         figures = selectors.funding_gaps(rows)
         own_offers = (
             selectors.offer_list(user=user, filters={"active": True})
             .filter(donor__in=_donor_orgs(user))
-            .prefetch_related("categories", "kinds", "regions")
+            .prefetch_related(None)
+            .prefetch_related(  # the score compares keys: not the translated names
+                Prefetch("categories", queryset=Category.objects.only("pk")),
+                Prefetch("kinds", queryset=AssistanceKind.objects.only("pk")),
+                "regions",
+            )
         )
         matches = best_offers(cases=rows, offers=own_offers)
         for case in rows:

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from apps.cases.models import AssistanceRequest, Status, StatusChange
+from apps.cases.models import AssistanceKind, AssistanceRequest, Category, Status, StatusChange
 from apps.core.choices import display_of
 from apps.funding import services as funding_services
 from apps.funding.models import Offer
@@ -127,3 +127,36 @@ def test_search_finds_a_title_in_the_language_it_was_written_in(client, users, m
     admin = client.get("/admin/cases/assistancerequest/", {"q": "armas"}).content.decode()
     assert spanish.reference in admin
     assert other.reference not in admin
+
+
+def test_needs_query_count_does_not_grow_with_rows(
+    client, users, orgs, make_case, django_assert_max_num_queries
+):
+    """Every cell filled (categories, kinds, a gap in another currency, a matching offer): the
+    page reads the same number of queries for 3 rows as for 9."""
+    category = Category.objects.get(code="stockpile")
+    kind = AssistanceKind.objects.first()
+    offer = Offer.objects.create(
+        donor=orgs.donor, title="Armouries", currency="USD", valid_from="2020-01-01"
+    )
+    offer.categories.add(category)
+    offer.kinds.add(kind)
+
+    def add_cases(n):
+        for _index in range(n):
+            make_case(
+                "published",
+                budget_amount=Decimal("1000"),
+                budget_currency="EUR",
+                categories=[category],
+                kinds=[kind],
+            )
+
+    add_cases(3)
+    client.force_login(users.donor)
+    with django_assert_max_num_queries(40) as few:
+        client.get("/funding/needs/")
+    add_cases(6)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get("/funding/needs/").content.decode()
+    assert body.count("(Armouries)") == 9
