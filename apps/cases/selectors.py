@@ -16,6 +16,7 @@ from apps.organizations.selectors import user_is_unoda
 from .models import (
     AssistanceRequest,
     Attachment,
+    Category,
     Comment,
     CommentVisibility,
     RequestGroupObjectPermission,
@@ -162,17 +163,23 @@ def list_deferred_fields() -> list[str]:
 
 
 def attach_categories(cases: list[AssistanceRequest], *, categories) -> None:
-    """Give each case ``category_list``: its categories in their order (position, then code),
-    from ``categories`` (every category, already read), with one query of the link table."""
+    """Give each case ``category_list``: its categories in their order (position, then code,
+    as the database sorts them), from ``categories`` (every category, already read), with one
+    query of the link table. A category created since ``categories`` were read is read then."""
     by_id = {category.pk: category for category in categories}
-    found: dict[int, list] = {case.pk: [] for case in cases}
-    links = AssistanceRequest.categories.through.objects.filter(
-        assistancerequest_id__in=list(found)
-    ).values_list("assistancerequest_id", "category_id")
+    found: dict[int, list[int]] = {case.pk: [] for case in cases}
+    links = (
+        AssistanceRequest.categories.through.objects.filter(assistancerequest_id__in=list(found))
+        .order_by("category__position", "category__code")
+        .values_list("assistancerequest_id", "category_id")
+    )
     for case_id, category_id in links:
-        found[case_id].append(by_id[category_id])
+        found[case_id].append(category_id)
+    missing = {pk for ids in found.values() for pk in ids} - set(by_id)
+    if missing:
+        by_id.update(Category.objects.in_bulk(missing))
     for case in cases:
-        case.category_list = sorted(found[case.pk], key=lambda c: (c.position, c.code))
+        case.category_list = [by_id[pk] for pk in found[case.pk]]
 
 
 def case_categories(case: AssistanceRequest):

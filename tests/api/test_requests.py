@@ -263,3 +263,27 @@ def test_list_gives_the_same_codes_as_the_detail(api, users, make_case):
     assert rows[case.reference]["categories"] == expected
     assert len(rows[case.reference]["kinds"]) == 2
     assert rows[bare.reference]["categories"] == []
+
+
+def test_list_queries_do_not_grow_with_the_page(api, users, make_case):
+    """The codes of a page's categories and kinds take one query each, whatever its size."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.cases.models import AssistanceKind, Category
+
+    for _index in range(6):
+        make_case(
+            "published",
+            categories=list(Category.objects.all()[:2]),
+            kinds=list(AssistanceKind.objects.all()[:2]),
+        )
+    client = api(users.unoda)
+    counts = []
+    for size in (2, 6):
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get("/api/v1/requests/", {"page_size": size}).json()
+        assert len(body["results"]) == size
+        assert all(len(row["categories"]) == 2 for row in body["results"])
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]

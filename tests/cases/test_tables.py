@@ -160,3 +160,14 @@ def test_needs_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get("/funding/needs/").content.decode()
     assert body.count("(Armouries)") == 9
+
+
+def test_attach_categories_reads_a_category_it_was_not_given(make_case):
+    """A category created after the page read the categories (for its filter) is still named."""
+    from apps.cases.selectors import attach_categories
+
+    case = make_case("published")
+    given = list(Category.objects.order_by("position", "code")[:3])
+    case.categories.set(given)
+    attach_categories([case], categories=given[:1])
+    assert case.category_list == given
