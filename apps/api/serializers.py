@@ -90,7 +90,8 @@ class CodesField(serializers.ListField):
     """The codes of a case's categories or kinds, in their order (position, then code).
 
     A list endpoint attaches them to each case of the page first (``attach_codes``: one query
-    per relation, codes only); a single case reads them from the relation.
+    per relation, codes only; ``apps.cases.selectors``); a single case reads them from the
+    relation.
     """
 
     child = serializers.CharField()
@@ -104,23 +105,6 @@ class CodesField(serializers.ListField):
         if codes is None:
             codes = [item.code for item in getattr(case, self.relation).all()]
         return codes
-
-
-def attach_codes(cases) -> None:
-    """Give each case ``attached_codes``: {"categories": [...], "kinds": [...]}."""
-    ids = [case.pk for case in cases]
-    found: dict[int, dict[str, list[str]]] = {pk: {"categories": [], "kinds": []} for pk in ids}
-    for relation, related in (("categories", "category"), ("kinds", "assistancekind")):
-        through = getattr(AssistanceRequest, relation).through
-        rows = (
-            through.objects.filter(assistancerequest_id__in=ids)
-            .order_by(f"{related}__position", f"{related}__code")
-            .values_list("assistancerequest_id", f"{related}__code")
-        )
-        for case_id, code in rows:
-            found[case_id][relation].append(code)
-    for case in cases:
-        case.attached_codes = found[case.pk]
 
 
 class RequestSerializer(serializers.ModelSerializer):

@@ -97,7 +97,7 @@ class RequestViewSet(
         the page: codes only, not the translated names a prefetch would read)."""
         page = super().paginate_queryset(queryset)
         if page is not None:
-            serializers.attach_codes(page)
+            case_selectors.attach_codes(page)
         return page
 
     def get_object(self):

@@ -119,6 +119,14 @@ class AttachmentForm(forms.Form):
     )
 
 
+def category_choices(categories=None) -> list[tuple[str, str]]:
+    """ "Any", then the active categories: of ``categories`` when the caller has read them all
+    (its page names its rows' categories from them too), else read here."""
+    if categories is None:
+        categories = Category.objects.filter(is_active=True)
+    return [("", _("Any"))] + [(c.code, c.name) for c in categories if c.is_active]
+
+
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     status = forms.ChoiceField(
@@ -141,12 +149,9 @@ class QueueFilterForm(forms.Form):
         from apps.organizations.models import Region
 
         self.officers = list(officers)
-        if categories is None:
-            categories = Category.objects.filter(is_active=True)
+        self.categories = categories
         self.fields["region"].choices = [("", _("Any")), *Region.choices]
-        self.fields["category"].choices = [("", _("Any"))] + [
-            (c.code, c.name) for c in categories if c.is_active
-        ]
+        self.fields["category"].choices = category_choices(categories)
         self.fields["officer"].choices = [("", _("Any"))] + [
             (str(u.pk), u.get_full_name() or u.username) for u in self.officers
         ]

@@ -182,6 +182,23 @@ def attach_categories(cases: list[AssistanceRequest], *, categories) -> None:
         case.category_list = [by_id[pk] for pk in found[case.pk]]
 
 
+def attach_codes(cases) -> None:
+    """Give each case ``attached_codes``: {"categories": [...], "kinds": [...]}."""
+    ids = [case.pk for case in cases]
+    found: dict[int, dict[str, list[str]]] = {pk: {"categories": [], "kinds": []} for pk in ids}
+    for relation, related in (("categories", "category"), ("kinds", "assistancekind")):
+        through = getattr(AssistanceRequest, relation).through
+        rows = (
+            through.objects.filter(assistancerequest_id__in=ids)
+            .order_by(f"{related}__position", f"{related}__code")
+            .values_list("assistancerequest_id", f"{related}__code")
+        )
+        for case_id, code in rows:
+            found[case_id][relation].append(code)
+    for case in cases:
+        case.attached_codes = found[case.pk]
+
+
 def case_categories(case: AssistanceRequest):
     """A case's categories: ``category_list`` when ``attach_categories`` gave it, else the
     (prefetched) relation."""

@@ -189,7 +189,6 @@ def _queue(request):
     # Every category, once: the filter's choices and the rows' category names.
     categories = list(Category.objects.all())
     form = QueueFilterForm(_queue_params(request), officers=officers, categories=categories)
-    form.categories = categories
     data = form.cleaned_data if form.is_valid() else {}
     filters = {
         key: data.get(key)

@@ -75,12 +75,8 @@ class NeedsFilterForm(forms.Form):
     def __init__(self, *args, categories=None, **kwargs):
         """``categories``: every category, if the caller has read them (the active ones are
         offered); else they are read here."""
-        from apps.cases.models import Category
+        from apps.cases.forms import category_choices
 
         super().__init__(*args, **kwargs)
-        if categories is None:
-            categories = Category.objects.filter(is_active=True)
-        self.fields["category"].choices = [("", _("Any"))] + [
-            (c.code, c.name) for c in categories if c.is_active
-        ]
+        self.fields["category"].choices = category_choices(categories)
         self.fields["region"].choices = [("", _("Any")), *Region.choices]
