@@ -3,26 +3,13 @@
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from apps.organizations.models import Membership
-from apps.organizations.selectors import user_is_unoda
+from apps.organizations.selectors import donor_organization_ids, is_member, user_is_unoda
 
 from .models import AssistanceRequest, Visibility
 from .workflow import DONOR_VISIBLE, RECIPIENT_EDITABLE, TERMINAL, Role, Transition
 
 VIEW_PERM = "cases.view_assistancerequest"
 CHANGE_PERM = "cases.change_assistancerequest"
-
-
-def is_member(user, organization_id) -> bool:
-    return Membership.objects.filter(user_id=user.pk, organization_id=organization_id).exists()
-
-
-def donor_organization_ids(user) -> set[int]:
-    return set(
-        Membership.objects.filter(user_id=user.pk, organization__is_donor=True).values_list(
-            "organization_id", flat=True
-        )
-    )
 
 
 def _visible_to_donor(case: AssistanceRequest, donor_ids: set[int]) -> bool:

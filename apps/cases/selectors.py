@@ -71,11 +71,7 @@ def request_list(*, user, filters: dict | None = None) -> QuerySet[AssistanceReq
 def request_get(*, user, reference: str) -> AssistanceRequest:
     """The case with this reference, or ``AssistanceRequest.DoesNotExist`` if the user may not
     see it (the same answer as for a reference that does not exist)."""
-    return (
-        request_list(user=user)
-        .prefetch_related("categories", "kinds", "selected_donors")
-        .get(reference=reference)
-    )
+    return request_list(user=user).prefetch_related("categories", "kinds").get(reference=reference)
 
 
 def request_history(*, case: AssistanceRequest) -> QuerySet[StatusChange]:
@@ -105,15 +101,26 @@ def comment_list(*, user, case: AssistanceRequest) -> QuerySet[Comment]:
 class TimelineEntry:
     at: datetime.datetime
     kind: str  # "status" or "comment"
-    item: object
+    item: dict  # the row's values: see request_timeline
+
+
+_PERSON = ("first_name", "last_name", "username")
 
 
 def request_timeline(*, user, case: AssistanceRequest) -> list[TimelineEntry]:
-    """Status changes and the comments the user may read, oldest first (two queries)."""
-    entries = [TimelineEntry(c.created_at, "status", c) for c in request_history(case=case)]
-    entries += [
-        TimelineEntry(c.created_at, "comment", c) for c in comment_list(user=user, case=case)
-    ]
+    """Status changes and the comments the user may read, oldest first (two queries). Each
+    entry's ``item`` holds the values the case page shows (read as values, not instances: a
+    long history is the largest part of the page): a status change's ``from_status``,
+    ``to_status``, ``comment`` and ``actor__first_name``/``last_name``/``username``; a
+    comment's ``visibility``, ``body`` and ``author__...`` likewise."""
+    changes = request_history(case=case).values(
+        "created_at", "from_status", "to_status", "comment", *(f"actor__{f}" for f in _PERSON)
+    )
+    comments = comment_list(user=user, case=case).values(
+        "created_at", "visibility", "body", *(f"author__{f}" for f in _PERSON)
+    )
+    entries = [TimelineEntry(row["created_at"], "status", row) for row in changes]
+    entries += [TimelineEntry(row["created_at"], "comment", row) for row in comments]
     return sorted(entries, key=lambda entry: entry.at)
 
 

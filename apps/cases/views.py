@@ -15,7 +15,7 @@ from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
 from apps.core.pagination import capped_page
 from apps.organizations.models import Organization
-from apps.organizations.selectors import user_is_unoda
+from apps.organizations.selectors import user_is_unoda, user_memberships
 from apps.security.models import AuditKind
 from apps.security.services import audit_case_view, audit_record
 from apps.security.uploads import safe_content_type, sanitise_filename
@@ -42,7 +42,7 @@ from .permissions import (
     fireable,
 )
 from .quality import completeness
-from .tables import queue_fields, queue_rows
+from .tables import queue_fields, queue_rows, timeline_items
 from .workflow import TERMINAL, transitions_from
 
 # Transitions fired by a service of their own (with the record they need), not by a button.
@@ -87,11 +87,10 @@ class HomeView(LoginRequiredMixin, TemplateView):
         from apps.funding.matching import requests_for_offer
         from apps.funding.models import CommitmentStatus, InterestStatus
         from apps.notifications.selectors import notification_list, notification_unread_count
-        from apps.organizations.models import Membership
 
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        memberships = Membership.objects.filter(user=user).select_related("organization")
+        memberships = user_memberships(user)
         org_ids = [m.organization_id for m in memberships]
         is_unoda = user_is_unoda(user)
         context.update(
@@ -469,11 +468,7 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         audit_case_view(user=user, case=case)
         is_unoda = user_is_unoda(user)
-        donor_orgs = [
-            m.organization
-            for m in user.memberships.select_related("organization")
-            if m.organization.is_donor
-        ]
+        donor_orgs = [m.organization for m in user_memberships(user) if m.organization.is_donor]
         interests = funding_selectors.interest_list(user=user).filter(request=case)
         active_interest_donors = {
             i.donor_id for i in interests if i.status == InterestStatus.ACTIVE
@@ -487,7 +482,7 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         context.update(
             case=case,
             is_unoda=is_unoda,
-            timeline=selectors.request_timeline(user=user, case=case),
+            timeline=timeline_items(selectors.request_timeline(user=user, case=case)),
             completeness=completeness(case),
             can_edit=can_edit_request(user, case),
             transitions=fireable(

@@ -2,7 +2,7 @@
 
 from apps.cases.models import AssistanceRequest, Status
 from apps.cases.permissions import can_view_request
-from apps.organizations.models import Membership
+from apps.organizations import selectors as organization_selectors
 from apps.organizations.selectors import user_is_unoda
 
 from .models import Agreement, Feedback, FeedbackStatus
@@ -16,9 +16,7 @@ def _active(user) -> bool:
 
 
 def member_organization_ids(user) -> set[int]:
-    if not _active(user):
-        return set()
-    return set(Membership.objects.filter(user_id=user.pk).values_list("organization_id", flat=True))
+    return organization_selectors.member_organization_ids(user) if _active(user) else set()
 
 
 def party_organization_ids(case: AssistanceRequest) -> set[int]:

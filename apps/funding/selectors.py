@@ -16,8 +16,7 @@ from django.utils import timezone
 from apps.cases.models import AssistanceRequest, Status
 from apps.cases.selectors import request_list
 from apps.core.selectors import portal_settings
-from apps.organizations.models import Membership
-from apps.organizations.selectors import user_is_unoda
+from apps.organizations.selectors import member_organization_ids, user_is_unoda
 
 from .models import (
     FUNDED_STATUSES,
@@ -36,9 +35,7 @@ BASE_CURRENCY = "USD"
 
 
 def _org_ids(user) -> list[int]:
-    return list(
-        Membership.objects.filter(user_id=user.pk).values_list("organization_id", flat=True)
-    )
+    return sorted(member_organization_ids(user))
 
 
 def _active(user) -> bool:

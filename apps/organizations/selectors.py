@@ -1,6 +1,8 @@
 from django.db.models import QuerySet
 
-from .models import Organization
+from .models import Membership, Organization
+
+_MEMBERSHIPS = "_portal_memberships"
 
 
 def organization_list_for_user(*, user) -> QuerySet[Organization]:
@@ -13,3 +15,32 @@ def user_is_unoda(user) -> bool:
     return bool(
         user.is_authenticated and user.is_active and (user.is_unoda_officer or user.is_superuser)
     )
+
+
+def user_memberships(user) -> list[Membership]:
+    """The user's memberships, each with its organization: read once for the user object, as
+    Django keeps the user's permissions on it (a request's user answers every permission
+    question of its page from one read). ``forget_memberships`` after a change."""
+    if not user.is_authenticated:
+        return []
+    cached = user.__dict__.get(_MEMBERSHIPS)
+    if cached is None:
+        cached = list(Membership.objects.filter(user_id=user.pk).select_related("organization"))
+        user.__dict__[_MEMBERSHIPS] = cached
+    return cached
+
+
+def forget_memberships(user) -> None:
+    user.__dict__.pop(_MEMBERSHIPS, None)
+
+
+def member_organization_ids(user) -> set[int]:
+    return {membership.organization_id for membership in user_memberships(user)}
+
+
+def donor_organization_ids(user) -> set[int]:
+    return {m.organization_id for m in user_memberships(user) if m.organization.is_donor}
+
+
+def is_member(user, organization_id) -> bool:
+    return organization_id in member_organization_ids(user)

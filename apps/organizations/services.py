@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from .models import ALL_DONORS_GROUP_NAME, Membership, Organization
+from .selectors import forget_memberships
 
 
 def _group_name(name: str) -> str:
@@ -55,6 +56,7 @@ def membership_remove(*, user, organization: Organization) -> None:
 
 def membership_sync_groups(*, user) -> None:
     """Make the user's organization groups (and the all-donors group) match their memberships."""
+    forget_memberships(user)
     donors = all_donors_group()
     organizations = list(Organization.objects.filter(memberships__user=user))
     wanted = {org.group_id for org in organizations}

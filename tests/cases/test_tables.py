@@ -171,3 +171,55 @@ def test_attach_categories_reads_a_category_it_was_not_given(make_case):
     case.categories.set(given)
     attach_categories([case], categories=given[:1])
     assert case.category_list == given
+
+
+def _timeline(body: str) -> str:
+    match = re.search(r'<ol class="timeline">(.*?)</ol>', body, re.S)
+    assert match, "no timeline"
+    return match.group(1)
+
+
+def test_timeline_entries_escaped_ordered_and_internal_comments_for_unoda_only(
+    client, users, make_case
+):
+    from apps.cases.services import comment_add
+
+    case = make_case("submitted")
+    users.unoda.first_name, users.unoda.last_name = "Ana", "<Officer>"
+    users.unoda.save()
+    users.recipient.first_name = users.recipient.last_name = ""
+    users.recipient.save()
+    comment_add(actor=users.unoda, case=case, body="Checked <b>twice</b>\nwith the mission")
+    comment_add(actor=users.unoda, case=case, body="Internal & private", visibility="internal")
+    comment_add(actor=users.recipient, case=case, body="Thanks")
+    client.force_login(users.unoda)
+    timeline = _timeline(client.get(f"/cases/{case.reference}/").content.decode())
+    items = re.findall(r"<li.*?</li>", timeline, re.S)
+    change = StatusChange.objects.filter(request=case).latest("pk")
+    assert len(items) == StatusChange.objects.filter(request=case).count() + 3
+    status_item = next(item for item in items if "Submitted</strong>" in item)
+    assert f'<time datetime="{change.created_at.isoformat()}">' in status_item
+    assert '<span class="arrow" aria-hidden="true">→</span> Submitted</strong>' in status_item
+    assert change.actor == users.unoda
+    assert "Submitted</strong> (Ana &lt;Officer&gt;)<br>" in status_item
+    shared, internal, by_recipient = items[-3:]
+    assert shared.startswith('<li class="">')
+    assert "Ana &lt;Officer&gt;<br>Checked &lt;b&gt;twice&lt;/b&gt;<br>with the mission" in shared
+    assert internal.startswith('<li class="internal">')
+    assert '<span class="tag">internal</span><br>Internal &amp; private' in internal
+    assert "— recipient<br>Thanks</li>" in by_recipient  # no full name: the username
+    client.force_login(users.recipient)
+    timeline = _timeline(client.get(f"/cases/{case.reference}/").content.decode())
+    assert "Checked &lt;b&gt;twice" in timeline
+    assert "Internal &amp; private" not in timeline
+
+
+def test_timeline_in_arabic(client, users, make_case):
+    case = make_case("submitted")
+    client.force_login(users.unoda)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    timeline = _timeline(client.get(f"/cases/{case.reference}/").content.decode())
+    with translation.override("ar"):
+        submitted = display_of(Status, Status.SUBMITTED)
+    assert submitted != "Submitted"
+    assert f"→</span> {submitted}</strong>" in timeline

@@ -55,3 +55,23 @@ def test_one_organization_can_be_recipient_and_donor():
     user = UserFactory()
     membership_add(user=user, organization=both)
     assert group_names(user) == {"org:Brazil", ALL_DONORS_GROUP_NAME}
+
+
+def test_memberships_read_once_per_user_and_forgotten_on_change(django_assert_num_queries):
+    from apps.organizations.selectors import donor_organization_ids, is_member
+
+    donor = make_organization("Japan", donor=True, country="JP", region=Region.ASIA)
+    recipient = make_organization("Kenya", recipient=True, country="KE")
+    user = UserFactory()
+    assert not is_member(user, donor.pk)
+    membership_add(user=user, organization=donor)
+    with django_assert_num_queries(1):  # the permission questions of a page: one read
+        assert is_member(user, donor.pk)
+        assert not is_member(user, recipient.pk)
+        assert donor_organization_ids(user) == {donor.pk}
+    membership_add(user=user, organization=recipient)
+    assert is_member(user, recipient.pk)
+    assert donor_organization_ids(user) == {donor.pk}
+    membership_remove(user=user, organization=donor)
+    assert not is_member(user, donor.pk)
+    assert donor_organization_ids(user) == set()
