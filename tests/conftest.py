@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from apps.cases import services
 from apps.cases.models import AssistanceRequest, Visibility
@@ -34,6 +35,15 @@ def _force_login_passes_two_factor(request, monkeypatch):
         force_login_verified(self, user, backend, original=original)
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def _language_of_each_test_is_its_own():
+    """A request in another language leaves that language active in the thread (Django's
+    LocaleMiddleware activates it and does not restore the previous one): each test starts
+    from the default language, whatever the test before it asked for."""
+    yield
+    translation.deactivate()
 
 
 def _is_browser_test(item) -> bool:

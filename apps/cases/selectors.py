@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
@@ -26,28 +27,54 @@ from .models import (
 from .permissions import VIEW_PERM
 from .workflow import TERMINAL
 
+_PERMISSION_IDS: dict[str, int] = {}
+
+
+def permission_id(perm: str) -> int:
+    """The id of a permission (``"app_label.codename"``), read once per process: permissions
+    are rows that ``migrate`` writes, so the ids are forgotten after each ``migrate`` (and
+    test flush), as Django forgets its cached content types (see ``CasesConfig.ready``)."""
+    if perm not in _PERMISSION_IDS:
+        app_label, codename = perm.split(".")
+        _PERMISSION_IDS[perm] = Permission.objects.values_list("pk", flat=True).get(
+            content_type__app_label=app_label, codename=codename
+        )
+    return _PERMISSION_IDS[perm]
+
+
+def forget_permission_ids(**_kwargs) -> None:
+    _PERMISSION_IDS.clear()
+
 
 def visible_to(user) -> Q:
     """The cases ``user`` holds the view permission on, itself or through one of its groups.
 
     Object permissions only, as django-guardian grants them (a model-wide permission given by
-    mistake in the admin opens nothing). Written as EXISTS on the permission rows of each case,
-    with the permission and the user's groups read first (guardian's get_objects_for_user
-    gives ``id IN (every permitted id)``): the newest page of a large queue then reads about a
-    page of rows instead of every permission. Three small queries.
+    mistake in the admin opens nothing). Written as EXISTS on the permission rows of each case
+    (guardian's get_objects_for_user gives ``id IN (every permitted id)``): the newest page of
+    a large queue then reads about a page of rows instead of every permission. One small
+    query of its own.
     """
-    app_label, codename = VIEW_PERM.split(".")
-    permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
-    groups = list(user.groups.values_list("pk", flat=True))
+    permission = permission_id(VIEW_PERM)
+    direct = RequestUserObjectPermission.objects.filter(permission_id=permission, user_id=user.pk)
+    # One query: the user's groups, and whether it holds any permission of its own (rare:
+    # the portal grants to groups), then a second EXISTS only if it does. The groups are
+    # given as a list, not a subquery: PostgreSQL then plans for the few groups they are.
+    rows = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(direct=Exists(direct))
+        .values_list("groups", "direct")
+    )
+    groups = [group for group, _direct in rows if group is not None]
     visible = Q(
         Exists(
             RequestGroupObjectPermission.objects.filter(
-                content_object=OuterRef("pk"), permission=permission, group_id__in=groups
+                content_object=OuterRef("pk"), permission_id=permission, group_id__in=groups
             )
         )
     )
-    direct = RequestUserObjectPermission.objects.filter(user=user, permission=permission)
-    if direct.exists():  # rare (the portal grants to groups): only then a second EXISTS
+    if any(has_direct for _group, has_direct in rows):
         visible |= Q(Exists(direct.filter(content_object=OuterRef("pk"))))
     return visible
 
@@ -169,24 +196,43 @@ def list_deferred_fields() -> list[str]:
     ]
 
 
-def attach_categories(cases: list[AssistanceRequest], *, categories) -> None:
-    """Give each case ``category_list``: its categories in their order (position, then code,
-    as the database sorts them), from ``categories`` (every category, already read), with one
-    query of the link table. A category created since ``categories`` were read is read then."""
+def attach_categories(cases: list[AssistanceRequest], *, categories, kinds: bool = False) -> None:
+    """Give each case ``category_list``: its categories in the order of ``categories`` (every
+    category, already read in their order), with one query of the link tables.
+    A category created since ``categories`` were read is read then. With ``kinds``, the same
+    query also gives each case ``kind_ids``: the keys of its kinds of help (for matching)."""
+    from apps.core.selectors import keys_by_owner
+
     by_id = {category.pk: category for category in categories}
-    found: dict[int, list[int]] = {case.pk: [] for case in cases}
-    links = (
-        AssistanceRequest.categories.through.objects.filter(assistancerequest_id__in=list(found))
-        .order_by("category__position", "category__code")
-        .values_list("assistancerequest_id", "category_id")
+    rank = {pk: index for index, pk in enumerate(by_id)}
+    ids = [case.pk for case in cases]
+    links = {"categories": (AssistanceRequest.categories.through, "category_id")}
+    if kinds:
+        links["kinds"] = (AssistanceRequest.kinds.through, "assistancekind_id")
+    found = keys_by_owner(
+        {
+            name: (
+                through.objects.filter(assistancerequest_id__in=ids),
+                "assistancerequest_id",
+                key,
+            )
+            for name, (through, key) in links.items()
+        }
     )
-    for case_id, category_id in links:
-        found[case_id].append(category_id)
-    missing = {pk for ids in found.values() for pk in ids} - set(by_id)
+    missing = {int(pk) for keys in found["categories"].values() for pk in keys} - set(by_id)
     if missing:
         by_id.update(Category.objects.in_bulk(missing))
     for case in cases:
-        case.category_list = [by_id[pk] for pk in found[case.pk]]
+        case.category_list = sorted(
+            (by_id[int(pk)] for pk in found["categories"].get(case.pk, [])),
+            key=lambda category: (
+                rank.get(category.pk, len(rank)),
+                category.position,
+                category.code,
+            ),
+        )
+        if kinds:
+            case.kind_ids = {int(pk) for pk in found["kinds"].get(case.pk, [])}
 
 
 def attach_codes(cases) -> None:

@@ -3,14 +3,13 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from apps.cases.models import AssistanceKind, AssistanceRequest, Category, Status
+from apps.cases.models import AssistanceRequest, Category, Status
 from apps.cases.selectors import attach_categories, request_list, with_titles
 from apps.cases.tables import needs_fields, needs_rows
 from apps.cases.views import get_case_or_404, refusal_messages
@@ -57,8 +56,7 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
             .select_related("requesting_organization")
             .only(*needs_fields())
             .filter(status__in=OPEN_NEEDS)
-            # The kinds only for the match score: their keys.
-            .prefetch_related(Prefetch("kinds", queryset=AssistanceKind.objects.only("pk")))
+            .prefetch_related(None)
             .order_by("-status_changed_at")
         )
         if data.get("category"):
@@ -73,17 +71,13 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
             queryset = with_titles(queryset).filter(all_titles__icontains=data["q"])
         page = capped_page(queryset, 25, self.request.GET.get("page"))
         rows = list(page.object_list)
-        attach_categories(rows, categories=categories)
+        # The rows' categories and, for the match score, the keys of their kinds.
+        attach_categories(rows, categories=categories, kinds=True)
         figures = selectors.funding_gaps(rows)
-        own_offers = (
+        own_offers = (  # best_offers reads the keys of their categories, kinds and regions
             selectors.offer_list(user=user, filters={"active": True})
             .filter(donor__in=_donor_orgs(user))
             .prefetch_related(None)
-            .prefetch_related(  # the score compares keys: not the translated names
-                Prefetch("categories", queryset=Category.objects.only("pk")),
-                Prefetch("kinds", queryset=AssistanceKind.objects.only("pk")),
-                "regions",
-            )
         )
         matches = best_offers(cases=rows, offers=own_offers)
         for case in rows:

@@ -213,3 +213,40 @@ def test_fireable_is_can_fire_for_each_transition(make_case, users, status, who)
     user = getattr(users, who)
     expected = [t for t in TRANSITIONS.values() if can_fire(user, case, t)]
     assert fireable(user, case, TRANSITIONS.values()) == expected
+
+
+def test_a_permission_given_to_the_user_itself_opens_that_case_only(
+    make_case, users, django_assert_num_queries
+):
+    """The portal grants to groups; a permission an administrator gives one user on one case
+    (guardian's user object permission) opens that case too, and no other."""
+    from guardian.shortcuts import assign_perm
+
+    first, second = make_case("draft"), make_case("draft")
+    assert "outsider" not in visible_to(users, first)
+    assign_perm("cases.view_assistancerequest", users.outsider, first)
+    outsider = type(users.outsider).objects.get(pk=users.outsider.pk)  # fresh permission cache
+    assert selectors.request_list(user=outsider).filter(pk=first.pk).exists()
+    assert not selectors.request_list(user=outsider).filter(pk=second.pk).exists()
+    assert can_view_request(outsider, first)
+    with django_assert_num_queries(1):  # the groups and the own-permission flag, together
+        selectors.visible_to(users.donor)
+
+
+@pytest.mark.django_db
+def test_permission_ids_are_forgotten_after_migrate():
+    """The view permission's id is kept per process, and forgotten when migrate (or a test
+    flush) writes the permissions again."""
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    from apps.cases.selectors import _PERMISSION_IDS, permission_id
+
+    expected = Permission.objects.get(codename="view_assistancerequest").pk
+    assert permission_id("cases.view_assistancerequest") == expected
+    assert _PERMISSION_IDS["cases.view_assistancerequest"] == expected
+    cases = apps.get_app_config("cases")
+    post_migrate.send(
+        sender=cases, app_config=cases, verbosity=0, interactive=False, using="default", apps=apps
+    )
+    assert "cases.view_assistancerequest" not in _PERMISSION_IDS
