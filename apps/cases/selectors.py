@@ -95,10 +95,22 @@ def request_list(*, user, filters: dict | None = None) -> QuerySet[AssistanceReq
     return queryset.order_by("-status_changed_at", "-pk")
 
 
+def officer_list():
+    """The active UNODA officers, for assigning cases: only what their names need."""
+    return (
+        get_user_model()
+        .objects.filter(is_unoda_officer=True, is_active=True)
+        .only("pk", "username", "first_name", "last_name")
+        .order_by("username")
+    )
+
+
 def request_get(*, user, reference: str) -> AssistanceRequest:
     """The case with this reference, or ``AssistanceRequest.DoesNotExist`` if the user may not
-    see it (the same answer as for a reference that does not exist)."""
-    return request_list(user=user).prefetch_related("categories", "kinds").get(reference=reference)
+    see it (the same answer as for a reference that does not exist). Its categories and kinds
+    are read when asked for (most actions on a case do not show them; a prefetch of each
+    costs more than the query it makes)."""
+    return request_list(user=user).get(reference=reference)
 
 
 def request_history(*, case: AssistanceRequest) -> QuerySet[StatusChange]:

@@ -184,7 +184,7 @@ def _queue_params(request):
 
 
 def _queue(request):
-    officers = list(User.objects.filter(is_unoda_officer=True, is_active=True).order_by("username"))
+    officers = list(selectors.officer_list())
     # Every category, once: the filter's choices and the rows' category names.
     categories = list(Category.objects.all())
     form = QueueFilterForm(_queue_params(request), officers=officers, categories=categories)
@@ -469,7 +469,13 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         audit_case_view(user=user, case=case)
         is_unoda = user_is_unoda(user)
         donor_orgs = [m.organization for m in user_memberships(user) if m.organization.is_donor]
-        interests = funding_selectors.interest_list(user=user).filter(request=case)
+        # Of the page's case: its row is not joined again.
+        interests = (
+            funding_selectors.interest_list(user=user)
+            .filter(request=case)
+            .select_related(None)
+            .select_related("donor")
+        )
         active_interest_donors = {
             i.donor_id for i in interests if i.status == InterestStatus.ACTIVE
         }
@@ -491,7 +497,9 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
                 [t for t in transitions_from(case.status) if t.name not in FIRED_BY_RECORDS],
             ),
             funding=funding_selectors.request_funding(case=case),
-            commitments=funding_selectors.commitment_list(user=user, filters={"request": case}),
+            commitments=funding_selectors.commitment_list(user=user, filters={"request": case})
+            .select_related(None)
+            .select_related("donor"),
             interests=interests,
             interest_orgs=[
                 org
@@ -508,9 +516,7 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             can_comment_internally=can_comment_internally(user),
             attachments=case.attachments.all(),
             attachment_form=AttachmentForm() if can_edit_request(user, case) else None,
-            officers=User.objects.filter(is_unoda_officer=True, is_active=True).order_by("username")
-            if is_unoda
-            else [],
+            officers=selectors.officer_list() if is_unoda else [],
         )
         return context
 

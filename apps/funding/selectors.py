@@ -193,8 +193,8 @@ class FundingFigures:
 def funding_for_requests(
     cases: Iterable[AssistanceRequest], *, on: datetime.date | None = None
 ) -> dict[int, FundingFigures]:
-    """Funding figures for a batch of requests: two grouped queries, the portal settings and
-    the rates, whatever the batch size.
+    """Funding figures for a batch of requests: one grouped query, the portal settings and the
+    rates, whatever the batch size.
 
     Pledges are shown but do not count as funded; committed = committed + partially disbursed +
     disbursed; cancelled commitments count nowhere; gap = requested - committed (never below 0).
@@ -207,6 +207,13 @@ def funding_for_requests(
         pk: {"pledged": {}, "committed": {}, "disbursed": {}} for pk in ids
     }
     ageing = dict.fromkeys(ids, 0)
+    # What was disbursed on each commitment, summed with the commitments of its group.
+    disbursed_each = (
+        Disbursement.objects.filter(commitment=OuterRef("pk"))
+        .values("commitment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
     rows = (
         Commitment.objects.filter(request_id__in=ids)
         .exclude(status=CommitmentStatus.CANCELLED)
@@ -214,23 +221,17 @@ def funding_for_requests(
         .annotate(
             total=Sum("amount"),
             ageing=Count("pk", filter=ageing_condition(on=on, ageing_days=ageing_days)),
+            disbursed=Sum(Subquery(disbursed_each)),
         )
         .order_by()
     )
     for row in rows:
         ageing[row["request_id"]] += row["ageing"]
         key = "committed" if row["status"] in FUNDED_STATUSES else "pledged"
-        bucket = sums[row["request_id"]][key]
-        bucket[row["currency"]] = bucket.get(row["currency"], Decimal(0)) + row["total"]
-    disbursed = (
-        Disbursement.objects.filter(commitment__request_id__in=ids)
-        .exclude(commitment__status=CommitmentStatus.CANCELLED)
-        .values("commitment__request_id", "commitment__currency")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    for row in disbursed:
-        sums[row["commitment__request_id"]]["disbursed"][row["commitment__currency"]] = row["total"]
+        for bucket, amount in ((key, row["total"]), ("disbursed", row["disbursed"])):
+            if amount is not None:
+                totals = sums[row["request_id"]][bucket]
+                totals[row["currency"]] = totals.get(row["currency"], Decimal(0)) + amount
 
     currencies = {case.budget_currency for case in cases}
     for per_case in sums.values():
