@@ -31,6 +31,13 @@ def _donor_orgs(user):
     return Organization.objects.filter(is_donor=True, memberships__user=user).order_by("name")
 
 
+def _without_page(params) -> str:
+    """The query string of a list's filters, for its pagination links to keep them."""
+    params = params.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
 def _org_or_404(queryset, pk):
     organization = queryset.filter(pk=pk).first()
     if organization is None:
@@ -89,7 +96,7 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
             page_obj=page,
             cases=rows,
             rows=needs_rows(rows),
-            query=self.request.GET.urlencode(),
+            query=_without_page(self.request.GET),
         )
         return context
 

@@ -223,3 +223,18 @@ def test_timeline_in_arabic(client, users, make_case):
         submitted = display_of(Status, Status.SUBMITTED)
     assert submitted != "Submitted"
     assert f"→</span> {submitted}</strong>" in timeline
+
+
+def test_needs_pages_keep_the_filters(client, users, make_case):
+    """The Next and Previous links of the published needs keep the search and filters."""
+    for index in range(26):
+        make_case("published", title=f"Armoury {index}")
+    make_case("published", title="Border posts")
+    client.force_login(users.donor)
+    first = client.get("/funding/needs/", {"q": "armoury", "region": ""}).content.decode()
+    assert 'href="?q=armoury&amp;region=&amp;page=2"' in first
+    second = client.get("/funding/needs/", {"q": "armoury", "region": "", "page": "2"})
+    body = second.content.decode()
+    assert 'href="?q=armoury&amp;region=&amp;page=1"' in body
+    assert body.count("Armoury ") == 1  # the 26th: the search still applies on page 2
+    assert "Border posts" not in body
