@@ -32,8 +32,11 @@ _PERMISSION_IDS: dict[str, int] = {}
 
 def permission_id(perm: str) -> int:
     """The id of a permission (``"app_label.codename"``), read once per process: permissions
-    are rows that ``migrate`` writes, so the ids are forgotten after each ``migrate`` (and
-    test flush), as Django forgets its cached content types (see ``CasesConfig.ready``)."""
+    are rows that ``migrate`` writes, so the process that migrates (or flushes, in tests)
+    forgets the ids, as Django forgets its cached content types (see ``CasesConfig.ready``).
+    Other processes keep theirs until restarted, as a deployment restarts them after
+    migrating (README, "Deploying"); a permission that ``migrate`` made again under a new id
+    would otherwise open fewer cases, never more, until then."""
     if perm not in _PERMISSION_IDS:
         app_label, codename = perm.split(".")
         _PERMISSION_IDS[perm] = Permission.objects.values_list("pk", flat=True).get(
@@ -232,16 +235,14 @@ def attach_categories(cases: list[AssistanceRequest], *, categories, kinds: bool
         }
     )
     missing = {int(pk) for keys in found["categories"].values() for pk in keys} - set(by_id)
-    if missing:
+    if missing:  # rare: then all in their order by position and code
         by_id.update(Category.objects.in_bulk(missing))
+        ordered = sorted(by_id.values(), key=lambda category: (category.position, category.code))
+        rank = {category.pk: index for index, category in enumerate(ordered)}
     for case in cases:
         case.category_list = sorted(
             (by_id[int(pk)] for pk in found["categories"].get(case.pk, [])),
-            key=lambda category: (
-                rank.get(category.pk, len(rank)),
-                category.position,
-                category.code,
-            ),
+            key=lambda category: rank[category.pk],
         )
         if kinds:
             case.kind_ids = {int(pk) for pk in found["kinds"].get(case.pk, [])}

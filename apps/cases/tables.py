@@ -3,7 +3,7 @@ timeline, rendered in Python.
 
 These are the pages users open most, and rendering their rows cell by cell with the template
 engine cost more than reading them from the database (about 10 ms for 25 rows at 100,000
-cases, and 12 ms for a timeline of 60 entries; see docs/performance.md). The rows are therefore
+cases, and 10 ms for a timeline of 63 entries; see docs/performance.md). The rows are therefore
 built here, as Django's admin builds its change list; the table around them (headings,
 caption, forms) stays in the templates. The labels are the same translatable strings as the
 headings.

@@ -25,7 +25,10 @@ def keys_by_owner(links: dict[str, tuple[QuerySet, str, str]]) -> dict[str, dict
     instances). ``links`` names each part: ``(rows, owner field, key field)``; the answer
     gives, for each name, each owner's keys as text, in no particular order."""
     parts = [
-        rows.values_list(Value(name, output_field=CharField()), owner, Cast(key, CharField()))
+        # No ORDER BY in a part: SQLite refuses it inside a compound statement.
+        rows.order_by().values_list(
+            Value(name, output_field=CharField()), owner, Cast(key, CharField())
+        )
         for name, (rows, owner, key) in links.items()
     ]
     found: dict[str, dict[int, list[str]]] = {name: defaultdict(list) for name in links}

@@ -337,7 +337,8 @@ def best_offers(*, cases, offers, on=None) -> dict[int, Match]:
         for offer in offers
         if offer.is_active and (offer.valid_until is None or offer.valid_until >= on)
     ]
-    if not offers:
+    cases = list(cases)
+    if not offers or not cases:
         return {}
     rates = rates_on(on, {c.budget_currency for c in cases} | {o.currency for o in offers})
     offer_sets = offer_keys(offers)

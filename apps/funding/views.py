@@ -64,7 +64,7 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
             .only(*needs_fields())
             .filter(status__in=OPEN_NEEDS)
             .prefetch_related(None)
-            .order_by("-status_changed_at")
+            .order_by("-status_changed_at", "-pk")
         )
         if data.get("category"):
             queryset = queryset.filter(

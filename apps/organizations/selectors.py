@@ -19,19 +19,22 @@ def user_is_unoda(user) -> bool:
 
 def user_memberships(user) -> list[Membership]:
     """The user's memberships, each with its organization: read once for the user object, as
-    Django keeps the user's permissions on it (a request's user answers every permission
-    question of its page from one read). ``forget_memberships`` after a change."""
+    Django keeps the user's permissions on it (a request's user answers every membership
+    question of its page from one read). The cache belongs to that object (set through
+    ``request.user``'s lazy wrapper, on the user itself); ``forget_memberships`` after a
+    change, as the membership services do."""
     if not user.is_authenticated:
         return []
-    cached = user.__dict__.get(_MEMBERSHIPS)
+    cached = getattr(user, _MEMBERSHIPS, None)
     if cached is None:
         cached = list(Membership.objects.filter(user_id=user.pk).select_related("organization"))
-        user.__dict__[_MEMBERSHIPS] = cached
+        setattr(user, _MEMBERSHIPS, cached)
     return cached
 
 
 def forget_memberships(user) -> None:
-    user.__dict__.pop(_MEMBERSHIPS, None)
+    if hasattr(user, _MEMBERSHIPS):
+        delattr(user, _MEMBERSHIPS)
 
 
 def member_organization_ids(user) -> set[int]:

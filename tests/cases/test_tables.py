@@ -192,6 +192,7 @@ def test_timeline_entries_escaped_ordered_and_internal_comments_for_unoda_only(
     comment_add(actor=users.unoda, case=case, body="Checked <b>twice</b>\nwith the mission")
     comment_add(actor=users.unoda, case=case, body="Internal & private", visibility="internal")
     comment_add(actor=users.recipient, case=case, body="Thanks")
+    StatusChange.objects.filter(request=case).update(comment="Why <not> & how")
     client.force_login(users.unoda)
     timeline = _timeline(client.get(f"/cases/{case.reference}/").content.decode())
     items = re.findall(r"<li.*?</li>", timeline, re.S)
@@ -201,7 +202,9 @@ def test_timeline_entries_escaped_ordered_and_internal_comments_for_unoda_only(
     assert f'<time datetime="{change.created_at.isoformat()}">' in status_item
     assert '<span class="arrow" aria-hidden="true">→</span> Submitted</strong>' in status_item
     assert change.actor == users.unoda
-    assert "Submitted</strong> (Ana &lt;Officer&gt;)<br>" in status_item
+    assert (
+        "Submitted</strong> (Ana &lt;Officer&gt;)<br>Why &lt;not&gt; &amp; how</li>" in status_item
+    )
     shared, internal, by_recipient = items[-3:]
     assert shared.startswith('<li class="">')
     assert "Ana &lt;Officer&gt;<br>Checked &lt;b&gt;twice&lt;/b&gt;<br>with the mission" in shared
@@ -238,3 +241,15 @@ def test_needs_pages_keep_the_filters(client, users, make_case):
     assert 'href="?q=armoury&amp;region=&amp;page=1"' in body
     assert body.count("Armoury ") == 1  # the 26th: the search still applies on page 2
     assert "Border posts" not in body
+
+
+def test_attach_categories_orders_a_category_it_was_not_given_with_the_others(make_case):
+    """A category created after the page read the categories takes its place by position."""
+    from apps.cases.selectors import attach_categories
+
+    known = list(Category.objects.all())
+    new = Category.objects.create(code="aaa-first", name="First", position=0)
+    case = make_case("published", categories=[known[-1], new])
+    attach_categories([case], categories=known)
+    assert case.category_list == list(case.categories.order_by("position", "code"))
+    assert case.category_list[0] == new

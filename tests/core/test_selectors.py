@@ -1,6 +1,8 @@
 """Reads shared by the apps (apps/core/selectors.py)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.cases.models import AssistanceKind, AssistanceRequest, Category
 from apps.core.selectors import keys_by_owner
@@ -45,3 +47,25 @@ def test_keys_by_owner_reads_several_link_tables_in_one_query(
     assert found["kinds"][case.pk] == [str(kind.pk)]
     assert other.pk not in found["kinds"]
     assert found["regions"] == {offer.pk: ["africa"]}
+
+
+def test_keys_by_owner_orders_no_part(make_case):
+    """A part whose model has a default ordering is read without it: SQLite refuses an ORDER
+    BY inside a compound statement (PostgreSQL accepts it, so this test looks at the SQL)."""
+    from apps.cases.models import StatusChange
+
+    case = make_case("submitted")
+    assert StatusChange._meta.ordering  # a model with a default ordering
+    with CaptureQueriesContext(connection) as captured:
+        found = keys_by_owner(
+            {
+                "changes": (StatusChange.objects.filter(request=case), "request_id", "to_status"),
+                "kinds": (
+                    AssistanceRequest.kinds.through.objects.filter(assistancerequest=case),
+                    "assistancerequest_id",
+                    "assistancekind_id",
+                ),
+            }
+        )
+    assert found["changes"][case.pk] == ["submitted"]
+    assert "ORDER BY" not in captured[0]["sql"]

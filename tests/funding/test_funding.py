@@ -190,3 +190,41 @@ def test_funding_gaps_agree_with_the_full_figures(
     assert gaps[no_rate.pk].gap.missing == ["CHF"]
     assert gaps[no_budget.pk].gap.amount is None
     assert gaps[untouched.pk].gap.amount == Decimal("500.00")
+
+
+def test_disbursed_counts_every_disbursement_of_live_commitments_only(make_case, users, rates):
+    """Several disbursements on one commitment, commitments of several statuses and
+    currencies, and a cancelled commitment that had disbursed: each disbursement counts once,
+    in its commitment's currency, and nothing of the cancelled one counts."""
+    from apps.funding.models import Commitment, Disbursement
+
+    from ..factories import make_organization
+
+    case = make_case("agreement", budget_amount=Decimal("1000.00"), budget_currency="USD")
+    other = make_case("agreement", budget_amount=Decimal("1000.00"), budget_currency="USD")
+    donors = [make_organization(f"Donor {index}", donor=True, country="FR") for index in range(6)]
+    specs = [  # status, amount, currency, disbursements
+        ("committed", "100.10", "USD", ["10.01", "20.02"]),
+        ("partially_disbursed", "50", "EUR", ["5.50"]),
+        ("cancelled", "70", "USD", ["7"]),
+        ("disbursed", "30", "USD", ["30"]),
+        ("pledged", "40", "USD", []),
+        ("committed", "60", "EUR", ["1.25", "2.25", "3.25"]),
+    ]
+    for target in (case, other):
+        for donor, (status, amount, currency, paid) in zip(donors, specs, strict=True):
+            commitment = Commitment.objects.create(
+                request=target, donor=donor, status=status, amount=Decimal(amount),
+                currency=currency, pledged_on=TODAY,
+            )  # fmt: skip
+            for value in paid:
+                Disbursement.objects.create(
+                    commitment=commitment, date=TODAY, amount=Decimal(value)
+                )
+    figures = selectors.funding_for_requests([case, other], on=TODAY)
+    for target in (case, other):
+        # USD 10.01 + 20.02 + 30 = 60.03; EUR 5.50 + 1.25 + 2.25 + 3.25 = 12.25 = USD 15.31
+        assert figures[target.pk].disbursed.amount == Decimal("75.34")
+        # committed: USD 100.10 + 30; EUR 50 + 60 = USD 137.50
+        assert figures[target.pk].committed.amount == Decimal("267.60")
+        assert figures[target.pk].pledged.amount == Decimal("40.00")

@@ -75,3 +75,22 @@ def test_memberships_read_once_per_user_and_forgotten_on_change(django_assert_nu
     membership_remove(user=user, organization=donor)
     assert not is_member(user, donor.pk)
     assert donor_organization_ids(user) == set()
+
+
+def test_memberships_are_kept_on_the_user_behind_a_lazy_request_user():
+    """request.user is a lazy wrapper: the memberships read through it are kept on the user
+    itself, so that forgetting them on the user (as the services do) forgets them."""
+    from django.utils.functional import SimpleLazyObject
+
+    from apps.organizations.models import Membership
+    from apps.organizations.selectors import forget_memberships, is_member, user_memberships
+
+    donor = make_organization("Japan", donor=True, country="JP", region=Region.ASIA)
+    user = UserFactory()
+    lazy = SimpleLazyObject(lambda: user)
+    assert user_memberships(lazy) == []
+    assert "_portal_memberships" in user.__dict__
+    Membership.objects.create(user=user, organization=donor)
+    assert not is_member(lazy, donor.pk)  # still the request's first read
+    forget_memberships(user)
+    assert is_member(lazy, donor.pk)
