@@ -1,7 +1,12 @@
 """Who may see and do what on a case. Services, views, templates and the admin all ask here."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
+from guardian.core import ObjectPermissionChecker
 
 from apps.organizations.selectors import donor_organization_ids, is_member, user_is_unoda
 
@@ -10,6 +15,33 @@ from .workflow import DONOR_VISIBLE, RECIPIENT_EDITABLE, TERMINAL, Role, Transit
 
 VIEW_PERM = "cases.view_assistancerequest"
 CHANGE_PERM = "cases.change_assistancerequest"
+
+_CHECKERS: ContextVar[dict | None] = ContextVar("portal_permission_checkers", default=None)
+
+
+@contextmanager
+def permissions_read_once() -> Iterator[None]:
+    """Within the block, each user's object permissions on a case are read once (one
+    django-guardian checker per user), for a page that asks several questions of one case
+    (may the user see it, edit it, fire which transition, comment). Pages only: services
+    check again on the locked row, outside any such block, so a permission withdrawn a moment
+    ago is never taken as still given."""
+    token = _CHECKERS.set({})
+    try:
+        yield
+    finally:
+        _CHECKERS.reset(token)
+
+
+def _has_object_perm(user, perm: str, case: AssistanceRequest) -> bool:
+    """``user.has_perm(perm, case)``: django-guardian's answer (Django's own backend gives no
+    object permission), from the block's checker inside ``permissions_read_once``."""
+    checkers = _CHECKERS.get()
+    if checkers is None:
+        return user.has_perm(perm, case)
+    if user.pk not in checkers:
+        checkers[user.pk] = ObjectPermissionChecker(user)
+    return checkers[user.pk].has_perm(perm, case)
 
 
 def _visible_to_donor(case: AssistanceRequest, donor_ids: set[int]) -> bool:
@@ -31,7 +63,7 @@ def roles_for(user, case: AssistanceRequest) -> set[Role]:
     if is_member(user, case.requesting_organization_id):
         roles.add(Role.RECIPIENT)
     donor_ids = donor_organization_ids(user) - {case.requesting_organization_id}
-    if donor_ids and user.has_perm(VIEW_PERM, case) and _visible_to_donor(case, donor_ids):
+    if donor_ids and _has_object_perm(user, VIEW_PERM, case) and _visible_to_donor(case, donor_ids):
         roles.add(Role.DONOR)
     return roles
 
@@ -39,7 +71,7 @@ def roles_for(user, case: AssistanceRequest) -> set[Role]:
 def can_view_request(user, case: AssistanceRequest) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
-    return user_is_unoda(user) or user.has_perm(VIEW_PERM, case)
+    return user_is_unoda(user) or _has_object_perm(user, VIEW_PERM, case)
 
 
 def can_edit_request(user, case: AssistanceRequest) -> bool:
@@ -47,7 +79,7 @@ def can_edit_request(user, case: AssistanceRequest) -> bool:
         return False
     if user_is_unoda(user):
         return case.status not in TERMINAL
-    return case.status in RECIPIENT_EDITABLE and user.has_perm(CHANGE_PERM, case)
+    return case.status in RECIPIENT_EDITABLE and _has_object_perm(user, CHANGE_PERM, case)
 
 
 def can_create_request(user, organization) -> bool:

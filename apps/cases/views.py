@@ -40,6 +40,7 @@ from .permissions import (
     can_download_attachment,
     can_edit_request,
     fireable,
+    permissions_read_once,
 )
 from .quality import completeness
 from .tables import queue_fields, queue_rows, timeline_items
@@ -457,6 +458,11 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
     template_name = "cases/request_detail.html"
 
     def get_context_data(self, **kwargs):
+        # The page asks many questions of one case: its permissions are read once.
+        with permissions_read_once():
+            return self._context(**kwargs)
+
+    def _context(self, **kwargs):
         from apps.followup import selectors as followup_selectors
         from apps.followup.permissions import can_record_agreement, can_view_followup
         from apps.funding import selectors as funding_selectors

@@ -250,3 +250,37 @@ def test_permission_ids_are_forgotten_after_migrate():
         sender=cases, app_config=cases, verbosity=0, interactive=False, using="default", apps=apps
     )
     assert "cases.view_assistancerequest" not in _PERMISSION_IDS
+
+
+def test_a_case_page_reads_the_users_permissions_once(client, make_case, users):
+    """The case page asks many questions of one case (see, edit, fire, comment): a donor's and
+    a State's object permissions are read once for them all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = make_case("published")
+    for user in (users.donor, users.recipient):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/cases/{case.reference}/").status_code == 200
+        guardian = 'SELECT "auth_permission"."codename"'
+        reads = [q["sql"] for q in captured if q["sql"].startswith(guardian)]
+        assert 1 <= len(reads) <= 2  # guardian: the user's own rows, its groups' rows
+
+
+def test_permissions_are_read_once_only_inside_the_block(make_case, users, orgs):
+    """Inside ``permissions_read_once`` the first answer holds (a page's consistent view);
+    outside it, as in services checking the locked row, a withdrawn permission counts at once."""
+    from guardian.shortcuts import assign_perm, remove_perm
+
+    from apps.cases.permissions import permissions_read_once
+
+    case = make_case("draft")
+    outsider = users.outsider
+    assign_perm("cases.view_assistancerequest", outsider, case)
+    with permissions_read_once():
+        assert can_view_request(outsider, case)
+        remove_perm("cases.view_assistancerequest", outsider, case)
+        assert can_view_request(outsider, case)  # read once, at the start of the page
+    fresh = type(outsider).objects.get(pk=outsider.pk)  # Django's own cache set aside
+    assert not can_view_request(fresh, case)
