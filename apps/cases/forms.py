@@ -1,7 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import User
 from apps.core.widgets import PlainSelect
 from apps.organizations.models import Organization
 
@@ -14,6 +13,7 @@ from .models import (
     CommentVisibility,
     Status,
 )
+from .selectors import officer_list
 from .workflow import TRANSITIONS
 
 
@@ -158,9 +158,7 @@ class QueueFilterForm(forms.Form):
 
 
 class BulkAssignForm(forms.Form):
-    officer = forms.ModelChoiceField(
-        label=_("Assign to"), queryset=User.objects.filter(is_unoda_officer=True, is_active=True)
-    )
+    officer = forms.ModelChoiceField(label=_("Assign to"), queryset=officer_list())
     cases = forms.ModelMultipleChoiceField(
         queryset=AssistanceRequest.objects.none(), to_field_name="reference"
     )
