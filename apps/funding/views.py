@@ -14,7 +14,7 @@ from apps.cases.selectors import attach_categories, request_list, with_titles
 from apps.cases.tables import needs_fields, needs_rows
 from apps.cases.views import get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
-from apps.core.pagination import capped_page
+from apps.core.pagination import peek_page
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 
@@ -76,7 +76,7 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
             queryset = queryset.filter(requesting_organization__region=data["region"])
         if data.get("q"):
             queryset = with_titles(queryset).filter(all_titles__icontains=data["q"])
-        page = capped_page(queryset, 25, self.request.GET.get("page"))
+        page = peek_page(queryset, 25, self.request.GET.get("page"))
         rows = list(page.object_list)
         # The rows' categories and, for the match score, the keys of their kinds.
         attach_categories(rows, categories=categories, kinds=True)

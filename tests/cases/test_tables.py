@@ -253,3 +253,17 @@ def test_attach_categories_orders_a_category_it_was_not_given_with_the_others(ma
     attach_categories([case], categories=known)
     assert case.category_list == list(case.categories.order_by("position", "code"))
     assert case.category_list[0] == new
+
+
+def test_needs_past_the_last_page_say_so_and_link_to_the_first(client, users, make_case):
+    """The published needs are not counted (see peek_page): a page past the end says there is
+    nothing to show and links to the first page, keeping the search."""
+    make_case("published", title="Armoury")
+    client.force_login(users.donor)
+    body = client.get("/funding/needs/", {"q": "armoury", "page": "7"}).content.decode()
+    assert "No published need to show." in body
+    assert 'href="?q=armoury&amp;page=1">First page</a>' in body
+    assert "Page 7" in body
+    first = client.get("/funding/needs/", {"q": "armoury"}).content.decode()
+    assert "Armoury" in first
+    assert 'class="pagination"' not in first  # one page: no pagination at all

@@ -1,9 +1,10 @@
-"""Capped counts: exact for small lists, "more than" for large ones, any page reachable."""
+"""Capped counts: exact for small lists, "more than" for large ones, any page reachable; and
+pages read with one row more than they show, not counted at all."""
 
 import pytest
 from django.contrib.auth.models import Group
 
-from apps.core.pagination import CappedPaginator, capped_page
+from apps.core.pagination import CappedPaginator, capped_page, peek_page
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +56,39 @@ def test_a_plain_list_is_counted_too():
     assert page.paginator.count == 6
     assert page.paginator.capped
     assert list(page) == [0, 1, 2]
+
+
+def test_a_peeked_page_reads_one_row_more_in_one_query_and_counts_nothing(
+    rows, django_assert_num_queries
+):
+    with django_assert_num_queries(1) as captured:
+        page = peek_page(rows, 3, "2")
+    assert "COUNT" not in captured.captured_queries[0]["sql"].upper()
+    names = [group.name for group in page.object_list]
+    assert names == ["Pagination 03", "Pagination 04", "Pagination 05"]
+    assert (page.number, page.has_previous(), page.has_next()) == (2, True, True)
+    assert (page.previous_page_number(), page.next_page_number()) == (1, 3)
+
+
+def test_the_last_peeked_page_has_no_next(rows):
+    page = peek_page(rows, 3, "3")
+    assert [group.name for group in page.object_list] == ["Pagination 06", "Pagination 07"]
+    assert not page.has_next()
+    exact = peek_page(rows, 4, "2")  # a last page that is exactly full
+    assert len(exact) == 4
+    assert not exact.has_next()
+    assert not peek_page(rows, 10, "1").has_other_pages()
+
+
+@pytest.mark.parametrize("number", ["", "x", "-4", "0", None])
+def test_a_peeked_page_number_that_is_not_one_gives_the_first(rows, number):
+    page = peek_page(rows, 3, number)
+    assert page.number == 1
+    assert len(page) == 3
+
+
+def test_a_peeked_page_past_the_end_is_empty_and_links_back(rows):
+    page = peek_page(rows, 3, "99999999999999999999")  # bounded: the database takes the offset
+    assert page.object_list == []
+    assert page.has_previous()
+    assert not page.has_next()
