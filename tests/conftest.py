@@ -11,6 +11,7 @@ from django.utils import translation
 from apps.cases import services
 from apps.cases.models import AssistanceRequest, Visibility
 from apps.cases.workflow import path_to
+from apps.core import reference
 from apps.followup import services as followup_services
 from apps.followup.models import Feedback, FeedbackStatus
 from apps.funding.services import interest_express
@@ -44,6 +45,16 @@ def _language_of_each_test_is_its_own():
     from the default language, whatever the test before it asked for."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept_between_tests():
+    """Rows kept between requests (apps/core/reference.py) are forgotten after each test: a
+    test that commits (a browser test, say) may have kept rows that the flush after it
+    removes without a signal."""
+    yield
+    for name in reference.NAMES:
+        reference.new_generation(name)
 
 
 def _is_browser_test(item) -> bool:

@@ -12,9 +12,11 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
+from apps.core.reference import cached
 from apps.organizations.selectors import user_is_unoda
 
 from .models import (
+    AssistanceKind,
     AssistanceRequest,
     Attachment,
     Category,
@@ -47,6 +49,11 @@ def permission_id(perm: str) -> int:
 
 def forget_permission_ids(**_kwargs) -> None:
     _PERMISSION_IDS.clear()
+
+
+# The names of this app's rows kept between requests (apps/core/reference.py); CasesConfig
+# forgets them when their rows change.
+CATEGORIES, KINDS, OFFICERS = "categories", "kinds", "officers"
 
 
 def visible_to(user) -> Q:
@@ -106,6 +113,22 @@ def officer_list():
         .only("pk", "username", "first_name", "last_name")
         .order_by("username")
     )
+
+
+def active_officers() -> list:
+    """``officer_list`` as a list, kept between requests (see apps/core/reference.py): the
+    queue and the case page show it on every view. Validation reads ``officer_list``."""
+    return cached(OFFICERS, lambda: list(officer_list()))
+
+
+def all_categories() -> list[Category]:
+    """Every category, in order, kept between requests (the filters and rows name them)."""
+    return cached(CATEGORIES, lambda: list(Category.objects.all()))
+
+
+def all_kinds() -> list[AssistanceKind]:
+    """Every kind of help, in order, kept between requests."""
+    return cached(KINDS, lambda: list(AssistanceKind.objects.all()))
 
 
 def request_get(*, user, reference: str) -> AssistanceRequest:
@@ -211,18 +234,33 @@ def list_deferred_fields() -> list[str]:
     ]
 
 
-def attach_categories(cases: list[AssistanceRequest], *, categories, kinds: bool = False) -> None:
+def _ranked(known: list, found: set[int], model) -> tuple[dict, dict]:
+    """The rows of ``known`` (every row of ``model``, read earlier in its order) by key, and
+    each one's rank; a row among ``found`` created since is read now, and every row is then
+    ranked by position and code (the models' order)."""
+    by_id = {row.pk: row for row in known}
+    missing = found - set(by_id)
+    if missing:  # rare
+        by_id.update(model.objects.in_bulk(missing))
+        ordered = sorted(by_id.values(), key=lambda row: (row.position, row.code))
+    else:
+        ordered = list(by_id.values())
+    return by_id, {row.pk: index for index, row in enumerate(ordered)}
+
+
+def attach_categories(
+    cases: list[AssistanceRequest], *, categories, kinds: bool | list = False
+) -> None:
     """Give each case ``category_list``: its categories in the order of ``categories`` (every
     category, already read in their order), with one query of the link tables.
     A category created since ``categories`` were read is read then. With ``kinds``, the same
-    query also gives each case ``kind_ids``: the keys of its kinds of help (for matching)."""
+    query also gives each case ``kind_ids``: the keys of its kinds of help (for matching); and
+    when ``kinds`` is every kind (a list, in order), ``kind_list``: its kinds, in that order."""
     from apps.core.selectors import keys_by_owner
 
-    by_id = {category.pk: category for category in categories}
-    rank = {pk: index for index, pk in enumerate(by_id)}
     ids = [case.pk for case in cases]
     links = {"categories": (AssistanceRequest.categories.through, "category_id")}
-    if kinds:
+    if kinds is not False:
         links["kinds"] = (AssistanceRequest.kinds.through, "assistancekind_id")
     found = keys_by_owner(
         {
@@ -234,18 +272,26 @@ def attach_categories(cases: list[AssistanceRequest], *, categories, kinds: bool
             for name, (through, key) in links.items()
         }
     )
-    missing = {int(pk) for keys in found["categories"].values() for pk in keys} - set(by_id)
-    if missing:  # rare: then all in their order by position and code
-        by_id.update(Category.objects.in_bulk(missing))
-        ordered = sorted(by_id.values(), key=lambda category: (category.position, category.code))
-        rank = {category.pk: index for index, category in enumerate(ordered)}
+    keys = {
+        name: {case_id: [int(pk) for pk in pks] for case_id, pks in by_case.items()}
+        for name, by_case in found.items()
+    }
+
+    def ordered(name, known, model):
+        by_id, rank = _ranked(known, {pk for pks in keys[name].values() for pk in pks}, model)
+        return {
+            case_id: sorted((by_id[pk] for pk in pks), key=lambda row: rank[row.pk])
+            for case_id, pks in keys[name].items()
+        }
+
+    category_lists = ordered("categories", categories, Category)
+    kind_lists = ordered("kinds", kinds, AssistanceKind) if isinstance(kinds, list) else {}
     for case in cases:
-        case.category_list = sorted(
-            (by_id[int(pk)] for pk in found["categories"].get(case.pk, [])),
-            key=lambda category: rank[category.pk],
-        )
-        if kinds:
-            case.kind_ids = {int(pk) for pk in found["kinds"].get(case.pk, [])}
+        case.category_list = category_lists.get(case.pk, [])
+        if kinds is not False:
+            case.kind_ids = set(keys["kinds"].get(case.pk, []))
+        if isinstance(kinds, list):
+            case.kind_list = kind_lists.get(case.pk, [])
 
 
 def attach_codes(cases) -> None:

@@ -191,7 +191,8 @@ def timeline_items(entries: Iterable[TimelineEntry]) -> SafeString:
         return labels[value]
 
     arrow = '<span class="arrow" aria-hidden="true">→</span>'
-    internal_tag = f'<span class="tag">{_html(_("internal"))}</span>'
+    internal_text = _html(_("internal"))  # (not inside the f-string: makemessages skips it)
+    internal_tag = f'<span class="tag">{internal_text}</span>'
     items = []
     for entry in entries:
         row, at = entry.item, timezone.localtime(entry.at)

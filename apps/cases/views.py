@@ -32,7 +32,7 @@ from .forms import (
     RequestStartForm,
     TransitionForm,
 )
-from .models import AssistanceRequest, Attachment, Category, CommentVisibility, Status
+from .models import AssistanceRequest, Attachment, CommentVisibility, Status
 from .permissions import (
     can_comment,
     can_comment_internally,
@@ -185,9 +185,9 @@ def _queue_params(request):
 
 
 def _queue(request):
-    officers = list(selectors.officer_list())
+    officers = selectors.active_officers()
     # Every category, once: the filter's choices and the rows' category names.
-    categories = list(Category.objects.all())
+    categories = selectors.all_categories()
     form = QueueFilterForm(_queue_params(request), officers=officers, categories=categories)
     data = form.cleaned_data if form.is_valid() else {}
     filters = {
@@ -473,6 +473,10 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         case = get_case_or_404(self.request, kwargs["reference"])
         user = self.request.user
         audit_case_view(user=user, case=case)
+        # Its categories and kinds of help: their keys in one query, named from every one.
+        selectors.attach_categories(
+            [case], categories=selectors.all_categories(), kinds=selectors.all_kinds()
+        )
         is_unoda = user_is_unoda(user)
         donor_orgs = [m.organization for m in user_memberships(user) if m.organization.is_donor]
         # Of the page's case: its row is not joined again.
@@ -522,7 +526,7 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             can_comment_internally=can_comment_internally(user),
             attachments=case.attachments.all(),
             attachment_form=AttachmentForm() if can_edit_request(user, case) else None,
-            officers=selectors.officer_list() if is_unoda else [],
+            officers=selectors.active_officers() if is_unoda else [],
         )
         return context
 

@@ -5,10 +5,18 @@ from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Cast
 
 from .models import PortalSettings
+from .reference import cached
+
+PORTAL_SETTINGS = "portal-settings"  # kept between requests (apps/core/reference.py)
 
 
 def portal_settings() -> PortalSettings:
-    """The portal settings row, or an unsaved one holding the defaults from the settings."""
+    """The portal settings row, or an unsaved one holding the defaults from the settings.
+    Kept between requests; a service (in a transaction) reads the row itself."""
+    return cached(PORTAL_SETTINGS, _portal_settings)
+
+
+def _portal_settings() -> PortalSettings:
     row = PortalSettings.objects.filter(pk=PortalSettings.SINGLETON_PK).first()
     if row is None:
         row = PortalSettings(

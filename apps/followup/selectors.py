@@ -35,12 +35,15 @@ from .permissions import (
 def agreement_get(*, user, case: AssistanceRequest) -> Agreement | None:
     if not can_view_followup(user, case):
         raise PermissionDenied(_("You may not see this case."))
-    return (
-        Agreement.objects.select_related("request", "implementing_partner")
+    agreement = (
+        Agreement.objects.select_related("implementing_partner")
         .prefetch_related("donors", "documents")
         .filter(request_id=case.pk)
         .first()
     )
+    if agreement is not None:
+        agreement.request = case  # the caller's case, not read a second time
+    return agreement
 
 
 def feedback_missing_parties(*, case: AssistanceRequest) -> list[Organization]:

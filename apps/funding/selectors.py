@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest, Status
 from apps.cases.selectors import request_list
+from apps.core.reference import cached
 from apps.core.selectors import portal_settings
 from apps.organizations.selectors import member_organization_ids, user_is_unoda
 
@@ -122,20 +123,32 @@ class Rate:
     valid_on: datetime.date | None  # None for the base currency
 
 
-def rates_on(date: datetime.date, currencies: Iterable[str]) -> dict[str, Rate]:
-    """The latest rate on or before ``date`` for each currency that has one (one query; the
-    latest date of each currency is a subquery on the unique (currency, valid_on) index)."""
-    wanted = set(currencies) - {BASE_CURRENCY}
-    rates = {BASE_CURRENCY: Rate(BASE_CURRENCY, Decimal(1), None)}
-    if not wanted:
-        return rates
+EXCHANGE_RATES = "exchange-rates"  # kept between requests (apps/core/reference.py)
+
+
+def _latest_rates(date: datetime.date, currencies: list[str]) -> dict[str, Rate]:
     latest = (
         ExchangeRate.objects.filter(currency=OuterRef("currency"), valid_on__lte=date)
         .order_by("-valid_on")
         .values("valid_on")[:1]
     )
-    for rate in ExchangeRate.objects.filter(currency__in=wanted, valid_on=Subquery(latest)):
-        rates[rate.currency] = Rate(rate.currency, rate.rate_per_usd, rate.valid_on)
+    return {
+        rate.currency: Rate(rate.currency, rate.rate_per_usd, rate.valid_on)
+        for rate in ExchangeRate.objects.filter(currency__in=currencies, valid_on=Subquery(latest))
+    }
+
+
+def rates_on(date: datetime.date, currencies: Iterable[str]) -> dict[str, Rate]:
+    """The latest rate on or before ``date`` for each currency that has one: one query (the
+    latest date of each currency is a subquery on the unique (currency, valid_on) index),
+    kept between requests."""
+    wanted = set(currencies) - {BASE_CURRENCY}
+    rates = {BASE_CURRENCY: Rate(BASE_CURRENCY, Decimal(1), None)}
+    if not wanted:
+        return rates
+    wanted = sorted(wanted)
+    part = f"{date.isoformat()}:{','.join(wanted)}"
+    rates.update(cached(EXCHANGE_RATES, lambda: _latest_rates(date, wanted), part=part))
     return rates
 
 

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from apps.cases.models import AssistanceRequest, Category, Status
-from apps.cases.selectors import attach_categories, request_list, with_titles
+from apps.cases.models import AssistanceRequest, Status
+from apps.cases.selectors import all_categories, attach_categories, request_list, with_titles
 from apps.cases.tables import needs_fields, needs_rows
 from apps.cases.views import get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
@@ -54,7 +54,7 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         # Every category, once: the filter's choices and the rows' category names.
-        categories = list(Category.objects.all())
+        categories = all_categories()
         form = NeedsFilterForm(self.request.GET, categories=categories)
         data = form.cleaned_data if form.is_valid() else {}
         queryset = (

@@ -1,8 +1,10 @@
 """Template filters for the portal: amounts of money and translated content in the active
 language."""
 
+import functools
 from decimal import Decimal, InvalidOperation
 
+from babel import Locale
 from babel.numbers import format_currency
 from django import template
 from django.conf import settings
@@ -17,8 +19,14 @@ from apps.core.translated import translated as translated_value
 register = template.Library()
 
 
-def babel_locale() -> str:
-    return to_locale(get_language() or "en")
+def babel_locale() -> Locale:
+    return _babel_locale(to_locale(get_language() or "en"))
+
+
+@functools.cache
+def _babel_locale(name: str) -> Locale:
+    # Parsed once per language: Babel parses a locale given by name on every call.
+    return Locale.parse(name)
 
 
 @register.filter

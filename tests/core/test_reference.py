@@ -1,0 +1,134 @@
+"""Rows kept between requests (apps/core/reference.py): read once, read again after a change
+commits, never cached inside a transaction, and read from the database when the cache is
+unreachable. Most tests here commit (transaction=True): outside a transaction is where the
+cache is used."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import override_settings
+
+from apps.accounts.models import User
+from apps.cases.models import Category
+from apps.cases.selectors import active_officers, all_categories
+from apps.core import reference
+from apps.funding.selectors import rates_on
+from apps.funding.services import exchange_rate_set
+
+REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/14",
+    }
+}
+UNREACHABLE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+    }
+}
+
+
+@pytest.fixture
+def shared_cache():
+    """The cache of production: Redis, shared by every process."""
+    with override_settings(CACHES=REDIS):
+        cache.clear()
+        yield cache
+        cache.clear()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_rows_are_read_once_then_kept(shared_cache, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        first = all_categories()
+    with django_assert_num_queries(0):
+        again = all_categories()
+    assert again == first
+    assert [c.code for c in again] == list(Category.objects.values_list("code", flat=True))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_saved_or_deleted_row_is_read_again(shared_cache):
+    all_categories()
+    new = Category.objects.create(code="zz-new", name="New", position=999)
+    assert new in all_categories()
+    new.name = "Renamed"
+    new.save()
+    assert next(c for c in all_categories() if c.pk == new.pk).name == "Renamed"
+    new.delete()
+    assert "zz-new" not in {c.code for c in all_categories()}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_change_is_forgotten_only_when_it_commits(shared_cache, django_assert_num_queries):
+    all_categories()
+    with transaction.atomic():
+        Category.objects.create(code="zz-pending", name="Pending", position=999)
+        # Inside the transaction the database is read, and nothing is cached from it.
+        assert "zz-pending" in {c.code for c in all_categories()}
+        transaction.set_rollback(True)
+    with django_assert_num_queries(0):
+        assert "zz-pending" not in {c.code for c in all_categories()}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_value_read_before_a_change_is_not_served_after_it(shared_cache):
+    """A reader that read the rows before a change and stores them after it stores them under
+    the old generation, which no reader asks for any more."""
+    before = reference._data_key("categories", "")
+    stale = all_categories()[:1]
+    Category.objects.create(code="zz-after", name="After", position=999)
+    shared_cache.set(before, stale)  # the slow reader finishes now
+    assert "zz-after" in {c.code for c in all_categories()}
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_the_database_is_read_every_time(
+    shared_cache, django_assert_num_queries
+):
+    with django_assert_num_queries(2):
+        all_categories()
+        all_categories()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_unreachable_cache_reads_the_database(django_assert_num_queries, caplog):
+    with override_settings(CACHES=UNREACHABLE):
+        with django_assert_num_queries(2):
+            first = all_categories()
+            again = all_categories()
+        Category.objects.create(code="zz-down", name="Down", position=999)  # no error either
+    assert again == first
+    assert "The cache could not be read" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_officers_are_read_again_when_one_changes_but_not_when_one_signs_in(shared_cache):
+    officer = User.objects.create_user("officer-ref", password="x" * 12, is_unoda_officer=True)
+    assert officer in active_officers()
+    officer.last_login = datetime.datetime.now(datetime.UTC)
+    officer.save(update_fields=["last_login"])
+    key = reference._data_key("officers", "")
+    assert shared_cache.get(key) is not None  # a sign-in forgets nothing
+    officer.is_active = False
+    officer.save()
+    assert officer not in active_officers()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_exchange_rates_are_kept_per_day_and_read_again_when_one_is_recorded(
+    shared_cache, django_assert_num_queries
+):
+    day = datetime.date(2026, 3, 1)
+    admin = User.objects.create_user("rates-admin", password="x" * 12, is_staff=True)
+    exchange_rate_set(actor=admin, currency="EUR", rate_per_usd=Decimal("0.9"), valid_on=day)
+    assert rates_on(day, ["EUR"])["EUR"].per_usd == Decimal("0.9")
+    with django_assert_num_queries(0):
+        assert rates_on(day, ["EUR", "USD"])["EUR"].per_usd == Decimal("0.9")
+    exchange_rate_set(actor=admin, currency="EUR", rate_per_usd=Decimal("0.95"), valid_on=day)
+    assert rates_on(day, ["EUR"])["EUR"].per_usd == Decimal("0.95")
+    assert "EUR" not in rates_on(day - datetime.timedelta(days=1), ["EUR"])
