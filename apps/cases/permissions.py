@@ -8,7 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from guardian.core import ObjectPermissionChecker
 
-from apps.organizations.selectors import donor_organization_ids, is_member, user_is_unoda
+from apps.organizations.selectors import (
+    donor_organization_ids,
+    is_member,
+    user_is_unoda,
+    user_memberships,
+)
 
 from .models import AssistanceRequest, Visibility
 from .workflow import DONOR_VISIBLE, RECIPIENT_EDITABLE, TERMINAL, Role, Transition
@@ -86,6 +91,15 @@ def can_create_request(user, organization) -> bool:
     if not (user.is_authenticated and user.is_active) or not organization.is_recipient:
         return False
     return user_is_unoda(user) or is_member(user, organization.pk)
+
+
+def can_start_a_request(user) -> bool:
+    """Whether to offer "Write a new request": to UNODA (who write for any State), and to a
+    member of an organization that requests assistance (``can_create_request`` for one of
+    them), from the memberships the page has read: no query."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user_is_unoda(user) or any(m.organization.is_recipient for m in user_memberships(user))
 
 
 def can_comment(user, case: AssistanceRequest) -> bool:

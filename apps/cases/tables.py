@@ -27,6 +27,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from apps.core.choices import display_of
 from apps.core.templatetags.portal import money, translated_text
+from apps.core.widgets import PlainSelect
 
 from .models import CommentVisibility, Status
 from .selectors import TimelineEntry, case_categories
@@ -168,6 +169,18 @@ def needs_rows(cases: Iterable) -> SafeString:
         (_("Match with your offers"), match),
     ]
     return _rows(cases, columns)
+
+
+def officer_select(officers, *, name: str, element_id: str, selected=None, required=False):
+    """A select of UNODA officers (``selectors.active_officers``) to assign a case to, with an
+    empty first choice; rendered in Python (``PlainSelect``), not an option per template loop."""
+    choices = [("", "—")] + [
+        (str(user.pk), user.get_full_name() or user.username) for user in officers
+    ]
+    attrs = {"id": element_id, "required": True} if required else {"id": element_id}
+    return PlainSelect(choices=choices).render(
+        name, "" if selected is None else str(selected), attrs
+    )
 
 
 # --- The case page's timeline --------------------------------------------------------------------

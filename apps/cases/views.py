@@ -39,11 +39,12 @@ from .permissions import (
     can_create_request,
     can_download_attachment,
     can_edit_request,
+    can_start_a_request,
     fireable,
     permissions_read_once,
 )
 from .quality import completeness
-from .tables import queue_fields, queue_rows, timeline_items
+from .tables import officer_select, queue_fields, queue_rows, timeline_items
 from .workflow import TERMINAL, transitions_from
 
 # Transitions fired by a service of their own (with the record they need), not by a button.
@@ -123,10 +124,10 @@ class HomeView(LoginRequiredMixin, TemplateView):
             context.update(
                 own_requests=own.exclude(status__in=TERMINAL),
                 questions=questions,
-                can_create=bool(creatable_organizations(user).exists()),
+                can_create=can_start_a_request(user),
             )
         if is_unoda:
-            context["can_create"] = True
+            context["can_create"] = can_start_a_request(user)
         context["reports_due"] = followup_selectors.reports_due_list(user=user)
         context["feedback_pending"] = followup_selectors.feedback_pending_list(user=user)
         if any(m.organization.is_donor for m in memberships):
@@ -238,8 +239,14 @@ class RequestListView(LoginRequiredMixin, View):
             "current_view": request.GET.get("view", ""),
             "is_unoda": is_unoda,
             "rows": queue_rows(rows, selectable=is_unoda),
-            "officers": form.officers if is_unoda else [],
-            "can_create": creatable_organizations(request.user).exists(),
+            "officer_select": (
+                officer_select(
+                    form.officers, name="officer", element_id="bulk-officer", required=True
+                )
+                if is_unoda
+                else ""
+            ),
+            "can_create": can_start_a_request(request.user),
             "bulk_form": BulkAssignForm(visible=AssistanceRequest.objects.none()),
         }
         template = (
@@ -526,7 +533,16 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             can_comment_internally=can_comment_internally(user),
             attachments=case.attachments.all(),
             attachment_form=AttachmentForm() if can_edit_request(user, case) else None,
-            officers=selectors.active_officers() if is_unoda else [],
+            officer_select=(
+                officer_select(
+                    selectors.active_officers(),
+                    name="officer",
+                    element_id="assign-officer",
+                    selected=case.case_officer_id,
+                )
+                if is_unoda
+                else ""
+            ),
         )
         return context
 

@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "portal:reference"
 TIMEOUT = 300
+# A generation lapses after a day unused: a new one is then drawn, and nothing is served from
+# before it (Redis keeps one small key per name, e.g. per user's unread count, not forever).
+GENERATION_TIMEOUT = 86_400
 T = TypeVar("T")
 
 
@@ -46,7 +49,7 @@ def _data_key(name: str, part: str) -> str:
     key = _generation_key(name)
     generation = cache.get(key)
     if generation is None:
-        cache.add(key, uuid.uuid4().hex, None)
+        cache.add(key, uuid.uuid4().hex, GENERATION_TIMEOUT)
         generation = cache.get(key)
     return f"{_prefix(name)}:{generation}:{part}"
 
@@ -74,7 +77,7 @@ def cached(name: str, load: Callable[[], T], *, part: str = "") -> T:
 def new_generation(name: str) -> None:
     """Readers of ``name`` read it again from now on (``forget`` waits for the commit)."""
     try:
-        cache.set(_generation_key(name), uuid.uuid4().hex, None)
+        cache.set(_generation_key(name), uuid.uuid4().hex, GENERATION_TIMEOUT)
     except Exception:
         logger.warning("The cache could not be reached to forget %s.", name)
 

@@ -23,6 +23,7 @@ from kombu.exceptions import OperationalError
 from apps.accounts.models import NotificationFrequency
 
 from .models import EmailState, Notification, NotificationKind
+from .selectors import forget_unread_counts
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,9 @@ def notifications_build(
 
 def notifications_create(**options) -> list[Notification]:
     """``notifications_build``, saved in one insert."""
-    return Notification.objects.bulk_create(notifications_build(**options))
+    created = Notification.objects.bulk_create(notifications_build(**options))
+    forget_unread_counts(n.user_id for n in created)
+    return created
 
 
 def notification_create(*, user, **options) -> Notification:
@@ -250,14 +253,16 @@ def notifications_send_digests(*, now=None) -> int:
 
 
 def notification_mark_read(*, user, notification_id: int) -> bool:
-    return bool(
-        Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
-    )
+    marked = Notification.objects.filter(
+        pk=notification_id, user=user, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    forget_unread_counts([user.pk])
+    return bool(marked)
 
 
 def notification_mark_all_read(*, user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+    marked = Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    forget_unread_counts([user.pk])
+    return marked

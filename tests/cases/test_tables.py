@@ -267,3 +267,46 @@ def test_needs_past_the_last_page_say_so_and_link_to_the_first(client, users, ma
     first = client.get("/funding/needs/", {"q": "armoury"}).content.decode()
     assert "Armoury" in first
     assert 'class="pagination"' not in first  # one page: no pagination at all
+
+
+def test_officer_selects_list_active_officers_escaped_with_the_current_one_selected(
+    client, users, make_case
+):
+    from tests.factories import UserFactory
+
+    lucas = UserFactory(
+        username="lucas", first_name="Lucas <b>", last_name="Martin", is_unoda_officer=True
+    )
+    UserFactory(username="gone", is_unoda_officer=True, is_active=False)
+    case = make_case("submitted")
+    case.case_officer = lucas
+    case.save()
+    client.force_login(users.unoda)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assign = re.search(r'<select id="assign-officer" name="officer">.*?</select>', page, re.S)
+    assert assign, "no assign select on the case page"
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', assign.group(0))
+    assert options[0] == ("", "", "—")
+    assert (str(lucas.pk), " selected", "Lucas &lt;b&gt; Martin") in options
+    assert (str(users.unoda.pk), "", users.unoda.get_full_name()) in options
+    assert "gone" not in assign.group(0)
+    queue = client.get("/cases/").content.decode()
+    bulk = re.search(r'<select id="bulk-officer" name="officer" required>.*?</select>', queue, re.S)
+    assert bulk, "no bulk-assign select on the queue"
+    assert f'<option value="{lucas.pk}">Lucas &lt;b&gt; Martin</option>' in bulk.group(0)
+    assert " selected" not in bulk.group(0).replace('<option value="" selected>', "")
+
+
+@pytest.mark.parametrize(
+    ("who", "offered"),
+    [("unoda", True), ("recipient", True), ("donor", False), ("outsider", False)],
+)
+def test_write_a_new_request_is_offered_to_unoda_and_requesting_states(client, users, who, offered):
+    from apps.cases.permissions import can_start_a_request
+
+    user = getattr(users, who)
+    assert can_start_a_request(user) is offered
+    client.force_login(user)
+    assert ("Write a new request" in client.get("/cases/").content.decode()) is offered
+    user.is_active = False
+    assert can_start_a_request(user) is False
