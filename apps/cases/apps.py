@@ -10,19 +10,14 @@ class CasesConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_migrate
 
-        from apps.core.reference import forget_all, watch
+        from apps.core.reference import watch
 
         from .models import AssistanceKind, Category
         from .selectors import CATEGORIES, KINDS, OFFICERS, forget_permission_ids
 
         post_migrate.connect(forget_permission_ids, dispatch_uid="cases.forget_permission_ids")
         # The rows kept between requests (apps/core/reference.py) are read again after a
-        # change, and after migrations (which may change them without saving models).
+        # change.
         watch(Category, CATEGORIES)
         watch(AssistanceKind, KINDS)
         watch(get_user_model(), OFFICERS, unless_only=frozenset({"last_login"}))
-        post_migrate.connect(
-            lambda **_kwargs: forget_all([CATEGORIES, KINDS, OFFICERS]),
-            weak=False,
-            dispatch_uid="cases.forget_reference",
-        )

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +88,9 @@ def forget(name: str) -> None:
 
 
 def watch(model, name: str, *, unless_only: frozenset[str] = frozenset()) -> None:
-    """Forget ``name`` whenever a row of ``model`` is saved or deleted; a save of only the
-    fields ``unless_only`` (e.g. a user's ``last_login``) changes nothing cached."""
+    """Forget ``name`` whenever a row of ``model`` is saved or deleted, and after migrations;
+    a save of only the fields ``unless_only`` (e.g. a user's ``last_login``) changes nothing
+    cached."""
 
     def changed(sender, update_fields=None, **kwargs):
         if update_fields and set(update_fields) <= unless_only:
@@ -100,6 +101,10 @@ def watch(model, name: str, *, unless_only: frozenset[str] = frozenset()) -> Non
     uid = f"{PREFIX}:{name}:{model._meta.label_lower}"
     post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:save")
     post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:delete")
+    # Migrations may change rows without saving models.
+    post_migrate.connect(
+        lambda **_kwargs: forget(name), weak=False, dispatch_uid=f"{PREFIX}:{name}:migrate"
+    )
 
 
 def forget_all(names=None) -> None:
