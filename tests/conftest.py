@@ -47,6 +47,21 @@ def _language_of_each_test_is_its_own():
     translation.deactivate()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_kept_from_an_earlier_run():
+    """A new test database starts its ids again: rows an earlier run kept in Redis (user 7's
+    unread count, say) must not be served to this one."""
+    from django.core.cache import cache
+
+    client = getattr(cache, "_cache", None)
+    if client is None or not hasattr(client, "get_client"):  # not Redis: this process's own
+        cache.clear()
+        return
+    redis = client.get_client(None, write=True)
+    for key in redis.scan_iter(match=cache.make_key(f"{reference.PREFIX}:") + "*"):
+        redis.delete(key)
+
+
 @pytest.fixture(autouse=True)
 def _nothing_kept_between_tests():
     """Rows kept between requests (apps/core/reference.py) are forgotten after each test: a

@@ -11,6 +11,7 @@ from guardian.core import ObjectPermissionChecker
 from apps.organizations.selectors import (
     donor_organization_ids,
     is_member,
+    recipients_exist,
     user_is_unoda,
     user_memberships,
 )
@@ -94,12 +95,14 @@ def can_create_request(user, organization) -> bool:
 
 
 def can_start_a_request(user) -> bool:
-    """Whether to offer "Write a new request": to UNODA (who write for any State), and to a
-    member of an organization that requests assistance (``can_create_request`` for one of
-    them), from the memberships the page has read: no query."""
+    """Whether to offer "Write a new request": to UNODA (who write for any State) when some
+    organization requests assistance, and to a member of such an organization
+    (``can_create_request`` for one of them), from what the page has read: no query."""
     if not (user.is_authenticated and user.is_active):
         return False
-    return user_is_unoda(user) or any(m.organization.is_recipient for m in user_memberships(user))
+    if user_is_unoda(user):
+        return recipients_exist()
+    return any(m.organization.is_recipient for m in user_memberships(user))
 
 
 def can_comment(user, case: AssistanceRequest) -> bool:

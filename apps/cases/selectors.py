@@ -248,19 +248,40 @@ def _ranked(known: list, found: set[int], model) -> tuple[dict, dict]:
     return by_id, {row.pk: index for index, row in enumerate(ordered)}
 
 
-def attach_categories(
-    cases: list[AssistanceRequest], *, categories, kinds: bool | list = False
-) -> None:
-    """Give each case ``category_list``: its categories in the order of ``categories`` (every
-    category, already read in their order), with one query of the link tables.
-    A category created since ``categories`` were read is read then. With ``kinds``, the same
-    query also gives each case ``kind_ids``: the keys of its kinds of help (for matching); and
-    when ``kinds`` is every kind (a list, in order), ``kind_list``: its kinds, in that order."""
-    from apps.core.selectors import keys_by_owner
+def with_link_keys(queryset: QuerySet, *, kinds: bool = False) -> QuerySet:
+    """Rows that bring the keys of their categories (and kinds) in their own query
+    (``category_keys``, ``kind_keys``), for ``attach_categories``: a page of rows then reads
+    no link table apart."""
+    from apps.core.selectors import keys_of
 
+    links = {"category_keys": (AssistanceRequest.categories.through, "category_id")}
+    if kinds:
+        links["kind_keys"] = (AssistanceRequest.kinds.through, "assistancekind_id")
+    return queryset.annotate(
+        **{
+            name: keys_of(through.objects.all(), "assistancerequest_id", key)
+            for name, (through, key) in links.items()
+        }
+    )
+
+
+def _link_keys(cases: list[AssistanceRequest], *, kinds: bool) -> dict[str, dict[int, list[int]]]:
+    """Each case's category keys (and kind keys): from ``with_link_keys`` when the rows were
+    read with it, else from the link tables in one query."""
+    from apps.core.selectors import keys_by_owner, split_keys
+
+    attributes = {"categories": "category_keys", "kinds": "kind_keys"}
+    wanted = ["categories", "kinds"] if kinds else ["categories"]
+    if cases and all(hasattr(cases[0], attributes[name]) for name in wanted):
+        return {
+            name: {case.pk: split_keys(getattr(case, attributes[name])) for case in cases}
+            if name in wanted
+            else {}
+            for name in attributes
+        }
     ids = [case.pk for case in cases]
     links = {"categories": (AssistanceRequest.categories.through, "category_id")}
-    if kinds is not False:
+    if kinds:
         links["kinds"] = (AssistanceRequest.kinds.through, "assistancekind_id")
     found = keys_by_owner(
         {
@@ -272,10 +293,22 @@ def attach_categories(
             for name, (through, key) in links.items()
         }
     )
-    keys = {
-        name: {case_id: [int(pk) for pk in pks] for case_id, pks in by_case.items()}
-        for name, by_case in found.items()
+    return {
+        name: {case_id: [int(pk) for pk in pks] for case_id, pks in found.get(name, {}).items()}
+        for name in ("categories", "kinds")
     }
+
+
+def attach_categories(
+    cases: list[AssistanceRequest], *, categories, kinds: bool | list = False
+) -> None:
+    """Give each case ``category_list``: its categories in the order of ``categories`` (every
+    category, already read in their order), from the keys its query brought
+    (``with_link_keys``) or else one query of the link tables.
+    A category created since ``categories`` were read is read then. With ``kinds``, each case
+    also gets ``kind_ids``: the keys of its kinds of help (for matching); and when ``kinds``
+    is every kind (a list, in order), ``kind_list``: its kinds, in that order."""
+    keys = _link_keys(cases, kinds=kinds is not False)
 
     def ordered(name, known, model):
         by_id, rank = _ranked(known, {pk for pks in keys[name].values() for pk in pks}, model)

@@ -212,9 +212,9 @@ class RequestListView(LoginRequiredMixin, View):
         from apps.funding.selectors import funding_gaps
 
         form, queryset, sort = _queue(request)
-        # The categories of the page's rows from their link table (one query of ids), named
-        # from the categories the form read: cheaper than prefetching them as instances.
-        queryset = queryset.prefetch_related(None).only(*queue_fields())
+        # The keys of the rows' categories come in the rows' own query, named from the
+        # categories the form read: cheaper than prefetching them as instances.
+        queryset = selectors.with_link_keys(queryset.prefetch_related(None).only(*queue_fields()))
         page = capped_page(queryset, self.paginate_by, request.GET.get("page"))
         rows = list(page.object_list)
         selectors.attach_categories(rows, categories=form.categories)
@@ -496,6 +496,7 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         active_interest_donors = {
             i.donor_id for i in interests if i.status == InterestStatus.ACTIVE
         }
+        officers = selectors.active_officers() if is_unoda else []
         overview = None
         agreement = None
         if can_view_followup(user, case):
@@ -533,16 +534,11 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             can_comment_internally=can_comment_internally(user),
             attachments=case.attachments.all(),
             attachment_form=AttachmentForm() if can_edit_request(user, case) else None,
-            officer_select=(
-                officer_select(
-                    selectors.active_officers(),
-                    name="officer",
-                    element_id="assign-officer",
-                    selected=case.case_officer_id,
-                )
-                if is_unoda
-                else ""
-            ),
+            officer_select=officer_select(
+                officers, name="officer", element_id="assign-officer", selected=case.case_officer_id
+            )
+            if officers
+            else "",
         )
         return context
 

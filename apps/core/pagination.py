@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import IntegerField, QuerySet, Subquery
+from django.db.models.query import ModelIterable
 
 COUNT_CAP = 1000
 UNCAPPED = 2**31 - 2  # the most a database's LIMIT takes: count everything
@@ -24,12 +25,15 @@ class CappedPaginator(Paginator):
         # Bounded: a page number from the address bar must not overflow the database's LIMIT.
         self.limit = max(cap, min(page_number * per_page, UNCAPPED))
 
+    def counted_rows(self) -> QuerySet:
+        """What is counted: only the keys, in no order (any limit + 1 rows tell the count up
+        to the limit, and the page's annotations, computed per row, are left out)."""
+        return self.object_list.order_by().values("pk")[: self.limit + 1]
+
     @cached_property
     def count(self) -> int:
         if isinstance(self.object_list, QuerySet):
-            # Only the keys, in no order: any limit + 1 rows tell the count up to the limit,
-            # and the page's annotations (computed per row) are left out of the count.
-            return self.object_list.order_by().values("pk")[: self.limit + 1].count()
+            return self.counted_rows().count()
         return len(self.object_list[: self.limit + 1])
 
     @property
@@ -45,10 +49,36 @@ def page_number(raw) -> int:
         return 1
 
 
+class _CountOf(Subquery):
+    """``(SELECT COUNT(*) FROM (rows))``: a count as a column of another query's rows."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
+_COUNT = "capped_count"
+
+
 def capped_page(object_list, per_page: int, number, *, cap: int = COUNT_CAP) -> Page:
-    """The page ``number`` (as given in the query string; anything invalid is page 1)."""
+    """The page ``number`` (as given in the query string; anything invalid is page 1). Of a
+    queryset of instances, the page's rows and the capped count come in one query (the count
+    a column of each row, computed once); a page past the end takes a count and then the last
+    page, as Django's ``get_page`` does."""
     number = page_number(number)
-    return CappedPaginator(object_list, per_page, page_number=number, cap=cap).get_page(number)
+    paginator = CappedPaginator(object_list, per_page, page_number=number, cap=cap)
+    within = number * per_page <= paginator.limit  # else past any LIMIT a database takes
+    if (
+        within
+        and isinstance(object_list, QuerySet)
+        and object_list._iterable_class is ModelIterable
+    ):
+        bottom = (number - 1) * per_page
+        counted = object_list.annotate(**{_COUNT: _CountOf(paginator.counted_rows())})
+        rows = list(counted[bottom : bottom + per_page])
+        if rows:
+            paginator.count = getattr(rows[0], _COUNT)  # the cached property, given
+            return Page(rows, number, paginator)
+    return paginator.get_page(number)
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,9 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "portal:reference"
 TIMEOUT = 300
-# A generation lapses after a day unused: a new one is then drawn, and nothing is served from
-# before it (Redis keeps one small key per name, e.g. per user's unread count, not forever).
+# A generation expires a day after it was drawn: a new one is then drawn, and nothing is
+# served from before it (Redis keeps one small key per name, e.g. per user's unread count,
+# not forever); it costs one read of the rows a day.
 GENERATION_TIMEOUT = 86_400
 T = TypeVar("T")
 
@@ -37,8 +38,9 @@ NAMES: set[str] = set()  # every name ``watch`` was given
 
 
 def _prefix(name: str) -> str:
-    # Per database: a test run and the portal may share one Redis.
-    return f"{PREFIX}:{connection.settings_dict['NAME']}:{name}"
+    # Per database: a test run and the portal, or two deployments, may share one Redis.
+    database = connection.settings_dict
+    return f"{PREFIX}:{database['NAME']}@{database['HOST']}:{database['PORT']}:{name}"
 
 
 def _generation_key(name: str) -> str:
@@ -84,7 +86,8 @@ def new_generation(name: str) -> None:
 
 def forget(name: str) -> None:
     """The rows of ``name`` changed: once the change commits, readers read them again."""
-    transaction.on_commit(lambda: new_generation(name))
+    # robust: a failing callback registered before this one must not keep it from running.
+    transaction.on_commit(lambda: new_generation(name), robust=True)
 
 
 def watch(model, name: str, *, unless_only: frozenset[str] = frozenset()) -> None:

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import CharField, QuerySet, Value
+from django.db.models import Aggregate, CharField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Cast
 
 from .models import PortalSettings
@@ -12,11 +12,13 @@ PORTAL_SETTINGS = "portal-settings"  # kept between requests (apps/core/referenc
 
 def portal_settings() -> PortalSettings:
     """The portal settings row, or an unsaved one holding the defaults from the settings.
-    Kept between requests; a service (in a transaction) reads the row itself."""
-    return cached(PORTAL_SETTINGS, _portal_settings)
+    Kept between requests; a service (in a transaction) reads the row itself, and so does a
+    rule that runs outside one (``portal_settings_read``)."""
+    return cached(PORTAL_SETTINGS, portal_settings_read)
 
 
-def _portal_settings() -> PortalSettings:
+def portal_settings_read() -> PortalSettings:
+    """``portal_settings`` read from the database, never from the cache."""
     row = PortalSettings.objects.filter(pk=PortalSettings.SINGLETON_PK).first()
     if row is None:
         row = PortalSettings(
@@ -25,6 +27,42 @@ def _portal_settings() -> PortalSettings:
             pledge_ageing_days=settings.PORTAL_PLEDGE_AGEING_DAYS,
         )
     return row
+
+
+class _Keys(Aggregate):
+    """The keys of a group as one text, "3,7", in no particular order."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(CAST(%(expressions)s AS text), ',')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            function="GROUP_CONCAT",
+            template="%(function)s(%(expressions)s, ',')",
+            **extra_context,
+        )
+
+
+def keys_of(links: QuerySet, owner: str, key: str) -> Subquery:
+    """An annotation: the keys of a row's links (the rows of ``links`` whose ``owner`` is that
+    row) as one text, "3,7", or None when it has none. A page's rows then bring their links
+    in their own query, without a query of their own (see ``keys_by_owner`` for links read
+    apart)."""
+    return Subquery(
+        links.filter(**{owner: OuterRef("pk")})
+        .order_by()
+        .values(owner)
+        .annotate(keys=_Keys(key))
+        .values("keys")
+    )
+
+
+def split_keys(text: str | None) -> list[int]:
+    """The keys that ``keys_of`` gave."""
+    return [int(key) for key in text.split(",")] if text else []
 
 
 def keys_by_owner(links: dict[str, tuple[QuerySet, str, str]]) -> dict[str, dict[int, list[str]]]:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.cases.models import AssistanceRequest, Status
 from apps.cases.selectors import request_list
 from apps.core.reference import cached
-from apps.core.selectors import portal_settings
+from apps.core.selectors import portal_settings, portal_settings_read
 from apps.organizations.selectors import member_organization_ids, user_is_unoda
 
 from .models import (
@@ -335,10 +335,11 @@ def ageing_condition(*, on: datetime.date, ageing_days: int) -> Q:
 def ageing_pledges(
     *, on: datetime.date | None = None, ageing_days: int | None = None
 ) -> QuerySet[Commitment]:
-    """Pledges still not committed after their expected date (or the default window)."""
+    """Pledges still not committed after their expected date (or the default window). A rule
+    (the reminders chase these pledges): the window is read from the database."""
     on = on or timezone.localdate()
     if ageing_days is None:
-        ageing_days = portal_settings().pledge_ageing_days
+        ageing_days = portal_settings_read().pledge_ageing_days
     return Commitment.objects.filter(ageing_condition(on=on, ageing_days=ageing_days))
 
 

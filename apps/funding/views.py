@@ -10,7 +10,13 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.cases.models import AssistanceRequest, Status
-from apps.cases.selectors import all_categories, attach_categories, request_list, with_titles
+from apps.cases.selectors import (
+    all_categories,
+    attach_categories,
+    request_list,
+    with_link_keys,
+    with_titles,
+)
 from apps.cases.tables import needs_fields, needs_rows
 from apps.cases.views import get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
@@ -76,7 +82,7 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
             queryset = queryset.filter(requesting_organization__region=data["region"])
         if data.get("q"):
             queryset = with_titles(queryset).filter(all_titles__icontains=data["q"])
-        page = peek_page(queryset, 25, self.request.GET.get("page"))
+        page = peek_page(with_link_keys(queryset, kinds=True), 25, self.request.GET.get("page"))
         rows = list(page.object_list)
         # The rows' categories and, for the match score, the keys of their kinds.
         attach_categories(rows, categories=categories, kinds=True)

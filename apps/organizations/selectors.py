@@ -1,8 +1,16 @@
 from django.db.models import QuerySet
 
+from apps.core.reference import cached
+
 from .models import Membership, Organization
 
 _MEMBERSHIPS = "_portal_memberships"
+RECIPIENTS = "recipient-organizations"  # kept between requests (apps/core/reference.py)
+
+
+def recipients_exist() -> bool:
+    """Whether any organization requests assistance (kept between requests)."""
+    return cached(RECIPIENTS, Organization.objects.filter(is_recipient=True).exists)
 
 
 def organization_list_for_user(*, user) -> QuerySet[Organization]:

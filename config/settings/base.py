@@ -243,7 +243,13 @@ CELERY_TIMEZONE = TIME_ZONE
 
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Pages read kept rows from the cache (apps/core/reference.py) and read the
+            # database instead when it fails: a Redis that hangs must fail fast, not block.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 
 # REST API (apps/api): token for machine clients, session for the browser; one error format.

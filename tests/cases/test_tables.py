@@ -310,3 +310,19 @@ def test_write_a_new_request_is_offered_to_unoda_and_requesting_states(client, u
     assert ("Write a new request" in client.get("/cases/").content.decode()) is offered
     user.is_active = False
     assert can_start_a_request(user) is False
+
+
+def test_no_request_to_write_and_no_officer_to_assign_offer_nothing(client, users, make_case):
+    """UNODA is offered "Write a new request" only when some organization requests
+    assistance, and the case page's Assign form only when there is an officer to choose."""
+    from apps.accounts.models import User
+    from apps.organizations.models import Organization
+
+    case = make_case("submitted")
+    superuser = User.objects.create_superuser("root", "root@example.org", "x" * 14)
+    User.objects.filter(is_unoda_officer=True).update(is_unoda_officer=False)
+    client.force_login(superuser)
+    assert 'id="assign-officer"' not in client.get(f"/cases/{case.reference}/").content.decode()
+    assert "Write a new request" in client.get("/cases/").content.decode()
+    Organization.objects.update(is_recipient=False)
+    assert "Write a new request" not in client.get("/cases/").content.decode()

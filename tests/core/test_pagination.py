@@ -92,3 +92,33 @@ def test_a_peeked_page_past_the_end_is_empty_and_links_back(rows):
     assert page.object_list == []
     assert page.has_previous()
     assert not page.has_next()
+
+
+def test_a_page_and_its_capped_count_come_in_one_query(rows, django_assert_num_queries):
+    with django_assert_num_queries(1) as captured:
+        page = capped_page(rows, 3, "2", cap=5)
+        names = [group.name for group in page]
+        assert (page.paginator.count, page.paginator.capped) == (7, True)  # up to page 2, + 1
+        assert (page.has_previous(), page.has_next()) == (True, True)
+    assert names == ["Pagination 03", "Pagination 04", "Pagination 05"]
+    assert "COUNT(*)" in captured.captured_queries[0]["sql"].upper()
+    exact = capped_page(rows, 3, "1", cap=10)
+    assert (exact.paginator.count, exact.paginator.capped, exact.paginator.num_pages) == (
+        8,
+        False,
+        3,
+    )
+
+
+def test_a_page_past_the_end_is_the_last_page(rows):
+    page = capped_page(rows, 3, "9", cap=100)
+    assert page.number == 3
+    assert [group.name for group in page] == ["Pagination 06", "Pagination 07"]
+    assert not page.has_next()
+
+
+def test_rows_as_dictionaries_are_counted_apart(rows, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        page = capped_page(rows.values("name"), 3, "1", cap=5)
+        assert page.paginator.count == 6
+        assert list(page) == [{"name": f"Pagination 0{n}"} for n in range(3)]

@@ -4,12 +4,14 @@ unreachable. Most tests here commit (transaction=True): outside a transaction is
 cache is used."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
+from django.utils import translation
 
 from apps.cases.models import Category
 from apps.cases.selectors import active_officers, all_categories
@@ -175,3 +177,38 @@ def test_the_unread_count_is_kept_until_the_users_notifications_change(
     assert notification_unread_count(user=reader) == 0
     Notification.objects.filter(user=reader).first().save()  # a save one by one forgets
     assert notification_unread_count(user=reader) == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_pages_read_from_the_cache_show_what_they_showed_from_the_database(
+    shared_cache, client, users, make_case
+):
+    """The queue and the case page a second time, from the kept rows (pickled users read with
+    ``only``, categories and kinds in another language): the same page, with fewer queries."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.cases.models import AssistanceKind
+
+    case = make_case(
+        "submitted",
+        categories=list(Category.objects.order_by("-position")[:2]),
+        kinds=list(AssistanceKind.objects.all()[:2]),
+    )
+    client.force_login(users.unoda)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    for url in ("/cases/", f"/cases/{case.reference}/"):
+        with CaptureQueriesContext(connection) as first_reads:
+            first = client.get(url).content.decode()
+        with CaptureQueriesContext(connection) as second_reads:
+            second = client.get(url).content.decode()
+        strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+        assert strip.sub("", second) == strip.sub("", first)
+        assert len(second_reads) < len(first_reads)
+    with translation.override("en"):
+        names = [str(c) for c in case.categories.order_by("position", "code")]
+    with translation.override("fr"):
+        names_fr = [str(c) for c in case.categories.order_by("position", "code")]
+    assert names_fr != names  # the French names are shown, not the English
+    assert f"<dd>{', '.join(names_fr)}</dd>" in second
