@@ -209,12 +209,14 @@ class RequestListView(LoginRequiredMixin, View):
     paginate_by = 25
 
     def get(self, request):
-        from apps.funding.selectors import funding_gaps
+        from apps.funding.selectors import funding_gaps, with_committed
 
         form, queryset, sort = _queue(request)
-        # The keys of the rows' categories come in the rows' own query, named from the
-        # categories the form read: cheaper than prefetching them as instances.
-        queryset = selectors.with_link_keys(queryset.prefetch_related(None).only(*queue_fields()))
+        # The keys of the rows' categories and their committed amounts come in the rows' own
+        # query; the categories are named from those the form read.
+        queryset = with_committed(
+            selectors.with_link_keys(queryset.prefetch_related(None).only(*queue_fields()))
+        )
         page = capped_page(queryset, self.paginate_by, request.GET.get("page"))
         rows = list(page.object_list)
         selectors.attach_categories(rows, categories=form.categories)

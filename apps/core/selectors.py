@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db.models import Aggregate, CharField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Concat
 
 from .models import PortalSettings
 from .reference import cached
@@ -58,6 +58,24 @@ def keys_of(links: QuerySet, owner: str, key: str) -> Subquery:
         .annotate(keys=_Keys(key))
         .values("keys")
     )
+
+
+def pairs_of(links: QuerySet, owner: str, first: str, second: str) -> Subquery:
+    """An annotation, as ``keys_of``: each (``first``, ``second``) of a row's links as one
+    text, "EUR 1000.00,USD 5", in no particular order (``split_pairs`` reads it)."""
+    pair = Concat(first, Value(" "), Cast(second, CharField()), output_field=CharField())
+    return Subquery(
+        links.filter(**{owner: OuterRef("pk")})
+        .order_by()
+        .values(owner)
+        .annotate(pairs=_Keys(pair))
+        .values("pairs")
+    )
+
+
+def split_pairs(text: str | None) -> list[tuple[str, str]]:
+    """The pairs that ``pairs_of`` gave."""
+    return [tuple(pair.split(" ", 1)) for pair in text.split(",")] if text else []
 
 
 def split_keys(text: str | None) -> list[int]:

@@ -82,7 +82,8 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
             queryset = queryset.filter(requesting_organization__region=data["region"])
         if data.get("q"):
             queryset = with_titles(queryset).filter(all_titles__icontains=data["q"])
-        page = peek_page(with_link_keys(queryset, kinds=True), 25, self.request.GET.get("page"))
+        queryset = selectors.with_committed(with_link_keys(queryset, kinds=True))
+        page = peek_page(queryset, 25, self.request.GET.get("page"))
         rows = list(page.object_list)
         # The rows' categories and, for the match score, the keys of their kinds.
         attach_categories(rows, categories=categories, kinds=True)
