@@ -1,6 +1,7 @@
 """Reads of cases, always scoped to what the user may see (lists and details share the scope)."""
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -252,17 +253,22 @@ def with_link_keys(queryset: QuerySet, *, kinds: bool = False) -> QuerySet:
     """Rows that bring the keys of their categories (and kinds) in their own query
     (``category_keys``, ``kind_keys``), for ``attach_categories``: a page of rows then reads
     no link table apart."""
+    return queryset.annotate(**_link_key_annotations(kinds))
+
+
+@functools.cache
+def _link_key_annotations(kinds: bool) -> dict:
+    # Built once: an expression is copied, not changed, by each query that uses it (and
+    # building these subqueries cost more than running them).
     from apps.core.selectors import keys_of
 
     links = {"category_keys": (AssistanceRequest.categories.through, "category_id")}
     if kinds:
         links["kind_keys"] = (AssistanceRequest.kinds.through, "assistancekind_id")
-    return queryset.annotate(
-        **{
-            name: keys_of(through.objects.all(), "assistancerequest_id", key)
-            for name, (through, key) in links.items()
-        }
-    )
+    return {
+        name: keys_of(through.objects.all(), "assistancerequest_id", key)
+        for name, (through, key) in links.items()
+    }
 
 
 def _link_keys(cases: list[AssistanceRequest], *, kinds: bool) -> dict[str, dict[int, list[int]]]:

@@ -7,6 +7,7 @@ offers with no category in common, are not suggested. Amounts are compared in on
 the exchange-rate table; when no rate exists the amount does not count, and the reason says so.
 """
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,6 +22,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -31,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from apps.cases.models import AssistanceRequest, Category, Status
 from apps.cases.selectors import case_categories
-from apps.core.selectors import keys_by_owner
+from apps.core.selectors import keys_by_owner, keys_of, split_keys
 from apps.organizations.models import Region
 
 from .models import ExchangeRate, Offer, OfferRegion
@@ -297,8 +299,34 @@ def requests_for_offer(*, offer: Offer, limit: int = 10, on=None) -> list[Match]
     return matches
 
 
+def with_offer_keys(offers: QuerySet[Offer]) -> QuerySet[Offer]:
+    """Offers that bring the keys of their categories, kinds and regions in their own query
+    (aggregated subqueries), for ``offer_keys``: no query of the link tables apart."""
+    return offers.annotate(**_offer_key_annotations())
+
+
+@functools.cache
+def _offer_key_annotations() -> dict:
+    # Built once (see apps.cases.selectors._link_key_annotations).
+    return {
+        "category_keys": keys_of(Offer.categories.through.objects.all(), "offer_id", "category_id"),
+        "kind_keys": keys_of(Offer.kinds.through.objects.all(), "offer_id", "assistancekind_id"),
+        "region_keys": keys_of(OfferRegion.objects.all(), "offer_id", "region"),
+    }
+
+
 def offer_keys(offers) -> dict[int, tuple[set[int], set[int], set[str]]]:
-    """The keys of each offer's categories, kinds and regions: one query for them all."""
+    """The keys of each offer's categories, kinds and regions: brought by the offers' own
+    query (``with_offer_keys``), or else one query for them all."""
+    if offers and hasattr(offers[0], "region_keys"):
+        return {
+            offer.pk: (
+                set(split_keys(offer.category_keys)),
+                set(split_keys(offer.kind_keys)),
+                set(offer.region_keys.split(",")) if offer.region_keys else set(),
+            )
+            for offer in offers
+        }
     ids = [offer.pk for offer in offers]
     found = keys_by_owner(
         {

@@ -6,6 +6,7 @@ amount whose currency has no rate is reported as not convertible, never guessed.
 """
 
 import datetime
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -288,8 +289,14 @@ def with_committed(queryset: QuerySet[AssistanceRequest]) -> QuerySet[Assistance
     """Rows that bring their committed amounts (currency and amount of each funded
     commitment) in their own query, for ``funding_gaps``: a page of rows then reads no
     commitments apart."""
+    return queryset.annotate(committed_amounts=_committed_amounts())
+
+
+@functools.cache
+def _committed_amounts():
+    # Built once (see apps.cases.selectors._link_key_annotations).
     funded = Commitment.objects.filter(status__in=FUNDED_STATUSES)
-    return queryset.annotate(committed_amounts=pairs_of(funded, "request_id", "currency", "amount"))
+    return pairs_of(funded, "request_id", "currency", "amount")
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ from apps.cases.views import get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
 from apps.core.pagination import peek_page
 from apps.organizations.models import Organization
-from apps.organizations.selectors import user_is_unoda
+from apps.organizations.selectors import user_is_unoda, user_memberships
 
 from . import selectors, services
 from .forms import CommitmentCreateForm, DisbursementForm, NeedsFilterForm, OfferForm
-from .matching import best_offers, requests_for_offer
+from .matching import best_offers, requests_for_offer, with_offer_keys
 from .models import Commitment, MatchmakingMeeting, Offer
 from .permissions import can_update_commitment
 
@@ -88,9 +88,10 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
         # The rows' categories and, for the match score, the keys of their kinds.
         attach_categories(rows, categories=categories, kinds=True)
         figures = selectors.funding_gaps(rows)
-        own_offers = (  # best_offers reads the keys of their categories, kinds and regions
+        own_offers = with_offer_keys(  # the keys of their categories, kinds and regions
             selectors.offer_list(user=user, filters={"active": True})
-            .filter(donor__in=_donor_orgs(user))
+            .filter(donor_id__in=[m.organization_id for m in user_memberships(user)])
+            .filter(donor__is_donor=True)
             .prefetch_related(None)
         )
         matches = best_offers(cases=rows, offers=own_offers)

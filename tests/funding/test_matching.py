@@ -13,6 +13,7 @@ from apps.funding.matching import (
     offers_for_request,
     requests_for_offer,
     with_duplicate_flag,
+    with_offer_keys,
 )
 from apps.funding.models import Offer
 from apps.organizations.models import Region
@@ -101,7 +102,7 @@ def test_requests_for_an_offer_are_ranked(make_case, cat, kind, need, offers, or
     assert "1 of 2 categories in common" in matches[1].reasons[0]
 
 
-def _loaded(cases, offers):
+def _loaded(cases, offers, *, keys_in_query=False):
     from apps.cases.models import AssistanceRequest
 
     cases = list(
@@ -109,14 +110,16 @@ def _loaded(cases, offers):
         .select_related("requesting_organization")
         .prefetch_related("categories", "kinds")
     )
-    # best_offers reads the keys of the offers' categories, kinds and regions itself.
+    # best_offers reads the keys of the offers' categories, kinds and regions itself, unless
+    # the offers' own query brought them.
     offers = Offer.objects.filter(pk__in=[o.pk for o in offers])
-    return cases, offers
+    return cases, with_offer_keys(offers) if keys_in_query else offers
 
 
+@pytest.mark.parametrize("keys_in_query", [False, True])
 @pytest.mark.parametrize("title", ["Best", "Partial", "Later", "Unrelated", "Expired"])
 def test_the_python_score_of_a_page_of_rows_agrees_with_the_database(
-    make_case, cat, kind, need, offers, title
+    make_case, cat, kind, need, offers, title, keys_in_query
 ):
     other = make_case(
         "published",
@@ -125,7 +128,7 @@ def test_the_python_score_of_a_page_of_rows_agrees_with_the_database(
         kinds=[kind["financial"]],
     )
     offer = next(o for o in offers.values() if o.title == title)
-    cases, own = _loaded([need, other], [offer])
+    cases, own = _loaded([need, other], [offer], keys_in_query=keys_in_query)
     in_python = best_offers(cases=cases, offers=own, on=TODAY)
     for case in cases:
         in_sql = [m for m in offers_for_request(case=case, on=TODAY) if m.offer.pk == offer.pk]
@@ -143,6 +146,10 @@ def test_the_best_of_a_donors_offers_is_shown_per_row(need, offers, django_asser
         best = best_offers(cases=cases, offers=own, on=TODAY)
     assert best[need.pk].offer.title == "Best"
     assert best[need.pk].score == 100
+    cases, own = _loaded([need], offers.values(), keys_in_query=True)
+    own = list(own)
+    with django_assert_num_queries(1):  # the exchange rates: the links came with the offers
+        assert best_offers(cases=cases, offers=own, on=TODAY) == best
 
 
 def test_matching_query_count_is_bounded(need, offers, django_assert_max_num_queries):
