@@ -51,25 +51,23 @@ def keys_of(links: QuerySet, owner: str, key: str) -> Subquery:
     row) as one text, "3,7", or None when it has none. A page's rows then bring their links
     in their own query, without a query of their own (see ``keys_by_owner`` for links read
     apart)."""
-    return Subquery(
-        links.filter(**{owner: OuterRef("pk")})
-        .order_by()
-        .values(owner)
-        .annotate(keys=_Keys(key))
-        .values("keys")
-    )
+    return _joined_per_row(links, owner, key)
 
 
 def pairs_of(links: QuerySet, owner: str, first: str, second: str) -> Subquery:
     """An annotation, as ``keys_of``: each (``first``, ``second``) of a row's links as one
     text, "EUR 1000.00,USD 5", in no particular order (``split_pairs`` reads it)."""
     pair = Concat(first, Value(" "), Cast(second, CharField()), output_field=CharField())
+    return _joined_per_row(links, owner, pair)
+
+
+def _joined_per_row(links: QuerySet, owner: str, expression) -> Subquery:
     return Subquery(
         links.filter(**{owner: OuterRef("pk")})
         .order_by()
         .values(owner)
-        .annotate(pairs=_Keys(pair))
-        .values("pairs")
+        .annotate(joined=_Keys(expression))
+        .values("joined")
     )
 
 
