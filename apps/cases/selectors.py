@@ -276,14 +276,11 @@ def _link_keys(cases: list[AssistanceRequest], *, kinds: bool) -> dict[str, dict
     read with it, else from the link tables in one query."""
     from apps.core.selectors import keys_by_owner, split_keys
 
-    attributes = {"categories": "category_keys", "kinds": "kind_keys"}
-    wanted = ["categories", "kinds"] if kinds else ["categories"]
-    if cases and all(hasattr(cases[0], attributes[name]) for name in wanted):
+    first = cases[0] if cases else None
+    if hasattr(first, "category_keys") and (not kinds or hasattr(first, "kind_keys")):
         return {
-            name: {case.pk: split_keys(getattr(case, attributes[name])) for case in cases}
-            if name in wanted
-            else {}
-            for name in attributes
+            "categories": {case.pk: split_keys(case.category_keys) for case in cases},
+            "kinds": {case.pk: split_keys(case.kind_keys) for case in cases} if kinds else {},
         }
     ids = [case.pk for case in cases]
     links = {"categories": (AssistanceRequest.categories.through, "category_id")}

@@ -98,6 +98,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context.update(
             is_unoda=is_unoda,
             organizations=[m.organization for m in memberships],
+            can_create=can_start_a_request(user),
             unread=notification_unread_count(user=user),
             latest_notifications=notification_list(user=user).filter(read_at__isnull=True)[:5],
         )
@@ -124,10 +125,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             context.update(
                 own_requests=own.exclude(status__in=TERMINAL),
                 questions=questions,
-                can_create=can_start_a_request(user),
             )
-        if is_unoda:
-            context["can_create"] = can_start_a_request(user)
         context["reports_due"] = followup_selectors.reports_due_list(user=user)
         context["feedback_pending"] = followup_selectors.feedback_pending_list(user=user)
         if any(m.organization.is_donor for m in memberships):

@@ -110,8 +110,8 @@ def watch(model, name: str, *, unless_only: frozenset[str] = frozenset()) -> Non
     )
 
 
-def forget_all(names=None) -> None:
-    """Forget ``names``, or every watched name (e.g. after rows were written in bulk, which
-    sends no signal)."""
-    for name in NAMES if names is None else names:
+def forget_all() -> None:
+    """Forget every watched name (e.g. after rows were written in bulk, which sends no
+    signal)."""
+    for name in NAMES:
         forget(name)

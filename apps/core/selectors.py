@@ -29,8 +29,8 @@ def portal_settings_read() -> PortalSettings:
     return row
 
 
-class _Keys(Aggregate):
-    """The keys of a group as one text, "3,7", in no particular order."""
+class _Joined(Aggregate):
+    """The values of a group joined as one text, "3,7", in no particular order."""
 
     function = "STRING_AGG"
     template = "%(function)s(CAST(%(expressions)s AS text), ',')"
@@ -66,7 +66,7 @@ def _joined_per_row(links: QuerySet, owner: str, expression) -> Subquery:
         links.filter(**{owner: OuterRef("pk")})
         .order_by()
         .values(owner)
-        .annotate(joined=_Keys(expression))
+        .annotate(joined=_Joined(expression))
         .values("joined")
     )
 
