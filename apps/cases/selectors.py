@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
+from apps.core.prepared import prepared
 from apps.core.reference import cached
 from apps.organizations.selectors import user_is_unoda
 
@@ -57,53 +58,102 @@ def forget_permission_ids(**_kwargs) -> None:
 CATEGORIES, KINDS, OFFICERS = "categories", "kinds", "officers"
 
 
-def visible_to(user) -> Q:
-    """The cases ``user`` holds the view permission on, itself or through one of its groups.
+@dataclass(frozen=True)
+class Scope:
+    """Which cases a user sees (``case_scope``): every one, or those on which the user holds
+    the view permission (``permission``: its id), itself (``direct``) or through one of its
+    ``groups``. Everything a read of the scope's cases depends on is here: a read built once
+    per scope (apps/core/prepared.py) is right for it."""
 
-    Object permissions only, as django-guardian grants them (a model-wide permission given by
-    mistake in the admin opens nothing). Written as EXISTS on the permission rows of each case
-    (guardian's get_objects_for_user gives ``id IN (every permitted id)``): the newest page of
-    a large queue then reads about a page of rows instead of every permission. One small
-    query of its own.
-    """
+    every: bool
+    permission: int | None = None
+    user_id: int | None = None
+    groups: tuple[int, ...] = ()
+    direct: bool = False
+
+
+def case_scope(user) -> Scope | None:
+    """The user's ``Scope``, or None for a user who sees nothing (signed out, inactive).
+    UNODA sees every case; anyone else what django-guardian granted (one small query)."""
+    if not (user.is_authenticated and user.is_active):
+        return None
+    if user_is_unoda(user):
+        return Scope(every=True)
     permission = permission_id(VIEW_PERM)
     direct = RequestUserObjectPermission.objects.filter(permission_id=permission, user_id=user.pk)
     # One query: the user's groups, and whether it holds any permission of its own (rare:
-    # the portal grants to groups), then a second EXISTS only if it does. The groups are
-    # given as a list, not a subquery: PostgreSQL then plans for the few groups they are.
+    # the portal grants to groups).
     rows = (
         get_user_model()
         .objects.filter(pk=user.pk)
         .annotate(direct=Exists(direct))
         .values_list("groups", "direct")
     )
-    groups = [group for group, _direct in rows if group is not None]
+    return Scope(
+        every=False,
+        permission=permission,
+        user_id=user.pk,
+        groups=tuple(sorted(group for group, _direct in rows if group is not None)),
+        direct=any(has_direct for _group, has_direct in rows),
+    )
+
+
+def visible_to(user) -> Q:
+    """The cases ``user`` holds the view permission on, itself or through one of its groups
+    (``visible_in`` of its scope; one small query)."""
+    return visible_in(case_scope(user) or Scope(every=False, permission=permission_id(VIEW_PERM)))
+
+
+def visible_in(scope: Scope) -> Q:
+    """The cases of ``scope`` (not for a scope of every case: that needs no condition).
+
+    Object permissions only, as django-guardian grants them (a model-wide permission given by
+    mistake in the admin opens nothing). Written as EXISTS on the permission rows of each case
+    (guardian's get_objects_for_user gives ``id IN (every permitted id)``): the newest page of
+    a large queue then reads about a page of rows instead of every permission. The groups are
+    given as a list, not a subquery: PostgreSQL then plans for the few groups they are; a
+    second EXISTS only for a user who holds permissions of its own.
+    """
+    permission = scope.permission
     visible = Q(
         Exists(
             RequestGroupObjectPermission.objects.filter(
-                content_object=OuterRef("pk"), permission_id=permission, group_id__in=groups
+                content_object=OuterRef("pk"), permission_id=permission, group_id__in=scope.groups
             )
         )
     )
-    if any(has_direct for _group, has_direct in rows):
-        visible |= Q(Exists(direct.filter(content_object=OuterRef("pk"))))
+    if scope.direct:
+        visible |= Q(
+            Exists(
+                RequestUserObjectPermission.objects.filter(
+                    permission_id=permission, user_id=scope.user_id, content_object=OuterRef("pk")
+                )
+            )
+        )
     return visible
 
 
-def request_list(*, user, filters: dict | None = None) -> QuerySet[AssistanceRequest]:
-    if not (user.is_authenticated and user.is_active):
+def cases_in(scope: Scope | None) -> QuerySet[AssistanceRequest]:
+    """The cases of ``scope`` (``case_scope``), newest change first, with their State and
+    officer: what ``request_list`` gives, for reads built from a scope."""
+    if scope is None:
         return AssistanceRequest.objects.none()
-    if user_is_unoda(user):
-        queryset = AssistanceRequest.objects.all()
-    else:
-        queryset = AssistanceRequest.objects.filter(visible_to(user))
-    queryset = queryset.select_related("requesting_organization", "case_officer")
+    queryset = _every_case() if scope.every else _every_case().filter(visible_in(scope))
+    return queryset.order_by("-status_changed_at", "-pk")
+
+
+def request_list(*, user, filters: dict | None = None) -> QuerySet[AssistanceRequest]:
+    queryset = cases_in(case_scope(user))
     filters = filters or {}
     if status := filters.get("status"):
         queryset = queryset.filter(status=status)
     if organization := filters.get("organization"):
         queryset = queryset.filter(requesting_organization=organization)
-    return queryset.order_by("-status_changed_at", "-pk")
+    return queryset
+
+
+def _every_case() -> QuerySet[AssistanceRequest]:
+    return AssistanceRequest.objects.select_related("requesting_organization", "case_officer")
 
 
 def officer_list():
@@ -140,6 +190,24 @@ def request_get(*, user, reference: str) -> AssistanceRequest:
     return request_list(user=user).get(reference=reference)
 
 
+def request_page_get(*, user, reference: str) -> AssistanceRequest:
+    """``request_get`` for the case page: the case with the keys of its categories and kinds
+    (``with_link_keys``). UNODA, who may see every case, reads it with SQL built once
+    (apps/core/prepared.py); others through ``request_list``'s scope."""
+    if not (user.is_authenticated and user.is_active and user_is_unoda(user)):
+        return with_link_keys(request_list(user=user), kinds=True).get(reference=reference)
+    found = _CASE_WITH_KEYS(reference=reference)
+    if not found:
+        raise AssistanceRequest.DoesNotExist
+    return found[0]
+
+
+_CASE_WITH_KEYS = prepared(
+    lambda _shape, reference: with_link_keys(_every_case(), kinds=True).filter(reference=reference),
+    reference=str,
+)
+
+
 def request_history(*, case: AssistanceRequest) -> QuerySet[StatusChange]:
     return case.status_changes.select_related("actor").order_by("created_at", "pk")
 
@@ -155,12 +223,17 @@ def attachment_get(*, user, reference: str, pk: int) -> Attachment:
     )
 
 
-def comment_list(*, user, case: AssistanceRequest) -> QuerySet[Comment]:
-    """The comments of ``case`` the user may read: internal ones only for UNODA."""
-    queryset = case.comments.select_related("author")
-    if not user_is_unoda(user):
+def _comments(case_id, *, internal: bool) -> QuerySet[Comment]:
+    """The comments of a case, oldest first; internal ones only if ``internal``."""
+    queryset = Comment.objects.filter(request_id=case_id).select_related("author")
+    if not internal:
         queryset = queryset.filter(visibility=CommentVisibility.SHARED)
     return queryset.order_by("created_at", "pk")
+
+
+def comment_list(*, user, case: AssistanceRequest) -> QuerySet[Comment]:
+    """The comments of ``case`` the user may read: internal ones only for UNODA."""
+    return _comments(case.pk, internal=user_is_unoda(user))
 
 
 @dataclass(frozen=True)
@@ -172,6 +245,32 @@ class TimelineEntry:
 
 _PERSON = ("first_name", "last_name", "username")
 
+# The case page's reads of a case's rows, with SQL built once (apps/core/prepared.py).
+_CHANGES = prepared(
+    lambda _shape, case_id: (
+        StatusChange.objects.filter(request_id=case_id)
+        .order_by("created_at", "pk")
+        .values(
+            "created_at", "from_status", "to_status", "comment", *(f"actor__{f}" for f in _PERSON)
+        )
+    ),
+    case_id=int,
+)
+_COMMENTS = prepared(
+    lambda internal, case_id: _comments(case_id, internal=internal).values(
+        "created_at", "visibility", "body", *(f"author__{f}" for f in _PERSON)
+    ),
+    case_id=int,
+)
+_ATTACHMENTS = prepared(
+    lambda _shape, case_id: Attachment.objects.filter(request_id=case_id), case_id=int
+)
+
+
+def attachment_list(*, case: AssistanceRequest) -> list[Attachment]:
+    """The documents of a case the user may see (the caller has checked that), in order."""
+    return _ATTACHMENTS(case_id=case.pk)
+
 
 def request_timeline(*, user, case: AssistanceRequest) -> list[TimelineEntry]:
     """Status changes and the comments the user may read, oldest first (two queries). Each
@@ -179,12 +278,8 @@ def request_timeline(*, user, case: AssistanceRequest) -> list[TimelineEntry]:
     long history is the largest part of the page): a status change's ``from_status``,
     ``to_status``, ``comment`` and ``actor__first_name``/``last_name``/``username``; a
     comment's ``visibility``, ``body`` and ``author__...`` likewise."""
-    changes = request_history(case=case).values(
-        "created_at", "from_status", "to_status", "comment", *(f"actor__{f}" for f in _PERSON)
-    )
-    comments = comment_list(user=user, case=case).values(
-        "created_at", "visibility", "body", *(f"author__{f}" for f in _PERSON)
-    )
+    changes = _CHANGES(case_id=case.pk)
+    comments = _COMMENTS(shape=user_is_unoda(user), case_id=case.pk)
     entries = [TimelineEntry(row["created_at"], "status", row) for row in changes]
     entries += [TimelineEntry(row["created_at"], "comment", row) for row in comments]
     return sorted(entries, key=lambda entry: entry.at)

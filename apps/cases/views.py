@@ -477,22 +477,19 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         from apps.funding.permissions import can_express_interest, can_record_commitment
 
         context = super().get_context_data(**kwargs)
-        case = get_case_or_404(self.request, kwargs["reference"])
         user = self.request.user
+        try:
+            case = selectors.request_page_get(user=user, reference=kwargs["reference"])
+        except AssistanceRequest.DoesNotExist:
+            raise Http404(_("No such case, or you may not see it.")) from None
         audit_case_view(user=user, case=case)
-        # Its categories and kinds of help: their keys in one query, named from every one.
+        # Its categories and kinds of help: their keys came with it, named from every one.
         selectors.attach_categories(
             [case], categories=selectors.all_categories(), kinds=selectors.all_kinds()
         )
         is_unoda = user_is_unoda(user)
         donor_orgs = [m.organization for m in user_memberships(user) if m.organization.is_donor]
-        # Of the page's case: its row is not joined again.
-        interests = (
-            funding_selectors.interest_list(user=user)
-            .filter(request=case)
-            .select_related(None)
-            .select_related("donor")
-        )
+        interests = funding_selectors.case_interests(user=user, case=case)
         active_interest_donors = {
             i.donor_id for i in interests if i.status == InterestStatus.ACTIVE
         }
@@ -515,9 +512,7 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
                 [t for t in transitions_from(case.status) if t.name not in FIRED_BY_RECORDS],
             ),
             funding=funding_selectors.request_funding(case=case),
-            commitments=funding_selectors.commitment_list(user=user, filters={"request": case})
-            .select_related(None)
-            .select_related("donor"),
+            commitments=funding_selectors.case_commitments(user=user, case=case),
             interests=interests,
             interest_orgs=[
                 org
@@ -532,7 +527,7 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             can_comment=can_comment(user, case),
             comment_form=CommentForm() if can_comment(user, case) else None,
             can_comment_internally=can_comment_internally(user),
-            attachments=case.attachments.all(),
+            attachments=selectors.attachment_list(case=case),
             attachment_form=AttachmentForm() if can_edit_request(user, case) else None,
             officer_select=officer_select(
                 officers, name="officer", element_id="assign-officer", selected=case.case_officer_id

@@ -115,7 +115,12 @@ def peek_page(queryset: QuerySet, per_page: int, number) -> PeekPage:
     whose rows are costly to count (a donor's visible cases are checked row by row against
     their permissions; counting even a capped 1,000 of them took longer than the page's rows).
     A page past the end is empty; its template links back."""
+    return peek_read(lambda offset: queryset[offset : offset + per_page + 1], per_page, number)
+
+
+def peek_read(read, per_page: int, number) -> PeekPage:
+    """``peek_page`` of the rows that ``read(offset)`` gives: up to ``per_page + 1`` rows from
+    ``offset`` on (for reads that build their own query, see apps/core/prepared.py)."""
     number = min(page_number(number), UNCAPPED // per_page - 1)
-    offset = (number - 1) * per_page
-    rows = list(queryset[offset : offset + per_page + 1])
+    rows = list(read((number - 1) * per_page))
     return PeekPage(rows[:per_page], number, len(rows) > per_page)

@@ -5,11 +5,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.cases.models import AssistanceRequest, Status
+from apps.core.prepared import prepared
 from apps.organizations.models import Organization, Region
 from apps.organizations.selectors import user_is_unoda
 
@@ -35,15 +36,22 @@ from .permissions import (
 def agreement_get(*, user, case: AssistanceRequest) -> Agreement | None:
     if not can_view_followup(user, case):
         raise PermissionDenied(_("You may not see this case."))
-    agreement = (
-        Agreement.objects.select_related("implementing_partner")
-        .prefetch_related("donors", "documents")
-        .filter(request_id=case.pk)
-        .first()
-    )
-    if agreement is not None:
-        agreement.request = case  # the caller's case, not read a second time
+    found = _AGREEMENT(case_id=case.pk)
+    if not found:
+        return None
+    agreement = found[0]
+    prefetch_related_objects([agreement], "donors", "documents")
+    agreement.request = case  # the caller's case, not read a second time
     return agreement
+
+
+# Read on every case page, most often to find none: SQL built once (apps/core/prepared.py).
+_AGREEMENT = prepared(
+    lambda _shape, case_id: Agreement.objects.select_related("implementing_partner").filter(
+        request_id=case_id
+    ),
+    case_id=int,
+)
 
 
 def feedback_missing_parties(*, case: AssistanceRequest) -> list[Organization]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest, Status
 from apps.cases.selectors import request_list
+from apps.core.prepared import prepared
 from apps.core.reference import cached
 from apps.core.selectors import pairs_of, portal_settings, portal_settings_read, split_pairs
 from apps.organizations.selectors import member_organization_ids, user_is_unoda
@@ -60,39 +61,98 @@ def offer_list(*, user, filters: dict | None = None) -> QuerySet[Offer]:
     return queryset.select_related("donor").prefetch_related("categories", "kinds", "regions")
 
 
+def own_active_offers(*, user) -> list[Offer]:
+    """The active offers of the user's own donor organizations (what ``offer_list`` gives
+    them), each with its donor and the keys of its categories, kinds and regions
+    (``with_offer_keys``), for matching: with SQL built once per set of organizations."""
+    if not _active(user):
+        return []
+    return _OWN_OFFERS(shape=tuple(_org_ids(user)))
+
+
+def _own_offers(organizations: tuple[int, ...]) -> QuerySet[Offer]:
+    from .matching import with_offer_keys
+
+    return with_offer_keys(
+        Offer.objects.filter(
+            is_active=True, donor_id__in=organizations, donor__is_donor=True
+        ).select_related("donor")
+    )
+
+
+_OWN_OFFERS = prepared(_own_offers)
+
+
 def offer_get(*, user, pk: int) -> Offer:
     return offer_list(user=user).get(pk=pk)
+
+
+def _scope(user) -> tuple[int, ...] | None:
+    """Whose interests and commitments the user sees: ``None`` for every one (UNODA), else
+    the user's organizations (as donor, or as the State that requests)."""
+    return None if user_is_unoda(user) else tuple(_org_ids(user))
+
+
+def _of_organizations(queryset: QuerySet, organizations: tuple[int, ...] | None) -> QuerySet:
+    if organizations is None:
+        return queryset
+    return queryset.filter(
+        Q(donor_id__in=organizations) | Q(request__requesting_organization_id__in=organizations)
+    )
 
 
 def interest_list(*, user) -> QuerySet[ExpressionOfInterest]:
     """UNODA all; a donor its own interests; a State the interests in its own requests."""
     if not _active(user):
         return ExpressionOfInterest.objects.none()
-    queryset = ExpressionOfInterest.objects.all()
-    if not user_is_unoda(user):
-        ids = _org_ids(user)
-        queryset = queryset.filter(
-            Q(donor_id__in=ids) | Q(request__requesting_organization_id__in=ids)
-        )
-    return queryset.select_related("request", "donor")
+    return _of_organizations(ExpressionOfInterest.objects.all(), _scope(user)).select_related(
+        "request", "donor"
+    )
 
 
 def commitment_list(*, user, filters: dict | None = None) -> QuerySet[Commitment]:
     """UNODA all; a donor its own commitments; a State the commitments on its own requests."""
     if not _active(user):
         return Commitment.objects.none()
-    queryset = Commitment.objects.all()
-    if not user_is_unoda(user):
-        ids = _org_ids(user)
-        queryset = queryset.filter(
-            Q(donor_id__in=ids) | Q(request__requesting_organization_id__in=ids)
-        )
+    queryset = _of_organizations(Commitment.objects.all(), _scope(user))
     filters = filters or {}
     if request := filters.get("request"):
         queryset = queryset.filter(request=request)
     if status := filters.get("status"):
         queryset = queryset.filter(status=status)
     return queryset.select_related("request", "donor").order_by("request_id", "donor__name", "pk")
+
+
+# The case page's interests and commitments, each with its donor, read with SQL built once
+# per scope (apps/core/prepared.py): the same rows as interest_list and commitment_list give.
+_CASE_INTERESTS = prepared(
+    lambda organizations, case_id: _of_organizations(
+        ExpressionOfInterest.objects.filter(request_id=case_id), organizations
+    ).select_related("donor"),
+    case_id=int,
+)
+_CASE_COMMITMENTS = prepared(
+    lambda organizations, case_id: (
+        _of_organizations(Commitment.objects.filter(request_id=case_id), organizations)
+        .select_related("donor")
+        .order_by("donor__name", "pk")
+    ),
+    case_id=int,
+)
+
+
+def case_interests(*, user, case: AssistanceRequest) -> list[ExpressionOfInterest]:
+    """The interests in ``case`` the user may see (``interest_list``), each with its donor."""
+    if not _active(user):
+        return []
+    return _CASE_INTERESTS(shape=_scope(user), case_id=case.pk)
+
+
+def case_commitments(*, user, case: AssistanceRequest) -> list[Commitment]:
+    """The commitments on ``case`` the user may see (``commitment_list``), by donor name."""
+    if not _active(user):
+        return []
+    return _CASE_COMMITMENTS(shape=_scope(user), case_id=case.pk)
 
 
 def commitment_get(*, user, pk: int) -> Commitment:
@@ -204,6 +264,34 @@ class FundingFigures:
         return self.gap.amount is not None and self.gap.amount > 0
 
 
+def _funding_rows(commitments: QuerySet, on: datetime.date, ageing_days: int) -> QuerySet:
+    """The commitments' amounts grouped by case, currency and status (cancelled ones left
+    out), with what was disbursed on them and how many of them are ageing pledges."""
+    # What was disbursed on each commitment, summed with the commitments of its group.
+    disbursed_each = (
+        Disbursement.objects.filter(commitment=OuterRef("pk"))
+        .values("commitment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        commitments.exclude(status=CommitmentStatus.CANCELLED)
+        .values("request_id", "currency", "status")
+        .annotate(
+            total=Sum("amount"),
+            ageing=Count("pk", filter=ageing_condition(on=on, ageing_days=ageing_days)),
+            disbursed=Sum(Subquery(disbursed_each)),
+        )
+        .order_by()
+    )
+
+
+_ONE_CASE_FUNDING = prepared(
+    lambda day, case_id: _funding_rows(Commitment.objects.filter(request_id=case_id), *day),
+    case_id=int,
+)
+
+
 def funding_for_requests(
     cases: Iterable[AssistanceRequest], *, on: datetime.date | None = None
 ) -> dict[int, FundingFigures]:
@@ -221,24 +309,10 @@ def funding_for_requests(
         pk: {"pledged": {}, "committed": {}, "disbursed": {}} for pk in ids
     }
     ageing = dict.fromkeys(ids, 0)
-    # What was disbursed on each commitment, summed with the commitments of its group.
-    disbursed_each = (
-        Disbursement.objects.filter(commitment=OuterRef("pk"))
-        .values("commitment")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    rows = (
-        Commitment.objects.filter(request_id__in=ids)
-        .exclude(status=CommitmentStatus.CANCELLED)
-        .values("request_id", "currency", "status")
-        .annotate(
-            total=Sum("amount"),
-            ageing=Count("pk", filter=ageing_condition(on=on, ageing_days=ageing_days)),
-            disbursed=Sum(Subquery(disbursed_each)),
-        )
-        .order_by()
-    )
+    if len(ids) == 1:  # a case page: its SQL built once per day (apps/core/prepared.py)
+        rows = _ONE_CASE_FUNDING(shape=(on, ageing_days), case_id=ids[0])
+    else:
+        rows = _funding_rows(Commitment.objects.filter(request_id__in=ids), on, ageing_days)
     for row in rows:
         ageing[row["request_id"]] += row["ageing"]
         key = "committed" if row["status"] in FUNDED_STATUSES else "pledged"
@@ -480,3 +554,53 @@ def meeting_dossier(*, meeting: MatchmakingMeeting, suggestions: int = 3) -> lis
                 )
             )
     return rows
+
+
+# --- The published needs -----------------------------------------------------------------------
+
+OPEN_NEEDS = (Status.PUBLISHED, Status.DONOR_INTEREST, Status.AGREEMENT, Status.IMPLEMENTATION)
+NEEDS_PER_PAGE = 25
+
+
+def _needs(scope, category: str, region: str, q: str) -> QuerySet[AssistanceRequest]:
+    from apps.cases.selectors import cases_in, with_link_keys, with_titles
+    from apps.cases.tables import needs_fields
+
+    queryset = (
+        cases_in(scope)
+        .select_related(None)
+        .select_related("requesting_organization")
+        .only(*needs_fields())
+        .filter(status__in=OPEN_NEEDS)
+    )
+    if category:
+        queryset = queryset.filter(
+            pk__in=AssistanceRequest.categories.through.objects.filter(
+                category__code=category
+            ).values("assistancerequest_id")
+        )
+    if region:
+        queryset = queryset.filter(requesting_organization__region=region)
+    if q:
+        queryset = with_titles(queryset).filter(all_titles__icontains=q)
+    return with_committed(with_link_keys(queryset, kinds=True))
+
+
+# A page of them, with SQL built once per scope, filters and page (apps/core/prepared.py).
+_NEEDS_PAGE = prepared(lambda shape: _needs(*shape[:4])[shape[4] : shape[4] + NEEDS_PER_PAGE + 1])
+
+
+def needs_page(*, user, filters: dict, number):
+    """The page ``number`` of the open cases the user may see (newest change first), filtered
+    by ``category`` (a code), ``region`` and ``q`` (words of a title, in any language), each
+    with the keys of its categories and kinds and its committed amounts (``with_committed``)."""
+    from apps.cases.selectors import case_scope
+    from apps.core.pagination import peek_read
+
+    shape = (
+        case_scope(user),
+        filters.get("category") or "",
+        filters.get("region") or "",
+        filters.get("q") or "",
+    )
+    return peek_read(lambda offset: _NEEDS_PAGE(shape=(*shape, offset)), NEEDS_PER_PAGE, number)

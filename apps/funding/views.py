@@ -9,28 +9,24 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from apps.cases.models import AssistanceRequest, Status
 from apps.cases.selectors import (
     all_categories,
     attach_categories,
     request_list,
-    with_link_keys,
-    with_titles,
 )
-from apps.cases.tables import needs_fields, needs_rows
+from apps.cases.tables import needs_rows
 from apps.cases.views import get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
-from apps.core.pagination import peek_page
 from apps.organizations.models import Organization
-from apps.organizations.selectors import user_is_unoda, user_memberships
+from apps.organizations.selectors import user_is_unoda
 
 from . import selectors, services
 from .forms import CommitmentCreateForm, DisbursementForm, NeedsFilterForm, OfferForm
-from .matching import best_offers, requests_for_offer, with_offer_keys
+from .matching import best_offers, requests_for_offer
 from .models import Commitment, MatchmakingMeeting, Offer
 from .permissions import can_update_commitment
 
-OPEN_NEEDS = (Status.PUBLISHED, Status.DONOR_INTEREST, Status.AGREEMENT, Status.IMPLEMENTATION)
+OPEN_NEEDS = selectors.OPEN_NEEDS
 
 
 def _donor_orgs(user):
@@ -63,38 +59,12 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
         categories = all_categories()
         form = NeedsFilterForm(self.request.GET, categories=categories)
         data = form.cleaned_data if form.is_valid() else {}
-        queryset = (
-            request_list(user=user)
-            .select_related(None)
-            .select_related("requesting_organization")
-            .only(*needs_fields())
-            .filter(status__in=OPEN_NEEDS)
-            .prefetch_related(None)
-            .order_by("-status_changed_at", "-pk")
-        )
-        if data.get("category"):
-            queryset = queryset.filter(
-                pk__in=AssistanceRequest.categories.through.objects.filter(
-                    category__code=data["category"]
-                ).values("assistancerequest_id")
-            )
-        if data.get("region"):
-            queryset = queryset.filter(requesting_organization__region=data["region"])
-        if data.get("q"):
-            queryset = with_titles(queryset).filter(all_titles__icontains=data["q"])
-        queryset = selectors.with_committed(with_link_keys(queryset, kinds=True))
-        page = peek_page(queryset, 25, self.request.GET.get("page"))
+        page = selectors.needs_page(user=user, filters=data, number=self.request.GET.get("page"))
         rows = list(page.object_list)
         # The rows' categories and, for the match score, the keys of their kinds.
         attach_categories(rows, categories=categories, kinds=True)
         figures = selectors.funding_gaps(rows)
-        own_offers = with_offer_keys(  # the keys of their categories, kinds and regions
-            selectors.offer_list(user=user, filters={"active": True})
-            .filter(donor_id__in=[m.organization_id for m in user_memberships(user)])
-            .filter(donor__is_donor=True)
-            .prefetch_related(None)
-        )
-        matches = best_offers(cases=rows, offers=own_offers)
+        matches = best_offers(cases=rows, offers=selectors.own_active_offers(user=user))
         for case in rows:
             case.funding = figures[case.pk]
             match = matches.get(case.pk)
