@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count
-from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from apps.cases.models import AssistanceRequest
