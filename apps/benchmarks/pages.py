@@ -120,13 +120,19 @@ def _dashboard_floor(built):
 
 
 def _queue_floor(filters=None, search=""):
+    """The queue's one query: a page of rows and their capped count (the page shows "N
+    cases"; a search must count every match, where the rows alone can stop at the 25th)."""
+
     def make(built):
         from apps.cases.selectors import request_queue
+        from apps.core.pagination import counted_slice
 
         return floor(
-            lambda: request_queue(user=built.unoda, filters=filters or {}, search=search)[
-                :PAGE_SIZE
-            ],
+            lambda: counted_slice(
+                request_queue(user=built.unoda, filters=filters or {}, search=search),
+                PAGE_SIZE,
+                1,
+            ),
             (
                 "reference",
                 "requesting_organization__name",
@@ -135,6 +141,7 @@ def _queue_floor(filters=None, search=""):
                 "case_officer__username",
                 "status_changed_at",
                 "is_overdue",
+                "capped_count",
             ),
         )
 

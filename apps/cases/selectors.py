@@ -15,6 +15,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from apps.core.prepared import prepared
 from apps.core.reference import cached
+from apps.core.selectors import text_in
 from apps.organizations.selectors import user_is_unoda
 
 from .models import (
@@ -478,10 +479,20 @@ def request_queue(
 
     Filters: status, region, category (code), officer (user id), overdue, unassigned.
     """
-    today = today or timezone.localdate()
-    filters = filters or {}
+    return _queue_of(
+        case_scope(user), _filters(filters), sort, search, today or timezone.localdate()
+    )
+
+
+def _filters(filters: dict | None) -> tuple:
+    """The filters that are set, as a hashable (part of a prepared read's shape)."""
+    return tuple(sorted((key, value) for key, value in (filters or {}).items() if value))
+
+
+def _queue_of(scope, filters: tuple, sort: str, search: str, today) -> QuerySet:
+    filters = dict(filters)
     queryset = (
-        request_list(user=user)
+        cases_in(scope)
         .defer(*list_deferred_fields())
         .annotate(is_overdue=overdue_condition(today))
         .prefetch_related("categories")
@@ -505,11 +516,59 @@ def request_queue(
         queryset = queryset.filter(is_overdue=True)
     if search := (search or "").strip():
         queryset = with_titles(queryset).filter(
-            Q(reference__icontains=search)
-            | Q(all_titles__icontains=search)
-            | Q(requesting_organization__name__icontains=search)
+            text_in(search, "reference", "all_titles", "requesting_organization__name")
         )
     return queryset.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT]))
+
+
+def _queue_rows(queryset: QuerySet) -> QuerySet:
+    """The queue's rows as its page shows them: only the columns ``queue_rows`` reads, with
+    the keys of their categories and their committed amounts in the same query."""
+    from apps.cases.tables import queue_fields
+    from apps.funding.selectors import with_committed
+
+    return with_committed(with_link_keys(queryset.prefetch_related(None).only(*queue_fields())))
+
+
+def _queue_page_of(shape, search=""):
+    from apps.core.pagination import counted_slice
+
+    scope, filters, sort, today, per_page, number, cap = shape
+    queue = _queue_rows(_queue_of(scope, filters, sort, search, today))
+    return counted_slice(queue, per_page, number, cap=cap)
+
+
+# A page of the queue, with SQL built once per scope, filters, sort, day and page; a search
+# is a value of its own (apps/core/prepared.py).
+_QUEUE_PAGE = prepared(_queue_page_of)
+_QUEUE_SEARCH_PAGE = prepared(_queue_page_of, search=str)
+
+
+def queue_page(
+    *, user, filters: dict | None, sort: str, search: str, per_page: int, number, cap: int
+):
+    """The page ``number`` of ``request_queue`` (``apps.core.pagination.capped_page``: its
+    rows and their capped count), each row with what ``apps.cases.tables.queue_rows`` shows:
+    its keys of categories (``attach_categories``) and its committed amounts (``funding_gaps``).
+    """
+    from apps.core.pagination import capped_read
+
+    today = timezone.localdate()
+    scope, filters, search = case_scope(user), _filters(filters), (search or "").strip()
+
+    def read(number):
+        shape = (scope, filters, sort, today, per_page, number, cap)
+        if search:
+            return _QUEUE_SEARCH_PAGE(shape=shape, search=search)
+        return _QUEUE_PAGE(shape=shape)
+
+    return capped_read(
+        read,
+        lambda: _queue_rows(_queue_of(scope, filters, sort, search, today)),
+        per_page,
+        number,
+        cap=cap,
+    )
 
 
 def days_in_state(case: AssistanceRequest, *, now: datetime.datetime | None = None) -> int:

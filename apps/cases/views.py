@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 
 from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
-from apps.core.pagination import capped_page
+from apps.core.pagination import COUNT_CAP
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda, user_memberships
 from apps.security.models import AuditKind
@@ -44,7 +44,7 @@ from .permissions import (
     permissions_read_once,
 )
 from .quality import completeness
-from .tables import officer_select, queue_fields, queue_rows, timeline_items
+from .tables import officer_select, queue_rows, timeline_items
 from .workflow import TERMINAL, transitions_from
 
 # Transitions fired by a service of their own (with the record they need), not by a button.
@@ -183,7 +183,8 @@ def _queue_params(request):
     return params
 
 
-def _queue(request):
+def _queue(request) -> tuple[QueueFilterForm, dict]:
+    """The filter form of the queue and what it asks for: ``filters``, ``sort``, ``search``."""
     officers = selectors.active_officers()
     # Every category, once: the filter's choices and the rows' category names.
     categories = selectors.all_categories()
@@ -194,10 +195,7 @@ def _queue(request):
         for key in ("status", "region", "category", "officer", "overdue", "unassigned")
     }
     sort = data.get("sort") or selectors.DEFAULT_QUEUE_SORT
-    queryset = selectors.request_queue(
-        user=request.user, filters=filters, sort=sort, search=data.get("q", "")
-    )
-    return form, queryset, sort
+    return form, {"filters": filters, "sort": sort, "search": data.get("q", "")}
 
 
 class RequestListView(LoginRequiredMixin, View):
@@ -205,17 +203,22 @@ class RequestListView(LoginRequiredMixin, View):
 
     template_name = "cases/request_list.html"
     paginate_by = 25
+    count_cap = COUNT_CAP
 
     def get(self, request):
-        from apps.funding.selectors import funding_gaps, with_committed
+        from apps.funding.selectors import funding_gaps
 
-        form, queryset, sort = _queue(request)
+        form, asked = _queue(request)
+        sort = asked["sort"]
         # The keys of the rows' categories and their committed amounts come in the rows' own
         # query; the categories are named from those the form read.
-        queryset = with_committed(
-            selectors.with_link_keys(queryset.prefetch_related(None).only(*queue_fields()))
+        page = selectors.queue_page(
+            user=request.user,
+            **asked,
+            per_page=self.paginate_by,
+            number=request.GET.get("page"),
+            cap=self.count_cap,
         )
-        page = capped_page(queryset, self.paginate_by, request.GET.get("page"))
         rows = list(page.object_list)
         selectors.attach_categories(rows, categories=form.categories)
         figures = funding_gaps(rows)
@@ -269,7 +272,8 @@ class RequestQueueCsvView(LoginRequiredMixin, View):
     def get(self, request):
         from apps.funding.selectors import funding_for_requests
 
-        _form, queryset, _sort = _queue(request)
+        _form, asked = _queue(request)
+        queryset = selectors.request_queue(user=request.user, **asked)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="cases.csv"'
         writer = csv.writer(response)

@@ -59,25 +59,44 @@ class _CountOf(Subquery):
 _COUNT = "capped_count"
 
 
+def counted_slice(queryset: QuerySet, per_page: int, number: int, *, cap: int = COUNT_CAP):
+    """The rows of page ``number`` (a valid page number, within ``UNCAPPED``), each with the
+    capped count of every row as ``capped_count``, computed once, in the rows' own query."""
+    paginator = CappedPaginator(queryset, per_page, page_number=number, cap=cap)
+    bottom = (number - 1) * per_page
+    counted = queryset.annotate(**{_COUNT: _CountOf(paginator.counted_rows())})
+    return counted[bottom : bottom + per_page]
+
+
 def capped_page(object_list, per_page: int, number, *, cap: int = COUNT_CAP) -> Page:
     """The page ``number`` (as given in the query string; anything invalid is page 1). Of a
-    queryset of instances, the page's rows and the capped count come in one query (the count
-    a column of each row, computed once); a page past the end takes a count and then the last
-    page, as Django's ``get_page`` does."""
+    queryset of instances, the page's rows and the capped count come in one query
+    (``counted_slice``); a page past the end takes a count and then the last page, as
+    Django's ``get_page`` does."""
     number = page_number(number)
-    paginator = CappedPaginator(object_list, per_page, page_number=number, cap=cap)
-    within = number * per_page <= paginator.limit  # else past any LIMIT a database takes
-    if (
-        within
-        and isinstance(object_list, QuerySet)
-        and object_list._iterable_class is ModelIterable
-    ):
-        bottom = (number - 1) * per_page
-        counted = object_list.annotate(**{_COUNT: _CountOf(paginator.counted_rows())})
-        rows = list(counted[bottom : bottom + per_page])
+    if isinstance(object_list, QuerySet) and object_list._iterable_class is ModelIterable:
+        return capped_read(
+            lambda number: counted_slice(object_list, per_page, number, cap=cap),
+            lambda: object_list,
+            per_page,
+            number,
+            cap=cap,
+        )
+    return CappedPaginator(object_list, per_page, page_number=number, cap=cap).get_page(number)
+
+
+def capped_read(read, queryset, per_page: int, number, *, cap: int = COUNT_CAP) -> Page:
+    """``capped_page`` of the rows ``read(number)`` gives: those of ``counted_slice`` for
+    the page ``number`` (for reads that build their SQL once, see apps/core/prepared.py).
+    ``queryset()`` builds the queryset itself, only for a page past the end."""
+    number = page_number(number)
+    paginator = CappedPaginator(None, per_page, page_number=number, cap=cap)
+    if number * per_page <= paginator.limit:  # else past any LIMIT a database takes
+        rows = list(read(number))
         if rows:
             paginator.count = getattr(rows[0], _COUNT)  # the cached property, given
             return Page(rows, number, paginator)
+    paginator.object_list = queryset()
     return paginator.get_page(number)
 
 

@@ -1,8 +1,9 @@
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Aggregate, CharField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Aggregate, CharField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat, StrIndex, Upper
+from django.db.models.lookups import GreaterThan
 
 from .models import PortalSettings
 from .reference import cached
@@ -44,6 +45,18 @@ class _Joined(Aggregate):
             template="%(function)s(%(expressions)s, ',')",
             **extra_context,
         )
+
+
+def text_in(text: str, *fields: str) -> Q:
+    """The rows where one of ``fields`` contains ``text``, in any case (as ``icontains``),
+    written ``STRPOS(UPPER(field), UPPER(text)) > 0``: the text is one parameter, as given (a
+    read whose SQL is built once puts each search in its place, see apps/core/prepared.py),
+    and a ``%`` or ``_`` in it stands for itself."""
+    needle = Upper(Value(text, output_field=CharField()))
+    found = Q()
+    for field in fields:
+        found |= Q(GreaterThan(StrIndex(Upper(field), needle), 0))
+    return found
 
 
 def keys_of(links: QuerySet, owner: str, key: str) -> Subquery:

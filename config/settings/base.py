@@ -93,6 +93,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer, with the plain widgets rendered in Python (apps/core/widgets.py).
+FORM_RENDERER = "apps.core.widgets.PortalFormRenderer"
 
 
 def database_from_env(**kwargs) -> dict:

@@ -59,3 +59,82 @@ def test_option_groups_fall_back_to_djangos_rendering():
         pick = forms.ChoiceField(choices=grouped, widget=PlainSelect)
 
     assert '<optgroup label="Group">' in str(Form({"pick": "b"})["pick"])
+
+
+# --- The portal's form renderer ------------------------------------------------------------------
+
+HOSTILE = '<b>"it\'s" & more</b>'
+
+
+class EveryPlainWidget(forms.Form):
+    text = forms.CharField(widget=forms.TextInput(attrs={"placeholder": HOSTILE, "size": 5}))
+    search = forms.CharField(required=False, widget=forms.TextInput(attrs={"autofocus": True}))
+    number = forms.IntegerField(required=False)
+    decimal = forms.DecimalField(required=False, localize=True)
+    email = forms.EmailField(required=False)
+    url = forms.URLField(required=False, assume_scheme="https")
+    password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    checked = forms.BooleanField(required=False)
+    unchecked = forms.BooleanField(required=False, widget=forms.CheckboxInput(attrs={"x": False}))
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    when = forms.DateTimeField(required=False)
+    time = forms.TimeField(required=False)
+    file = forms.FileField(required=False, widget=forms.FileInput(attrs={"accept": ".pdf"}))
+    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    safe = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"title": mark_safe("<i>ok</i>")})
+    )
+
+
+BOUND = {
+    "text": HOSTILE,
+    "search": "",
+    "number": "12",
+    "decimal": "1234.5",
+    "email": "a@b.example",
+    "url": "https://x.example/?a=1&b=2",
+    "password": "p\"w'<>",
+    "hidden": HOSTILE,
+    "checked": "on",
+    "date": "2026-11-29",
+    "when": "2026-11-29 10:00",
+    "time": "10:00",
+    "body": f"first line\n{HOSTILE}\n",
+    "safe": "x",
+}
+
+
+@pytest.mark.parametrize("data", [None, BOUND, {"body": "0", "text": ""}])
+@pytest.mark.parametrize("language", ["en", "ar", "fr"])
+def test_the_portal_renderer_gives_djangos_markup_byte_for_byte(data, language):
+    from django.forms.renderers import DjangoTemplates
+    from django.utils import translation
+
+    from apps.core.widgets import PortalFormRenderer
+
+    with translation.override(language):
+        for name in EveryPlainWidget.base_fields:
+            djangos = str(EveryPlainWidget(data, renderer=DjangoTemplates())[name])
+            ours = str(EveryPlainWidget(data, renderer=PortalFormRenderer())[name])
+            assert ours == djangos, name
+
+
+def test_the_portal_renderer_is_the_default_and_leaves_other_templates_to_django():
+    from django.forms.renderers import get_default_renderer
+
+    from apps.core.widgets import PortalFormRenderer
+
+    assert isinstance(get_default_renderer(), PortalFormRenderer)
+
+    class Form(forms.Form):
+        pick = forms.ChoiceField(choices=[("a", "A <&>")], widget=forms.RadioSelect)
+        when = forms.SplitDateTimeField(required=False)
+
+    rendered = str(Form({"pick": "a"})["pick"])
+    assert 'value="a"' in rendered
+    assert "checked" in rendered
+    assert "A &lt;&amp;&gt;" in rendered
+    split = str(Form()["when"])  # a multi-widget: its template, then plain inputs inside it
+    assert split.count("<input") == 2
+    assert 'name="when_0"' in split

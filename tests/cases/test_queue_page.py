@@ -1,0 +1,103 @@
+"""The queue's page (``selectors.queue_page``): read with SQL built once, it gives what the
+queryset of ``request_queue`` gives, page by page, for every filter, sort and scope."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from apps.cases import selectors
+from apps.cases.models import AssistanceRequest, Status
+from apps.core.pagination import capped_page
+
+pytestmark = pytest.mark.django_db
+
+PER_PAGE = 2
+
+
+@pytest.fixture
+def queue(make_case, users):
+    cases = [
+        make_case(status)
+        for status in ("submitted", "submitted", "published", "published", "under_review", "draft")
+    ]
+    Category = cases[0].categories.model
+    cases[2].categories.set(Category.objects.filter(code__in=["legislation", "marking"]))
+    cases[3].categories.set(Category.objects.filter(code="legislation"))
+    AssistanceRequest.objects.filter(pk=cases[0].pk).update(case_officer=users.unoda)
+    AssistanceRequest.objects.filter(pk=cases[2].pk).update(due_date=datetime.date(2020, 1, 1))
+    return cases
+
+
+def _seen(page):
+    return (
+        [(case.reference, case.is_overdue, case.category_keys) for case in page.object_list],
+        page.number,
+        page.paginator.count,
+        page.paginator.capped,
+    )
+
+
+ASKED = [
+    ({}, "days", ""),
+    ({}, "-reference", ""),
+    ({"status": Status.SUBMITTED}, "days", ""),
+    ({"overdue": True}, "days", ""),
+    ({"unassigned": True, "status": ""}, "-days", ""),
+    ({"officer": "officer"}, "days", ""),
+    ({"region": "africa", "category": "legislation"}, "state", ""),
+    ({"region": "europe"}, "days", ""),
+    ({}, "days", "REQ"),
+]
+
+
+@pytest.mark.parametrize("who", ["unoda", "donor", "recipient"])
+def test_queue_page_gives_the_rows_of_request_queue(users, queue, who):
+    user = getattr(users, who)
+    for filters, sort, search in ASKED:
+        filters = {k: (users.unoda.pk if v == "officer" else v) for k, v in filters.items()}
+        asked = {"filters": filters, "sort": sort, "search": search}
+        queryset = selectors._queue_rows(selectors.request_queue(user=user, **asked))
+        for number in ("1", "2", "3", "99", "x"):
+            expected = _seen(capped_page(queryset, PER_PAGE, number, cap=3))
+            for _time in range(2):  # built, then run again as built
+                page = selectors.queue_page(
+                    user=user, **asked, per_page=PER_PAGE, number=number, cap=3
+                )
+                assert _seen(page) == expected, (filters, sort, search, number)
+
+
+def test_queue_page_builds_its_sql_once_per_shape_and_language(users, queue):
+    asked = {"filters": {}, "sort": "days", "search": "", "per_page": PER_PAGE, "cap": 3}
+    selectors.queue_page(user=users.unoda, **asked, number=1)
+    with CaptureQueriesContext(connection) as first:
+        selectors.queue_page(user=users.unoda, **asked, number=1)
+    AssistanceRequest.objects.filter(pk=queue[1].pk).update(status=Status.UNDER_REVIEW)
+    with CaptureQueriesContext(connection) as again:
+        page = selectors.queue_page(user=users.unoda, **asked, number=1)
+    assert len(first) == len(again) == 1
+    assert first[0]["sql"] == again[0]["sql"]
+    assert queue[1].reference in {case.reference for case in page.object_list}
+    with translation.override("ar"), CaptureQueriesContext(connection) as arabic:
+        selectors.queue_page(user=users.unoda, **asked, number=1)
+    assert "title_ar" in arabic[0]["sql"]
+    assert len(arabic) == 1
+
+
+def test_a_search_ignores_case_and_takes_wildcards_as_themselves(users, make_case):
+    plain = make_case("submitted", title="Train CUSTOMS officers")
+    percent = make_case("submitted", title="Mark 100% of the stock")
+    asked = {"filters": {}, "sort": "days", "per_page": 10, "number": 1, "cap": 100}
+
+    def found(search):
+        page = selectors.queue_page(user=users.unoda, search=search, **asked)
+        return {case.reference for case in page.object_list}
+
+    assert found("customs") == {plain.reference}
+    assert found("0%") == {percent.reference}
+    assert found("%") == {percent.reference}
+    assert found("_") == set()
+    assert found(plain.reference.lower()) == {plain.reference}
+    assert found("sierra") == {plain.reference, percent.reference}  # the State's name
