@@ -17,15 +17,15 @@ from collections.abc import Callable, Iterable
 from urllib.parse import quote
 
 from django.conf import settings
-from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
 from apps.core.choices import display_of
+from apps.core.dates import formatter
 from apps.core.templatetags.portal import money, translated_text
 from apps.core.widgets import PlainSelect
 
@@ -192,10 +192,15 @@ def _person(row: dict, prefix: str) -> str:
     return full or row[prefix + "username"] or ""
 
 
+def _lines(text: str) -> str:
+    """``linebreaksbr`` of a plain text: escaped, each line break a ``<br>``."""
+    return html.escape(text.replace("\r\n", "\n").replace("\r", "\n")).replace("\n", "<br>")
+
+
 def timeline_items(entries: Iterable[TimelineEntry]) -> SafeString:
     """A ``<li>`` per entry of ``selectors.request_timeline``: when (machine-readable and in
     the reader's short format), then the status change and who made it, or the comment."""
-    short_format = get_format("SHORT_DATETIME_FORMAT")
+    written = formatter(get_format("SHORT_DATETIME_FORMAT"))
     labels: dict[str, str] = {}
 
     def status(value: str) -> str:
@@ -209,10 +214,10 @@ def timeline_items(entries: Iterable[TimelineEntry]) -> SafeString:
     items = []
     for entry in entries:
         row, at = entry.item, timezone.localtime(entry.at)
-        shown = _html(dateformat.format(at, short_format))
+        shown = _html(written(at))
         when = f'<time datetime="{at.isoformat()}">{shown}</time>'
         if entry.kind == "status":
-            comment = f"<br>{linebreaksbr(row['comment'])}" if row["comment"] else ""
+            comment = f"<br>{_lines(row['comment'])}" if row["comment"] else ""
             actor = _html(_person(row, "actor__"))
             items.append(
                 f"<li>{when} — <strong>{status(row['from_status'])} {arrow} "
@@ -223,6 +228,6 @@ def timeline_items(entries: Iterable[TimelineEntry]) -> SafeString:
             items.append(
                 f'<li class="{"internal" if internal else ""}">{when} — '
                 f"{_html(_person(row, 'author__'))}{' ' + internal_tag if internal else ''}"
-                f"<br>{linebreaksbr(row['body'])}</li>"
+                f"<br>{_lines(row['body'])}</li>"
             )
     return mark_safe("\n".join(items))  # noqa: S308 (every value is escaped)

@@ -1,5 +1,6 @@
 from django.db.models import QuerySet
 
+from apps.core.prepared import prepared
 from apps.core.reference import cached
 
 from .models import Membership, Organization
@@ -35,9 +36,18 @@ def user_memberships(user) -> list[Membership]:
         return []
     cached = getattr(user, _MEMBERSHIPS, None)
     if cached is None:
-        cached = list(Membership.objects.filter(user_id=user.pk).select_related("organization"))
+        cached = _MEMBERSHIPS_OF(user_id=user.pk)
         setattr(user, _MEMBERSHIPS, cached)
     return cached
+
+
+# Read on most pages: SQL built once (apps/core/prepared.py).
+_MEMBERSHIPS_OF = prepared(
+    lambda _shape, user_id: Membership.objects.filter(user_id=user_id).select_related(
+        "organization"
+    ),
+    user_id=int,
+)
 
 
 def forget_memberships(user) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.utils import translation
+from django.utils import dateformat, timezone, translation
 
 from apps.cases.models import AssistanceKind, AssistanceRequest, Category, Status, StatusChange
 from apps.core.choices import display_of
@@ -189,7 +189,7 @@ def test_timeline_entries_escaped_ordered_and_internal_comments_for_unoda_only(
     users.unoda.save()
     users.recipient.first_name = users.recipient.last_name = ""
     users.recipient.save()
-    comment_add(actor=users.unoda, case=case, body="Checked <b>twice</b>\nwith the mission")
+    comment_add(actor=users.unoda, case=case, body="Checked <b>twice</b>\r\nwith the mission")
     comment_add(actor=users.unoda, case=case, body="Internal & private", visibility="internal")
     comment_add(actor=users.recipient, case=case, body="Thanks")
     StatusChange.objects.filter(request=case).update(comment="Why <not> & how")
@@ -199,7 +199,8 @@ def test_timeline_entries_escaped_ordered_and_internal_comments_for_unoda_only(
     change = StatusChange.objects.filter(request=case).latest("pk")
     assert len(items) == StatusChange.objects.filter(request=case).count() + 3
     status_item = next(item for item in items if "Submitted</strong>" in item)
-    assert f'<time datetime="{change.created_at.isoformat()}">' in status_item
+    shown = dateformat.format(timezone.localtime(change.created_at), "m/d/Y P")
+    assert f'<time datetime="{change.created_at.isoformat()}">{shown}</time>' in status_item
     assert '<span class="arrow" aria-hidden="true">→</span> Submitted</strong>' in status_item
     assert change.actor == users.unoda
     assert (
