@@ -16,7 +16,7 @@ MOMENTS = [
     datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.UTC),  # noon
     datetime.datetime(2026, 3, 9, 7, 5, 9, tzinfo=datetime.UTC),
     datetime.datetime(1999, 12, 31, 23, 59, 59, tzinfo=ZONE),
-    datetime.datetime(2026, 6, 15, 13, 30),  # naive
+    datetime.datetime(2026, 6, 15, 13, 30),  # noqa: DTZ001 (naive, as Django allows)
     datetime.datetime(205, 2, 3, 4, 5, 6, tzinfo=datetime.UTC),  # a year of three digits
 ]
 FORMATS = [
