@@ -58,6 +58,8 @@ class _Compiled:
     slots: dict[str, list[int]]  # name -> positions of its marker in params
     compiler: object
     iterable: type  # ModelIterable, ValuesIterable or ValuesListIterable
+    converters: tuple = ()  # (position, converters, expression) of each converted column
+    composite: bool = False  # a composite key among the columns: Django's own path
 
 
 class Prepared:
@@ -131,14 +133,31 @@ class Prepared:
             raise ImproperlyConfigured(
                 f"prepared read: {missing} did not reach the SQL's parameters unchanged"
             )
-        return _Compiled(sql, tuple(params), slots, compiler, queryset._iterable_class)
+        # What Django's results_iter works out on every run, worked out once.
+        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        converters = tuple(
+            (position, tuple(functions), expression)
+            for position, (functions, expression) in compiler.get_converters(fields).items()
+        )
+        return _Compiled(
+            sql,
+            tuple(params),
+            slots,
+            compiler,
+            queryset._iterable_class,
+            converters=converters,
+            composite=compiler.has_composite_fields(fields),
+        )
 
 
 def _results(compiled: _Compiled, rows: list, alias: str) -> list:
     compiler = compiled.compiler
     if compiler.has_extra_select:
         rows = [row[: compiler.col_count] for row in rows]
-    rows = list(compiler.results_iter([rows]))
+    if compiled.composite:
+        rows = list(compiler.results_iter([rows]))
+    elif compiled.converters:
+        rows = _converted(rows, compiled.converters, compiler.connection)
     query = compiler.query
     if compiled.iterable is ValuesListIterable:
         return [tuple(row) for row in rows]
@@ -159,6 +178,20 @@ def _results(compiled: _Compiled, rows: list, alias: str) -> list:
             setattr(obj, name, row[position])
         objects.append(obj)
     return objects
+
+
+def _converted(rows: list, converters: tuple, connection) -> list:
+    """Django's ``SQLCompiler.apply_converters``, with the converters found once."""
+    converted = []
+    for row in rows:
+        row = list(row)
+        for position, functions, expression in converters:
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        converted.append(row)
+    return converted
 
 
 def prepared(build: Callable[..., QuerySet], **kinds: type) -> Prepared:

@@ -4,7 +4,7 @@ for each value, shape and language, in one query and without building the query 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Count
+from django.db.models import Count, Subquery
 from django.utils import translation
 
 from apps.cases.models import AssistanceRequest
@@ -142,3 +142,35 @@ def test_the_rows_are_read_in_the_transaction_of_the_caller(groups):
     with transaction.atomic():
         Group.objects.create(name="Delta")
         assert read(name="Delta") == [{"name": "Delta"}]
+
+
+def test_values_are_converted_as_the_queryset_converts_them(make_case):
+    """A JSON document, a date and time (text on SQLite) and an amount come back as the
+    queryset gives them: the converters are found once, then applied to every row."""
+    from decimal import Decimal
+
+    from apps.security.models import AuditEvent
+    from apps.security.services import audit_record
+
+    event = audit_record(kind="view_confidential", detail={"amount": "1.50", "list": [1, 2]})
+    case = make_case("draft", budget_amount=Decimal("1234.50"))
+
+    def queryset(_shape, pk, case_id):
+        return AuditEvent.objects.filter(pk=pk).values(
+            "detail",
+            "created_at",
+            amount=Subquery(AssistanceRequest.objects.filter(pk=case_id).values("budget_amount")),
+        )
+
+    def models(_shape, pk):
+        return AuditEvent.objects.filter(pk=pk)
+
+    rows, instances = prepared(queryset, pk=int, case_id=int), prepared(models, pk=int)
+    for _time in range(2):
+        assert rows(pk=event.pk, case_id=case.pk) == list(queryset((), event.pk, case.pk))
+        (row,) = rows(pk=event.pk, case_id=case.pk)
+        assert row["detail"] == {"amount": "1.50", "list": [1, 2]}
+        assert row["created_at"] == event.created_at
+        assert row["amount"] == Decimal("1234.50")
+        (found,) = instances(pk=event.pk)
+        assert (found.detail, found.created_at) == (event.detail, event.created_at)

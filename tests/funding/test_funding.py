@@ -249,3 +249,15 @@ def test_disbursed_counts_every_disbursement_of_live_commitments_only(make_case,
         # committed: USD 100.10 + 30; EUR 50 + 60 = USD 137.50
         assert figures[target.pk].committed.amount == Decimal("267.60")
         assert figures[target.pk].pledged.amount == Decimal("40.00")
+
+
+def test_the_case_page_says_which_currency_has_no_rate(client, case, orgs, users, rates):
+    services.commitment_create(
+        actor=users.donor, case=case, donor=orgs.donor, amount="5000", currency="CHF",
+        status="committed",
+    )  # fmt: skip
+    client.force_login(users.unoda)
+    body = client.get(f"/cases/{case.reference}/").content.decode()
+    assert "<dd>not convertible (no rate for CHF)</dd>" in body  # committed, and the gap
+    assert body.count("not convertible (no rate for CHF)") == 2
+    assert '<span class="amount">' in body  # the amount requested, in its own currency

@@ -9,7 +9,8 @@ from babel.numbers import format_currency
 from django import template
 from django.conf import settings
 from django.template.defaultfilters import linebreaksbr
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info, to_locale
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,20 @@ def money(amount, currency: str = "USD") -> str:
     except InvalidOperation:
         return str(amount)
     return format_currency(value, currency or "USD", locale=babel_locale())
+
+
+@register.simple_tag
+def figure(value, currency: str) -> str:
+    """``{% figure funding.committed funding.currency %}``: a funding figure (``Figure`` of
+    apps/funding/selectors.py) as its amount, or why it has none, or a dash."""
+    if value.amount is not None:
+        return format_html('<span class="amount">{}</span>', money(value.amount, currency))
+    if value.missing:
+        currencies = escape(", ".join(value.missing))
+        # The translation is trusted, as a template's text is; the codes are escaped.
+        message = _("not convertible (no rate for %(currencies)s)") % {"currencies": currencies}
+        return mark_safe(message)  # noqa: S308
+    return "—"
 
 
 @register.filter
