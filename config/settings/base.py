@@ -106,6 +106,22 @@ def database_from_env(**kwargs) -> dict:
     config["ATOMIC_REQUESTS"] = False
     config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     config["CONN_HEALTH_CHECKS"] = True
+    return with_prepared_statements(config)
+
+
+def with_prepared_statements(config: dict) -> dict:
+    """``config`` (a database's settings) with server-side parameters and prepared statements
+    on PostgreSQL, unless ``DATABASE_PREPARED_STATEMENTS`` is false."""
+    if config["ENGINE"].endswith("postgresql") and env.bool(
+        "DATABASE_PREPARED_STATEMENTS", default=True
+    ):
+        # Values sent apart from the SQL, and a statement run five times on a connection
+        # prepared there (psycopg's threshold): PostgreSQL then plans it once, not on every
+        # run. The reads built once (apps/core/prepared.py) send the same SQL every time, so
+        # most of a page's queries are planned once per connection. Off
+        # (DATABASE_PREPARED_STATEMENTS=false) behind a pooler that cannot keep prepared
+        # statements (PgBouncer before 1.21 in transaction mode).
+        config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
     return config
 
 
