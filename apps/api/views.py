@@ -93,9 +93,10 @@ class RequestViewSet(
         )
 
     def paginate_queryset(self, queryset):
-        """The page's cases, with the codes of their categories and kinds (two queries for
-        the page: codes only, not the translated names a prefetch would read)."""
-        page = super().paginate_queryset(queryset)
+        """The page's cases, with the codes of their categories and kinds: their keys come in
+        the rows' own query, and the codes from every category and kind (kept between
+        requests)."""
+        page = super().paginate_queryset(case_selectors.with_link_keys(queryset, kinds=True))
         if page is not None:
             case_selectors.attach_codes(page)
         return page

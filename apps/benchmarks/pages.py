@@ -59,11 +59,15 @@ def _case_page_floor(built):
 
 
 def _api_list_floor(built):
-    """The same page of rows, with the same fields as the API gives (the codes of its
-    categories and of its kinds from their link tables), as JSON."""
+    """The same page of rows, with the same fields as the API gives, as JSON: one query for
+    the rows, their capped count and the keys of their categories and kinds, the codes named
+    from every category and kind (kept between requests, as the API names them)."""
     from django.core.serializers.json import DjangoJSONEncoder
 
     from apps.api.serializers import RequestSerializer
+    from apps.cases.selectors import all_categories, all_kinds, with_link_keys
+    from apps.core.pagination import counted_slice
+    from apps.core.selectors import split_keys
 
     plain = [
         name
@@ -72,27 +76,30 @@ def _api_list_floor(built):
     ]
 
     def run():
+        queryset = with_link_keys(
+            AssistanceRequest.objects.order_by("-status_changed_at", "-pk"), kinds=True
+        )
         rows = list(
-            AssistanceRequest.objects.order_by("-status_changed_at", "-pk").values(
+            counted_slice(queryset, API_PAGE_SIZE, 1).values(
                 *plain,
-                "pk",
+                "category_keys",
+                "kind_keys",
+                "capped_count",
                 requesting_organization_name=F("requesting_organization__name"),
                 region=F("requesting_organization__region"),
-            )[:API_PAGE_SIZE]
+            )
         )
-        ids = [row["pk"] for row in rows]
-        for field, related in (("categories", "category"), ("kinds", "assistancekind")):
-            through = getattr(AssistanceRequest, field).through
-            codes: dict[int, list[str]] = {}
-            for case_id, code in through.objects.filter(assistancerequest_id__in=ids).values_list(
-                "assistancerequest_id", f"{related}__code"
-            ):
-                codes.setdefault(case_id, []).append(code)
-            for row in rows:
-                row[field] = codes.get(row["pk"], [])
+        names = {
+            "categories": [(row.pk, row.code) for row in all_categories()],
+            "kinds": [(row.pk, row.code) for row in all_kinds()],
+        }
+        count = rows[0]["capped_count"] if rows else 0
         for row in rows:
-            del row["pk"]
-        return json.dumps({"count": len(rows), "results": rows}, cls=DjangoJSONEncoder)
+            del row["capped_count"]
+            for field, keys in (("categories", "category_keys"), ("kinds", "kind_keys")):
+                held = set(split_keys(row.pop(keys)))
+                row[field] = [code for pk, code in names[field] if pk in held]
+        return json.dumps({"count": count, "results": rows}, cls=DjangoJSONEncoder)
 
     return run
 

@@ -427,20 +427,15 @@ def attach_categories(
 
 
 def attach_codes(cases) -> None:
-    """Give each case ``attached_codes``: {"categories": [...], "kinds": [...]}."""
-    ids = [case.pk for case in cases]
-    found: dict[int, dict[str, list[str]]] = {pk: {"categories": [], "kinds": []} for pk in ids}
-    for relation, related in (("categories", "category"), ("kinds", "assistancekind")):
-        through = getattr(AssistanceRequest, relation).through
-        rows = (
-            through.objects.filter(assistancerequest_id__in=ids)
-            .order_by(f"{related}__position", f"{related}__code")
-            .values_list("assistancerequest_id", f"{related}__code")
-        )
-        for case_id, code in rows:
-            found[case_id][relation].append(code)
+    """Give each case ``attached_codes``: {"categories": [...], "kinds": [...]}, each in the
+    order of the models (from the keys of ``with_link_keys``, or else one query of the link
+    tables, and every category and kind, kept between requests)."""
+    attach_categories(cases, categories=all_categories(), kinds=all_kinds())
     for case in cases:
-        case.attached_codes = found[case.pk]
+        case.attached_codes = {
+            "categories": [category.code for category in case.category_list],
+            "kinds": [kind.code for kind in case.kind_list],
+        }
 
 
 def case_categories(case: AssistanceRequest):

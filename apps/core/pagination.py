@@ -90,14 +90,24 @@ def capped_read(read, queryset, per_page: int, number, *, cap: int = COUNT_CAP) 
     the page ``number`` (for reads that build their SQL once, see apps/core/prepared.py).
     ``queryset()`` builds the queryset itself, only for a page past the end."""
     number = page_number(number)
+    page = counted_page(read, per_page, number, cap=cap)
+    if page is not None:
+        return page
+    return CappedPaginator(queryset(), per_page, page_number=number, cap=cap).get_page(number)
+
+
+def counted_page(read, per_page: int, number: int, *, cap: int = COUNT_CAP) -> Page | None:
+    """The page ``number`` (a whole number from 1) of the rows ``read(number)`` gives (those
+    of ``counted_slice``), with their capped count; None for a page without rows, or past any
+    LIMIT a database takes."""
     paginator = CappedPaginator(None, per_page, page_number=number, cap=cap)
-    if number * per_page <= paginator.limit:  # else past any LIMIT a database takes
-        rows = list(read(number))
-        if rows:
-            paginator.count = getattr(rows[0], _COUNT)  # the cached property, given
-            return Page(rows, number, paginator)
-    paginator.object_list = queryset()
-    return paginator.get_page(number)
+    if number * per_page > paginator.limit:
+        return None
+    rows = list(read(number))
+    if not rows:
+        return None
+    paginator.count = getattr(rows[0], _COUNT)  # the cached property, given
+    return Page(rows, number, paginator)
 
 
 @dataclass(frozen=True)

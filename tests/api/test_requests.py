@@ -220,12 +220,9 @@ def test_token_endpoint(client, users):
 
 
 def test_counts_are_capped_and_page_last_is_the_true_last_page(api, users, cases, monkeypatch):
-    from functools import partial
-
     from apps.api import pagination
-    from apps.core.pagination import CappedPaginator
 
-    monkeypatch.setattr(pagination, "CappedPaginator", partial(CappedPaginator, cap=2))
+    monkeypatch.setattr(pagination.Pagination, "count_cap", 2)
     client = api(users.unoda)
     first = client.get("/api/v1/requests/", {"page_size": 1}).json()
     assert (first["count"], first["count_capped"]) == (3, True)
@@ -266,7 +263,7 @@ def test_list_gives_the_same_codes_as_the_detail(api, users, make_case):
 
 
 def test_list_queries_do_not_grow_with_the_page(api, users, make_case):
-    """The codes of a page's categories and kinds take one query each, whatever its size."""
+    """The codes of a page's categories and kinds come with its rows, whatever its size."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -287,3 +284,32 @@ def test_list_queries_do_not_grow_with_the_page(api, users, make_case):
         assert all(len(row["categories"]) == 2 for row in body["results"])
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_a_page_is_its_rows_and_count_in_one_query_and_odd_pages_are_refused(
+    api, users, make_case, django_assert_num_queries
+):
+    from apps.cases.models import AssistanceKind, Category
+
+    categories = list(Category.objects.order_by("-position")[:3])
+    kinds = list(AssistanceKind.objects.all()[:2])
+    made = [make_case("published", categories=categories, kinds=kinds) for _n in range(3)]
+    client = api(users.unoda)
+    client.get("/api/v1/requests/")  # the categories and kinds are read and kept here
+    newest_first = [case.reference for case in reversed(made)]
+    with django_assert_num_queries(4):  # session, user, device; the rows and their count
+        second = client.get("/api/v1/requests/", {"page_size": 2, "page": 2}).json()
+    assert (second["count"], second["count_capped"]) == (3, False)
+    assert [row["reference"] for row in second["results"]] == newest_first[2:]
+    assert second["previous"]
+    assert second["next"] is None
+    (row,) = second["results"]
+    in_order = sorted(categories, key=lambda category: (category.position, category.code))
+    assert row["categories"] == [category.code for category in in_order]
+    assert row["kinds"] == [
+        kind.code for kind in sorted(kinds, key=lambda kind: (kind.position, kind.code))
+    ]
+    for page in ("3", "0", "-1", "abc", "2.0"):  # past the end, or not a page
+        response = client.get("/api/v1/requests/", {"page_size": 2, "page": page})
+        assert response.status_code == 404, page
+        assert_error(response, 404)
