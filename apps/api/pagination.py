@@ -1,10 +1,9 @@
+from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-
-from django.db.models import QuerySet
-from django.db.models.query import ModelIterable
 
 from apps.core.pagination import (
     COUNT_CAP,
