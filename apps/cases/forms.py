@@ -36,6 +36,7 @@ class CommentForm(forms.Form):
         required=False,
         choices=CommentVisibility.choices,
         initial=CommentVisibility.SHARED,
+        widget=PlainSelect,
     )
 
 

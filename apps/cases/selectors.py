@@ -73,6 +73,21 @@ class Scope:
     direct: bool = False
 
 
+def _groups_and_direct(_shape, user_id, permission):
+    # One query: the user's groups, and whether it holds any permission of its own (rare:
+    # the portal grants to groups).
+    direct = RequestUserObjectPermission.objects.filter(permission_id=permission, user_id=user_id)
+    return (
+        get_user_model()
+        .objects.filter(pk=user_id)
+        .annotate(direct=Exists(direct))
+        .values_list("groups", "direct")
+    )
+
+
+_GROUPS_AND_DIRECT = prepared(_groups_and_direct, user_id=int, permission=int)
+
+
 def case_scope(user) -> Scope | None:
     """The user's ``Scope``, or None for a user who sees nothing (signed out, inactive).
     UNODA sees every case; anyone else what django-guardian granted (one small query)."""
@@ -81,15 +96,7 @@ def case_scope(user) -> Scope | None:
     if user_is_unoda(user):
         return Scope(every=True)
     permission = permission_id(VIEW_PERM)
-    direct = RequestUserObjectPermission.objects.filter(permission_id=permission, user_id=user.pk)
-    # One query: the user's groups, and whether it holds any permission of its own (rare:
-    # the portal grants to groups).
-    rows = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .annotate(direct=Exists(direct))
-        .values_list("groups", "direct")
-    )
+    rows = _GROUPS_AND_DIRECT(user_id=user.pk, permission=permission)
     return Scope(
         every=False,
         permission=permission,

@@ -532,7 +532,6 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             comment_form=CommentForm() if can_comment(user, case) else None,
             can_comment_internally=can_comment_internally(user),
             attachments=selectors.attachment_list(case=case),
-            attachment_form=AttachmentForm() if can_edit_request(user, case) else None,
             officer_select=officer_select(
                 officers, name="officer", element_id="assign-officer", selected=case.case_officer_id
             )
