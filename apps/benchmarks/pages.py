@@ -260,18 +260,17 @@ def sweep_plans() -> dict[str, list[str]]:
 
 
 def sweep_floor_ms() -> float:
-    """The sweep's floor: read every due item (every finder, every batch), run the matching
-    query for the cases whose reminder attaches offers, and write a log row and one
-    notification per item in bulk, its text from a minimal template; rolled back."""
+    """The sweep's floor: read every due item (every finder, every batch) and its case, run
+    the matching query for the cases whose reminder attaches offers and the recipients' query
+    (as the sweep does), and write the same rows in bulk: a log row per item and a
+    notification per recipient, its text from a minimal template; rolled back."""
     from apps.notifications.models import Notification
     from apps.reminders.models import ReminderLog
+    from apps.reminders.selectors import reminder_recipients_many
 
     start = time.perf_counter()
     now = timezone.now()
     with transaction.atomic():
-        recipient = AssistanceRequest.objects.values_list("case_officer_id", flat=True).filter(
-            case_officer__isnull=False
-        )[0]
         for rule in ReminderRule.objects.filter(is_active=True):
             stages = [Stage.REMINDER] + ([Stage.ESCALATION] if rule.escalate_after_days else [])
             for stage in stages:
@@ -280,12 +279,18 @@ def sweep_floor_ms() -> float:
                     first = False
                     batch = FINDERS[rule.watch](rule, stage=stage, now=now, after=after, limit=200)
                     after = batch.cursor
+                    cases = AssistanceRequest.objects.select_related(
+                        "requesting_organization", "case_officer"
+                    )
+                    if suggests_offers(rule):
+                        cases = cases.prefetch_related("categories", "kinds")
+                    cases = cases.in_bulk({item.request_id for item in batch.items})
                     if suggests_offers(rule):  # the matching query, as the sweep runs it
-                        cases = AssistanceRequest.objects.select_related(
-                            "requesting_organization"
-                        ).prefetch_related("categories", "kinds")
-                        for case in cases.filter(pk__in=[i.request_id for i in batch.items]):
+                        for case in cases.values():
                             suggested_offers(rule, case)
+                    recipients = reminder_recipients_many(
+                        rule, stage, [(cases[i.request_id], i.donor_id) for i in batch.items]
+                    )
                     logs = ReminderLog.objects.bulk_create(
                         ReminderLog(
                             rule=rule,
@@ -297,16 +302,20 @@ def sweep_floor_ms() -> float:
                         )
                         for item in batch.items
                     )
-                    Notification.objects.bulk_create(
-                        Notification(
-                            user_id=recipient,
-                            request_id=log.request_id,
-                            reminder=log,
-                            subject=rule.name,
-                            body=FLOOR_TEMPLATE.render({"rows": [(rule.name, log.due_at)]}),
-                        )
-                        for log in logs
-                    )
+                    notifications = []
+                    for log, users in zip(logs, recipients, strict=True):
+                        body = FLOOR_TEMPLATE.render({"rows": [(rule.name, log.due_at)]})
+                        notifications += [
+                            Notification(
+                                user=user,
+                                request_id=log.request_id,
+                                reminder=log,
+                                subject=rule.name,
+                                body=body,
+                            )
+                            for user in users
+                        ]
+                    Notification.objects.bulk_create(notifications)
         transaction.set_rollback(True)
     return (time.perf_counter() - start) * 1000
 
