@@ -557,6 +557,7 @@ def queue_page(
 
     today = timezone.localdate()
     scope, filters, search = case_scope(user), _filters(filters), (search or "").strip()
+    sort = sort if sort in QUEUE_SORTS else DEFAULT_QUEUE_SORT  # as _queue_of reads it
 
     def read(number):
         shape = (scope, filters, sort, today, per_page, number, cap)

@@ -47,7 +47,10 @@ from django.utils.translation import get_language
 
 _INT_MARKER = -2_000_000_000  # within a 32-bit integer column; no key, count or amount is one
 _TEXT_MARKER = "\x00prepared:{}\x00"
-SHAPES_KEPT = 256  # per prepared read and connection: the forms seen last are kept
+# Per prepared read and connection, the forms seen last are kept: a list's form (its compiled
+# query) takes about 100 KiB, so at most about 6 MiB a list and connection. A form pushed out is
+# built again when next asked for, as Django builds every query.
+SHAPES_KEPT = 64
 _SERIALS = itertools.count()
 
 

@@ -565,6 +565,7 @@ NEEDS_PER_PAGE = 25
 def _needs(scope, category: str, region: str, q: str) -> QuerySet[AssistanceRequest]:
     from apps.cases.selectors import cases_in, with_link_keys, with_titles
     from apps.cases.tables import needs_fields
+    from apps.core.selectors import text_in
 
     queryset = (
         cases_in(scope)
@@ -582,12 +583,19 @@ def _needs(scope, category: str, region: str, q: str) -> QuerySet[AssistanceRequ
     if region:
         queryset = queryset.filter(requesting_organization__region=region)
     if q:
-        queryset = with_titles(queryset).filter(all_titles__icontains=q)
+        queryset = with_titles(queryset).filter(text_in(q, "all_titles"))
     return with_committed(with_link_keys(queryset, kinds=True))
 
 
-# A page of them, with SQL built once per scope, filters and page (apps/core/prepared.py).
-_NEEDS_PAGE = prepared(lambda shape: _needs(*shape[:4])[shape[4] : shape[4] + NEEDS_PER_PAGE + 1])
+def _needs_page_of(shape, q=""):
+    scope, category, region, offset = shape
+    return _needs(scope, category, region, q)[offset : offset + NEEDS_PER_PAGE + 1]
+
+
+# A page of them, with SQL built once per scope, filters and page; a search is a value of its
+# own (apps/core/prepared.py).
+_NEEDS_PAGE = prepared(_needs_page_of)
+_NEEDS_SEARCH_PAGE = prepared(_needs_page_of, q=str)
 
 
 def needs_page(*, user, filters: dict, number):
@@ -597,10 +605,13 @@ def needs_page(*, user, filters: dict, number):
     from apps.cases.selectors import case_scope
     from apps.core.pagination import peek_read
 
-    shape = (
-        case_scope(user),
-        filters.get("category") or "",
-        filters.get("region") or "",
-        filters.get("q") or "",
-    )
-    return peek_read(lambda offset: _NEEDS_PAGE(shape=(*shape, offset)), NEEDS_PER_PAGE, number)
+    scope = case_scope(user)
+    category, region = filters.get("category") or "", filters.get("region") or ""
+    q = (filters.get("q") or "").strip()
+
+    def read(offset):
+        if q:
+            return _NEEDS_SEARCH_PAGE(shape=(scope, category, region, offset), q=q)
+        return _NEEDS_PAGE(shape=(scope, category, region, offset))
+
+    return peek_read(read, NEEDS_PER_PAGE, number)

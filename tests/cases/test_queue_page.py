@@ -101,3 +101,25 @@ def test_a_search_ignores_case_and_takes_wildcards_as_themselves(users, make_cas
     assert found("_") == set()
     assert found(plain.reference.lower()) == {plain.reference}
     assert found("sierra") == {plain.reference, percent.reference}  # the State's name
+
+
+def test_a_needs_search_is_one_prepared_read_whatever_the_text(users, make_case):
+    from apps.funding.selectors import needs_page
+
+    plain = make_case("published", title="Train customs officers")
+    percent = make_case("published", title="Mark 100% of the stock")
+
+    def found(q):
+        with CaptureQueriesContext(connection) as captured:
+            page = needs_page(user=users.donor, filters={"q": q}, number=1)
+        return {case.reference for case in page.object_list}, captured
+
+    assert found("CUSTOMS")[0] == {plain.reference}
+    (refs, first), (other, second) = found("0%"), found("_")
+    assert refs == {percent.reference}
+    assert other == set()
+    # The search is one parameter of the same SQL, whatever the text (here shown in place).
+    searched = [q["sql"].replace("'0%'", "?") for q in first if "LIMIT 26" in q["sql"]]
+    assert len(searched) == 1
+    assert searched == [q["sql"].replace("'_'", "?") for q in second if "LIMIT 26" in q["sql"]]
+    assert "UPPER(?)" in searched[0]
