@@ -72,10 +72,16 @@ def _org(parent, tag, organization, **attributes):
     )
 
 
+EXPORT_CHUNK = 1000  # rows read at a time, their prefetches with them
+
+
+def _exported(user):
+    return request_list(user=user).filter(status__in=EXPORTED_STATUSES)
+
+
 def exported_cases(*, user):
     return (
-        request_list(user=user)
-        .filter(status__in=EXPORTED_STATUSES)
+        _exported(user)
         .select_related("requesting_organization", "agreement__implementing_partner")
         .prefetch_related("categories", "agreement__donors")
         .annotate(
@@ -107,18 +113,19 @@ def build_activities(*, user, now: datetime.datetime | None = None) -> bytes:
         "iati-activities",
         {"version": IATI_VERSION, "generated-datetime": now.replace(microsecond=0).isoformat()},
     )
-    cases = list(exported_cases(user=user))
+    # Read in chunks, each with its prefetches: no statement takes more parameters than
+    # PostgreSQL allows (65,535 with server-side binding), however many cases are exported.
     commitments = (
         commitment_list(user=user)
-        .filter(request__in=[case.pk for case in cases], status__in=FUNDED_STATUSES)
+        .filter(request__in=_exported(user).values("pk"), status__in=FUNDED_STATUSES)
         .prefetch_related(
             Prefetch("disbursements", queryset=Disbursement.objects.order_by("date", "pk"))
         )
     )
     by_case: dict[int, list[Commitment]] = {}
-    for commitment in commitments:
+    for commitment in commitments.iterator(chunk_size=EXPORT_CHUNK):
         by_case.setdefault(commitment.request_id, []).append(commitment)
-    for case in cases:
+    for case in exported_cases(user=user).iterator(chunk_size=EXPORT_CHUNK):
         _activity(root, case, by_case.get(case.pk, []), prefix=prefix)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

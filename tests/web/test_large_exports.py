@@ -1,0 +1,58 @@
+"""Exports of every case stay within PostgreSQL's 65,535 parameters a statement (the limit of
+server-side binding, DATABASE_PREPARED_STATEMENTS): they read their rows in chunks."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.cases.models import AssistanceRequest, Category, Status
+from apps.reports.iati import build_activities
+
+pytestmark = pytest.mark.django_db
+
+MANY = 65_600  # more cases than one statement can take parameters for
+
+
+@pytest.fixture
+def many_cases(orgs):
+    now = timezone.now()
+    since = now - datetime.timedelta(days=3)
+    cases = AssistanceRequest.objects.bulk_create(
+        AssistanceRequest(
+            reference=f"REQ-2026-{index:07d}",
+            requesting_organization=orgs.recipient,
+            title=f"Case {index}",
+            budget_currency="USD",
+            status=Status.AGREEMENT,
+            status_changed_at=since,
+        )
+        for index in range(MANY)
+    )
+    category = Category.objects.order_by("position").first()
+    through = AssistanceRequest.categories.through
+    through.objects.bulk_create(
+        through(assistancerequest_id=case.pk, category_id=category.pk) for case in cases[:3]
+    )
+    return cases
+
+
+def test_exports_of_every_case_are_read_in_batches(client, users, many_cases):
+    client.force_login(users.unoda)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/cases/export.csv")
+    assert response.status_code == 200
+    lines = response.content.decode().splitlines()
+    assert len(lines) == MANY + 1  # the heading, then every case
+    category = Category.objects.order_by("position").first()
+    first_two = [
+        line for line in lines if line.startswith(("REQ-2026-0000000,", "REQ-2026-0000001,"))
+    ]
+    assert len(first_two) == 2
+    assert all(category.name in line for line in first_two)  # each batch with its categories
+    assert len(captured) < 4 * MANY / 500 + 10  # a few queries a batch of 500, not one a row
+
+    document = build_activities(user=users.unoda)
+    assert document.count(b"<iati-activity ") == MANY
