@@ -54,7 +54,7 @@ class Pagination(PageNumberPagination):
         raw = request.query_params.get(self.page_query_param) or "1"
         if not (isinstance(queryset, QuerySet) and queryset._iterable_class is ModelIterable):
             return None
-        if not (isinstance(raw, str) and raw.isascii() and raw.isdigit() and int(raw) >= 1):
+        if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
             return None
         size = self.get_page_size(request)
         return counted_page(

@@ -27,7 +27,7 @@ from modeltranslation.utils import build_localized_fieldname
 from apps.core.choices import display_of
 from apps.core.dates import formatter
 from apps.core.templatetags.portal import money, translated_text
-from apps.core.widgets import PlainSelect
+from apps.core.widgets import PlainSelect, escaped
 
 from .models import CommentVisibility, Status
 from .selectors import TimelineEntry, case_categories
@@ -66,10 +66,7 @@ def needs_fields() -> list[str]:
     return [*_row_fields(), "requesting_organization__region"]
 
 
-def _html(value) -> str:
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
+_html = escaped  # every cell's value, escaped unless already safe HTML
 
 
 def _detail_link() -> Callable[[object], str]:

@@ -61,7 +61,7 @@ class _Compiled:
     slots: dict[str, list[int]]  # name -> positions of its marker in params
     compiler: object
     iterable: type  # ModelIterable, ValuesIterable or ValuesListIterable
-    converters: tuple = ()  # (position, converters, expression) of each converted column
+    converters: dict | None = None  # SQLCompiler.get_converters of the columns, found once
     composite: bool = False  # a composite key among the columns: Django's own path
 
 
@@ -138,17 +138,13 @@ class Prepared:
             )
         # What Django's results_iter works out on every run, worked out once.
         fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
-        converters = tuple(
-            (position, tuple(functions), expression)
-            for position, (functions, expression) in compiler.get_converters(fields).items()
-        )
         return _Compiled(
             sql,
             tuple(params),
             slots,
             compiler,
             queryset._iterable_class,
-            converters=converters,
+            converters=compiler.get_converters(fields),
             composite=compiler.has_composite_fields(fields),
         )
 
@@ -160,7 +156,7 @@ def _results(compiled: _Compiled, rows: list, alias: str) -> list:
     if compiled.composite:
         rows = list(compiler.results_iter([rows]))
     elif compiled.converters:
-        rows = _converted(rows, compiled.converters, compiler.connection)
+        rows = list(compiler.apply_converters(rows, compiled.converters))
     query = compiler.query
     if compiled.iterable is ValuesListIterable:
         return [tuple(row) for row in rows]
@@ -181,20 +177,6 @@ def _results(compiled: _Compiled, rows: list, alias: str) -> list:
             setattr(obj, name, row[position])
         objects.append(obj)
     return objects
-
-
-def _converted(rows: list, converters: tuple, connection) -> list:
-    """Django's ``SQLCompiler.apply_converters``, with the converters found once."""
-    converted = []
-    for row in rows:
-        row = list(row)
-        for position, functions, expression in converters:
-            value = row[position]
-            for function in functions:
-                value = function(value, expression, connection)
-            row[position] = value
-        converted.append(row)
-    return converted
 
 
 def prepared(build: Callable[..., QuerySet], **kinds: type) -> Prepared:
