@@ -3,8 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from apps.accounts.views import language_switch
-from apps.cases.views import HomeView
+from apps.cases import urls as case_urls
+from apps.portal import urls as portal_urls
+from apps.portal.views import HomeView
 from apps.reports.views import PublicNeedsView
+
+# The case's own actions first: their fixed paths (``new/``) before the case page's reference.
+case_patterns = ([*case_urls.urlpatterns, *portal_urls.urlpatterns], case_urls.app_name)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -31,7 +36,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("cases/", include("apps.cases.urls")),
+    path("cases/", include(case_patterns)),
     path("notifications/", include("apps.notifications.urls")),
     path("funding/", include("apps.funding.urls")),
     path("followup/", include("apps.followup.urls")),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Security checks run by scripts/test.sh (and so by CI) before pytest:
-#  1. bandit over our code: any HIGH severity finding fails the run (the LOW ones are accepted,
-#     see README "Security": demo/test passwords and non-cryptographic randomness for demo data).
+#  1. bandit over our code (apps, config and the benchmarks tool): any HIGH severity finding
+#     fails the run (the LOW ones are accepted, see README "Security": demo/test passwords and
+#     non-cryptographic randomness for demo and benchmark data).
 #  2. pip-audit over the locked dependencies (every group): any known vulnerability fails.
 #     pip-audit asks the package index's advisory data over the network. If it cannot get it
 #     ("could not be audited"), the run FAILS saying so: nothing is audited silently. Only an
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== bandit (high severity fails)"
-.venv/bin/bandit -r apps config -q --severity-level high --confidence-level low
+.venv/bin/bandit -r apps config benchmarks -q --severity-level high --confidence-level low
 
 echo "== pip-audit (known vulnerabilities in uv.lock fail)"
 requirements="$(mktemp)"

@@ -1,18 +1,9 @@
-from django.db.models import QuerySet
-from django.db.models.query import ModelIterable
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from apps.core.pagination import (
-    COUNT_CAP,
-    UNCAPPED,
-    CappedPaginator,
-    counted_page,
-    counted_slice,
-    page_number,
-)
+from apps.core.pagination import COUNT_CAP, UNCAPPED, CappedPaginator, page_number
 
 MAX_PAGE_SIZE = 100
 
@@ -35,33 +26,6 @@ class Pagination(PageNumberPagination):
             return CappedPaginator(queryset, page_size, cap=UNCAPPED)
         return CappedPaginator(
             queryset, page_size, page_number=page_number(raw), cap=self.count_cap
-        )
-
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request  # for django_paginator_class (DRF sets it later)
-        page = self._counted(queryset, request)
-        if page is None:
-            return super().paginate_queryset(queryset, request, view)
-        self.page = page
-        if self.template is not None and page.paginator.num_pages > 1:
-            self.display_page_controls = True  # as DRF does, for the browsable API
-        return list(page)
-
-    def _counted(self, queryset, request):
-        """A page of instances by its number: its rows and their capped count in one query
-        (``apps.core.pagination.counted_slice``). Anything else (``last``, a number that is
-        not one, a page past the end) goes DRF's way: two queries, or a 404."""
-        raw = request.query_params.get(self.page_query_param) or "1"
-        if not (isinstance(queryset, QuerySet) and queryset._iterable_class is ModelIterable):
-            return None
-        if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
-            return None
-        size = self.get_page_size(request)
-        return counted_page(
-            lambda number: counted_slice(queryset, size, number, cap=self.count_cap),
-            size,
-            int(raw),
-            cap=self.count_cap,
         )
 
     def get_paginated_response(self, data):

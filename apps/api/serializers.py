@@ -86,27 +86,6 @@ PROPOSAL_TEXT = (
 )
 
 
-class CodesField(serializers.ListField):
-    """The codes of a case's categories or kinds, in their order (position, then code).
-
-    A list endpoint attaches them to each case of the page first (``attach_codes``: one query
-    per relation, codes only; ``apps.cases.selectors``); a single case reads them from the
-    relation.
-    """
-
-    child = serializers.CharField()
-
-    def __init__(self, relation: str, **kwargs):
-        self.relation = relation
-        super().__init__(source="*", read_only=True, **kwargs)
-
-    def to_representation(self, case):
-        codes = getattr(case, "attached_codes", {}).get(self.relation)
-        if codes is None:
-            codes = [item.code for item in getattr(case, self.relation).all()]
-        return codes
-
-
 class RequestSerializer(serializers.ModelSerializer):
     requesting_organization = serializers.PrimaryKeyRelatedField(read_only=True)
     requesting_organization_name = serializers.CharField(
@@ -115,8 +94,12 @@ class RequestSerializer(serializers.ModelSerializer):
     region = serializers.ChoiceField(
         source="requesting_organization.region", choices=Region.choices, read_only=True
     )
-    categories = CodesField("categories", help_text="Category codes.")
-    kinds = CodesField("kinds", help_text="Codes of the kinds of help.")
+    categories = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True, help_text="Category codes."
+    )
+    kinds = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True, help_text="Codes of the kinds of help."
+    )
     budget_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     national_report_url = serializers.CharField(help_text="A URL, or empty.")
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from apps.cases import selectors as case_selectors
 from apps.cases import services as case_services
+from apps.cases.permissions import access_of
 from apps.followup import selectors as followup_selectors
 from apps.followup import services as followup_services
 from apps.funding import selectors as funding_selectors
@@ -90,16 +91,8 @@ class RequestViewSet(
             case_selectors.request_list(user=self.request.user)
             .select_related(None)
             .select_related("requesting_organization")  # not the case officer: not given
+            .prefetch_related("categories", "kinds")
         )
-
-    def paginate_queryset(self, queryset):
-        """The page's cases, with the codes of their categories and kinds: their keys come in
-        the rows' own query, and the codes from every category and kind (kept between
-        requests)."""
-        page = super().paginate_queryset(case_selectors.with_link_keys(queryset, kinds=True))
-        if page is not None:
-            case_selectors.attach_codes(page)
-        return page
 
     def get_object(self):
         case = case_selectors.request_get(
@@ -172,7 +165,7 @@ class RequestViewSet(
     )
     def progress_reports(self, request, reference=None, **kwargs):
         case = self.get_object()
-        agreement = followup_selectors.agreement_get(user=request.user, case=case)
+        agreement = followup_selectors.agreement_get(access=access_of(request.user, case))
         if request.method == "GET":
             reports = agreement.reports.order_by("period_start", "pk") if agreement else []
             return Response(serializers.ProgressReportSerializer(reports, many=True).data)

@@ -123,8 +123,6 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
         "original_language",
         "completeness_score",
         "completeness_missing",
-        "funding_figures",
-        "matching_offers",
     )
     inlines = (AttachmentInline, StatusChangeInline)
     actions = ("fire_transition",)
@@ -188,7 +186,6 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
                 "fields": TRANSLATION_COLUMNS,
             },
         ),
-        (_("Funding and matching"), {"fields": ("funding_figures", "matching_offers")}),
         (
             _("Follow-up"),
             {"fields": ("visibility", "selected_donors", "case_officer", "due_date", "created_by")},
@@ -203,18 +200,6 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
     def completeness_missing(self, obj):
         missing = [str(label) for label, met in completeness(obj).items if not met]
         return ", ".join(missing) if obj.pk and missing else "-"
-
-    @admin.display(description=_("funding"))
-    def funding_figures(self, obj):
-        from apps.funding.admin import funding_html
-
-        return funding_html(obj) if obj.pk else "-"
-
-    @admin.display(description=_("best matching offers"))
-    def matching_offers(self, obj):
-        from apps.funding.admin import matching_offers_html
-
-        return matching_offers_html(obj) if obj.pk else "-"
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

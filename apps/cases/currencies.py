@@ -1,7 +1,6 @@
 """ISO 4217 currency codes in use today, with names from Babel's CLDR data."""
 
-from babel.numbers import get_currency_name, list_currencies
-from django.utils.translation import get_language, to_locale
+from babel.numbers import list_currencies
 
 # Codes Babel still lists that ISO 4217 has withdrawn or that are not money.
 _NOT_CURRENT = {
@@ -20,10 +19,6 @@ _NOT_CURRENT = {
 }  # fmt: skip
 
 CURRENCY_CODES = tuple(sorted(code for code in list_currencies() if code not in _NOT_CURRENT))
-
-
-def currency_name(code: str) -> str:
-    return get_currency_name(code, locale=to_locale(get_language() or "en"))
 
 
 def currency_choices() -> list[tuple[str, str]]:

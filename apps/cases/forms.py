@@ -1,7 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.widgets import PlainSelect
 from apps.organizations.models import Organization
 
 from .models import (
@@ -36,7 +35,6 @@ class CommentForm(forms.Form):
         required=False,
         choices=CommentVisibility.choices,
         initial=CommentVisibility.SHARED,
-        widget=PlainSelect,
     )
 
 
@@ -128,42 +126,54 @@ def category_choices(categories=None) -> list[tuple[str, str]]:
     return [("", _("Any"))] + [(c.code, c.name) for c in categories if c.is_active]
 
 
+class OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("Any")), *Status.choices],
-        widget=PlainSelect,
     )
-    region = forms.ChoiceField(label=_("Region"), required=False, widget=PlainSelect)
-    category = forms.ChoiceField(label=_("Category"), required=False, widget=PlainSelect)
-    officer = forms.ChoiceField(label=_("Case officer"), required=False, widget=PlainSelect)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    officer = OfficerChoiceField(
+        label=_("Case officer"), required=False, queryset=officer_list(), empty_label=_("Any")
+    )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     unassigned = forms.BooleanField(label=_("Unassigned only"), required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, officers=(), categories=None, **kwargs):
+    def __init__(self, *args, categories=None, **kwargs):
         """``categories``: every category, if the caller has read them (the active ones are
         offered); else they are read here."""
         super().__init__(*args, **kwargs)
         from apps.organizations.models import Region
 
-        self.officers = list(officers)
-        self.categories = categories
         self.fields["region"].choices = [("", _("Any")), *Region.choices]
         self.fields["category"].choices = category_choices(categories)
-        self.fields["officer"].choices = [("", _("Any"))] + [
-            (str(u.pk), u.get_full_name() or u.username) for u in self.officers
-        ]
+
+
+class AssignForm(forms.Form):
+    """The case officer of one case; none to leave it unassigned."""
+
+    officer = OfficerChoiceField(
+        label=_("Case officer"), queryset=officer_list(), required=False, empty_label="—"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="assign-%s", **kwargs)
 
 
 class BulkAssignForm(forms.Form):
-    officer = forms.ModelChoiceField(label=_("Assign to"), queryset=officer_list())
+    officer = OfficerChoiceField(label=_("Assign to"), queryset=officer_list())
     cases = forms.ModelMultipleChoiceField(
         queryset=AssistanceRequest.objects.none(), to_field_name="reference"
     )
 
     def __init__(self, *args, visible, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, auto_id="bulk-%s", **kwargs)
         self.fields["cases"].queryset = visible

@@ -1,8 +1,12 @@
-"""Who may see and do what on a case. Services, views, templates and the admin all ask here."""
+"""Who may see and do what on a case. Services, views, templates and the admin all ask here.
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+What a user is to a case is worked out once, as a ``CaseAccess`` value (as zulip's
+``access_*`` helpers do): pages fetch it with ``selectors.case_access`` (the one scope),
+services build theirs from the locked row with ``access_of``. The permission functions take it.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -11,125 +15,127 @@ from guardian.core import ObjectPermissionChecker
 from apps.organizations.selectors import (
     donor_organization_ids,
     is_member,
+    member_organization_ids,
     recipients_exist,
     user_is_unoda,
     user_memberships,
 )
 
-from .models import AssistanceRequest, Visibility
-from .workflow import DONOR_VISIBLE, RECIPIENT_EDITABLE, TERMINAL, Role, Transition
+from .models import AssistanceRequest
+from .workflow import ALL_DONORS, RECIPIENT_EDITABLE, TERMINAL, Role, Transition, admitted_donors
 
 VIEW_PERM = "cases.view_assistancerequest"
 CHANGE_PERM = "cases.change_assistancerequest"
 
-_CHECKERS: ContextVar[dict | None] = ContextVar("portal_permission_checkers", default=None)
+
+def _active(user) -> bool:
+    return bool(user.is_authenticated and user.is_active)
 
 
-@contextmanager
-def permissions_read_once() -> Iterator[None]:
-    """Within the block, each user's object permissions on a case are read once (one
-    django-guardian checker per user), for a page that asks several questions of one case
-    (may the user see it, edit it, fire which transition, comment). Pages only: services
-    check again on the locked row, outside any such block, so a permission withdrawn a moment
-    ago is never taken as still given."""
-    token = _CHECKERS.set({})
-    try:
-        yield
-    finally:
-        _CHECKERS.reset(token)
+@dataclass
+class CaseAccess:
+    """What ``user`` is to ``case``: its roles and its object permissions, each read once
+    when first asked for."""
+
+    user: object
+    case: AssistanceRequest
+
+    @cached_property
+    def perms(self) -> frozenset[str]:
+        """The user's object permissions on the case (django-guardian, its groups included;
+        global permissions never count)."""
+        if not _active(self.user):
+            return frozenset()
+        return frozenset(ObjectPermissionChecker(self.user).get_perms(self.case))
+
+    @cached_property
+    def is_unoda(self) -> bool:
+        return user_is_unoda(self.user)
+
+    @cached_property
+    def may_view(self) -> bool:
+        return self.is_unoda or VIEW_PERM.split(".")[1] in self.perms
+
+    @cached_property
+    def roles(self) -> frozenset[Role]:
+        if not _active(self.user):
+            return frozenset()
+        case, roles = self.case, set()
+        if self.is_unoda:
+            roles.add(Role.UNODA)
+        if is_member(self.user, case.requesting_organization_id):
+            roles.add(Role.RECIPIENT)
+        donor_ids = donor_organization_ids(self.user) - {case.requesting_organization_id}
+        if donor_ids and self.may_view:
+            admitted = admitted_donors(case)
+            if admitted == ALL_DONORS or donor_ids & admitted:
+                roles.add(Role.DONOR)
+        others = member_organization_ids(self.user) - {case.requesting_organization_id}
+        if others and self.may_view and _implements(case, others):
+            roles.add(Role.PARTNER)
+        return frozenset(roles)
 
 
-def _has_object_perm(user, perm: str, case: AssistanceRequest) -> bool:
-    """``user.has_perm(perm, case)``: django-guardian's answer (Django's own backend gives no
-    object permission), from the block's checker inside ``permissions_read_once``."""
-    checkers = _CHECKERS.get()
-    if checkers is None:
-        return user.has_perm(perm, case)
-    if user.pk not in checkers:
-        checkers[user.pk] = ObjectPermissionChecker(user)
-    return checkers[user.pk].has_perm(perm, case)
+def _implements(case: AssistanceRequest, organization_ids: set[int]) -> bool:
+    """Whether one of ``organization_ids`` is the implementing partner of the case's
+    agreement (read through the relation: this app does not import the follow-up)."""
+    return AssistanceRequest.objects.filter(
+        pk=case.pk, agreement__implementing_partner_id__in=organization_ids
+    ).exists()
 
 
-def _visible_to_donor(case: AssistanceRequest, donor_ids: set[int]) -> bool:
-    if case.status not in DONOR_VISIBLE:
+def access_of(user, case: AssistanceRequest) -> CaseAccess:
+    """``user``'s access to ``case`` (for services: from the locked row)."""
+    return CaseAccess(user=user, case=case)
+
+
+def can_view_request(access: CaseAccess) -> bool:
+    return access.may_view
+
+
+def can_edit_request(access: CaseAccess) -> bool:
+    if not _active(access.user):
         return False
-    if case.visibility in (Visibility.ALL_DONORS, Visibility.PUBLIC_SUMMARY):
-        return True
-    if case.visibility == Visibility.SELECTED_DONORS:
-        return case.selected_donors.filter(pk__in=donor_ids).exists()
-    return False
-
-
-def roles_for(user, case: AssistanceRequest) -> set[Role]:
-    if not (user.is_authenticated and user.is_active):
-        return set()
-    roles: set[Role] = set()
-    if user_is_unoda(user):
-        roles.add(Role.UNODA)
-    if is_member(user, case.requesting_organization_id):
-        roles.add(Role.RECIPIENT)
-    donor_ids = donor_organization_ids(user) - {case.requesting_organization_id}
-    if donor_ids and _has_object_perm(user, VIEW_PERM, case) and _visible_to_donor(case, donor_ids):
-        roles.add(Role.DONOR)
-    return roles
-
-
-def can_view_request(user, case: AssistanceRequest) -> bool:
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return user_is_unoda(user) or _has_object_perm(user, VIEW_PERM, case)
-
-
-def can_edit_request(user, case: AssistanceRequest) -> bool:
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if user_is_unoda(user):
-        return case.status not in TERMINAL
-    return case.status in RECIPIENT_EDITABLE and _has_object_perm(user, CHANGE_PERM, case)
+    if access.is_unoda:
+        return access.case.status not in TERMINAL
+    return access.case.status in RECIPIENT_EDITABLE and CHANGE_PERM.split(".")[1] in access.perms
 
 
 def can_create_request(user, organization) -> bool:
-    if not (user.is_authenticated and user.is_active) or not organization.is_recipient:
+    if not _active(user) or not organization.is_recipient:
         return False
     return user_is_unoda(user) or is_member(user, organization.pk)
 
 
 def can_start_a_request(user) -> bool:
     """Whether to offer "Write a new request": to UNODA (who write for any State) when some
-    organization requests assistance, and to a member of such an organization
-    (``can_create_request`` for one of them), from what the page has read: no query."""
-    if not (user.is_authenticated and user.is_active):
+    organization requests assistance, and to a member of such an organization."""
+    if not _active(user):
         return False
     if user_is_unoda(user):
         return recipients_exist()
     return any(m.organization.is_recipient for m in user_memberships(user))
 
 
-def can_comment(user, case: AssistanceRequest) -> bool:
+def can_comment(access: CaseAccess) -> bool:
     """Anyone who may see the case may write a comment shared with its parties."""
-    return can_view_request(user, case)
+    return access.may_view
 
 
 def can_comment_internally(user) -> bool:
-    return bool(user.is_authenticated and user.is_active) and user_is_unoda(user)
+    return _active(user) and user_is_unoda(user)
 
 
-def can_download_attachment(user, case: AssistanceRequest) -> bool:
-    return can_view_request(user, case)
+def can_download_attachment(access: CaseAccess) -> bool:
+    return access.may_view
 
 
-def can_fire(user, case: AssistanceRequest, transition: Transition) -> bool:
-    return case.status in transition.source and bool(roles_for(user, case) & transition.roles)
-
-
-def fireable(user, case: AssistanceRequest, transitions) -> list[Transition]:
-    """The ones of ``transitions`` that ``user`` may fire on ``case`` now (``can_fire`` for
-    each, with the user's roles on the case read once)."""
-    transitions = [t for t in transitions if case.status in t.source]
+def fireable(access: CaseAccess, transitions) -> list[Transition]:
+    """The ones of ``transitions`` that the user may fire on the case now."""
+    transitions = [t for t in transitions if access.case.status in t.source]
     if not transitions:  # nothing to fire: no need to read the roles
         return []
-    roles = roles_for(user, case)
-    return [t for t in transitions if roles & t.roles]
+    return [t for t in transitions if access.roles & t.roles]
 
 
 def require(allowed: bool, message: str | None = None) -> None:

@@ -31,11 +31,11 @@ from .models import (
     ReferenceCounter,
     Status,
     StatusChange,
-    Visibility,
 )
 from .permissions import (
     CHANGE_PERM,
     VIEW_PERM,
+    access_of,
     can_comment,
     can_comment_internally,
     can_create_request,
@@ -43,9 +43,15 @@ from .permissions import (
     can_view_request,
     is_member,
     require,
-    roles_for,
 )
-from .workflow import DONOR_VISIBLE, RECIPIENT_EDITABLE, TRANSITIONS, resolve
+from .workflow import (
+    ALL_DONORS,
+    DONOR_VISIBLE,
+    RECIPIENT_EDITABLE,
+    TRANSITIONS,
+    admitted_donors,
+    resolve,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -165,8 +171,9 @@ def request_update(*, actor, case: AssistanceRequest, **fields) -> AssistanceReq
     """Change proposal fields: recipients while draft or needs revision, UNODA until the end."""
     plain, m2m = _split_fields(fields)
     locked = AssistanceRequest.objects.select_for_update().get(pk=case.pk)
+    access = access_of(actor, locked)
     require(
-        can_view_request(actor, locked) and can_edit_request(actor, locked),
+        can_view_request(access) and can_edit_request(access),
         _("This request cannot be edited by you in its current status."),
     )
     if not user_is_unoda(actor) and ("visibility" in plain or "selected_donors" in m2m):
@@ -261,7 +268,8 @@ def request_transition(
             raise ConflictError(
                 _("Someone else is acting on this case right now. Reload it and try again.")
             ) from error
-        require(can_view_request(actor, locked))
+        access = access_of(actor, locked)
+        require(can_view_request(access))
         if expected_status is not None and locked.status != expected_status:
             raise ConflictError(
                 _(
@@ -270,7 +278,7 @@ def request_transition(
                 )
                 % {"status": locked.get_status_display()}
             )
-        if not roles_for(actor, locked) & definition.roles:
+        if not access.roles & definition.roles:
             raise PermissionDenied(
                 _("You are not allowed to “%(action)s” this case.") % {"action": definition.label}
             )
@@ -350,11 +358,15 @@ def request_sync_permissions(*, case: AssistanceRequest) -> None:
         revoke(CHANGE_PERM, own_group)
 
     wanted = set()
+    admitted = admitted_donors(case)
+    if admitted == ALL_DONORS:
+        wanted.add(all_donors_group())
+    elif admitted:
+        wanted.update(
+            org.group
+            for org in Organization.objects.filter(pk__in=admitted).select_related("group")
+        )
     if case.status in DONOR_VISIBLE:
-        if case.visibility in (Visibility.ALL_DONORS, Visibility.PUBLIC_SUMMARY):
-            wanted.add(all_donors_group())
-        elif case.visibility == Visibility.SELECTED_DONORS:
-            wanted.update(org.group for org in case.selected_donors.all())
         # The parties of a signed agreement (its donors and its implementing partner) keep
         # seeing the case whatever the visibility says.
         wanted.update(
@@ -392,7 +404,7 @@ def comment_add(
     *, actor, case: AssistanceRequest, body: str, visibility: str = CommentVisibility.SHARED
 ) -> Comment:
     """A comment in the case thread; only UNODA writes (and reads) internal comments."""
-    require(can_comment(actor, case), _("You may not comment on this case."))
+    require(can_comment(access_of(actor, case)), _("You may not comment on this case."))
     if visibility == CommentVisibility.INTERNAL:
         require(can_comment_internally(actor), _("Only UNODA officers write internal comments."))
     comment = Comment(request=case, author=actor, body=(body or "").strip(), visibility=visibility)
@@ -413,8 +425,9 @@ def attachment_add(*, actor, case: AssistanceRequest, kind: str, title: str, fil
     """Attach a proposal document: by whoever may edit the proposal. The file is checked by its
     content (not its name) and size, and stored under a sanitised name."""
     locked = AssistanceRequest.objects.select_for_update().get(pk=case.pk)
+    access = access_of(actor, locked)
     require(
-        can_view_request(actor, locked) and can_edit_request(actor, locked),
+        can_view_request(access) and can_edit_request(access),
         _("You may not add documents to this request in its current status."),
     )
     try:

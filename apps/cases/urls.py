@@ -2,14 +2,12 @@ from django.urls import path
 
 from . import views
 
+# The queue and the case page are in apps.portal.urls, joined to these in config/urls.py.
 app_name = "cases"
 
 urlpatterns = [
-    path("", views.RequestListView.as_view(), name="request-list"),
-    path("export.csv", views.RequestQueueCsvView.as_view(), name="request-export"),
     path("bulk-assign/", views.RequestBulkAssignView.as_view(), name="request-bulk-assign"),
     path("new/", views.RequestCreateView.as_view(), name="request-create"),
-    path("<str:reference>/", views.RequestDetailView.as_view(), name="request-detail"),
     path("<str:reference>/edit/<slug:step>/", views.RequestEditView.as_view(), name="request-edit"),
     path(
         "<str:reference>/transition/",

@@ -18,6 +18,7 @@ class Role(StrEnum):
     RECIPIENT = "recipient"  # a member of the requesting organization
     DONOR = "donor"  # a member of a donor organization that may see the case
     UNODA = "unoda"  # a UNODA officer (or an admin)
+    PARTNER = "partner"  # a member of the implementing partner named in the agreement
 
 
 # A guard takes the locked case and returns None when the transition may go ahead, or a
@@ -66,9 +67,13 @@ class Transition:
     comment_required: bool = False
     guards: tuple[Guard, ...] = field(default_factory=tuple)
     effects: tuple[Effect, ...] = field(default_factory=tuple)
+    # Fired only by the service that writes its record (an interest, an agreement), never
+    # offered as a bare button.
+    by_record: bool = False
 
 
-def _t(name, label, source, target, roles, *, comment_required=False, guards=(), effects=()):
+def _t(name, label, source, target, roles, *, comment_required=False, guards=(), effects=(),
+       by_record=False):  # fmt: skip
     return Transition(
         name=name,
         label=label,
@@ -78,6 +83,7 @@ def _t(name, label, source, target, roles, *, comment_required=False, guards=(),
         comment_required=comment_required,
         guards=tuple(guards),
         effects=tuple(effects),
+        by_record=by_record,
     )
 
 
@@ -105,11 +111,13 @@ TRANSITIONS: dict[str, Transition] = {
         _t("publish", _("Publish to donors"), {S.UNDER_REVIEW}, S.PUBLISHED, {R.UNODA},
            guards=[guard_publishable]),
         _t("register_interest", _("Register donor interest"), {S.PUBLISHED}, S.DONOR_INTEREST,
-           {R.DONOR, R.UNODA}, guards=["apps.funding.guards.has_active_interest"]),
+           {R.DONOR, R.UNODA}, guards=["apps.funding.guards.has_active_interest"],
+           by_record=True),
         _t("interest_withdrawn", _("All interest withdrawn"), {S.DONOR_INTEREST}, S.PUBLISHED,
-           {R.DONOR, R.UNODA}, guards=["apps.funding.guards.has_no_active_interest"]),
+           {R.DONOR, R.UNODA}, guards=["apps.funding.guards.has_no_active_interest"],
+           by_record=True),
         _t("record_agreement", _("Record agreement"), {S.DONOR_INTEREST}, S.AGREEMENT,
-           {R.UNODA}, guards=["apps.followup.guards.agreement_recorded"]),
+           {R.UNODA}, guards=["apps.followup.guards.agreement_recorded"], by_record=True),
         _t("start_implementation", _("Start implementation"), {S.AGREEMENT}, S.IMPLEMENTATION,
            {R.UNODA}),
         _t("complete", _("Complete implementation"), {S.IMPLEMENTATION}, S.FEEDBACK, {R.UNODA},
@@ -124,14 +132,45 @@ TRANSITIONS: dict[str, Transition] = {
     ]
 }  # fmt: skip
 
-# Recipients may edit the proposal only while it is theirs to write.
+# --- Named groups of statuses: every module imports these, none redefines them ---------------
+
+# The proposal is the State's to write (the requesting organization may edit it).
 RECIPIENT_EDITABLE = frozenset({S.DRAFT, S.NEEDS_REVISION})
-# UNODA may edit the proposal until the case is over.
+# The case is over: nothing moves any more, UNODA no longer edits the proposal.
 TERMINAL = frozenset({S.CLOSED, S.WITHDRAWN, S.DECLINED})
-# Donors allowed by the visibility see the case in these states.
+# Still moving: every status but the terminal ones.
+OPEN = frozenset(Status) - TERMINAL
+# Donors admitted by the visibility see the case (from publication on, history included).
 DONOR_VISIBLE = frozenset(
     {S.PUBLISHED, S.DONOR_INTEREST, S.AGREEMENT, S.IMPLEMENTATION, S.FEEDBACK, S.CLOSED}
 )
+# Open to donors before any agreement: published, or with an interest standing.
+OPEN_TO_DONORS = frozenset({S.PUBLISHED, S.DONOR_INTEREST})
+# Past agreement, listed for donors while a funding gap remains (co-funding).
+SEEKING_COFUNDING = frozenset({S.AGREEMENT, S.IMPLEMENTATION})
+# Needs shown to donors and matched with offers (and, where the State allows, to the public).
+OPEN_NEEDS = OPEN_TO_DONORS | SEEKING_COFUNDING
+# Donors keep their commitments up to date (confirm, disburse) until feedback ends.
+FUNDING_UPDATABLE = OPEN_NEEDS | {S.FEEDBACK}
+# Implementation is followed: milestones and progress reports are written.
+IMPLEMENTATION_OPEN = frozenset({S.AGREEMENT, S.IMPLEMENTATION})
+# An agreement is signed: the case is funded and goes into the IATI activity file.
+AGREED = frozenset({S.AGREEMENT, S.IMPLEMENTATION, S.FEEDBACK, S.CLOSED})
+
+ALL_DONORS = "all"  # admitted_donors: every donor organization
+
+
+def admitted_donors(case) -> str | set[int]:
+    """Which donor organizations the visibility of ``case`` admits now: ``ALL_DONORS``, the
+    ids of the selected donors, or none. The one rule for donors: object permissions are
+    synced from it and a user's donor role on a case follows it."""
+    if case.status not in DONOR_VISIBLE:
+        return set()
+    if case.visibility in (Visibility.ALL_DONORS, Visibility.PUBLIC_SUMMARY):
+        return ALL_DONORS
+    if case.visibility == Visibility.SELECTED_DONORS:
+        return set(case.selected_donors.values_list("pk", flat=True))
+    return set()
 
 
 def transitions_from(status: str) -> list[Transition]:

@@ -4,8 +4,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import IntegerField, QuerySet, Subquery
-from django.db.models.query import ModelIterable
+from django.db.models import QuerySet
 
 COUNT_CAP = 1000
 UNCAPPED = 2**31 - 2  # the most a database's LIMIT takes: count everything
@@ -49,65 +48,11 @@ def page_number(raw) -> int:
         return 1
 
 
-class _CountOf(Subquery):
-    """``(SELECT COUNT(*) FROM (rows))``: a count as a column of another query's rows."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
-    output_field = IntegerField()
-
-
-_COUNT = "capped_count"
-
-
-def counted_slice(queryset: QuerySet, per_page: int, number: int, *, cap: int = COUNT_CAP):
-    """The rows of page ``number`` (a valid page number, within ``UNCAPPED``), each with the
-    capped count of every row as ``capped_count``, computed once, in the rows' own query."""
-    paginator = CappedPaginator(queryset, per_page, page_number=number, cap=cap)
-    bottom = (number - 1) * per_page
-    counted = queryset.annotate(**{_COUNT: _CountOf(paginator.counted_rows())})
-    return counted[bottom : bottom + per_page]
-
-
 def capped_page(object_list, per_page: int, number, *, cap: int = COUNT_CAP) -> Page:
-    """The page ``number`` (as given in the query string; anything invalid is page 1). Of a
-    queryset of instances, the page's rows and the capped count come in one query
-    (``counted_slice``); a page past the end takes a count and then the last page, as
-    Django's ``get_page`` does."""
+    """The page ``number`` (as given in the query string; anything invalid is page 1) of
+    ``object_list``, counted up to ``cap`` rows (``CappedPaginator``)."""
     number = page_number(number)
-    if isinstance(object_list, QuerySet) and object_list._iterable_class is ModelIterable:
-        return capped_read(
-            lambda number: counted_slice(object_list, per_page, number, cap=cap),
-            lambda: object_list,
-            per_page,
-            number,
-            cap=cap,
-        )
     return CappedPaginator(object_list, per_page, page_number=number, cap=cap).get_page(number)
-
-
-def capped_read(read, queryset, per_page: int, number, *, cap: int = COUNT_CAP) -> Page:
-    """``capped_page`` of the rows ``read(number)`` gives: those of ``counted_slice`` for
-    the page ``number`` (for reads that build their SQL once, see apps/core/prepared.py).
-    ``queryset()`` builds the queryset itself, only for a page past the end."""
-    number = page_number(number)
-    page = counted_page(read, per_page, number, cap=cap)
-    if page is not None:
-        return page
-    return CappedPaginator(queryset(), per_page, page_number=number, cap=cap).get_page(number)
-
-
-def counted_page(read, per_page: int, number: int, *, cap: int = COUNT_CAP) -> Page | None:
-    """The page ``number`` (a whole number from 1) of the rows ``read(number)`` gives (those
-    of ``counted_slice``), with their capped count; None for a page without rows, or past any
-    LIMIT a database takes."""
-    paginator = CappedPaginator(None, per_page, page_number=number, cap=cap)
-    if number * per_page > paginator.limit:
-        return None
-    rows = list(read(number))
-    if not rows:
-        return None
-    paginator.count = getattr(rows[0], _COUNT)  # the cached property, given
-    return Page(rows, number, paginator)
 
 
 @dataclass(frozen=True)
@@ -144,12 +89,7 @@ def peek_page(queryset: QuerySet, per_page: int, number) -> PeekPage:
     whose rows are costly to count (a donor's visible cases are checked row by row against
     their permissions; counting even a capped 1,000 of them took longer than the page's rows).
     A page past the end is empty; its template links back."""
-    return peek_read(lambda offset: queryset[offset : offset + per_page + 1], per_page, number)
-
-
-def peek_read(read, per_page: int, number) -> PeekPage:
-    """``peek_page`` of the rows that ``read(offset)`` gives: up to ``per_page + 1`` rows from
-    ``offset`` on (for reads that build their own query, see apps/core/prepared.py)."""
     number = min(page_number(number), UNCAPPED // per_page - 1)
-    rows = list(read((number - 1) * per_page))
+    offset = (number - 1) * per_page
+    rows = list(queryset[offset : offset + per_page + 1])
     return PeekPage(rows[:per_page], number, len(rows) > per_page)

@@ -14,6 +14,7 @@ UNODA officers, the exchange rates), kept in Django's cache between requests: Re
   written then.
 """
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -53,7 +54,8 @@ def _data_key(name: str, part: str) -> str:
     if generation is None:
         cache.add(key, uuid.uuid4().hex, GENERATION_TIMEOUT)
         generation = cache.get(key)
-    return f"{_prefix(name)}:{generation}:{part}"
+    # The part hashed: a key stays short, whatever the part (e.g. every currency of a day).
+    return f"{_prefix(name)}:{generation}:{hashlib.sha256(part.encode()).hexdigest()[:32]}"
 
 
 def cached(name: str, load: Callable[[], T], *, part: str = "") -> T:

@@ -1,14 +1,12 @@
 """Who may see and do what in the follow-up of a case. Services, views and templates ask here."""
 
 from apps.cases.models import AssistanceRequest, Status
-from apps.cases.permissions import can_view_request
+from apps.cases.permissions import CaseAccess, can_view_request
+from apps.cases.workflow import IMPLEMENTATION_OPEN
 from apps.organizations import selectors as organization_selectors
 from apps.organizations.selectors import user_is_unoda
 
 from .models import Agreement, Feedback, FeedbackStatus
-
-# The statuses in which implementation is followed (milestones and reports are written).
-IMPLEMENTATION_OPEN = frozenset({Status.AGREEMENT, Status.IMPLEMENTATION})
 
 
 def _active(user) -> bool:
@@ -34,8 +32,8 @@ def user_party_ids(user, case: AssistanceRequest) -> set[int]:
     return member_organization_ids(user) & party_organization_ids(case)
 
 
-def can_view_followup(user, case: AssistanceRequest) -> bool:
-    return _active(user) and (user_is_unoda(user) or can_view_request(user, case))
+def can_view_followup(access: CaseAccess) -> bool:
+    return _active(access.user) and can_view_request(access)
 
 
 def can_record_agreement(user) -> bool:
@@ -78,17 +76,6 @@ def feedback_round_complete(case: AssistanceRequest) -> bool:
         .exists()
         and Feedback.objects.filter(request_id=case.pk).exists()
     )
-
-
-def can_view_feedback(user, feedback: Feedback) -> bool:
-    if not _active(user):
-        return False
-    if user_is_unoda(user):
-        return True
-    mine = user_party_ids(user, feedback.request)
-    if feedback.organization_id in mine:
-        return True
-    return bool(mine) and feedback_round_complete(feedback.request)
 
 
 def can_edit_feedback(user, feedback: Feedback) -> bool:

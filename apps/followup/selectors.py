@@ -5,12 +5,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.cases.models import AssistanceRequest, Status
-from apps.core.prepared import prepared
+from apps.cases.permissions import CaseAccess
 from apps.organizations.models import Organization, Region
 from apps.organizations.selectors import user_is_unoda
 
@@ -33,25 +33,21 @@ from .permissions import (
 )
 
 
-def agreement_get(*, user, case: AssistanceRequest) -> Agreement | None:
-    if not can_view_followup(user, case):
+def agreement_get(*, access: CaseAccess) -> Agreement | None:
+    """The agreement of the case of ``access``, or None; PermissionDenied if its user may not
+    follow the case."""
+    case = access.case
+    if not can_view_followup(access):
         raise PermissionDenied(_("You may not see this case."))
-    found = _AGREEMENT(case_id=case.pk)
-    if not found:
-        return None
-    agreement = found[0]
-    prefetch_related_objects([agreement], "donors", "documents")
-    agreement.request = case  # the caller's case, not read a second time
+    agreement = (
+        Agreement.objects.select_related("implementing_partner")
+        .prefetch_related("donors", "documents")
+        .filter(request_id=case.pk)
+        .first()
+    )
+    if agreement is not None:
+        agreement.request = case  # the caller's case, not read a second time
     return agreement
-
-
-# Read on every case page, most often to find none: SQL built once (apps/core/prepared.py).
-_AGREEMENT = prepared(
-    lambda _shape, case_id: Agreement.objects.select_related("implementing_partner").filter(
-        request_id=case_id
-    ),
-    case_id=int,
-)
 
 
 def feedback_missing_parties(*, case: AssistanceRequest) -> list[Organization]:
@@ -169,10 +165,10 @@ class ImplementationOverview:
 
 
 def implementation_overview(
-    *, user, case: AssistanceRequest, today: datetime.date | None = None
+    *, access: CaseAccess, today: datetime.date | None = None
 ) -> ImplementationOverview | None:
     """A case's plan (milestones, reporting periods) against its progress reports."""
-    agreement = agreement_get(user=user, case=case)
+    agreement = agreement_get(access=access)
     if agreement is None:
         return None
     today = today or timezone.localdate()

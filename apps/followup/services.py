@@ -15,6 +15,7 @@ from guardian.shortcuts import remove_perm
 from apps.cases.models import ATTACHMENT_EXTENSIONS, AssistanceRequest, Status
 from apps.cases.permissions import VIEW_PERM, require
 from apps.cases.services import request_sync_permissions, request_transition
+from apps.cases.workflow import IMPLEMENTATION_OPEN
 from apps.core.exceptions import ApplicationError
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
@@ -34,7 +35,6 @@ from .models import (
     ProgressReportAttachment,
 )
 from .permissions import (
-    IMPLEMENTATION_OPEN,
     can_edit_feedback,
     can_manage_milestones,
     can_record_agreement,

@@ -6,9 +6,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from apps.cases import selectors as case_selectors
-from apps.cases.models import AssistanceRequest
-from apps.cases.views import refusal_messages
+from apps.cases.views import get_access_or_404, get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
 
 from . import selectors, services
@@ -21,13 +19,6 @@ from .permissions import (
     can_view_followup,
     member_organization_ids,
 )
-
-
-def _get_case(request, reference) -> AssistanceRequest:
-    try:
-        return case_selectors.request_get(user=request.user, reference=reference)
-    except AssistanceRequest.DoesNotExist:
-        raise Http404(_("No such case, or you may not see it.")) from None
 
 
 class UnodaOnlyMixin(LoginRequiredMixin):
@@ -64,10 +55,11 @@ class ImplementationPlanView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        case = _get_case(self.request, kwargs["reference"])
-        if not can_view_followup(user, case):
+        access = get_access_or_404(self.request, kwargs["reference"])
+        case = access.case
+        if not can_view_followup(access):
             raise PermissionDenied(_("You may not see this case."))
-        overview = selectors.implementation_overview(user=user, case=case)
+        overview = selectors.implementation_overview(access=access)
         agreement = overview.agreement if overview else None
         can_report = agreement is not None and can_report_progress(user, agreement)
         can_milestones = agreement is not None and can_manage_milestones(user, agreement)
@@ -81,8 +73,8 @@ class ImplementationPlanView(LoginRequiredMixin, TemplateView):
         return context
 
     def post(self, request, reference):
-        case = _get_case(request, reference)
-        agreement = selectors.agreement_get(user=request.user, case=case)
+        access = get_access_or_404(request, reference)
+        agreement = selectors.agreement_get(access=access)
         if agreement is None:
             raise Http404(_("No agreement has been recorded for this case."))
         kind = request.POST.get("form")
@@ -131,12 +123,12 @@ class AgreementRecordView(UnodaOnlyMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        case = _get_case(self.request, kwargs["reference"])
+        case = get_case_or_404(self.request, kwargs["reference"])
         context.update(case=case, form=kwargs.get("form") or self._form(case))
         return context
 
     def post(self, request, reference):
-        case = _get_case(request, reference)
+        case = get_case_or_404(request, reference)
         form = self._form(case, request.POST)
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -169,7 +161,7 @@ class FeedbackView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        case = _get_case(self.request, kwargs["reference"])
+        case = get_case_or_404(self.request, kwargs["reference"])
         own = self._own(case)
         context.update(
             case=case,
@@ -181,7 +173,7 @@ class FeedbackView(LoginRequiredMixin, TemplateView):
         return context
 
     def post(self, request, reference):
-        case = _get_case(request, reference)
+        case = get_case_or_404(request, reference)
         own = self._own(case)
         if own is None:
             raise PermissionDenied(_("You have no open feedback on this case."))

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from apps.cases.admin import AssistanceRequestAdmin
+from apps.cases.models import AssistanceRequest
 from apps.core.exceptions import ApplicationError
 
 from . import services
@@ -320,7 +322,7 @@ class MatchmakingMeetingAdmin(admin.ModelAdmin):
 
 
 def matching_offers_html(case) -> str:
-    """Used by the request admin: the best offers with their reasons."""
+    """The best offers for a request, with their reasons."""
     rows = [
         (m.offer.donor, m.offer.title, m.score, "; ".join(m.reasons))
         for m in offers_for_request(case=case, limit=10)
@@ -329,7 +331,7 @@ def matching_offers_html(case) -> str:
 
 
 def funding_html(case) -> str:
-    """Requested, pledged, committed, disbursed and gap of a request, for the admin."""
+    """Requested, pledged, committed, disbursed and gap of a request."""
     figures = request_funding(case=case)
     rows = [
         (label, "—" if f.amount is None else f.amount, figures.currency,
@@ -342,3 +344,30 @@ def funding_html(case) -> str:
         )
     ]  # fmt: skip
     return format_html_join("\n", "<p>{}: {} {} {}</p>", rows)
+
+
+class RequestFundingAdmin(AssistanceRequestAdmin):
+    """The request's admin page with its funding figures and best matching offers (this app
+    builds on the cases app, which knows nothing of funding)."""
+
+    readonly_fields = (
+        *AssistanceRequestAdmin.readonly_fields,
+        "funding_figures",
+        "matching_offers",
+    )
+    fieldsets = (
+        *AssistanceRequestAdmin.fieldsets,
+        (_("Funding and matching"), {"fields": ("funding_figures", "matching_offers")}),
+    )
+
+    @admin.display(description=_("funding"))
+    def funding_figures(self, obj):
+        return funding_html(obj) if obj.pk else "-"
+
+    @admin.display(description=_("best matching offers"))
+    def matching_offers(self, obj):
+        return matching_offers_html(obj) if obj.pk else "-"
+
+
+admin.site.unregister(AssistanceRequest)
+admin.site.register(AssistanceRequest, RequestFundingAdmin)

@@ -1,7 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.widgets import PlainSelect
 from apps.organizations.models import Region
 
 from .models import Offer
@@ -68,8 +67,8 @@ class CommitmentCreateForm(forms.Form):
 
 
 class NeedsFilterForm(forms.Form):
-    category = forms.ChoiceField(label=_("Category"), required=False, widget=PlainSelect)
-    region = forms.ChoiceField(label=_("Region"), required=False, widget=PlainSelect)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
     q = forms.CharField(label=_("Search"), required=False)
 
     def __init__(self, *args, categories=None, **kwargs):

@@ -1,17 +1,16 @@
 """Who may see and do what on the donor side. Services, selectors, views and the admin ask here."""
 
-from apps.cases.models import AssistanceRequest, Status, Visibility
+from apps.cases.models import AssistanceRequest
 from apps.cases.permissions import is_member, require  # noqa: F401 - re-exported for services
-from apps.cases.workflow import DONOR_VISIBLE
+from apps.cases.workflow import (
+    ALL_DONORS,
+    DONOR_VISIBLE,
+    FUNDING_UPDATABLE,
+    OPEN_NEEDS,
+    admitted_donors,
+)
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
-
-# A donor may express interest and fund while the request is open or seeking co-funding.
-COFUNDING = frozenset(
-    {Status.PUBLISHED, Status.DONOR_INTEREST, Status.AGREEMENT, Status.IMPLEMENTATION}
-)
-# Commitments are kept up to date (confirmed, disbursed) until the case is over.
-FUNDING_UPDATABLE = COFUNDING | {Status.FEEDBACK}
 
 
 def _active(user) -> bool:
@@ -22,13 +21,8 @@ def organization_may_see_request(organization: Organization, case: AssistanceReq
     """Whether the visibility of ``case`` admits the donor ``organization``."""
     if not organization.is_donor or organization.pk == case.requesting_organization_id:
         return False
-    if case.status not in DONOR_VISIBLE:
-        return False
-    if case.visibility in (Visibility.ALL_DONORS, Visibility.PUBLIC_SUMMARY):
-        return True
-    if case.visibility == Visibility.SELECTED_DONORS:
-        return case.selected_donors.filter(pk=organization.pk).exists()
-    return False
+    admitted = admitted_donors(case)
+    return admitted == ALL_DONORS or organization.pk in admitted
 
 
 def can_act_for_donor(user, organization: Organization) -> bool:
@@ -48,7 +42,7 @@ def can_manage_offer(user, organization: Organization) -> bool:
 def can_express_interest(user, organization: Organization, case: AssistanceRequest) -> bool:
     return (
         can_act_for_donor(user, organization)
-        and case.status in COFUNDING
+        and case.status in OPEN_NEEDS
         and organization_may_see_request(organization, case)
     )
 
@@ -59,7 +53,7 @@ def can_record_commitment(user, organization: Organization, case: AssistanceRequ
     if not organization_may_see_request(organization, case):
         return False
     # UNODA may record funding for the record at any stage a donor could see the case.
-    return case.status in (DONOR_VISIBLE if user_is_unoda(user) else COFUNDING)
+    return case.status in (DONOR_VISIBLE if user_is_unoda(user) else OPEN_NEEDS)
 
 
 def can_update_commitment(user, commitment) -> bool:

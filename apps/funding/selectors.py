@@ -6,7 +6,6 @@ amount whose currency has no rate is reported as not convertible, never guessed.
 """
 
 import datetime
-import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,11 +13,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from apps.cases.models import AssistanceRequest, Status
-from apps.cases.selectors import request_list
-from apps.core.prepared import prepared
+from apps.cases.models import AssistanceRequest
+from apps.cases.selectors import list_deferred_fields, request_list, search_condition
+from apps.cases.workflow import OPEN_NEEDS, SEEKING_COFUNDING
+from apps.core.pagination import peek_page
 from apps.core.reference import cached
-from apps.core.selectors import pairs_of, portal_settings, portal_settings_read, split_pairs
+from apps.core.selectors import portal_settings, portal_settings_read
 from apps.organizations.selectors import member_organization_ids, user_is_unoda
 
 from .models import (
@@ -61,26 +61,15 @@ def offer_list(*, user, filters: dict | None = None) -> QuerySet[Offer]:
     return queryset.select_related("donor").prefetch_related("categories", "kinds", "regions")
 
 
-def own_active_offers(*, user) -> list[Offer]:
-    """The active offers of the user's own donor organizations (what ``offer_list`` gives
-    them), each with its donor and the keys of its categories, kinds and regions
-    (``with_offer_keys``), for matching: with SQL built once per set of organizations."""
+def own_active_offers(*, user) -> QuerySet[Offer]:
+    """The active offers of the user's own donor organizations, for matching."""
     if not _active(user):
-        return []
-    return _OWN_OFFERS(shape=tuple(_org_ids(user)))
-
-
-def _own_offers(organizations: tuple[int, ...]) -> QuerySet[Offer]:
-    from .matching import with_offer_keys
-
-    return with_offer_keys(
-        Offer.objects.filter(
-            is_active=True, donor_id__in=organizations, donor__is_donor=True
-        ).select_related("donor")
+        return Offer.objects.none()
+    return (
+        Offer.objects.filter(is_active=True, donor_id__in=_org_ids(user), donor__is_donor=True)
+        .select_related("donor")
+        .prefetch_related("categories", "kinds", "regions")
     )
-
-
-_OWN_OFFERS = prepared(_own_offers)
 
 
 def offer_get(*, user, pk: int) -> Offer:
@@ -123,36 +112,22 @@ def commitment_list(*, user, filters: dict | None = None) -> QuerySet[Commitment
     return queryset.select_related("request", "donor").order_by("request_id", "donor__name", "pk")
 
 
-# The case page's interests and commitments, each with its donor, read with SQL built once
-# per scope (apps/core/prepared.py): the same rows as interest_list and commitment_list give.
-_CASE_INTERESTS = prepared(
-    lambda organizations, case_id: _of_organizations(
-        ExpressionOfInterest.objects.filter(request_id=case_id), organizations
-    ).select_related("donor"),
-    case_id=int,
-)
-_CASE_COMMITMENTS = prepared(
-    lambda organizations, case_id: (
-        _of_organizations(Commitment.objects.filter(request_id=case_id), organizations)
+def case_interests(*, user, case: AssistanceRequest) -> QuerySet[ExpressionOfInterest]:
+    """The interests in ``case`` the user may see (``interest_list``), each with its donor."""
+    return (
+        interest_list(user=user).filter(request=case).select_related(None).select_related("donor")
+    )
+
+
+def case_commitments(*, user, case: AssistanceRequest) -> QuerySet[Commitment]:
+    """The commitments on ``case`` the user may see (``commitment_list``), by donor name."""
+    return (
+        commitment_list(user=user)
+        .filter(request=case)
+        .select_related(None)
         .select_related("donor")
         .order_by("donor__name", "pk")
-    ),
-    case_id=int,
-)
-
-
-def case_interests(*, user, case: AssistanceRequest) -> list[ExpressionOfInterest]:
-    """The interests in ``case`` the user may see (``interest_list``), each with its donor."""
-    if not _active(user):
-        return []
-    return _CASE_INTERESTS(shape=_scope(user), case_id=case.pk)
-
-
-def case_commitments(*, user, case: AssistanceRequest) -> list[Commitment]:
-    """The commitments on ``case`` the user may see (``commitment_list``), by donor name."""
-    if not _active(user):
-        return []
-    return _CASE_COMMITMENTS(shape=_scope(user), case_id=case.pk)
+    )
 
 
 def commitment_get(*, user, pk: int) -> Commitment:
@@ -286,12 +261,6 @@ def _funding_rows(commitments: QuerySet, on: datetime.date, ageing_days: int) ->
     )
 
 
-_ONE_CASE_FUNDING = prepared(
-    lambda day, case_id: _funding_rows(Commitment.objects.filter(request_id=case_id), *day),
-    case_id=int,
-)
-
-
 def funding_for_requests(
     cases: Iterable[AssistanceRequest], *, on: datetime.date | None = None
 ) -> dict[int, FundingFigures]:
@@ -309,10 +278,7 @@ def funding_for_requests(
         pk: {"pledged": {}, "committed": {}, "disbursed": {}} for pk in ids
     }
     ageing = dict.fromkeys(ids, 0)
-    if len(ids) == 1:  # a case page: its SQL built once per day (apps/core/prepared.py)
-        rows = _ONE_CASE_FUNDING(shape=(on, ageing_days), case_id=ids[0])
-    else:
-        rows = _funding_rows(Commitment.objects.filter(request_id__in=ids), on, ageing_days)
+    rows = _funding_rows(Commitment.objects.filter(request_id__in=ids), on, ageing_days)
     for row in rows:
         ageing[row["request_id"]] += row["ageing"]
         key = "committed" if row["status"] in FUNDED_STATUSES else "pledged"
@@ -359,20 +325,6 @@ def _gap(case: AssistanceRequest, committed: Figure) -> Figure:
     return Figure(max(case.budget_amount - committed.amount, Decimal(0)).quantize(CENT))
 
 
-def with_committed(queryset: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceRequest]:
-    """Rows that bring their committed amounts (currency and amount of each funded
-    commitment) in their own query, for ``funding_gaps``: a page of rows then reads no
-    commitments apart."""
-    return queryset.annotate(committed_amounts=_committed_amounts())
-
-
-@functools.cache
-def _committed_amounts():
-    # Built once (see apps.cases.selectors._link_key_annotations).
-    funded = Commitment.objects.filter(status__in=FUNDED_STATUSES)
-    return pairs_of(funded, "request_id", "currency", "amount")
-
-
 @dataclass(frozen=True)
 class FundingGap:
     currency: str
@@ -382,26 +334,20 @@ class FundingGap:
 def funding_gaps(
     cases: Iterable[AssistanceRequest], *, on: datetime.date | None = None
 ) -> dict[int, FundingGap]:
-    """Only the funding gap of each request, for lists: what was committed to them, from
-    their own query (``with_committed``) or else one grouped query, and the rates (the same
-    rule as ``funding_for_requests``, without its pledged, disbursed and ageing figures)."""
+    """Only the funding gap of each request, for lists: one grouped query of what was
+    committed to them, and the rates (the same rule as ``funding_for_requests``, without its
+    pledged, disbursed and ageing figures)."""
     cases = list(cases)
     on = on or timezone.localdate()
     committed: dict[int, dict[str, Decimal]] = {case.pk: {} for case in cases}
-    if cases and hasattr(cases[0], "committed_amounts"):
-        for case in cases:
-            totals = committed[case.pk]
-            for currency, amount in split_pairs(case.committed_amounts):
-                totals[currency] = totals.get(currency, Decimal(0)) + Decimal(amount)
-    else:
-        rows = (
-            Commitment.objects.filter(request_id__in=list(committed), status__in=FUNDED_STATUSES)
-            .values("request_id", "currency")
-            .annotate(total=Sum("amount"))
-            .order_by()
-        )
-        for row in rows:
-            committed[row["request_id"]][row["currency"]] = row["total"]
+    rows = (
+        Commitment.objects.filter(request_id__in=list(committed), status__in=FUNDED_STATUSES)
+        .values("request_id", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for row in rows:
+        committed[row["request_id"]][row["currency"]] = row["total"]
     currencies = {case.budget_currency for case in cases}
     for bucket in committed.values():
         currencies.update(bucket)
@@ -443,15 +389,11 @@ def commitment_is_ageing(commitment: Commitment, *, on: datetime.date | None = N
     return ageing_pledges(on=on).filter(pk=commitment.pk).exists()
 
 
-# Past agreement, a request with a gap stays visible to donors as seeking co-funding.
-SEEKING_STATUSES = (Status.AGREEMENT, Status.IMPLEMENTATION)
-
-
 def cofunding_request_list(
     *, user, on: datetime.date | None = None, batch_size: int = 200
 ) -> Iterator[tuple[AssistanceRequest, FundingFigures]]:
     """Requests the user may see that are past agreement and still have a gap, in batches."""
-    queryset = request_list(user=user).filter(status__in=SEEKING_STATUSES).order_by("pk")
+    queryset = request_list(user=user).filter(status__in=SEEKING_COFUNDING).order_by("pk")
     last_pk = 0
     while True:
         batch = list(queryset.filter(pk__gt=last_pk)[:batch_size])
@@ -558,60 +500,28 @@ def meeting_dossier(*, meeting: MatchmakingMeeting, suggestions: int = 3) -> lis
 
 # --- The published needs -----------------------------------------------------------------------
 
-OPEN_NEEDS = (Status.PUBLISHED, Status.DONOR_INTEREST, Status.AGREEMENT, Status.IMPLEMENTATION)
 NEEDS_PER_PAGE = 25
 
 
-def _needs(scope, category: str, region: str, q: str) -> QuerySet[AssistanceRequest]:
-    from apps.cases.selectors import cases_in, with_link_keys, with_titles
-    from apps.cases.tables import needs_fields
-    from apps.core.selectors import text_in
-
+def needs_list(*, user, filters: dict) -> QuerySet[AssistanceRequest]:
+    """The open needs the user may see (newest change first), filtered by ``category`` (a
+    code), ``region`` and ``q`` (words of a reference or title, in any language)."""
     queryset = (
-        cases_in(scope)
-        .select_related(None)
-        .select_related("requesting_organization")
-        .only(*needs_fields())
+        request_list(user=user)
         .filter(status__in=OPEN_NEEDS)
+        .defer(*list_deferred_fields())
+        .prefetch_related("categories", "kinds")
     )
-    if category:
-        queryset = queryset.filter(
-            pk__in=AssistanceRequest.categories.through.objects.filter(
-                category__code=category
-            ).values("assistancerequest_id")
-        )
-    if region:
+    if category := filters.get("category"):
+        queryset = queryset.filter(categories__code=category)
+    if region := filters.get("region"):
         queryset = queryset.filter(requesting_organization__region=region)
-    if q:
-        queryset = with_titles(queryset).filter(text_in(q, "all_titles"))
-    return with_committed(with_link_keys(queryset, kinds=True))
-
-
-def _needs_page_of(shape, q=""):
-    scope, category, region, offset = shape
-    return _needs(scope, category, region, q)[offset : offset + NEEDS_PER_PAGE + 1]
-
-
-# A page of them, with SQL built once per scope, filters and page; a search is a value of its
-# own (apps/core/prepared.py).
-_NEEDS_PAGE = prepared(_needs_page_of)
-_NEEDS_SEARCH_PAGE = prepared(_needs_page_of, q=str)
+    if q := (filters.get("q") or "").strip():
+        queryset = queryset.filter(search_condition(q, state=False))
+    return queryset
 
 
 def needs_page(*, user, filters: dict, number):
-    """The page ``number`` of the open cases the user may see (newest change first), filtered
-    by ``category`` (a code), ``region`` and ``q`` (words of a title, in any language), each
-    with the keys of its categories and kinds and its committed amounts (``with_committed``)."""
-    from apps.cases.selectors import case_scope
-    from apps.core.pagination import peek_read
-
-    scope = case_scope(user)
-    category, region = filters.get("category") or "", filters.get("region") or ""
-    q = (filters.get("q") or "").strip()
-
-    def read(offset):
-        if q:
-            return _NEEDS_SEARCH_PAGE(shape=(scope, category, region, offset), q=q)
-        return _NEEDS_PAGE(shape=(scope, category, region, offset))
-
-    return peek_read(read, NEEDS_PER_PAGE, number)
+    """A page of ``needs_list``, counted not at all (``peek_page``): a donor's visible cases
+    are checked row by row against their permissions."""
+    return peek_page(needs_list(user=user, filters=filters), NEEDS_PER_PAGE, number)

@@ -9,24 +9,19 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from apps.cases.selectors import (
-    all_categories,
-    attach_categories,
-    request_list,
-)
-from apps.cases.tables import needs_rows
+from apps.cases.selectors import all_categories, request_list
 from apps.cases.views import get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
+from apps.core.tables import spreadsheet_safe
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 
 from . import selectors, services
 from .forms import CommitmentCreateForm, DisbursementForm, NeedsFilterForm, OfferForm
-from .matching import best_offers, requests_for_offer
+from .matching import requests_for_offer
 from .models import Commitment, MatchmakingMeeting, Offer
 from .permissions import can_update_commitment
-
-OPEN_NEEDS = selectors.OPEN_NEEDS
+from .tables import NeedsTable
 
 
 def _donor_orgs(user):
@@ -55,25 +50,16 @@ class NeedsListView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        # Every category, once: the filter's choices and the rows' category names.
-        categories = all_categories()
-        form = NeedsFilterForm(self.request.GET, categories=categories)
+        form = NeedsFilterForm(self.request.GET, categories=all_categories())
         data = form.cleaned_data if form.is_valid() else {}
         page = selectors.needs_page(user=user, filters=data, number=self.request.GET.get("page"))
-        rows = list(page.object_list)
-        # The rows' categories and, for the match score, the keys of their kinds.
-        attach_categories(rows, categories=categories, kinds=True)
-        figures = selectors.funding_gaps(rows)
-        matches = best_offers(cases=rows, offers=selectors.own_active_offers(user=user))
-        for case in rows:
-            case.funding = figures[case.pk]
-            match = matches.get(case.pk)
-            case.match = (match.score, match.offer) if match else None
+        table = NeedsTable(offers=list(selectors.own_active_offers(user=user)))
         context.update(
             form=form,
             page_obj=page,
-            cases=rows,
-            rows=needs_rows(rows),
+            cases=page.object_list,
+            table=table,
+            rows=table.page_rows(page.object_list),
             query=_without_page(self.request.GET),
         )
         return context
@@ -205,19 +191,14 @@ class OfferEditView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         offer = self._offer(request, pk)
-        matches = requests_for_offer(offer=offer, limit=10)
-        visible = set(
-            request_list(user=request.user)
-            .filter(pk__in=[m.request.pk for m in matches])
-            .values_list("pk", flat=True)
-        )
+        matches = requests_for_offer(offer=offer, limit=10, among=request_list(user=request.user))
         return render(
             request,
             self.template_name,
             {
                 "offer": offer,
                 "form": OfferForm(instance=offer),
-                "matches": [m for m in matches if m.request.pk in visible],
+                "matches": matches,
             },
         )
 
@@ -322,11 +303,5 @@ class MeetingDossierCsvView(LoginRequiredMixin, View):
              _("Interest shown"), _("Outcome"), _("Follow-up"), _("Suggested matches")]
         )  # fmt: skip
         for row in rows:
-            writer.writerow([_csv_safe(value) for value in row.as_list()])
+            writer.writerow([spreadsheet_safe(value) for value in row.as_list()])
         return response
-
-
-def _csv_safe(value) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

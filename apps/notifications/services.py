@@ -23,7 +23,6 @@ from kombu.exceptions import OperationalError
 from apps.accounts.models import NotificationFrequency
 
 from .models import EmailState, Notification, NotificationKind
-from .selectors import forget_unread_counts
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +73,6 @@ def notifications_build(
 def notifications_create(**options) -> list[Notification]:
     """``notifications_build``, saved in one insert."""
     created = Notification.objects.bulk_create(notifications_build(**options))
-    forget_unread_counts(n.user_id for n in created)
     return created
 
 
@@ -256,7 +254,6 @@ def notification_mark_read(*, user, notification_id: int) -> bool:
     marked = Notification.objects.filter(
         pk=notification_id, user=user, read_at__isnull=True
     ).update(read_at=timezone.now())
-    forget_unread_counts([user.pk])
     return bool(marked)
 
 
@@ -264,5 +261,4 @@ def notification_mark_all_read(*, user) -> int:
     marked = Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-    forget_unread_counts([user.pk])
     return marked

@@ -5,11 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class OrganizationsConfig(AppConfig):
     name = "apps.organizations"
     verbose_name = _("Organizations")
-
-    def ready(self):
-        from apps.core.reference import watch
-
-        from .models import Organization
-        from .selectors import RECIPIENTS
-
-        watch(Organization, RECIPIENTS)

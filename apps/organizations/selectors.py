@@ -1,23 +1,11 @@
-from django.db.models import QuerySet
-
-from apps.core.prepared import prepared
-from apps.core.reference import cached
-
 from .models import Membership, Organization
 
 _MEMBERSHIPS = "_portal_memberships"
-RECIPIENTS = "recipient-organizations"  # kept between requests (apps/core/reference.py)
 
 
 def recipients_exist() -> bool:
-    """Whether any organization requests assistance (kept between requests)."""
-    return cached(RECIPIENTS, Organization.objects.filter(is_recipient=True).exists)
-
-
-def organization_list_for_user(*, user) -> QuerySet[Organization]:
-    if not user.is_authenticated:
-        return Organization.objects.none()
-    return Organization.objects.filter(memberships__user=user)
+    """Whether any organization requests assistance."""
+    return Organization.objects.filter(is_recipient=True).exists()
 
 
 def user_is_unoda(user) -> bool:
@@ -36,18 +24,9 @@ def user_memberships(user) -> list[Membership]:
         return []
     cached = getattr(user, _MEMBERSHIPS, None)
     if cached is None:
-        cached = _MEMBERSHIPS_OF(user_id=user.pk)
+        cached = list(Membership.objects.filter(user_id=user.pk).select_related("organization"))
         setattr(user, _MEMBERSHIPS, cached)
     return cached
-
-
-# Read on most pages: SQL built once (apps/core/prepared.py).
-_MEMBERSHIPS_OF = prepared(
-    lambda _shape, user_id: Membership.objects.filter(user_id=user_id).select_related(
-        "organization"
-    ),
-    user_id=int,
-)
 
 
 def forget_memberships(user) -> None:

@@ -17,7 +17,6 @@ from kombu.exceptions import OperationalError
 
 from apps.cases.models import AssistanceRequest
 from apps.notifications.models import EmailState, Notification, NotificationKind
-from apps.notifications.selectors import forget_unread_counts
 from apps.notifications.services import (
     notification_send_email,
     notifications_build,
@@ -138,7 +137,6 @@ def _remind(*, rule, stage, items) -> list[ReminderLog]:
             reminder=log,
         )
     Notification.objects.bulk_create(notifications)
-    forget_unread_counts(n.user_id for n in notifications)
     log_ids = [log.pk for log in logs if log.recipients]
     transaction.on_commit(lambda: reminders_enqueue_delivery(log_ids=log_ids))
     return logs

@@ -6,18 +6,9 @@ import io
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from apps.core.tables import spreadsheet_safe as safe
+
 from . import selectors
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(value):
-    """Neutralise spreadsheet formulas: a text cell that starts like one gets a quote first."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _amount(figure):

@@ -25,12 +25,13 @@ from lxml import etree
 
 from apps.cases.models import AssistanceRequest, Status
 from apps.cases.selectors import request_list
+from apps.cases.workflow import AGREED
 from apps.funding.models import FUNDED_STATUSES, Commitment, Disbursement
 from apps.funding.selectors import commitment_list
 from apps.organizations.models import OrganizationKind
 
 IATI_VERSION = "2.03"
-EXPORTED_STATUSES = (Status.AGREEMENT, Status.IMPLEMENTATION, Status.FEEDBACK, Status.CLOSED)
+
 ACTIVITY_STATUS = {
     Status.AGREEMENT: "1",
     Status.IMPLEMENTATION: "2",
@@ -76,7 +77,7 @@ EXPORT_CHUNK = 1000  # rows read at a time, their prefetches with them
 
 
 def _exported(user):
-    return request_list(user=user).filter(status__in=EXPORTED_STATUSES)
+    return request_list(user=user).filter(status__in=AGREED)
 
 
 def exported_cases(*, user):
@@ -113,8 +114,7 @@ def build_activities(*, user, now: datetime.datetime | None = None) -> bytes:
         "iati-activities",
         {"version": IATI_VERSION, "generated-datetime": now.replace(microsecond=0).isoformat()},
     )
-    # Read in chunks, each with its prefetches: no statement takes more parameters than
-    # PostgreSQL allows (65,535 with server-side binding), however many cases are exported.
+    # Read in chunks, each with its prefetches, however many cases are exported.
     commitments = (
         commitment_list(user=user)
         .filter(request__in=_exported(user).values("pk"), status__in=FUNDED_STATUSES)

@@ -3,6 +3,7 @@ in the database; every list is scoped by the apps' own selectors."""
 
 import datetime
 from decimal import Decimal
+from itertools import islice
 
 from django.db import connection
 from django.db.models import (
@@ -20,22 +21,15 @@ from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest, Category, Status, StatusChange, Visibility
 from apps.cases.selectors import request_list
+from apps.cases.workflow import OPEN_NEEDS, SEEKING_COFUNDING
 from apps.core.translated import translated
 from apps.funding.models import FUNDED_STATUSES, Commitment, Disbursement
 from apps.funding.selectors import BASE_CURRENCY, CENT, convert, funding_for_requests, rates_on
 from apps.organizations.models import Region
 from apps.reminders.models import ReminderLog, Stage
 
-# Needs shown to the public: published, or past agreement and still seeking co-funding.
-PUBLIC_STATUSES = (
-    Status.PUBLISHED,
-    Status.DONOR_INTEREST,
-    Status.AGREEMENT,
-    Status.IMPLEMENTATION,
-)
 
-
-def public_need_list(*, batch_size: int = 200) -> list[dict]:
+def public_need_list(*, batch_size: int = 500) -> list[dict]:
     """Published needs whose State allowed a public summary, with their funding gap.
 
     Only region, categories, the short summary and the gap; nothing else leaves the portal.
@@ -43,23 +37,18 @@ def public_need_list(*, batch_size: int = 200) -> list[dict]:
     """
     queryset = (
         AssistanceRequest.objects.filter(
-            status__in=PUBLIC_STATUSES, visibility=Visibility.PUBLIC_SUMMARY
+            status__in=OPEN_NEEDS, visibility=Visibility.PUBLIC_SUMMARY
         )
         .select_related("requesting_organization")
         .prefetch_related("categories")
         .order_by("pk")
     )
-    rows = []
-    last_pk = 0
-    while True:
-        batch = list(queryset.filter(pk__gt=last_pk)[:batch_size])
-        if not batch:
-            return rows
+    rows, cases = [], queryset.iterator(chunk_size=batch_size)
+    while batch := list(islice(cases, batch_size)):
         figures = funding_for_requests(batch)
         for case in batch:
             figure = figures[case.pk]
-            past_agreement = case.status in (Status.AGREEMENT, Status.IMPLEMENTATION)
-            if past_agreement and not figure.seeking_cofunding:
+            if case.status in SEEKING_COFUNDING and not figure.seeking_cofunding:
                 continue
             rows.append(
                 {
@@ -70,7 +59,7 @@ def public_need_list(*, batch_size: int = 200) -> list[dict]:
                     "currency": figure.currency,
                 }
             )
-        last_pk = batch[-1].pk
+    return rows
 
 
 # --- Dashboards --------------------------------------------------------------------------------
@@ -245,15 +234,16 @@ def overdue_reminders(*, cases) -> list[dict]:
 # --- Exports -----------------------------------------------------------------------------------
 
 
-def case_rows(*, user, batch_size: int = 200):
-    """The user's case list (the web scope) with the funding figures of each case, in batches."""
-    queryset = request_list(user=user).prefetch_related("categories").order_by("reference")
-    last = ""
-    while True:
-        batch = list(queryset.filter(reference__gt=last)[:batch_size])
-        if not batch:
-            return
+def case_rows(*, user, batch_size: int = 500):
+    """The user's case list (the web scope) with the funding figures of each case, read in
+    chunks (each with its categories) and summed per chunk."""
+    rows = (
+        request_list(user=user)
+        .prefetch_related("categories")
+        .order_by("reference")
+        .iterator(chunk_size=batch_size)
+    )
+    while batch := list(islice(rows, batch_size)):
         figures = funding_for_requests(batch)
         for case in batch:
             yield case, figures[case.pk]
-        last = batch[-1].reference

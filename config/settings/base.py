@@ -44,9 +44,9 @@ INSTALLED_APPS = [
     "apps.followup",
     "apps.notifications",
     "apps.reminders",
-    "apps.benchmarks",
     "apps.api",
     "apps.reports",
+    "apps.portal",
     "apps.security",
 ]
 
@@ -93,8 +93,6 @@ TEMPLATES = [
         },
     },
 ]
-# Django's form renderer, with the plain widgets rendered in Python (apps/core/widgets.py).
-FORM_RENDERER = "apps.core.widgets.PortalFormRenderer"
 
 
 def database_from_env(**kwargs) -> dict:
@@ -111,16 +109,13 @@ def database_from_env(**kwargs) -> dict:
 
 def with_prepared_statements(config: dict) -> dict:
     """``config`` (a database's settings) with server-side parameters and prepared statements
-    on PostgreSQL, unless ``DATABASE_PREPARED_STATEMENTS`` is false."""
+    on PostgreSQL when ``DATABASE_PREPARED_STATEMENTS`` is true (default false)."""
     if config["ENGINE"].endswith("postgresql") and env.bool(
-        "DATABASE_PREPARED_STATEMENTS", default=True
+        "DATABASE_PREPARED_STATEMENTS", default=False
     ):
-        # Values sent apart from the SQL, and a statement run five times on a connection
-        # prepared there (psycopg's threshold): PostgreSQL then plans it once, not on every
-        # run. The reads built once (apps/core/prepared.py) send the same SQL every time, so
-        # most of a page's queries are planned once per connection. Off
-        # (DATABASE_PREPARED_STATEMENTS=false) behind a pooler that cannot keep prepared
-        # statements (PgBouncer before 1.21 in transaction mode).
+        # Opt-in: values sent apart from the SQL, and a statement run five times on a
+        # connection prepared there (psycopg's threshold). Leave it off behind a pooler that
+        # cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
         config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
     return config
 

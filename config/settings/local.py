@@ -10,3 +10,5 @@ EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 WHITENOISE_USE_FINDERS = True  # serve static/ without collectstatic
+# The benchmark command (benchmarks/, a tool): in the local and test settings only.
+INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks"]  # noqa: F405

@@ -6,15 +6,13 @@ EMAIL_FILE_PATH from its environment.
 """
 
 from .base import *  # noqa: F403
-from .base import env, with_prepared_statements
+from .base import env
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 DATABASES = {
-    "default": with_prepared_statements(
-        env.db("DATABASE_URL", default="postgres://postgres:postgres@127.0.0.1:5432/portal")
-    )
+    "default": env.db("DATABASE_URL", default="postgres://postgres:postgres@127.0.0.1:5432/portal")
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
@@ -27,3 +25,5 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
 }
 WHITENOISE_USE_FINDERS = True  # serve static/ without collectstatic
+# The benchmark command (benchmarks/, a tool): in the local and test settings only.
+INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks"]  # noqa: F405

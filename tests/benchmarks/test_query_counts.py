@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.benchmarks.builder import Sizes, build
-from apps.benchmarks.pages import PAGES
+from benchmarks.builder import Sizes, build
+from benchmarks.pages import PAGES
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,15 @@ def test_page_queries_are_the_same_at_two_sizes(client):
     at_small_size = page_queries(client, small)
     build(Sizes.scaled(2000), prefix="8")  # five times more of everything
     assert page_queries(client, small) == at_small_size
+
+
+def test_every_floor_reads_rows():
+    """Each floor runs and reads rows of the data set (a floor that read nothing would tell
+    nothing about its page)."""
+    built = build(Sizes.scaled(400), prefix="5")
+    for entry in PAGES:
+        text = entry.floor(built)
+        assert "<td>" in text or '"results": [{' in text, entry.name
 
 
 def test_the_builder_makes_every_status_and_the_long_history():

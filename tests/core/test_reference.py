@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from apps.cases.models import Category
-from apps.cases.selectors import active_officers, all_categories
+from apps.cases.selectors import all_categories
 from apps.core import reference
 from apps.funding.selectors import rates_on
 from apps.funding.services import exchange_rate_set
@@ -109,19 +109,6 @@ def test_an_unreachable_cache_reads_the_database(django_assert_num_queries, capl
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_officers_are_read_again_when_one_changes_but_not_when_one_signs_in(shared_cache):
-    officer = UserFactory(username="officer-ref", is_unoda_officer=True)
-    assert officer in active_officers()
-    officer.last_login = datetime.datetime.now(datetime.UTC)
-    officer.save(update_fields=["last_login"])
-    key = reference._data_key("officers", "")
-    assert shared_cache.get(key) is not None  # a sign-in forgets nothing
-    officer.is_active = False
-    officer.save()
-    assert officer not in active_officers()
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_exchange_rates_are_kept_per_day_and_read_again_when_one_is_recorded(
     shared_cache, django_assert_num_queries
 ):
@@ -134,49 +121,6 @@ def test_exchange_rates_are_kept_per_day_and_read_again_when_one_is_recorded(
     exchange_rate_set(actor=admin, currency="EUR", rate_per_usd=Decimal("0.95"), valid_on=day)
     assert rates_on(day, ["EUR"])["EUR"].per_usd == Decimal("0.95")
     assert "EUR" not in rates_on(day - datetime.timedelta(days=1), ["EUR"])
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_unread_count_is_kept_until_the_users_notifications_change(
-    shared_cache, django_assert_num_queries
-):
-    from apps.notifications.models import Notification, NotificationKind
-    from apps.notifications.selectors import notification_unread_count
-    from apps.notifications.services import (
-        notification_create,
-        notification_mark_all_read,
-        notification_mark_read,
-    )
-
-    reader, other = UserFactory(username="reader"), UserFactory(username="other-reader")
-
-    def notify(user):
-        return notification_create(
-            user=user,
-            kind=NotificationKind.STATUS_CHANGE,
-            subject_template="notifications/status_change_subject.txt",
-            body_template="notifications/status_change_body.txt",
-            context={},
-        )
-
-    assert notification_unread_count(user=reader) == 0
-    with django_assert_num_queries(0):
-        assert notification_unread_count(user=reader) == 0
-    first = notify(reader)
-    assert notification_unread_count(user=reader) == 1
-    notify(other)  # another user's notification changes nothing of the reader's
-    with django_assert_num_queries(0):
-        assert notification_unread_count(user=reader) == 1
-    notify(reader)
-    assert notification_unread_count(user=reader) == 2
-    notification_mark_read(user=reader, notification_id=first.pk)
-    assert notification_unread_count(user=reader) == 1
-    notification_mark_all_read(user=reader)
-    assert notification_unread_count(user=reader) == 0
-    Notification.objects.filter(user=reader).update(read_at=None)  # no signal: still kept
-    assert notification_unread_count(user=reader) == 0
-    Notification.objects.filter(user=reader).first().save()  # a save one by one forgets
-    assert notification_unread_count(user=reader) == 2
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

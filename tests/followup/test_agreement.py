@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from apps.cases import selectors as case_selectors
 from apps.cases import services as case_services
 from apps.cases.models import AssistanceRequest, Status, StatusChange, Visibility
+from apps.cases.permissions import access_of
 from apps.core.exceptions import ApplicationError
 from apps.followup import selectors, services
 from apps.followup.models import Agreement, Milestone, ProgressReport, ProgressStatus
@@ -201,7 +202,7 @@ def test_overdue_milestones_and_report_periods(implementing_case, users):
     )
     services.progress_report_submit(actor=users.recipient, agreement=agreement, **report_data())
     overview = selectors.implementation_overview(
-        user=users.unoda, case=implementing_case, today=datetime.date(2026, 11, 15)
+        access=access_of(users.unoda, implementing_case), today=datetime.date(2026, 11, 15)
     )
     assert [m.title for m in overview.overdue_milestones] == ["Late"]
     assert [(p.start, p.end) for p in overview.overdue_periods] == [

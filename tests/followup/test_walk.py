@@ -5,6 +5,7 @@ import datetime
 from apps.cases import selectors as case_selectors
 from apps.cases import services as case_services
 from apps.cases.models import Status, StatusChange
+from apps.cases.permissions import access_of
 from apps.followup import selectors, services
 from apps.followup.models import Feedback, FeedbackStatus, PartyRole, ProgressStatus
 from apps.funding.services import interest_express
@@ -74,7 +75,7 @@ def test_published_to_closed_with_two_cofunding_donors(
         milestone=agreement.milestones.get(title="Assessment"),
         completed_on=TODAY.replace(month=3),
     )
-    overview = selectors.implementation_overview(user=users.unoda, case=case, today=TODAY)
+    overview = selectors.implementation_overview(access=access_of(users.unoda, case), today=TODAY)
     assert [m.title for m in overview.overdue_milestones] == [late.title]
     assert [(p.start, p.reported) for p in overview.periods] == [
         (datetime.date(2026, 2, 1), True),

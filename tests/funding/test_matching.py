@@ -6,16 +6,20 @@ from decimal import Decimal
 
 import pytest
 
+from apps.cases.models import AssistanceRequest, Visibility
 from apps.funding import services
 from apps.funding.matching import (
+    CaseFacts,
+    OfferFacts,
     best_offers,
     duplicate_needs,
     offers_for_request,
     requests_for_offer,
+    score_match,
     with_duplicate_flag,
-    with_offer_keys,
 )
 from apps.funding.models import Offer
+from apps.funding.selectors import rates_on
 from apps.organizations.models import Region
 
 from .conftest import TODAY
@@ -69,15 +73,22 @@ def test_offers_for_a_request_are_ranked_with_reasons(need, offers):
     assert [m.offer.title for m in matches] == ["Best", "Later", "Partial"]
     best = matches[0]
     assert best.score == 100
-    assert "2 of 2 categories in common" in best.reasons[0]
-    assert "covers the requesting State's region" in best.reasons
-    assert "budget within the offer's range" in best.reasons
+    assert best.reasons == [
+        "2 of 2 categories in common: Stockpile management and security, Marking and marking "
+        "machines",
+        "covers the requesting State's region",
+        "kind of help matches",
+        "budget within the offer's range",
+        "offer valid now",
+    ]
     later, partial = matches[1], matches[2]
     assert later.score == 40 + 0 + 15 + 15 + 5
+    assert "outside the offer's regions" in later.reasons
     assert "offer starts later" in later.reasons
     assert partial.score == 20 + 15 + 0 + 7 + 10
     assert "offer covers part of the budget (co-funding)" in partial.reasons
     assert "global offer" in partial.reasons
+    assert "no kind of help in common" in partial.reasons
 
 
 def test_amount_not_compared_without_a_rate(need, offers, users):
@@ -102,25 +113,71 @@ def test_requests_for_an_offer_are_ranked(make_case, cat, kind, need, offers, or
     assert "1 of 2 categories in common" in matches[1].reasons[0]
 
 
-def _loaded(cases, offers, *, keys_in_query=False):
-    from apps.cases.models import AssistanceRequest
+def test_a_case_without_kinds_or_budget(make_case, cat, offers):
+    case = make_case("published", categories=[cat["marking"]])
+    (best, *_rest) = offers_for_request(case=case, on=TODAY)
+    assert best.offer == offers["best"]
+    assert best.score == 40 + 20 + 0 + 0 + 10
+    assert best.reasons[2:4] == ["no kind of help in common", "budget not given"]
+    assert requests_for_offer(offer=offers["best"], on=TODAY) == [best]
 
+
+def test_the_region_counts_before_global(need, orgs, users, cat, offers):
+    both = services.offer_create(
+        actor=users.donor, donor=orgs.donor, title="Both", categories=[cat["marking"]], kinds=[],
+        regions=[Region.GLOBAL, Region.AFRICA], amount_min=None, amount_max=None,
+        currency="USD", valid_from=TODAY,
+    )  # fmt: skip
+    (match,) = requests_for_offer(offer=both, on=TODAY)
+    assert match.score == 20 + 20 + 0 + 15 + 10
+    assert "covers the requesting State's region" in match.reasons
+    assert match in offers_for_request(case=need, on=TODAY)
+
+
+@pytest.mark.parametrize("title", ["Unrelated", "Expired"])
+def test_an_offer_not_suggested_finds_no_requests(need, offers, title):
+    offer = next(o for o in offers.values() if o.title == title)
+    assert requests_for_offer(offer=offer, on=TODAY) == []
+
+
+@pytest.mark.parametrize(
+    ("budget", "currency", "fit", "reason"),
+    [
+        (None, "USD", 0, "budget not given"),
+        ("100", "USD", 0, "budget outside the offer's range"),
+        ("100000", "CHF", 0, "amount not compared: no exchange rate"),
+        ("100000", "EUR", 15, "budget within the offer's range"),  # 125,000 USD
+        ("900000", "USD", 7, "offer covers part of the budget (co-funding)"),
+    ],
+)
+def test_the_budget_fit_and_its_reason(cat, rates, budget, currency, fit, reason):
+    stockpile = cat["stockpile"]
+    case = CaseFacts(
+        categories=(stockpile,), kinds=frozenset(), region=Region.AFRICA, organization_id=1,
+        budget=None if budget is None else Decimal(budget), currency=currency,
+    )  # fmt: skip
+    offer = OfferFacts(
+        categories=frozenset({stockpile.pk}), kinds=frozenset(), regions=frozenset(),
+        donor_id=2, amount_min=Decimal("1000"), amount_max=Decimal("200000"), currency="USD",
+        valid_from=TODAY, valid_until=None, is_active=True,
+    )  # fmt: skip
+    points, reasons = score_match(case, offer, rates=rates_on(TODAY, ["EUR", "CHF"]), on=TODAY)
+    assert points == 40 + 0 + 0 + fit + 10
+    assert reasons[3] == reason
+
+
+def _loaded(cases, offers):
     cases = list(
         AssistanceRequest.objects.filter(pk__in=[c.pk for c in cases])
         .select_related("requesting_organization")
         .prefetch_related("categories", "kinds")
     )
-    # best_offers reads the keys of the offers' categories, kinds and regions itself, unless
-    # the offers' own query brought them.
     offers = Offer.objects.filter(pk__in=[o.pk for o in offers])
-    return cases, with_offer_keys(offers) if keys_in_query else offers
+    return cases, list(offers.prefetch_related("categories", "kinds", "regions"))
 
 
-@pytest.mark.parametrize("keys_in_query", [False, True])
 @pytest.mark.parametrize("title", ["Best", "Partial", "Later", "Unrelated", "Expired"])
-def test_the_python_score_of_a_page_of_rows_agrees_with_the_database(
-    make_case, cat, kind, need, offers, title, keys_in_query
-):
+def test_every_path_gives_the_same_match_for_a_pair(make_case, cat, kind, need, offers, title):
     other = make_case(
         "published",
         budget_amount=Decimal("900000"),
@@ -128,33 +185,77 @@ def test_the_python_score_of_a_page_of_rows_agrees_with_the_database(
         kinds=[kind["financial"]],
     )
     offer = next(o for o in offers.values() if o.title == title)
-    cases, own = _loaded([need, other], [offer], keys_in_query=keys_in_query)
-    in_python = best_offers(cases=cases, offers=own, on=TODAY)
+    cases, own = _loaded([need, other], [offer])
+    in_a_page = best_offers(cases=cases, offers=own, on=TODAY)
+    for_the_offer = {m.request.pk: m for m in requests_for_offer(offer=offer, on=TODAY)}
     for case in cases:
-        in_sql = [m for m in offers_for_request(case=case, on=TODAY) if m.offer.pk == offer.pk]
-        if in_sql:
-            assert in_python[case.pk].score == in_sql[0].score, (title, case.reference)
-            assert in_python[case.pk].offer == offer
-        else:
-            assert case.pk not in in_python, (title, case.reference)
+        for_the_case = [m for m in offers_for_request(case=case, on=TODAY) if m.offer == offer]
+        if not for_the_case:
+            assert case.pk not in in_a_page, (title, case.reference)
+            assert case.pk not in for_the_offer, (title, case.reference)
+            continue
+        (match,) = for_the_case
+        assert match.reasons, (title, case.reference)
+        assert in_a_page[case.pk] == match, (title, case.reference)
+        assert for_the_offer[case.pk] == match, (title, case.reference)
+    # Each offer is suggested for some of the cases but "Expired", for none.
+    assert bool(in_a_page) == (title != "Expired")
 
 
-def test_the_best_of_a_donors_offers_is_shown_per_row(need, offers, django_assert_num_queries):
+def test_the_best_of_a_donors_offers_is_shown_per_row(
+    make_case, cat, need, offers, django_assert_num_queries
+):
     cases, own = _loaded([need], offers.values())
-    own = list(own)
-    with django_assert_num_queries(2):  # the exchange rates, the keys of the offers' links
+    with django_assert_num_queries(1):  # the exchange rates: the rest came with the rows
         best = best_offers(cases=cases, offers=own, on=TODAY)
     assert best[need.pk].offer.title == "Best"
     assert best[need.pk].score == 100
-    cases, own = _loaded([need], offers.values(), keys_in_query=True)
-    own = list(own)
-    with django_assert_num_queries(1):  # the exchange rates: the links came with the offers
-        assert best_offers(cases=cases, offers=own, on=TODAY) == best
+    assert best[need.pk] == offers_for_request(case=need, on=TODAY)[0]
+    more = [make_case("published", categories=[cat["marking"]]) for _ in range(3)]
+    # Rows as they come, without their links: the same queries for any number of them.
+    for rows in ([need], [need, *more]):
+        cases = list(AssistanceRequest.objects.filter(pk__in=[c.pk for c in rows]))
+        own = list(Offer.objects.filter(pk__in=[o.pk for o in offers.values()]))
+        # The rates; the cases' categories, kinds and organizations; the offers' categories,
+        # kinds and regions.
+        with django_assert_num_queries(7):
+            assert best_offers(cases=cases, offers=own, on=TODAY)[need.pk] == best[need.pk]
 
 
 def test_matching_query_count_is_bounded(need, offers, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6):
+    # The rates, the ranked rows, their categories, kinds and regions (or organizations), and
+    # the facts of the case or offer itself when it came without them.
+    with django_assert_max_num_queries(8):
         offers_for_request(case=need, on=TODAY)
+    with django_assert_max_num_queries(8):
+        requests_for_offer(offer=offers["best"], on=TODAY)
+
+
+def test_requests_for_an_offer_among_the_visible_ones(make_case, cat, kind, orgs, users, offers):
+    from apps.cases.selectors import request_list
+
+    def case(title, **fields):
+        return make_case(
+            "published", title=title, budget_amount=Decimal("100000"), kinds=[kind["training"]],
+            **fields,
+        )  # fmt: skip
+
+    # Shown to another donor only, and matching the offer best.
+    hidden = [
+        case(f"Hidden {n}", categories=[cat["stockpile"], cat["marking"]],
+             visibility=Visibility.SELECTED_DONORS, selected_donors=[orgs.other_donor])
+        for n in range(3)
+    ]  # fmt: skip
+    shown = [
+        case(f"Shown {n}", categories=[cat["stockpile"], cat["legislation"]]) for n in range(3)
+    ]
+    offer = offers["best"]
+    everywhere = requests_for_offer(offer=offer, limit=2, on=TODAY)
+    assert [m.request.pk for m in everywhere] == [c.pk for c in hidden[:2]]
+    visible = request_list(user=users.donor)
+    matches = requests_for_offer(offer=offer, limit=2, on=TODAY, among=visible)
+    assert [m.request.pk for m in matches] == [c.pk for c in shown[:2]]
+    assert all(m.score == 20 + 20 + 15 + 15 + 10 for m in matches)
 
 
 def test_duplicate_needs(make_case, cat, need):

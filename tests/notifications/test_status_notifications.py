@@ -23,7 +23,7 @@ def test_email_only_after_commit(make_case, users, django_capture_on_commit_call
         )
         assert notification.email_state == EmailState.PENDING
         assert mail.outbox == []
-    # One callback queues the e-mails; the others forget the users' unread counts.
+    # One callback queues the e-mails.
     queues = [c for c in callbacks if "notification_enqueue_emails" in c.__qualname__]
     assert len(queues) == 1
     assert case.reference in notification.subject

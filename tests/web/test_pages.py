@@ -68,7 +68,7 @@ def test_queue_filters_sort_search_and_csv(client, users, make_case):
 
 
 def test_a_long_queue_says_more_than_and_pages_on(client, users, make_case, monkeypatch):
-    from apps.cases import views
+    from apps.portal import views
 
     monkeypatch.setattr(views.RequestListView, "count_cap", 2)
     monkeypatch.setattr(views.RequestListView, "paginate_by", 2)

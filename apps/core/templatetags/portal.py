@@ -20,10 +20,6 @@ from apps.core.translated import translated as translated_value
 register = template.Library()
 
 
-def babel_locale() -> Locale:
-    return _babel_locale(to_locale(get_language() or "en"))
-
-
 @functools.cache
 def _babel_locale(name: str) -> Locale:
     # Parsed once per language: Babel parses a locale given by name on every call.

@@ -10,7 +10,7 @@ from . import pages
 @login_required
 def floor_view(request, name):
     entry = pages.PAGES_BY_SLUG[name]
-    return HttpResponse(entry.floor(pages.CURRENT["built"])())
+    return HttpResponse(entry.floor(pages.CURRENT["built"]))
 
 
 urlpatterns = [

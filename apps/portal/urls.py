@@ -1,0 +1,12 @@
+"""The portal's pages in the ``cases`` namespace (config/urls.py joins them to apps.cases.urls,
+after its fixed paths, so that ``new/`` is not read as a reference)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.RequestListView.as_view(), name="request-list"),
+    path("export.csv", views.RequestQueueCsvView.as_view(), name="request-export"),
+    path("<str:reference>/", views.RequestDetailView.as_view(), name="request-detail"),
+]

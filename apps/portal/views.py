@@ -1,0 +1,254 @@
+"""The pages that bring cases, funding and follow-up together."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from apps.cases import selectors
+from apps.cases.forms import AssignForm, BulkAssignForm, CommentForm, QueueFilterForm
+from apps.cases.models import AssistanceRequest, Status
+from apps.cases.permissions import (
+    can_comment,
+    can_comment_internally,
+    can_edit_request,
+    can_start_a_request,
+    fireable,
+)
+from apps.cases.quality import completeness
+from apps.cases.workflow import OPEN, OPEN_TO_DONORS, transitions_from
+from apps.core.pagination import COUNT_CAP, capped_page
+from apps.followup import selectors as followup_selectors
+from apps.followup.permissions import can_record_agreement, can_view_followup
+from apps.funding import selectors as funding_selectors
+from apps.funding.matching import requests_for_offer
+from apps.funding.models import CommitmentStatus, InterestStatus
+from apps.funding.permissions import can_express_interest, can_record_commitment
+from apps.notifications.selectors import notification_list
+from apps.organizations.selectors import user_is_unoda, user_memberships
+from apps.security.services import audit_case_view
+
+from .selectors import request_queue
+from .tables import DEFAULT_ORDERING, QueueTable
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """What needs the user's action now, per role."""
+
+    template_name = "portal/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        memberships = user_memberships(user)
+        org_ids = [m.organization_id for m in memberships]
+        is_unoda = user_is_unoda(user)
+        context.update(
+            is_unoda=is_unoda,
+            organizations=[m.organization for m in memberships],
+            can_create=can_start_a_request(user),
+            latest_notifications=notification_list(user=user).filter(read_at__isnull=True)[:5],
+        )
+        if is_unoda:
+
+            def queue(**filters):
+                return request_queue(user=user, filters=filters, ordering=DEFAULT_ORDERING)
+
+            context.update(
+                my_cases=queue(officer=user.pk).filter(status__in=OPEN)[:10],
+                unassigned=queue(unassigned=True)[:10],
+                overdue=queue(overdue=True)[:10],
+                waiting_triage=queue(status=Status.SUBMITTED)[:10],
+            )
+        visible = selectors.request_list(user=user)
+        context["recent"] = visible[:10]
+        own = visible.filter(requesting_organization_id__in=org_ids)
+        if any(m.organization.is_recipient for m in memberships):
+            questions = list(own.filter(status=Status.NEEDS_REVISION))
+            for case in questions:
+                case.question = (
+                    case.status_changes.filter(to_status=Status.NEEDS_REVISION)
+                    .order_by("-created_at")
+                    .values_list("comment", flat=True)
+                    .first()
+                )
+            context.update(own_requests=own.filter(status__in=OPEN), questions=questions)
+        context["reports_due"] = followup_selectors.reports_due_list(user=user)
+        context["feedback_pending"] = followup_selectors.feedback_pending_list(user=user)
+        if any(m.organization.is_donor for m in memberships):
+            context.update(
+                is_donor=True,
+                matches=self._matches(user, visible),
+                interests=funding_selectors.interest_list(user=user).filter(
+                    donor_id__in=org_ids, status=InterestStatus.ACTIVE
+                ),
+                commitments_to_update=funding_selectors.commitment_list(user=user).filter(
+                    donor_id__in=org_ids,
+                    status__in=[
+                        CommitmentStatus.PLEDGED,
+                        CommitmentStatus.COMMITTED,
+                        CommitmentStatus.PARTIALLY_DISBURSED,
+                    ],
+                ),
+            )
+        return context
+
+    @staticmethod
+    def _matches(user, visible, limit=10):
+        """The best open needs for the donor's first active offers, among the cases the user
+        may see (scoped in the query, before any limit)."""
+        among = visible.filter(status__in=OPEN_TO_DONORS)
+        matches, seen = [], set()
+        for offer in funding_selectors.offer_list(user=user, filters={"active": True})[:5]:
+            for match in requests_for_offer(offer=offer, limit=limit, among=among):
+                if match.request.pk not in seen:
+                    seen.add(match.request.pk)
+                    matches.append(match)
+        return sorted(matches, key=lambda m: -m.score)[:limit]
+
+
+# --- The queue ---------------------------------------------------------------------------------
+
+SAVED_VIEWS = [
+    ("mine", _("My cases")),
+    ("unassigned", _("Unassigned")),
+    ("overdue", _("Overdue")),
+]
+
+
+def _queue(request) -> tuple[QueueFilterForm, QueueTable, object]:
+    """The queue's filter form, its table and its rows, as the query string asks."""
+    params = request.GET.copy()
+    view = params.get("view")  # a saved view is a preset of the same parameters
+    if view == "mine":
+        params["officer"] = str(request.user.pk)
+    elif view == "unassigned":
+        params["unassigned"] = "on"
+    elif view == "overdue":
+        params["overdue"] = "on"
+    form = QueueFilterForm(params, categories=selectors.all_categories())
+    data = form.cleaned_data if form.is_valid() else {}
+    query = request.GET.copy()
+    for key in ("page", "sort"):
+        query.pop(key, None)
+    table = QueueTable(
+        sort=data.get("sort") or "",
+        query=query.urlencode(),
+        selectable=user_is_unoda(request.user),
+    )
+    filters = {
+        key: data.get(key)
+        for key in ("status", "region", "category", "officer", "overdue", "unassigned")
+    }
+    rows = request_queue(
+        user=request.user, filters=filters, search=data.get("q", ""), ordering=table.ordering()
+    )
+    return form, table, rows
+
+
+class RequestListView(LoginRequiredMixin, View):
+    """The case queue (UNODA sees every case; others the cases they may see)."""
+
+    template_name = "portal/request_list.html"
+    paginate_by = 25
+    count_cap = COUNT_CAP
+
+    def get(self, request):
+        form, table, rows = _queue(request)
+        page = capped_page(rows, self.paginate_by, request.GET.get("page"), cap=self.count_cap)
+        params = request.GET.copy()
+        params.pop("page", None)
+        context = {
+            "form": form,
+            "page_obj": page,
+            "table": table,
+            "rows": table.page_rows(page.object_list),
+            "table_class": "queue",
+            "query": params.urlencode(),
+            "saved_views": SAVED_VIEWS,
+            "current_view": request.GET.get("view", ""),
+            "is_unoda": table.selectable,
+            "can_create": can_start_a_request(request.user),
+            "bulk_form": BulkAssignForm(visible=AssistanceRequest.objects.none())
+            if table.selectable
+            else None,
+        }
+        template = (
+            "portal/_queue_table.html"
+            if request.htmx and request.htmx.target == "queue-results"
+            else self.template_name
+        )
+        return render(request, template, context)
+
+
+class RequestQueueCsvView(LoginRequiredMixin, View):
+    """The current view of the queue (same filters, search and sort) as CSV."""
+
+    def get(self, request):
+        _form, table, rows = _queue(request)
+        return table.csv_response(rows.iterator(chunk_size=500), "cases.csv")
+
+
+# --- The case page -----------------------------------------------------------------------------
+
+
+class RequestDetailView(LoginRequiredMixin, TemplateView):
+    template_name = "portal/request_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        try:
+            access = selectors.case_access(user=user, reference=kwargs["reference"])
+        except AssistanceRequest.DoesNotExist:
+            raise Http404(_("No such case, or you may not see it.")) from None
+        case = access.case
+        audit_case_view(user=user, case=case)
+        donor_orgs = [m.organization for m in user_memberships(user) if m.organization.is_donor]
+        interests = list(funding_selectors.case_interests(user=user, case=case))
+        standing = {i.donor_id for i in interests if i.status == InterestStatus.ACTIVE}
+        agreement = overview = None
+        if can_view_followup(access):
+            agreement = followup_selectors.agreement_get(access=access)
+            if agreement is not None:
+                overview = followup_selectors.implementation_overview(access=access)
+        context.update(
+            case=case,
+            access=access,
+            is_unoda=access.is_unoda,
+            timeline=selectors.request_timeline(user=user, case=case),
+            completeness=completeness(case),
+            can_edit=can_edit_request(access),
+            transitions=fireable(
+                access, [t for t in transitions_from(case.status) if not t.by_record]
+            ),
+            funding=funding_selectors.request_funding(case=case),
+            commitments=funding_selectors.case_commitments(user=user, case=case),
+            interests=interests,
+            interest_orgs=[
+                org
+                for org in donor_orgs
+                if org.pk not in standing and can_express_interest(user, org, case)
+            ],
+            pledge_orgs=[org for org in donor_orgs if can_record_commitment(user, org, case)],
+            agreement=agreement,
+            overview=overview,
+            can_record_agreement=can_record_agreement(user)
+            and case.status == Status.DONOR_INTEREST,
+            can_comment=can_comment(access),
+            comment_form=CommentForm() if can_comment(access) else None,
+            can_comment_internally=can_comment_internally(user),
+            attachments=selectors.attachment_list(case=case),
+            assign_form=self._assign_form(access),
+        )
+        return context
+
+    @staticmethod
+    def _assign_form(access):
+        """UNODA's form to assign the case officer, when there is an officer to choose."""
+        if not access.is_unoda:
+            return None
+        form = AssignForm(initial={"officer": access.case.case_officer_id})
+        return form if form.fields["officer"].queryset.exists() else None

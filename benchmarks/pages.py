@@ -1,0 +1,254 @@
+"""The pages the benchmark measures, each with its floor.
+
+A floor is for information only: a bare queryset over the models (no selector, view or
+pagination of the portal) that reads about what the page shows, rendered in a minimal
+template. It tells how far a page is from a plain ORM read of its rows; the budgets are the
+pages' own times.
+"""
+
+import json
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Permission
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
+from django.db.models.functions import ExtractYear
+from django.utils.text import slugify
+
+from apps.cases.models import AssistanceRequest, RequestGroupObjectPermission, Status, StatusChange
+from apps.cases.workflow import OPEN_NEEDS
+from apps.followup.models import RATING_FIELDS, Feedback, FeedbackStatus
+from apps.funding.models import Commitment, Disbursement
+from apps.organizations.models import Region
+from apps.reminders.models import ReminderLog
+
+from .measure import Result, measure, page, render_rows
+
+PAGE_SIZE = 25
+CURRENT: dict = {}  # the data set being measured, for the floor views
+
+
+@dataclass
+class Page:
+    name: str
+    user: str  # attribute of builder.Built
+    url: object  # callable(built) -> str
+    floor: object  # callable(built) -> the floor's text (the body of its response)
+    note: str = ""
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+    def run(self, *, client, built, repeat) -> Result:
+        """Time the page and its floor view, both through the full request cycle."""
+        CURRENT["built"] = built
+        return measure(
+            self.name,
+            page(client, self.url(built)),
+            page(client, f"/__floor__/{self.slug}/"),
+            repeat=repeat,
+            note=self.note,
+        )
+
+
+def _codes(objects) -> str:
+    return " ".join(item.code for item in objects.all())
+
+
+def _queue_floor(filters=None, search=""):
+    """A page of cases, oldest change first, with their State, officer and categories."""
+
+    def floor(built):
+        queryset = (
+            AssistanceRequest.objects.select_related("requesting_organization", "case_officer")
+            .prefetch_related("categories")
+            .filter(**(filters or {}))
+        )
+        if search:
+            queryset = queryset.filter(
+                Q(reference__icontains=search)
+                | Q(title__icontains=search)
+                | Q(requesting_organization__name__icontains=search)
+            )
+        rows = [
+            (
+                case.reference,
+                case.requesting_organization.name,
+                case.title,
+                case.get_status_display(),
+                case.case_officer.username if case.case_officer else "",
+                case.status_changed_at,
+                _codes(case.categories),
+            )
+            for case in queryset.order_by("status_changed_at", "pk")[:PAGE_SIZE]
+        ]
+        return render_rows(rows)
+
+    return floor
+
+
+def _needs_floor(built):
+    """A page of the open cases the donor's groups may see, newest change first."""
+    # The groups and the permission as values: given as subqueries, PostgreSQL plans for any
+    # number of groups and scans the permissions of every case.
+    visible = RequestGroupObjectPermission.objects.filter(
+        content_object=OuterRef("pk"),
+        permission=Permission.objects.get(
+            content_type__app_label="cases", codename="view_assistancerequest"
+        ),
+        group_id__in=list(built.donor.groups.values_list("pk", flat=True)),
+    )
+    queryset = (
+        AssistanceRequest.objects.select_related("requesting_organization")
+        .prefetch_related("categories", "kinds")
+        .filter(Exists(visible), status__in=OPEN_NEEDS)
+        .order_by("-status_changed_at", "-pk")
+    )
+    rows = [
+        (
+            case.reference,
+            case.title,
+            case.requesting_organization.get_region_display(),
+            case.get_status_display(),
+            case.budget_amount,
+            _codes(case.categories),
+            _codes(case.kinds),
+        )
+        for case in queryset[:PAGE_SIZE]
+    ]
+    return render_rows(rows)
+
+
+def _case_page_floor(built):
+    """The case with its State and officer, and its status history with each actor."""
+    case = AssistanceRequest.objects.select_related("requesting_organization", "case_officer").get(
+        reference=built.long_history_reference
+    )
+    history = (
+        StatusChange.objects.filter(request=case).select_related("actor").order_by("created_at")
+    )
+    rows = [(case.reference, case.title, case.requesting_organization.name, case.status)]
+    rows += [
+        (change.created_at, change.from_status, change.to_status, change.actor, change.comment)
+        for change in history
+    ]
+    return render_rows(rows)
+
+
+API_FIELDS = (
+    "pk",
+    "reference",
+    "status",
+    "status_changed_at",
+    "requesting_organization_id",
+    "title",
+    "summary",
+    "background",
+    "objectives",
+    "activities",
+    "expected_results",
+    "beneficiaries",
+    "national_ownership",
+    "sustainability",
+    "risks",
+    "budget_amount",
+    "budget_currency",
+    "duration_months",
+    "priority",
+    "national_report_url",
+    "visibility",
+    "due_date",
+    "created_at",
+    "updated_at",
+)
+
+
+def _api_list_floor(built):
+    """The API's page of cases (newest change first) as values, with the codes of their
+    categories and kinds, as JSON."""
+    rows = list(
+        AssistanceRequest.objects.order_by("-status_changed_at", "-pk").values(
+            *API_FIELDS,
+            requesting_organization_name=F("requesting_organization__name"),
+            region=F("requesting_organization__region"),
+        )[:PAGE_SIZE]
+    )
+    ids = [row["pk"] for row in rows]
+    codes: dict[tuple[str, int], list[str]] = {}
+    for field, relation in (("categories", "category"), ("kinds", "assistancekind")):
+        links = getattr(AssistanceRequest, field).through.objects.filter(
+            assistancerequest_id__in=ids
+        )
+        for case_id, code in links.values_list("assistancerequest_id", f"{relation}__code"):
+            codes.setdefault((field, case_id), []).append(code)
+    for row in rows:
+        row["categories"] = codes.get(("categories", row["pk"]), [])
+        row["kinds"] = codes.get(("kinds", row["pk"]), [])
+    return json.dumps({"results": rows}, cls=DjangoJSONEncoder)
+
+
+def _money(model, case: str, amount: str, currency: str) -> list[tuple]:
+    """Sums of ``amount`` by currency and by the case's region, category and year."""
+    rows = []
+    for key in (
+        F(f"{case}requesting_organization__region"),
+        F(f"{case}categories__code"),
+        ExtractYear(f"{case}created_at"),
+    ):
+        rows += list(
+            model.objects.order_by()
+            .annotate(key=key, cur=F(currency))
+            .values_list("key", "cur")
+            .annotate(total=Sum(amount))
+        )
+    return rows
+
+
+def _dashboard_floor(built):
+    """Plain aggregates over every case: counts by status, the requested, committed and
+    disbursed amounts by region, category and year, the history and the reminders counted,
+    the average ratings."""
+    rows = list(AssistanceRequest.objects.order_by().values_list("status").annotate(Count("pk")))
+    rows += _money(AssistanceRequest, "", "budget_amount", "budget_currency")
+    rows += _money(Commitment, "request__", "amount", "currency")
+    rows += _money(Disbursement, "commitment__request__", "amount", "commitment__currency")
+    rows += list(StatusChange.objects.order_by().values_list("to_status").annotate(Count("pk")))
+    rows += list(ReminderLog.objects.order_by().values_list("rule__name").annotate(Count("pk")))
+    ratings = Feedback.objects.filter(status=FeedbackStatus.SUBMITTED).aggregate(
+        n=Count("pk"), **{name: Avg(name) for name in RATING_FIELDS}
+    )
+    rows.append(tuple(ratings.items()))
+    return render_rows(rows)
+
+
+QUEUE_SEARCH = "/cases/?status=published&region=africa&q=request+1"
+
+PAGES = [
+    Page("UNODA queue, first page (default sort)", "unoda", lambda b: "/cases/", _queue_floor()),
+    Page(
+        "UNODA queue, filter + search",
+        "unoda",
+        lambda b: QUEUE_SEARCH,
+        _queue_floor(
+            {"status": Status.PUBLISHED, "requesting_organization__region": Region.AFRICA},
+            "request 1",
+        ),
+    ),
+    Page("donor: published needs", "donor", lambda b: "/funding/needs/", _needs_floor),
+    Page(
+        "case page, long history (UNODA)",
+        "unoda",
+        lambda b: f"/cases/{b.long_history_reference}/",
+        _case_page_floor,
+    ),
+    Page(
+        "API list /api/v1/requests/ (UNODA)",
+        "unoda",
+        lambda b: "/api/v1/requests/",
+        _api_list_floor,
+    ),
+    Page("dashboard (UNODA)", "unoda", lambda b: "/reports/dashboard/", _dashboard_floor),
+]
+
+PAGES_BY_SLUG = {entry.slug: entry for entry in PAGES}
