@@ -19,7 +19,7 @@ from django.utils.translation import to_locale
 
 ROOT = Path(settings.BASE_DIR)
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
-SOURCES = ("apps", "config", "templates", "manage.py")
+SOURCES = ("apps", "benchmarks", "config", "templates", "manage.py")
 # The one command that updates the catalogues (README, "Languages").
 MAKEMESSAGES_IGNORE = (".venv", ".cache", "node_modules", "staticfiles", "tests")
 
