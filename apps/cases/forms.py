@@ -131,6 +131,11 @@ class OfficerChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.username
 
 
+def officer_choices() -> list[tuple[str, str]]:
+    """The active UNODA officers as (id, name) choices, read once for a page's forms."""
+    return [(str(user.pk), user.get_full_name() or user.username) for user in officer_list()]
+
+
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     status = forms.ChoiceField(
@@ -140,21 +145,20 @@ class QueueFilterForm(forms.Form):
     )
     region = forms.ChoiceField(label=_("Region"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
-    officer = OfficerChoiceField(
-        label=_("Case officer"), required=False, queryset=officer_list(), empty_label=_("Any")
-    )
+    officer = forms.ChoiceField(label=_("Case officer"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     unassigned = forms.BooleanField(label=_("Unassigned only"), required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, categories=None, **kwargs):
-        """``categories``: every category, if the caller has read them (the active ones are
-        offered); else they are read here."""
+    def __init__(self, *args, officers=(), categories=None, **kwargs):
+        """``officers``: the choices of ``officer_choices``; ``categories``: every category,
+        if the caller has read them (the active ones are offered), else they are read here."""
         super().__init__(*args, **kwargs)
         from apps.organizations.models import Region
 
         self.fields["region"].choices = [("", _("Any")), *Region.choices]
         self.fields["category"].choices = category_choices(categories)
+        self.fields["officer"].choices = [("", _("Any")), *officers]
 
 
 class AssignForm(forms.Form):

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from django.http import HttpResponse
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-CSV_BATCH = 500  # rows read and prepared at a time for an export
+CSV_BATCH = 500  # rows an export reads (and completes with ``prepare``) at a time
 
 
 def spreadsheet_safe(value):
@@ -38,6 +38,10 @@ class Column:
 
     def cell(self, row):
         return (self.html or self.value)(row)
+
+
+def _shown(value):
+    return "—" if value is None or value == "" else value
 
 
 @dataclass(frozen=True)
@@ -94,15 +98,19 @@ class Table:
             headings.append(Heading(column, link, state))
         return headings
 
-    def page_rows(self, rows: Iterable) -> list[tuple[Any, list[tuple[Column, Any]]]]:
-        """Each row of a page with its cells, for ``core/_table.html``."""
+    def page_rows(self, rows: Iterable) -> list[tuple[Any, list[tuple[str, Any]]]]:
+        """Each row of a page with its cells, each beside its column's heading (the label of
+        the narrow-screen layout), for ``core/_table.html``; an empty cell is a dash."""
         rows = list(rows)
         self.prepare(rows)
-        shown = [column for column in self.columns if column.page]
-        return [(row, [(column, column.cell(row)) for column in shown]) for row in rows]
+        shown = [(str(column.heading), column) for column in self.columns if column.page]
+        return [
+            (row, [(heading, _shown(column.cell(row))) for heading, column in shown])
+            for row in rows
+        ]
 
     def csv_response(self, rows: Iterable, filename: str) -> HttpResponse:
-        """The rows as a CSV download, read and prepared in batches (the queries grow with
+        """The rows as a CSV download, read and completed in batches (the queries grow with
         batches, not with rows), with cells that start like a formula neutralised."""
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

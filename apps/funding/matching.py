@@ -35,15 +35,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.cases.currencies import CURRENCY_CODES
-from apps.cases.models import AssistanceRequest, Category, Status
+from apps.cases.models import AssistanceRequest, Category
+from apps.cases.workflow import OPEN_NEEDS, TERMINAL
 from apps.organizations.models import Region
 
 from .models import Offer, OfferRegion
 from .selectors import Rate, rates_on
-
-OPEN_FOR_MATCHING = (Status.PUBLISHED, Status.DONOR_INTEREST, Status.AGREEMENT,
-                     Status.IMPLEMENTATION)  # fmt: skip
-CLOSED_NEED = (Status.CLOSED, Status.WITHDRAWN, Status.DECLINED)
 
 
 @dataclass(frozen=True)
@@ -335,7 +332,7 @@ def requests_for_offer(
         converted = F("budget_amount") / _rate_of("budget_currency", rates) * to_offer
     candidates = (
         (AssistanceRequest.objects.all() if among is None else among)
-        .filter(Exists(shared), status__in=OPEN_FOR_MATCHING)
+        .filter(Exists(shared), status__in=OPEN_NEEDS)
         .exclude(requesting_organization_id=facts.donor_id)
         .select_related("requesting_organization")
     )
@@ -392,7 +389,7 @@ def duplicate_needs(*, case: AssistanceRequest):
             categories__in=case.categories.all(),
         )
         .exclude(pk=case.pk)
-        .exclude(status__in=CLOSED_NEED)
+        .exclude(status__in=TERMINAL)
         .distinct()
         .order_by("pk")
     )
@@ -409,7 +406,7 @@ def with_duplicate_flag(queryset):
             category_id=OuterRef("category_id"),
         )
         .exclude(assistancerequest_id=OuterRef("assistancerequest_id"))
-        .exclude(assistancerequest__status__in=CLOSED_NEED)
+        .exclude(assistancerequest__status__in=TERMINAL)
     )
     mine = through.objects.filter(assistancerequest_id=OuterRef("pk")).filter(Exists(twin))
     return queryset.annotate(has_duplicate=Exists(mine))

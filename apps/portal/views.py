@@ -8,7 +8,13 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.cases import selectors
-from apps.cases.forms import AssignForm, BulkAssignForm, CommentForm, QueueFilterForm
+from apps.cases.forms import (
+    AssignForm,
+    BulkAssignForm,
+    CommentForm,
+    QueueFilterForm,
+    officer_choices,
+)
 from apps.cases.models import AssistanceRequest, Status
 from apps.cases.permissions import (
     can_comment,
@@ -118,8 +124,9 @@ SAVED_VIEWS = [
 ]
 
 
-def _queue(request) -> tuple[QueueFilterForm, QueueTable, object]:
-    """The queue's filter form, its table and its rows, as the query string asks."""
+def _queue(request) -> tuple[QueueFilterForm, QueueTable, object, list]:
+    """The queue's filter form, its table, its rows and the officers to choose from, as the
+    query string asks."""
     params = request.GET.copy()
     view = params.get("view")  # a saved view is a preset of the same parameters
     if view == "mine":
@@ -128,7 +135,8 @@ def _queue(request) -> tuple[QueueFilterForm, QueueTable, object]:
         params["unassigned"] = "on"
     elif view == "overdue":
         params["overdue"] = "on"
-    form = QueueFilterForm(params, categories=selectors.all_categories())
+    officers = officer_choices() if user_is_unoda(request.user) else []
+    form = QueueFilterForm(params, officers=officers, categories=selectors.all_categories())
     data = form.cleaned_data if form.is_valid() else {}
     query = request.GET.copy()
     for key in ("page", "sort"):
@@ -145,7 +153,7 @@ def _queue(request) -> tuple[QueueFilterForm, QueueTable, object]:
     rows = request_queue(
         user=request.user, filters=filters, search=data.get("q", ""), ordering=table.ordering()
     )
-    return form, table, rows
+    return form, table, rows, officers
 
 
 class RequestListView(LoginRequiredMixin, View):
@@ -156,7 +164,7 @@ class RequestListView(LoginRequiredMixin, View):
     count_cap = COUNT_CAP
 
     def get(self, request):
-        form, table, rows = _queue(request)
+        form, table, rows, officers = _queue(request)
         page = capped_page(rows, self.paginate_by, request.GET.get("page"), cap=self.count_cap)
         params = request.GET.copy()
         params.pop("page", None)
@@ -171,9 +179,7 @@ class RequestListView(LoginRequiredMixin, View):
             "current_view": request.GET.get("view", ""),
             "is_unoda": table.selectable,
             "can_create": can_start_a_request(request.user),
-            "bulk_form": BulkAssignForm(visible=AssistanceRequest.objects.none())
-            if table.selectable
-            else None,
+            "bulk_form": self._bulk_form(officers) if table.selectable else None,
         }
         template = (
             "portal/_queue_table.html"
@@ -182,12 +188,19 @@ class RequestListView(LoginRequiredMixin, View):
         )
         return render(request, template, context)
 
+    @staticmethod
+    def _bulk_form(officers):
+        """The bulk-assign form, its officers from the list the filters read (no query)."""
+        form = BulkAssignForm(visible=AssistanceRequest.objects.none())
+        form.fields["officer"].choices = [("", "---------"), *officers]
+        return form
+
 
 class RequestQueueCsvView(LoginRequiredMixin, View):
     """The current view of the queue (same filters, search and sort) as CSV."""
 
     def get(self, request):
-        _form, table, rows = _queue(request)
+        _form, table, rows, _officers = _queue(request)
         return table.csv_response(rows.iterator(chunk_size=500), "cases.csv")
 
 
