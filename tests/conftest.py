@@ -27,7 +27,7 @@ COMMENT = "Because the test says so."
 def _force_login_passes_two_factor(request, monkeypatch):
     """``client.force_login(user)`` signs in as someone who also passed two-factor
     authentication when their role requires it (the enforcement itself is tested in
-    tests/security/test_two_factor.py, which opts out with ``@pytest.mark.real_two_factor``)."""
+    tests/security/test_sign_in.py, whose tests opt out with ``@pytest.mark.real_two_factor``)."""
     if request.node.get_closest_marker("real_two_factor"):
         return
     original = Client.force_login

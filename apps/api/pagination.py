@@ -12,8 +12,8 @@ class Pagination(PageNumberPagination):
     """Page-number pagination; ``page_size`` from 1 to 100, anything else is a 400.
 
     ``count`` is exact up to 1,000 rows (or up to the requested page, if further); past that it
-    is that limit plus one and ``count_capped`` is true, so a list of 100,000 cases is not
-    counted on every call. Follow ``next`` to the end to read everything.
+    is that limit plus one and ``count_capped`` is true, so a long list is not counted on
+    every call. Follow ``next`` to the end to read everything.
     """
 
     page_size_query_param = "page_size"

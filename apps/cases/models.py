@@ -315,7 +315,6 @@ ATTACHMENT_EXTENSIONS = [
     "png",
     "jpg",
 ]
-ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
 
 def attachment_upload_to(instance, filename: str) -> str:

@@ -14,9 +14,9 @@ class CappedPaginator(Paginator):
     """Counts at most ``limit`` rows, plus one to know that there are more.
 
     The limit is ``cap`` rows, or the rows up to the requested page when that is further, so
-    Next always works. Past the limit the template says "more than N" (``capped``): a queue of
-    100,000 cases is not counted on every page view, and a filtered view of a few hundred cases
-    still shows its exact count.
+    Next always works. Past the limit the template says "more than N" (``capped``): a long
+    queue is not counted in full on every page view, and a short filtered view still shows its
+    exact count.
     """
 
     def __init__(self, object_list, per_page, *, page_number: int = 1, cap: int = COUNT_CAP):
@@ -87,7 +87,7 @@ class PeekPage:
 def peek_page(queryset: QuerySet, per_page: int, number) -> PeekPage:
     """The page ``number`` of ``queryset`` and whether there are more, in one query: for lists
     whose rows are costly to count (a donor's visible cases are checked row by row against
-    their permissions; counting even a capped 1,000 of them took longer than the page's rows).
+    their permissions, so counting them, even up to the cap, costs more than reading the page).
     A page past the end is empty; its template links back."""
     number = min(page_number(number), UNCAPPED // per_page - 1)
     offset = (number - 1) * per_page

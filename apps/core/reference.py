@@ -1,6 +1,6 @@
-"""Rows that change rarely and that many pages show (the categories, the kinds of help, the
-UNODA officers, the exchange rates), kept in Django's cache between requests: Redis where
-``REDIS_URL`` is set, shared by every process; else each process's own memory.
+"""Rows that change rarely and that many pages show (the categories, the exchange rates, the
+portal settings), kept in Django's cache between requests: Redis where ``REDIS_URL`` is set,
+shared by every process; else each process's own memory.
 
 - Only reads outside a transaction use the cache. A read inside one (every service that
   changes data takes one, and so does every test) reads the database: a business rule never
@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 PREFIX = "portal:reference"
 TIMEOUT = 300
 # A generation expires a day after it was drawn: a new one is then drawn, and nothing is
-# served from before it (Redis keeps one small key per name, e.g. per user's unread count,
-# not forever); it costs one read of the rows a day.
+# served from before it (so no generation key is kept forever); it costs one read of the
+# rows a day.
 GENERATION_TIMEOUT = 86_400
 T = TypeVar("T")
 
@@ -92,14 +92,10 @@ def forget(name: str) -> None:
     transaction.on_commit(lambda: new_generation(name), robust=True)
 
 
-def watch(model, name: str, *, unless_only: frozenset[str] = frozenset()) -> None:
-    """Forget ``name`` whenever a row of ``model`` is saved or deleted, and after migrations;
-    a save of only the fields ``unless_only`` (e.g. a user's ``last_login``) changes nothing
-    cached."""
+def watch(model, name: str) -> None:
+    """Forget ``name`` whenever a row of ``model`` is saved or deleted, and after migrations."""
 
-    def changed(sender, update_fields=None, **kwargs):
-        if update_fields and set(update_fields) <= unless_only:
-            return
+    def changed(sender, **kwargs):
         forget(name)
 
     NAMES.add(name)

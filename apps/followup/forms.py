@@ -3,8 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Feedback, ProgressStatus
 
-RATING_CHOICES = [("", "-")] + [(str(n), str(n)) for n in range(1, 6)]
-
 
 class FeedbackForm(forms.ModelForm):
     class Meta:

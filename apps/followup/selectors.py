@@ -21,7 +21,6 @@ from .models import (
     Feedback,
     FeedbackStatus,
     FeedbackWaiver,
-    Milestone,
     PartyRole,
 )
 from .permissions import (
@@ -146,11 +145,6 @@ def first_unreported_period_end(agreement: Agreement, *, reports=None) -> dateti
         if not period.reported:
             return period.end
     return None
-
-
-def overdue_milestones(*, today: datetime.date | None = None) -> QuerySet[Milestone]:
-    today = today or timezone.localdate()
-    return Milestone.objects.filter(due_date__lt=today, completed_on__isnull=True)
 
 
 @dataclass

@@ -6,7 +6,7 @@ amount whose currency has no rate is reported as not convertible, never guessed.
 """
 
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest
 from apps.cases.selectors import list_deferred_fields, request_list, search_condition
-from apps.cases.workflow import OPEN_NEEDS, SEEKING_COFUNDING
+from apps.cases.workflow import OPEN_NEEDS
 from apps.core.pagination import peek_page
 from apps.core.reference import cached
 from apps.core.selectors import portal_settings, portal_settings_read
@@ -24,7 +24,6 @@ from apps.organizations.selectors import member_organization_ids, user_is_unoda
 from .models import (
     FUNDED_STATUSES,
     Commitment,
-    CommitmentChange,
     CommitmentStatus,
     Disbursement,
     ExchangeRate,
@@ -134,10 +133,6 @@ def commitment_get(*, user, pk: int) -> Commitment:
     return commitment_list(user=user).get(pk=pk)
 
 
-def commitment_history(*, commitment: Commitment) -> QuerySet[CommitmentChange]:
-    return commitment.changes.select_related("actor").order_by("created_at", "pk")
-
-
 def meeting_list(*, user) -> QuerySet[MatchmakingMeeting]:
     """Meetings are UNODA's working files."""
     if not user_is_unoda(user):
@@ -205,10 +200,6 @@ class Figure:
     amount: Decimal | None
     missing: list[str] = field(default_factory=list)
 
-    @property
-    def convertible(self) -> bool:
-        return self.amount is not None
-
 
 def _total(by_currency: dict[str, Decimal], target: str, rates: dict[str, Rate]) -> Figure:
     total = Decimal(0)
@@ -231,8 +222,6 @@ class FundingFigures:
     disbursed: Figure
     gap: Figure
     ageing_pledges: int
-    rates_on: datetime.date
-    rates_used: list[Rate]
 
     @property
     def seeking_cofunding(self) -> bool:
@@ -301,7 +290,6 @@ def funding_for_requests(
         committed = _total(per_case["committed"], target, rates)
         disbursed_figure = _total(per_case["disbursed"], target, rates)
         gap = _gap(case, committed)
-        used = {c for bucket in per_case.values() for c in bucket} | {target}
         result[case.pk] = FundingFigures(
             currency=target,
             requested=case.budget_amount,
@@ -310,8 +298,6 @@ def funding_for_requests(
             disbursed=disbursed_figure,
             gap=gap,
             ageing_pledges=ageing[case.pk],
-            rates_on=on,
-            rates_used=[rates[c] for c in sorted(used) if c in rates and c != BASE_CURRENCY],
         )
     return result
 
@@ -387,23 +373,6 @@ def ageing_pledges(
 
 def commitment_is_ageing(commitment: Commitment, *, on: datetime.date | None = None) -> bool:
     return ageing_pledges(on=on).filter(pk=commitment.pk).exists()
-
-
-def cofunding_request_list(
-    *, user, on: datetime.date | None = None, batch_size: int = 200
-) -> Iterator[tuple[AssistanceRequest, FundingFigures]]:
-    """Requests the user may see that are past agreement and still have a gap, in batches."""
-    queryset = request_list(user=user).filter(status__in=SEEKING_COFUNDING).order_by("pk")
-    last_pk = 0
-    while True:
-        batch = list(queryset.filter(pk__gt=last_pk)[:batch_size])
-        if not batch:
-            return
-        figures = funding_for_requests(batch, on=on)
-        for case in batch:
-            if figures[case.pk].seeking_cofunding:
-                yield case, figures[case.pk]
-        last_pk = batch[-1].pk
 
 
 @dataclass

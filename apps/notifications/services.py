@@ -76,11 +76,6 @@ def notifications_create(**options) -> list[Notification]:
     return created
 
 
-def notification_create(*, user, **options) -> Notification:
-    """One notification for ``user``, its text rendered in the user's own language."""
-    return notifications_create(users=[user], **options)[0]
-
-
 def _status_change_recipients(change):
     case = change.request
     users = {

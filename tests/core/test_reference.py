@@ -127,8 +127,8 @@ def test_exchange_rates_are_kept_per_day_and_read_again_when_one_is_recorded(
 def test_pages_read_from_the_cache_show_what_they_showed_from_the_database(
     shared_cache, client, users, make_case
 ):
-    """The queue and the case page a second time, from the kept rows (pickled users read with
-    ``only``, categories and kinds in another language): the same page, with fewer queries."""
+    """The queue and the case page a second time, from the kept rows (categories shown in
+    another language): the same page, with fewer queries."""
     from django.conf import settings
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -113,18 +113,6 @@ def test_ageing_pledges(case, orgs, users):
     assert list(selectors.ageing_pledges(on=TODAY)) == []
 
 
-def test_cofunding_list_shows_requests_with_a_gap_after_agreement(make_case, orgs, users):
-    open_gap = make_case("implementation", budget_amount=Decimal("1000"))
-    full = make_case("agreement", budget_amount=Decimal("1000"))
-    services.commitment_create(
-        actor=users.unoda, case=full, donor=orgs.other_donor, amount="1000", currency="USD",
-        status="committed",
-    )  # fmt: skip
-    make_case("published", budget_amount=Decimal("1000"))
-    listed = [case.pk for case, _f in selectors.cofunding_request_list(user=users.donor)]
-    assert listed == [open_gap.pk]
-
-
 def test_funding_figures_for_many_requests_take_few_queries(
     make_case, orgs, users, rates, django_assert_max_num_queries
 ):

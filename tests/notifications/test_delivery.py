@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from apps.notifications.models import EmailState, Notification, NotificationKind
 from apps.notifications.services import (
-    notification_create,
+    notifications_create,
     notifications_drain_outbox,
     notifications_send_digests,
 )
@@ -21,14 +21,14 @@ pytestmark = pytest.mark.django_db
 
 
 def make_notification(user, **extra):
-    return notification_create(
-        user=user,
+    return notifications_create(
+        users=[user],
         kind=NotificationKind.REMINDER,
         subject_template="notifications/status_change_subject.txt",
         body_template="notifications/status_change_body.txt",
         context={"case": extra.pop("case", None), "change": None},
         **extra,
-    )
+    )[0]
 
 
 @pytest.fixture

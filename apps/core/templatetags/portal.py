@@ -42,8 +42,8 @@ def money(amount, currency: str = "USD") -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _money(amount: str, currency: str, locale: str) -> str:
-    # The lists show the same amounts on every view of their first pages, and Babel takes
-    # about 25 us an amount: each is written once per process, language and currency.
+    # The lists show the same amounts on every view of their first pages: each is written
+    # by Babel once per process, language and currency.
     return format_currency(Decimal(amount), currency, locale=_babel_locale(locale))
 
 
