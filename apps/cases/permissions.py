@@ -26,6 +26,7 @@ from .workflow import ALL_DONORS, RECIPIENT_EDITABLE, TERMINAL, Role, Transition
 
 VIEW_PERM = "cases.view_assistancerequest"
 CHANGE_PERM = "cases.change_assistancerequest"
+VIEW_CODENAME, CHANGE_CODENAME = VIEW_PERM.split(".")[1], CHANGE_PERM.split(".")[1]
 
 
 def _active(user) -> bool:
@@ -54,7 +55,7 @@ class CaseAccess:
 
     @cached_property
     def may_view(self) -> bool:
-        return self.is_unoda or VIEW_PERM.split(".")[1] in self.perms
+        return self.is_unoda or VIEW_CODENAME in self.perms
 
     @cached_property
     def roles(self) -> frozenset[Role]:
@@ -98,7 +99,7 @@ def can_edit_request(access: CaseAccess) -> bool:
         return False
     if access.is_unoda:
         return access.case.status not in TERMINAL
-    return access.case.status in RECIPIENT_EDITABLE and CHANGE_PERM.split(".")[1] in access.perms
+    return access.case.status in RECIPIENT_EDITABLE and CHANGE_CODENAME in access.perms
 
 
 def can_create_request(user, organization) -> bool:

@@ -24,7 +24,7 @@ from .models import (
     RequestUserObjectPermission,
     StatusChange,
 )
-from .permissions import VIEW_PERM, CaseAccess
+from .permissions import VIEW_CODENAME, CaseAccess
 
 # The names of this app's rows kept between requests (apps/core/reference.py); CasesConfig
 # forgets them when their rows change.
@@ -46,12 +46,11 @@ def visible_cases(user) -> QuerySet[AssistanceRequest]:
         return queryset.none()
     if user_is_unoda(user):
         return queryset
-    codename = VIEW_PERM.split(".")[1]
     through_group = RequestGroupObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), permission__codename=codename, group__user=user
+        content_object=OuterRef("pk"), permission__codename=VIEW_CODENAME, group__user=user
     )
     own = RequestUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), permission__codename=codename, user=user
+        content_object=OuterRef("pk"), permission__codename=VIEW_CODENAME, user=user
     )
     return queryset.filter(Exists(through_group) | Exists(own))
 

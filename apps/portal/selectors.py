@@ -25,7 +25,7 @@ def request_queue(
     *, user, filters: dict | None = None, search: str = "", ordering: tuple[str, ...] = ()
 ) -> QuerySet[AssistanceRequest]:
     """Every case the user may see, filtered, searched and ordered, annotated with
-    ``is_overdue``, categories prefetched, long texts left unread.
+    ``is_overdue``, long texts left unread.
 
     Filters: status, region, category (code), officer (user id), overdue, unassigned.
     """
@@ -34,7 +34,6 @@ def request_queue(
         request_list(user=user)
         .defer(*list_deferred_fields())
         .annotate(is_overdue=overdue_condition(timezone.localdate()))
-        .prefetch_related("categories")
     )
     if status := filters.get("status"):
         queryset = queryset.filter(status=status)

@@ -152,7 +152,7 @@ def _queue(request) -> tuple[QueueFilterForm, QueueTable, object, list]:
     }
     rows = request_queue(
         user=request.user, filters=filters, search=data.get("q", ""), ordering=table.ordering()
-    )
+    ).prefetch_related("categories")  # the table's categories column
     return form, table, rows, officers
 
 
@@ -260,8 +260,11 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
 
     @staticmethod
     def _assign_form(access):
-        """UNODA's form to assign the case officer, when there is an officer to choose."""
-        if not access.is_unoda:
+        """UNODA's form to assign the case officer, when there is an officer to choose (the
+        officers read once, for the choice and the select)."""
+        officers = officer_choices() if access.is_unoda else []
+        if not officers:
             return None
         form = AssignForm(initial={"officer": access.case.case_officer_id})
-        return form if form.fields["officer"].queryset.exists() else None
+        form.fields["officer"].choices = [("", "—"), *officers]
+        return form

@@ -2,6 +2,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -22,10 +23,11 @@ class PublicNeedsView(TemplateView):
         return {**super().get_context_data(**kwargs), "needs": selectors.public_need_list()}
 
 
+# Lazy: translated when a page shows them, in the reader's language.
 MONEY_TITLES = {
-    "region": _("Requested, committed and disbursed by region (USD)"),
-    "category": _("Requested, committed and disbursed by category (USD)"),
-    "year": _("Requested, committed and disbursed by year the request was made (USD)"),
+    "region": gettext_lazy("Requested, committed and disbursed by region (USD)"),
+    "category": gettext_lazy("Requested, committed and disbursed by category (USD)"),
+    "year": gettext_lazy("Requested, committed and disbursed by year the request was made (USD)"),
 }
 
 
@@ -50,7 +52,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
                     "figures": figures,
                     "chart": (
                         charts.bar(
-                            MONEY_TITLES[dimension],
+                            str(MONEY_TITLES[dimension]),
                             [row["label"] for row in rows],
                             {
                                 _("Requested"): [row["requested"] for row in rows],
