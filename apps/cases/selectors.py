@@ -6,13 +6,14 @@ from functools import reduce
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
 from apps.core.reference import cached
-from apps.organizations.selectors import user_is_unoda
+from apps.organizations.selectors import organization_ids, user_group_ids, user_is_unoda
 
 from .models import (
     AssistanceRequest,
@@ -29,6 +30,7 @@ from .permissions import VIEW_CODENAME, CaseAccess
 # The names of this app's rows kept between requests (apps/core/reference.py); CasesConfig
 # forgets them when their rows change.
 CATEGORIES = "categories"
+_OWN_GRANTS = "_portal_own_case_grants"
 
 
 def visible_cases(user) -> QuerySet[AssistanceRequest]:
@@ -38,7 +40,11 @@ def visible_cases(user) -> QuerySet[AssistanceRequest]:
 
     Object permissions only, as django-guardian grants them (a model-wide permission given by
     mistake in the admin opens nothing), written as EXISTS on the permission rows of each case
-    so that the newest page of a long list reads about a page of rows."""
+    so that the newest page of a long list reads about a page of rows. The user's groups are
+    given as values and the permission as a subquery, so that PostgreSQL estimates the rows
+    each case has and probes them case by case; the user's own rows (the portal grants to
+    groups; the admin may grant to a user) are asked for only when the user has any, as an OR
+    of two EXISTS is planned as a hash of every permission row of the user."""
     queryset = AssistanceRequest.objects.select_related(
         "requesting_organization", "case_officer"
     ).order_by("-status_changed_at", "-pk")
@@ -46,13 +52,35 @@ def visible_cases(user) -> QuerySet[AssistanceRequest]:
         return queryset.none()
     if user_is_unoda(user):
         return queryset
-    through_group = RequestGroupObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), permission__codename=VIEW_CODENAME, group__user=user
+    view = Subquery(
+        Permission.objects.filter(
+            content_type__app_label=AssistanceRequest._meta.app_label, codename=VIEW_CODENAME
+        )
+        .order_by()
+        .values("pk")
     )
-    own = RequestUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), permission__codename=VIEW_CODENAME, user=user
+    visible = Exists(
+        RequestGroupObjectPermission.objects.filter(
+            content_object=OuterRef("pk"), permission_id=view, group_id__in=user_group_ids(user)
+        )
     )
-    return queryset.filter(Exists(through_group) | Exists(own))
+    if _has_own_grants(user):
+        visible |= Exists(
+            RequestUserObjectPermission.objects.filter(
+                content_object=OuterRef("pk"), permission_id=view, user=user
+            )
+        )
+    return queryset.filter(visible)
+
+
+def _has_own_grants(user) -> bool:
+    """Whether any case permission is granted to the user itself, read once for the user
+    object (as Django keeps the user's permissions on it)."""
+    cached = getattr(user, _OWN_GRANTS, None)
+    if cached is None:
+        cached = RequestUserObjectPermission.objects.filter(user=user).exists()
+        setattr(user, _OWN_GRANTS, cached)
+    return cached
 
 
 def request_list(*, user, filters: dict | None = None) -> QuerySet[AssistanceRequest]:
@@ -135,14 +163,22 @@ def search_condition(text: str, *, state: bool = True) -> Q:
     """Cases whose reference, title in any of the six languages (a title is stored in the
     language it was written in) or, with ``state``, requesting State contains ``text``, in
     any case. ``icontains`` (Django escapes ``%`` and ``_``); on PostgreSQL trigram indexes
-    serve it (migration cases 0009)."""
+    serve it (migration cases 0009). The States are matched first and given as values
+    (``organization_ids``)."""
     fields = [
         "reference",
         *(build_localized_fieldname("title", code) for code, _name in settings.LANGUAGES),
     ]
-    if state:
-        fields.append("requesting_organization__name")
-    return reduce(operator.or_, (Q(**{f"{field}__icontains": text}) for field in fields))
+    condition = reduce(operator.or_, (Q(**{f"{field}__icontains": text}) for field in fields))
+    if state and (states := organization_ids(name__icontains=text)):
+        condition |= Q(requesting_organization_id__in=states)
+    return condition
+
+
+def in_region(region: str) -> Q:
+    """Cases whose requesting State is in ``region`` (the States given as values, as in
+    ``search_condition``)."""
+    return Q(requesting_organization_id__in=organization_ids(region=region))
 
 
 def days_in_state(case: AssistanceRequest, *, now: datetime.datetime | None = None) -> int:

@@ -14,7 +14,12 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest
-from apps.cases.selectors import list_deferred_fields, request_list, search_condition
+from apps.cases.selectors import (
+    in_region,
+    list_deferred_fields,
+    request_list,
+    search_condition,
+)
 from apps.cases.workflow import OPEN_NEEDS
 from apps.core.pagination import peek_page
 from apps.core.reference import cached
@@ -484,7 +489,7 @@ def needs_list(*, user, filters: dict) -> QuerySet[AssistanceRequest]:
     if category := filters.get("category"):
         queryset = queryset.filter(categories__code=category)
     if region := filters.get("region"):
-        queryset = queryset.filter(requesting_organization__region=region)
+        queryset = queryset.filter(in_region(region))
     if q := (filters.get("q") or "").strip():
         queryset = queryset.filter(search_condition(q, state=False))
     return queryset

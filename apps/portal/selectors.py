@@ -7,7 +7,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest
-from apps.cases.selectors import list_deferred_fields, request_list, search_condition
+from apps.cases.selectors import (
+    in_region,
+    list_deferred_fields,
+    request_list,
+    search_condition,
+)
 from apps.cases.workflow import TERMINAL
 from apps.followup.models import Milestone
 
@@ -38,7 +43,7 @@ def request_queue(
     if status := filters.get("status"):
         queryset = queryset.filter(status=status)
     if region := filters.get("region"):
-        queryset = queryset.filter(requesting_organization__region=region)
+        queryset = queryset.filter(in_region(region))
     if category := filters.get("category"):
         queryset = queryset.filter(categories__code=category)
     if officer := filters.get("officer"):
