@@ -8,4 +8,11 @@ document.addEventListener("DOMContentLoaded", function () {
       box.checked = toggle.checked;
     });
   });
+  // A button that seals or destroys something asks first (data-confirm holds the question).
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
 });

@@ -299,6 +299,7 @@ class AttachmentKind(models.TextChoices):
     PROPOSAL = "proposal", _("Project proposal")
     BUDGET = "budget", _("Budget")
     NATIONAL_REPORT = "national_report", _("National report")
+    EVIDENCE = "evidence", _("Evidence of a milestone")
     OTHER = "other", _("Other")
 
 

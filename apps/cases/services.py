@@ -422,28 +422,34 @@ def comment_add(
 
 @transaction.atomic
 def attachment_add(*, actor, case: AssistanceRequest, kind: str, title: str, file) -> Attachment:
-    """Attach a proposal document: by whoever may edit the proposal. The file is checked by its
-    content (not its name) and size, and stored under a sanitised name."""
+    """Attach a proposal document: by whoever may edit the proposal."""
     locked = AssistanceRequest.objects.select_for_update().get(pk=case.pk)
     access = access_of(actor, locked)
     require(
         can_view_request(access) and can_edit_request(access),
         _("You may not add documents to this request in its current status."),
     )
+    return attachment_store(actor=actor, case=locked, kind=kind, title=title, file=file)
+
+
+def attachment_store(*, actor, case: AssistanceRequest, kind: str, title: str, file) -> Attachment:
+    """Keep a document among the case's documents, for a service that has checked the actor
+    (in its transaction). The file is checked by its content (not its name) and size, and
+    stored under a sanitised name."""
     try:
         file.name = validate_upload(file, allowed_extensions=ATTACHMENT_EXTENSIONS)
     except ValidationError as error:
         raise ValidationError({"file": error.messages}) from None
     attachment = Attachment(
-        request=locked, kind=kind, title=(title or file.name).strip(), file=file, uploaded_by=actor
+        request=case, kind=kind, title=(title or file.name).strip(), file=file, uploaded_by=actor
     )
     attachment.full_clean()
     attachment.save()
     audit_record(
         kind=AuditKind.CHANGE,
         actor=actor,
-        obj=locked,
-        organization=locked.requesting_organization,
+        obj=case,
+        organization=case.requesting_organization,
         detail={"action": "attachment_add", "attachment": attachment.pk, "name": file.name},
     )
     return attachment

@@ -21,9 +21,18 @@ class FeedbackForm(forms.ModelForm):
             "would_work_together_again",
         )
 
-    action = forms.ChoiceField(
-        choices=[("save", _("Save draft")), ("submit", _("Submit"))], initial="save"
+
+class WaiverForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("party"), queryset=None)
+    reason = forms.CharField(
+        label=_("reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why the case may close without this party's feedback."),
     )
+
+    def __init__(self, *args, parties, **kwargs):
+        super().__init__(*args, auto_id="waiver-%s", **kwargs)
+        self.fields["organization"].queryset = parties
 
 
 class DateInput(forms.DateInput):
@@ -71,3 +80,25 @@ class ProgressReportForm(forms.Form):
 class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("milestone"), max_length=200)
     due_date = forms.DateField(label=_("due date"), widget=DateInput)
+    description = forms.CharField(
+        label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, prefix_pk=None, **kwargs):
+        # One form per milestone on the plan page: its fields' ids must not collide.
+        super().__init__(*args, auto_id=f"ms{prefix_pk}-%s" if prefix_pk else "id_%s", **kwargs)
+
+
+class MilestoneDoneForm(forms.Form):
+    completed_on = forms.DateField(label=_("done on"), widget=DateInput)
+    note = forms.CharField(
+        label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evidence = forms.FileField(
+        label=_("evidence (document or photo)"),
+        required=False,
+        help_text=_("Optional. Kept among the case's documents."),
+    )
+
+    def __init__(self, *args, milestone_pk, **kwargs):
+        super().__init__(*args, auto_id=f"done{milestone_pk}-%s", **kwargs)

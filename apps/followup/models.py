@@ -161,6 +161,24 @@ class Milestone(TimeStampedModel):
     description = models.TextField(_("description"), blank=True)
     due_date = models.DateField(_("due date"))
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    completion_note = models.TextField(_("note on completion"), blank=True)
+    evidence = models.ForeignKey(
+        "cases.Attachment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("evidence"),
+    )
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("marked done by"),
+    )
 
     class Meta:
         verbose_name = _("milestone")

@@ -87,6 +87,19 @@ def feedback_waivers(*, user, case: AssistanceRequest) -> QuerySet[FeedbackWaive
     )
 
 
+def waivable_parties(*, case: AssistanceRequest) -> QuerySet[Organization]:
+    """The parties of ``case`` whose feedback is neither submitted nor waived."""
+    return (
+        Organization.objects.filter(
+            pk__in=Feedback.objects.filter(request_id=case.pk)
+            .exclude(status=FeedbackStatus.SUBMITTED)
+            .values("organization_id")
+        )
+        .exclude(pk__in=FeedbackWaiver.objects.filter(request_id=case.pk).values("organization_id"))
+        .order_by("name")
+    )
+
+
 # --- Implementation: the plan against the reports -------------------------------------------
 
 

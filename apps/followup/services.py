@@ -9,12 +9,13 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from guardian.shortcuts import remove_perm
 
-from apps.cases.models import ATTACHMENT_EXTENSIONS, AssistanceRequest, Status
+from apps.cases.models import ATTACHMENT_EXTENSIONS, AssistanceRequest, AttachmentKind, Status
 from apps.cases.permissions import VIEW_PERM, require
-from apps.cases.services import request_sync_permissions, request_transition
+from apps.cases.services import attachment_store, request_sync_permissions, request_transition
 from apps.cases.workflow import IMPLEMENTATION_OPEN
 from apps.core.exceptions import ApplicationError
 from apps.organizations.models import Organization
@@ -234,14 +235,18 @@ def milestone_create(
     return milestone
 
 
-@transaction.atomic
-def milestone_update(*, actor, milestone: Milestone, **fields) -> Milestone:
-    _unknown(fields, ("title", "description", "due_date", "completed_on"))
-    locked = (
+def _lock_milestone(milestone: Milestone) -> Milestone:
+    return (
         Milestone.objects.select_for_update()
-        .select_related("agreement__request")
+        .select_related("agreement__request__requesting_organization")
         .get(pk=milestone.pk)
     )
+
+
+@transaction.atomic
+def milestone_update(*, actor, milestone: Milestone, **fields) -> Milestone:
+    _unknown(fields, ("title", "description", "due_date", "completed_on", "completion_note"))
+    locked = _lock_milestone(milestone)
     require(
         can_manage_milestones(actor, locked.agreement),
         _("Only UNODA or the requesting State change milestones, while the agreement runs."),
@@ -253,10 +258,80 @@ def milestone_update(*, actor, milestone: Milestone, **fields) -> Milestone:
     return locked
 
 
-def milestone_complete(*, actor, milestone: Milestone, completed_on=None) -> Milestone:
-    return milestone_update(
-        actor=actor, milestone=milestone, completed_on=completed_on or timezone.localdate()
+@transaction.atomic
+def milestone_complete(
+    *, actor, milestone: Milestone, completed_on=None, note: str = "", evidence=None
+) -> Milestone:
+    """Mark a milestone done on a day (today by default, never in the future), with a note
+    and a document as evidence (kept among the case's documents, checked like every upload).
+    Marking it done twice (a double click) is refused, not recorded twice."""
+    locked = _lock_milestone(milestone)
+    require(
+        can_manage_milestones(actor, locked.agreement),
+        _("Only UNODA or the requesting State change milestones, while the agreement runs."),
     )
+    if locked.completed_on is not None:
+        raise ApplicationError(
+            _("This milestone was already marked done on %(date)s.")
+            % {"date": date_format(locked.completed_on)},
+            code="duplicate",
+        )
+    today = timezone.localdate()
+    completed_on = completed_on or today
+    if completed_on > today:
+        raise ValidationError({"completed_on": _("A milestone cannot be done in the future.")})
+    case = locked.agreement.request
+    if evidence is not None:
+        try:
+            locked.evidence = attachment_store(
+                actor=actor,
+                case=case,
+                kind=AttachmentKind.EVIDENCE,
+                title=(_("Evidence: %(milestone)s") % {"milestone": locked.title})[:200],
+                file=evidence,
+            )
+        except ValidationError as error:
+            raise ValidationError({"evidence": error.messages}) from None
+    locked.completed_on = completed_on
+    locked.completion_note = (note or "").strip()
+    locked.completed_by = actor
+    locked.full_clean()
+    locked.save()
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=case,
+        organization=case.requesting_organization,
+        detail={"action": "milestone_complete", "milestone": locked.pk},
+    )
+    return locked
+
+
+@transaction.atomic
+def milestone_reopen(*, actor, milestone: Milestone) -> Milestone:
+    """Undo "done": the milestone is open again (its evidence stays among the case's
+    documents)."""
+    locked = _lock_milestone(milestone)
+    require(
+        can_manage_milestones(actor, locked.agreement),
+        _("Only UNODA or the requesting State change milestones, while the agreement runs."),
+    )
+    if locked.completed_on is None:
+        raise ApplicationError(_("This milestone is not marked done."), code="invalid_state")
+    locked.completed_on = None
+    locked.completion_note = ""
+    locked.completed_by = None
+    locked.evidence = None
+    locked.save()
+    case = locked.agreement.request
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=case,
+        organization=case.requesting_organization,
+        detail={"action": "milestone_reopen", "milestone": locked.pk},
+    )
+    return locked
 
 
 @transaction.atomic
@@ -440,3 +515,31 @@ def feedback_waive(
     waiver.full_clean()
     waiver.save()
     return waiver
+
+
+@transaction.atomic
+def feedback_waiver_withdraw(*, actor, case: AssistanceRequest, waiver_id) -> None:
+    """UNODA takes a waiver back (the party's feedback is awaited again), while the case is
+    still waiting for feedback."""
+    require(user_is_unoda(actor), _("Only UNODA officers withdraw feedback waivers."))
+    locked = _lock_case(case)
+    if locked.status != Status.FEEDBACK:
+        raise ApplicationError(
+            _("A waiver can only be withdrawn while the case is waiting for feedback."),
+            code="invalid_state",
+        )
+    waiver = (
+        FeedbackWaiver.objects.filter(request=locked, pk=waiver_id)
+        .select_related("organization")
+        .first()
+    )
+    if waiver is None:
+        raise ApplicationError(_("This waiver no longer exists."), code="not_found")
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=locked,
+        organization=waiver.organization,
+        detail={"action": "feedback_waiver_withdraw", "reason": waiver.reason},
+    )
+    waiver.delete()

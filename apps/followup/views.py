@@ -3,14 +3,27 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 
+from apps.cases.models import Status
 from apps.cases.views import get_access_or_404, get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
+from apps.organizations.selectors import user_is_unoda
 
 from . import selectors, services
-from .forms import AgreementForm, FeedbackForm, MilestoneForm, ProgressReportForm
+from .forms import (
+    AgreementForm,
+    FeedbackForm,
+    MilestoneDoneForm,
+    MilestoneForm,
+    ProgressReportForm,
+    WaiverForm,
+)
+from .models import Milestone
 from .permissions import (
     can_edit_feedback,
     can_manage_milestones,
@@ -48,7 +61,8 @@ class OverdueListView(UnodaOnlyMixin, TemplateView):
 
 class ImplementationPlanView(LoginRequiredMixin, TemplateView):
     """The plan against the reports, for everyone who follows the case; the State and the
-    implementing partner file progress reports here, UNODA and the State set milestones."""
+    implementing partner file progress reports here, UNODA and the State set milestones, edit
+    them, mark them done (with a note and evidence) and reopen them."""
 
     template_name = "followup/plan_detail.html"
 
@@ -63,9 +77,27 @@ class ImplementationPlanView(LoginRequiredMixin, TemplateView):
         agreement = overview.agreement if overview else None
         can_report = agreement is not None and can_report_progress(user, agreement)
         can_milestones = agreement is not None and can_manage_milestones(user, agreement)
+        if can_milestones:
+            bound = kwargs.get("bound_milestone")  # (pk, kind, form) of a form with errors
+            for milestone in overview.milestones:
+                milestone.edit_form = MilestoneForm(
+                    prefix_pk=milestone.pk,
+                    initial={
+                        "title": milestone.title,
+                        "due_date": milestone.due_date,
+                        "description": milestone.description,
+                    },
+                )
+                milestone.done_form = MilestoneDoneForm(
+                    milestone_pk=milestone.pk, initial={"completed_on": timezone.localdate()}
+                )
+                if bound and bound[0] == milestone.pk:
+                    setattr(milestone, f"{bound[1]}_form", bound[2])
+                    milestone.open_form = bound[1]
         context.update(
             case=case,
             overview=overview,
+            can_milestones=can_milestones,
             report_form=kwargs.get("report_form") or (ProgressReportForm() if can_report else None),
             milestone_form=kwargs.get("milestone_form")
             or (MilestoneForm() if can_milestones else None),
@@ -78,6 +110,8 @@ class ImplementationPlanView(LoginRequiredMixin, TemplateView):
         if agreement is None:
             raise Http404(_("No agreement has been recorded for this case."))
         kind = request.POST.get("form")
+        if kind in MILESTONE_ACTIONS:
+            return self._milestone_action(request, reference, agreement, kind)
         form = (ProgressReportForm if kind == "report" else MilestoneForm)(request.POST)
         if not form.is_valid():
             key = "report_form" if kind == "report" else "milestone_form"
@@ -98,6 +132,68 @@ class ImplementationPlanView(LoginRequiredMixin, TemplateView):
         else:
             messages.success(request, _("Saved."))
         return redirect("followup:plan-detail", reference=reference)
+
+    def _milestone_action(self, request, reference, agreement, kind):
+        try:
+            milestone = agreement.milestones.get(pk=request.POST.get("milestone"))
+        except (Milestone.DoesNotExist, ValueError, TypeError):
+            raise Http404(_("No such milestone.")) from None
+        form = None
+        if kind == "edit":
+            form = MilestoneForm(request.POST, prefix_pk=milestone.pk)
+        elif kind == "done":
+            form = MilestoneDoneForm(request.POST, request.FILES, milestone_pk=milestone.pk)
+        if form is not None and not form.is_valid():
+            return self._with_errors(reference, milestone, kind, form)
+        try:
+            if kind == "edit":
+                services.milestone_update(
+                    actor=request.user, milestone=milestone, **form.cleaned_data
+                )
+            elif kind == "done":
+                data = form.cleaned_data
+                services.milestone_complete(
+                    actor=request.user,
+                    milestone=milestone,
+                    completed_on=data["completed_on"],
+                    note=data["note"],
+                    evidence=data["evidence"],
+                )
+            else:
+                services.milestone_reopen(actor=request.user, milestone=milestone)
+        except ValidationError as error:
+            if form is None:
+                refusal_messages(request, error)
+            else:
+                _add_errors(form, error)
+                return self._with_errors(reference, milestone, kind, form)
+        except (PermissionDenied, ApplicationError) as error:
+            refusal_messages(request, error)
+        else:
+            messages.success(request, MILESTONE_ACTIONS[kind] % {"milestone": milestone.title})
+        return redirect(f"{reverse('followup:plan-detail', args=[reference])}#milestones")
+
+    def _with_errors(self, reference, milestone, kind, form):
+        context = self.get_context_data(
+            reference=reference, bound_milestone=(milestone.pk, kind, form)
+        )
+        return self.render_to_response(context, status=400)
+
+
+MILESTONE_ACTIONS = {
+    "edit": _lazy("Milestone “%(milestone)s” saved."),
+    "done": _lazy("Milestone “%(milestone)s” marked done."),
+    "reopen": _lazy("Milestone “%(milestone)s” reopened."),
+}
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """A service's refusal shown on the form: next to its field where the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class AgreementRecordView(UnodaOnlyMixin, TemplateView):
@@ -159,6 +255,14 @@ class FeedbackView(LoginRequiredMixin, TemplateView):
                 return feedback
         return None
 
+    def _waiver_form(self, case, data=None):
+        """UNODA's form to waive the feedback of a party that has not submitted it, while the
+        case waits for feedback (None for anyone else, or when no party is left to waive)."""
+        if not user_is_unoda(self.request.user) or case.status != Status.FEEDBACK:
+            return None
+        parties = selectors.waivable_parties(case=case)
+        return WaiverForm(data, parties=parties) if parties.exists() else None
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         case = get_case_or_404(self.request, kwargs["reference"])
@@ -167,32 +271,80 @@ class FeedbackView(LoginRequiredMixin, TemplateView):
             case=case,
             feedback=selectors.feedback_list(user=self.request.user, case=case),
             waivers=selectors.feedback_waivers(user=self.request.user, case=case),
+            can_withdraw_waivers=case.status == Status.FEEDBACK,
             own=own,
             form=kwargs.get("form") or (FeedbackForm(instance=own) if own else None),
+            waiver_form=kwargs.get("waiver_form") or self._waiver_form(case),
         )
         return context
 
     def post(self, request, reference):
         case = get_case_or_404(request, reference)
+        kind = request.POST.get("form")
+        if kind in ("waive", "withdraw-waiver"):
+            return self._waiver_action(request, reference, case, kind)
         own = self._own(case)
         if own is None:
             raise PermissionDenied(_("You have no open feedback on this case."))
+        action = request.POST.get("action")
+        if action not in ("save", "submit"):
+            messages.error(request, _("Choose “Save draft” or “Submit”."))
+            return redirect("followup:feedback-detail", reference=reference)
         form = FeedbackForm(request.POST, instance=own)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(reference=reference, form=form))
+            return self.render_to_response(
+                self.get_context_data(reference=reference, form=form), status=400
+            )
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        service = (
-            services.feedback_submit
-            if form.cleaned_data["action"] == "submit"
-            else services.feedback_save
-        )
+        service = services.feedback_submit if action == "submit" else services.feedback_save
         try:
             service(actor=request.user, case=case, organization=own.organization, **data)
         except ValidationError as error:
-            form.add_error(None, error)
-            return self.render_to_response(self.get_context_data(reference=reference, form=form))
+            _add_errors(form, error)
+            return self.render_to_response(
+                self.get_context_data(reference=reference, form=form), status=400
+            )
         except (ApplicationError, PermissionDenied) as error:
             refusal_messages(request, error)
         else:
-            messages.success(request, _("Your feedback has been saved."))
+            messages.success(
+                request,
+                _("Your feedback has been submitted.")
+                if action == "submit"
+                else _("Your draft has been saved."),
+            )
+        return redirect("followup:feedback-detail", reference=reference)
+
+    def _waiver_action(self, request, reference, case, kind):
+        form = None
+        try:
+            if kind == "withdraw-waiver":
+                services.feedback_waiver_withdraw(
+                    actor=request.user, case=case, waiver_id=request.POST.get("waiver")
+                )
+                done = _("The waiver has been withdrawn: this party's feedback is awaited again.")
+            else:
+                form = self._waiver_form(case, request.POST)
+                if form is None:
+                    raise PermissionDenied(_("There is no feedback to waive on this case."))
+                if not form.is_valid():
+                    return self.render_to_response(
+                        self.get_context_data(reference=reference, waiver_form=form), status=400
+                    )
+                services.feedback_waive(actor=request.user, case=case, **form.cleaned_data)
+                done = _("The feedback of %(party)s is waived.") % {
+                    "party": form.cleaned_data["organization"]
+                }
+        except ValidationError as error:
+            if form is None:
+                refusal_messages(request, error)
+            else:
+                _add_errors(form, error)
+                return self.render_to_response(
+                    self.get_context_data(reference=reference, waiver_form=form), status=400
+                )
+        except (ApplicationError, PermissionDenied) as error:
+            refusal_messages(request, error)
+        else:
+            messages.success(request, done)
         return redirect("followup:feedback-detail", reference=reference)

@@ -74,9 +74,10 @@ def give_feedback(page: Page, live_server, reference: str) -> None:
     page.get_by_label("Sustainability", exact=True).fill("3")
     page.get_by_label("Overall rating", exact=True).fill("4")
     page.get_by_label("What worked").fill("Training of depot staff.")
-    page.get_by_label("Action").select_option("submit")
-    page.get_by_role("button", name="Send").click()
-    expect(page.locator(".messages")).to_contain_text("Your feedback has been saved")
+    # Submitting seals the answer: the page asks first (the dialog is accepted).
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Submit", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("Your feedback has been submitted")
 
 
 def test_whole_lifecycle_with_two_donors(browser, live_server, people, shot):

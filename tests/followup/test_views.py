@@ -29,7 +29,7 @@ def test_page_refuses_a_rating_of_6_and_changes_nothing(client, feedback_case, u
     client.force_login(users.recipient)
     url = f"/followup/{feedback_case.reference}/feedback/"
     response = client.post(url, {**RATINGS, "overall": 6, "action": "submit"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     own = Feedback.objects.get(request=feedback_case, organization=orgs.recipient)
     assert (own.status, own.overall) == (FeedbackStatus.PENDING, None)
 
@@ -81,3 +81,52 @@ def test_case_page_links_to_the_follow_up(client, feedback_case, users):
     client.force_login(users.unoda)
     page = client.get(f"/cases/{feedback_case.reference}/").content.decode()
     assert f"/followup/{feedback_case.reference}/plan/" in page
+
+
+def test_feedback_draft_and_submit_are_two_buttons(client, feedback_case, users, orgs):
+    client.force_login(users.recipient)
+    url = f"/followup/{feedback_case.reference}/feedback/"
+    page = client.get(url).content.decode()
+    assert 'name="action" value="save"' in page
+    assert 'name="action" value="submit" data-confirm=' in page
+    response = client.post(url, {**RATINGS, "what_worked": "Draft words", "action": "save"})
+    assert response.status_code == 302
+    own = Feedback.objects.get(request=feedback_case, organization=orgs.recipient)
+    assert (own.status, own.what_worked) == (FeedbackStatus.PENDING, "Draft words")
+    # Without a button's choice nothing is saved or sealed.
+    client.post(url, {**RATINGS, "what_worked": "Other words"})
+    own.refresh_from_db()
+    assert (own.status, own.what_worked) == (FeedbackStatus.PENDING, "Draft words")
+
+
+def test_unoda_waives_a_silent_partys_feedback_and_withdraws_the_waiver(
+    client, feedback_case, users, orgs
+):
+    from apps.followup.models import FeedbackWaiver
+
+    assert not users.unoda.is_staff
+    client.force_login(users.unoda)
+    url = f"/followup/{feedback_case.reference}/feedback/"
+    page = client.get(url).content.decode()
+    assert "Waive a party" in page
+    # A waiver needs its reason: refused next to the field, nothing recorded.
+    response = client.post(url, {"form": "waive", "organization": orgs.donor.pk, "reason": " "})
+    assert response.status_code == 400
+    assert not FeedbackWaiver.objects.exists()
+    client.post(url, {"form": "waive", "organization": orgs.donor.pk, "reason": "No answer"})
+    waiver = FeedbackWaiver.objects.get(request=feedback_case)
+    assert (waiver.organization, waiver.reason) == (orgs.donor, "No answer")
+    # The same party cannot be waived twice (a double click): it is no longer offered.
+    response = client.post(url, {"form": "waive", "organization": orgs.donor.pk, "reason": "x"})
+    assert response.status_code == 400
+    assert FeedbackWaiver.objects.count() == 1
+    assert "No answer" in client.get(url).content.decode()
+    client.post(url, {"form": "withdraw-waiver", "waiver": waiver.pk})
+    assert not FeedbackWaiver.objects.exists()
+    # A State official cannot waive.
+    client.force_login(users.recipient)
+    response = client.post(
+        url, {"form": "waive", "organization": orgs.donor.pk, "reason": "x"}, follow=True
+    )
+    assert not FeedbackWaiver.objects.exists()
+    assert "no feedback to waive" in response.content.decode()
