@@ -10,7 +10,7 @@ from apps.cases.workflow import (
     admitted_donors,
 )
 from apps.organizations.models import Organization
-from apps.organizations.selectors import user_is_unoda
+from apps.organizations.selectors import user_is_unoda, user_memberships
 
 
 def _active(user) -> bool:
@@ -23,6 +23,14 @@ def organization_may_see_request(organization: Organization, case: AssistanceReq
         return False
     admitted = admitted_donors(case)
     return admitted == ALL_DONORS or organization.pk in admitted
+
+
+def can_use_donor_pages(user) -> bool:
+    """The published needs and the offers and funding desk are for donors' members and UNODA;
+    a State official is never shown donor pages."""
+    if not _active(user):
+        return False
+    return user_is_unoda(user) or any(m.organization.is_donor for m in user_memberships(user))
 
 
 def can_act_for_donor(user, organization: Organization) -> bool:

@@ -25,6 +25,7 @@ urlpatterns = [
         views.CommitmentCreateView.as_view(),
         name="commitment-create",
     ),
+    path("meetings/", views.MeetingListView.as_view(), name="meeting-list"),
     path("meetings/<int:pk>/dossier/", views.MeetingDossierView.as_view(), name="meeting-dossier"),
     path(
         "meetings/<int:pk>/dossier.csv",

@@ -20,7 +20,7 @@ from . import selectors, services
 from .forms import CommitmentCreateForm, DisbursementForm, NeedsFilterForm, OfferForm
 from .matching import requests_for_offer
 from .models import Commitment, MatchmakingMeeting, Offer
-from .permissions import can_update_commitment
+from .permissions import can_update_commitment, can_use_donor_pages
 from .tables import NeedsTable
 
 
@@ -42,7 +42,16 @@ def _org_or_404(queryset, pk):
     return organization
 
 
-class NeedsListView(LoginRequiredMixin, TemplateView):
+class DonorPagesMixin(LoginRequiredMixin):
+    """Pages of donors (and UNODA): 403 for a State official."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_use_donor_pages(request.user):
+            raise PermissionDenied(_("These pages are for donors and UNODA."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class NeedsListView(DonorPagesMixin, TemplateView):
     """Published needs the user may see, filtered, with the best matches to the donor's offers."""
 
     template_name = "funding/needs_list.html"
@@ -122,7 +131,7 @@ class CommitmentCreateView(LoginRequiredMixin, View):
         return redirect("cases:request-detail", reference=case.reference)
 
 
-class DonorDeskView(LoginRequiredMixin, TemplateView):
+class DonorDeskView(DonorPagesMixin, TemplateView):
     """A donor's offers, interests and commitments, with inline updates."""
 
     template_name = "funding/donor_desk.html"
@@ -137,7 +146,7 @@ class DonorDeskView(LoginRequiredMixin, TemplateView):
             commitments = commitments.filter(donor_id__in=ids)
         context.update(
             donors=donors,
-            offers=selectors.offer_list(user=user).filter(donor_id__in=ids),
+            offers=selectors.offer_list(user=user),  # UNODA: every donor's; a donor: its own
             interests=selectors.interest_list(user=user).filter(donor_id__in=ids),
             commitments=[
                 (c, DisbursementForm(prefix=f"c{c.pk}"), can_update_commitment(user, c))
@@ -161,6 +170,10 @@ def _offer_data(form):
 
 
 class OfferCreateView(DonorDeskView):
+    """The desk's offer form posts here (the form itself is on the desk)."""
+
+    http_method_names = ["post"]
+
     def post(self, request):
         donors = _donor_orgs(request.user)
         donor = _org_or_404(donors, request.POST.get("donor") or getattr(donors.first(), "pk", 0))
@@ -279,6 +292,19 @@ def _meeting_dossier(request, pk):
     except MatchmakingMeeting.DoesNotExist:
         raise Http404(_("No such meeting.")) from None
     return meeting, selectors.meeting_dossier(meeting=meeting)
+
+
+class MeetingListView(LoginRequiredMixin, TemplateView):
+    """UNODA's matchmaking meetings, newest first, each with its dossier."""
+
+    template_name = "funding/meeting_list.html"
+
+    def get_context_data(self, **kwargs):
+        if not user_is_unoda(self.request.user):
+            raise PermissionDenied(_("Only UNODA officers see this page."))
+        context = super().get_context_data(**kwargs)
+        context["meetings"] = selectors.meeting_list(user=self.request.user).order_by("-date")
+        return context
 
 
 class MeetingDossierView(LoginRequiredMixin, TemplateView):

@@ -115,6 +115,13 @@ def recipient_or_unoda(actor, state):
     return 403 if actor in ("donor_allowed", "donor_denied") else 200
 
 
+def donor_pages(actor, state):
+    """The published needs and the donor desk: donors and UNODA; a State official gets 403."""
+    if actor == "anonymous":
+        return LOGIN
+    return 403 if actor in ("recipient", "other_state") else 200
+
+
 def offer_page(actor, state):
     if actor == "anonymous":
         return LOGIN
@@ -182,9 +189,15 @@ MATRIX = {
     "cases:comment-add": (True, signed_in(405)),
     "cases:request-assign": (True, signed_in(405)),
     "cases:attachment-add": (True, signed_in(405)),
-    "funding:needs": (False, signed_in()),
-    "funding:donor-desk": (False, signed_in()),
-    "funding:offer-create": (False, signed_in()),
+    "funding:needs": (False, donor_pages),
+    "funding:donor-desk": (False, donor_pages),
+    "funding:offer-create": (
+        False,
+        lambda actor, state: (
+            donor_pages(actor, state) if actor in ("anonymous", "recipient", "other_state") else 405
+        ),
+    ),
+    "funding:meeting-list": (False, unoda_page()),
     "funding:offer-edit": (False, offer_page),
     "funding:interest-withdraw": (True, signed_in(405)),
     "funding:commitment-action": (True, signed_in(405)),
