@@ -86,7 +86,8 @@ def test_the_public_needs_page_is_linked_from_the_sign_in_page(world):  # noqa: 
 @pytest.mark.django_db
 def test_a_state_official_is_shown_no_donor_pages(world):  # noqa: F811
     menu = world.clients["recipient"].get("/").content.decode()
-    assert "/funding/needs/" not in menu and "/funding/desk/" not in menu
+    assert "/funding/needs/" not in menu
+    assert "/funding/desk/" not in menu
     assert world.clients["recipient"].get("/funding/needs/").status_code == 403
     donor_menu = world.clients["donor_allowed"].get("/").content.decode()
     assert "/cases/new/" not in donor_menu
