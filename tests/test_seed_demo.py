@@ -1,9 +1,11 @@
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from apps.cases.models import AssistanceRequest, Status
+from apps.followup.models import Agreement
 from apps.organizations.models import Organization, Region
 
 
@@ -22,8 +24,14 @@ def test_seed_demo_makes_every_state_and_every_role():
         Region.OCEANIA,
     }
     printed = out.getvalue()
-    for login in ("recipient", "donor", "officer", "admin"):
+    for login in ("recipient", "donor", "partner", "officer", "admin"):
         assert f" {login} " in printed
+    # UNODA's officers are not staff: they never need the admin.
+    assert not get_user_model().objects.get(username="officer").is_staff
+    # The partner's organization implements agreements, so its login has reports to file.
+    assert Agreement.objects.filter(
+        implementing_partner__memberships__user__username="partner"
+    ).exists()
     # Idempotent: a second run adds nothing.
     count = AssistanceRequest.objects.count()
     call_command("seed_demo", stdout=StringIO())
@@ -35,7 +43,7 @@ def test_demo_logins_work(client):
     """The demo logins sign in with the printed password; officer and admin then pass
     two-factor authentication with the code that ``manage.py totp_code`` prints."""
     call_command("seed_demo", stdout=StringIO())
-    for username in ("recipient", "donor", "officer", "admin"):
+    for username in ("recipient", "donor", "partner", "officer", "admin"):
         response = client.post(
             "/accounts/login/", {"username": username, "password": "demo-portal-2026"}
         )

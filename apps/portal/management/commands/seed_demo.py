@@ -197,6 +197,12 @@ class Command(BaseCommand):
         membership_add(user=donor, organization=orgs["Japan"], position="Desk officer")
         donor2 = self._user("donor2", "Lena", "Weber")
         membership_add(user=donor2, organization=orgs["Germany"], position="Desk officer")
+        partner = self._user("partner", "Joseph", "Mensah")
+        membership_add(
+            user=partner,
+            organization=orgs["UN Regional Centre for Peace and Disarmament in Africa"],
+            position="Programme officer",
+        )
         for index, org in enumerate(orgs.values(), start=1):
             member = self._user(f"member{index:02d}", "Demo", org.acronym or org.name[:20])
             membership_add(user=member, organization=org)
@@ -271,6 +277,7 @@ class Command(BaseCommand):
             "recipient": recipient,
             "donor": donor,
             "donor2": donor2,
+            "partner": partner,
         }
         return orgs, users
 
@@ -281,6 +288,7 @@ class Command(BaseCommand):
             ("recipient", "recipient", "Sierra Leone, national point of contact"),
             ("donor", "donor", "Japan, desk officer"),
             ("second donor", "donor2", "Germany, desk officer"),
+            ("partner", "partner", "UNREC (Africa), implementing partner: reports progress"),
             ("UNODA officer", "officer", "UNODA case officer"),
             ("admin", "admin", "system administrator, /admin/"),
         ]
