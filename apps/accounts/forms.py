@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import User
 
@@ -8,3 +9,19 @@ class PreferencesForm(forms.ModelForm):
         model = User
         fields = ("language", "notification_frequency")
         widgets = {"notification_frequency": forms.RadioSelect}
+
+
+class ApiTokenForm(forms.Form):
+    action = forms.ChoiceField(choices=[("rotate", "rotate"), ("revoke", "revoke")])
+    proof = forms.CharField(
+        label=_("Current code of your authenticator app"),
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, two_factor: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].widget = forms.HiddenInput()
+        if not two_factor:
+            self.fields["proof"].label = _("Your password")
+            self.fields["proof"].widget.attrs["autocomplete"] = "current-password"

@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("preferences/", views.PreferencesView.as_view(), name="preferences"),
+    path("preferences/api-token/", views.ApiTokenView.as_view(), name="api-token"),
 ]

@@ -1,15 +1,19 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.http import require_POST
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 from django.views.i18n import set_language
+from rest_framework.authtoken.models import Token
+
+from apps.security.otp import otp_required
 
 from . import services
-from .forms import PreferencesForm
+from .forms import ApiTokenForm, PreferencesForm
 
 
 class PreferencesView(LoginRequiredMixin, FormView):
@@ -55,3 +59,39 @@ def language_switch(request):
     ):
         services.user_update_preferences(user=request.user, language=language)
     return response
+
+
+class ApiTokenView(LoginRequiredMixin, TemplateView):
+    """The user's API token: issued or rotated (the new key shown once) and revoked after a
+    fresh check (an authenticator code, or the password for an account without two-factor)."""
+
+    template_name = "accounts/api_token.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        two_factor = otp_required(user)
+        context.update(
+            token=Token.objects.filter(user=user).first(),
+            two_factor=two_factor,
+            form=kwargs.get("form") or ApiTokenForm(two_factor=two_factor),
+            new_key=kwargs.get("new_key"),
+        )
+        return context
+
+    def post(self, request):
+        form = ApiTokenForm(request.POST, two_factor=otp_required(request.user))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["action"] == "rotate":
+                    token = services.api_token_rotate(user=request.user, proof=data["proof"])
+                    messages.success(request, _("Your new API token is shown below, only once."))
+                    return self.render_to_response(self.get_context_data(new_key=token.key))
+                services.api_token_revoke(user=request.user, proof=data["proof"])
+            except ValidationError as error:
+                form.add_error("proof", error.message_dict.get("proof", error.messages))
+            else:
+                messages.success(request, _("Your API token is revoked."))
+                return redirect("accounts:api-token")
+        return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -40,7 +40,8 @@ def _data(serializer_class, request, **kwargs):
 class TokenObtainView(ObtainAuthToken):
     """A token for a user name and password, except for accounts that must pass two-factor
     authentication (UNODA, staff, enrolled users): a password alone must not open them; they
-    take their token from the admin after signing in with their second factor."""
+    take their token from their preferences page (``accounts:api-token``) after a fresh
+    two-factor check."""
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -48,7 +49,10 @@ class TokenObtainView(ObtainAuthToken):
         user = serializer.validated_data["user"]
         if otp_required(user):
             raise PermissionDenied(
-                _("This account uses two-factor authentication: take a token from the admin.")
+                _(
+                    "This account uses two-factor authentication: take a token from your "
+                    "preferences page in the portal."
+                )
             )
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -294,8 +294,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Requests (cases), offers, expressions of interest, commitments and disbursements, "
         "progress reports, feedback and organizations, scoped exactly as in the web pages. "
-        "Authenticate with `Authorization: Token <key>` (tokens are issued in the admin or at "
-        "`POST /api/v1/auth/token/`). Every error has the body "
+        "Authenticate with `Authorization: Token <key>` (tokens are issued on the preferences "
+        "page or at `POST /api/v1/auth/token/`). Every error has the body "
         '`{"error": {"code": ..., "message": ..., "fields": {...}}}`: 400 bad input (unknown '
         "fields, wrong types, page size over 100), 401 not signed in, 403 not allowed, 404 not "
         "found or not visible to you, 409 refused by a rule of the portal (e.g. a transition "

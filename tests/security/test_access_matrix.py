@@ -134,6 +134,7 @@ MATRIX = {
     "login": (False, everyone(200)),
     "logout": (False, everyone(405)),
     "accounts:preferences": (False, signed_in()),
+    "accounts:api-token": (False, signed_in()),
     "cases:request-list": (False, signed_in()),
     "cases:request-detail": (True, case_page),
     "cases:request-transition": (True, signed_in(405)),
