@@ -12,7 +12,6 @@ class PreferencesForm(forms.ModelForm):
 
 
 class ApiTokenForm(forms.Form):
-    action = forms.ChoiceField(choices=[("rotate", "rotate"), ("revoke", "revoke")])
     proof = forms.CharField(
         label=_("Current code of your authenticator app"),
         max_length=128,
@@ -21,7 +20,6 @@ class ApiTokenForm(forms.Form):
 
     def __init__(self, *args, two_factor: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].widget = forms.HiddenInput()
         if not two_factor:
             self.fields["proof"].label = _("Your password")
             self.fields["proof"].widget.attrs["autocomplete"] = "current-password"

@@ -84,7 +84,7 @@ class ApiTokenView(LoginRequiredMixin, TemplateView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                if data["action"] == "rotate":
+                if "rotate" in request.POST:  # the button pressed: "rotate" or "revoke"
                     token = services.api_token_rotate(user=request.user, proof=data["proof"])
                     messages.success(request, _("Your new API token is shown below, only once."))
                     return self.render_to_response(self.get_context_data(new_key=token.key))

@@ -286,8 +286,11 @@ class FeedbackView(LoginRequiredMixin, TemplateView):
         own = self._own(case)
         if own is None:
             raise PermissionDenied(_("You have no open feedback on this case."))
-        action = request.POST.get("action")
-        if action not in ("save", "submit"):
+        # The two buttons: "Save draft" (save_draft) and "Submit" (seal).
+        action = (
+            "submit" if "seal" in request.POST else "save" if "save_draft" in request.POST else None
+        )
+        if action is None:
             messages.error(request, _("Choose “Save draft” or “Submit”."))
             return redirect("followup:feedback-detail", reference=reference)
         form = FeedbackForm(request.POST, instance=own)

@@ -21,7 +21,7 @@ def test_an_officer_issues_replaces_and_revokes_a_token_with_a_fresh_code(client
     force_login_verified(client, officer)
     assert URL in client.get("/accounts/preferences/").content.decode()
     device = TOTPDevice.objects.get(user=officer)
-    response = client.post(URL, {"action": "rotate", "proof": next_totp_code(device)})
+    response = client.post(URL, {"rotate": "", "proof": next_totp_code(device)})
     token = Token.objects.get(user=officer)
     assert token.key in response.content.decode()  # shown once, right after issuing
     assert token.key not in client.get(URL).content.decode()
@@ -29,10 +29,10 @@ def test_an_officer_issues_replaces_and_revokes_a_token_with_a_fresh_code(client
     api = client_class_get(token.key)
     assert api.status_code == 200
     # Replacing stops the old key at once.
-    client.post(URL, {"action": "rotate", "proof": next_totp_code(device)})
+    client.post(URL, {"rotate": "", "proof": next_totp_code(device)})
     assert Token.objects.get(user=officer).key != token.key
     assert client_class_get(token.key).status_code == 401
-    client.post(URL, {"action": "revoke", "proof": next_totp_code(device)})
+    client.post(URL, {"revoke": "", "proof": next_totp_code(device)})
     assert not Token.objects.filter(user=officer).exists()
 
 
@@ -45,7 +45,7 @@ def client_class_get(key):
 @pytest.mark.parametrize("proof", ["", "000000", "abc"])
 def test_a_wrong_code_issues_nothing(client, officer, proof):
     force_login_verified(client, officer)
-    response = client.post(URL, {"action": "rotate", "proof": proof})
+    response = client.post(URL, {"rotate": "", "proof": proof})
     assert response.status_code == 400
     assert not Token.objects.filter(user=officer).exists()
 
@@ -55,7 +55,7 @@ def test_a_user_without_two_factor_confirms_with_the_password(client, db):
     user.set_password("right-password-1")
     user.save()
     client.force_login(user)
-    assert client.post(URL, {"action": "rotate", "proof": "wrong"}).status_code == 400
+    assert client.post(URL, {"rotate": "", "proof": "wrong"}).status_code == 400
     assert not Token.objects.filter(user=user).exists()
-    client.post(URL, {"action": "rotate", "proof": "right-password-1"})
+    client.post(URL, {"rotate": "", "proof": "right-password-1"})
     assert Token.objects.filter(user=user).exists()

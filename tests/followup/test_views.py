@@ -16,7 +16,7 @@ def test_party_fills_and_submits_its_feedback_on_the_page(client, feedback_case,
     page = client.get(url)
     assert page.status_code == 200
     assert 'name="overall"' in page.content.decode()
-    response = client.post(url, {**RATINGS, "what_worked": "Fast start", "action": "submit"})
+    response = client.post(url, {**RATINGS, "what_worked": "Fast start", "seal": ""})
     assert response.status_code == 302
     own = Feedback.objects.get(request=feedback_case, organization=orgs.donor)
     assert own.status == FeedbackStatus.SUBMITTED
@@ -28,7 +28,7 @@ def test_party_fills_and_submits_its_feedback_on_the_page(client, feedback_case,
 def test_page_refuses_a_rating_of_6_and_changes_nothing(client, feedback_case, users, orgs):
     client.force_login(users.recipient)
     url = f"/followup/{feedback_case.reference}/feedback/"
-    response = client.post(url, {**RATINGS, "overall": 6, "action": "submit"})
+    response = client.post(url, {**RATINGS, "overall": 6, "seal": ""})
     assert response.status_code == 400
     own = Feedback.objects.get(request=feedback_case, organization=orgs.recipient)
     assert (own.status, own.overall) == (FeedbackStatus.PENDING, None)
@@ -87,9 +87,9 @@ def test_feedback_draft_and_submit_are_two_buttons(client, feedback_case, users,
     client.force_login(users.recipient)
     url = f"/followup/{feedback_case.reference}/feedback/"
     page = client.get(url).content.decode()
-    assert 'name="action" value="save"' in page
-    assert 'name="action" value="submit" data-confirm=' in page
-    response = client.post(url, {**RATINGS, "what_worked": "Draft words", "action": "save"})
+    assert 'name="save_draft"' in page
+    assert 'name="seal" data-confirm=' in page
+    response = client.post(url, {**RATINGS, "what_worked": "Draft words", "save_draft": ""})
     assert response.status_code == 302
     own = Feedback.objects.get(request=feedback_case, organization=orgs.recipient)
     assert (own.status, own.what_worked) == (FeedbackStatus.PENDING, "Draft words")
