@@ -235,22 +235,35 @@ def milestone_create(
     return milestone
 
 
-def _lock_milestone(milestone: Milestone) -> Milestone:
-    return (
+def _lock_milestone(actor, milestone: Milestone) -> Milestone:
+    """The milestone, locked, once the actor may change it."""
+    locked = (
         Milestone.objects.select_for_update()
         .select_related("agreement__request__requesting_organization")
         .get(pk=milestone.pk)
+    )
+    require(
+        can_manage_milestones(actor, locked.agreement),
+        _("Only UNODA or the requesting State change milestones, while the agreement runs."),
+    )
+    return locked
+
+
+def _audit_milestone(actor, milestone: Milestone, action: str) -> None:
+    case = milestone.agreement.request
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=case,
+        organization=case.requesting_organization,
+        detail={"action": action, "milestone": milestone.pk},
     )
 
 
 @transaction.atomic
 def milestone_update(*, actor, milestone: Milestone, **fields) -> Milestone:
     _unknown(fields, ("title", "description", "due_date", "completed_on", "completion_note"))
-    locked = _lock_milestone(milestone)
-    require(
-        can_manage_milestones(actor, locked.agreement),
-        _("Only UNODA or the requesting State change milestones, while the agreement runs."),
-    )
+    locked = _lock_milestone(actor, milestone)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
@@ -265,11 +278,7 @@ def milestone_complete(
     """Mark a milestone done on a day (today by default, never in the future), with a note
     and a document as evidence (kept among the case's documents, checked like every upload).
     Marking it done twice (a double click) is refused, not recorded twice."""
-    locked = _lock_milestone(milestone)
-    require(
-        can_manage_milestones(actor, locked.agreement),
-        _("Only UNODA or the requesting State change milestones, while the agreement runs."),
-    )
+    locked = _lock_milestone(actor, milestone)
     if locked.completed_on is not None:
         raise ApplicationError(
             _("This milestone was already marked done on %(date)s.")
@@ -297,13 +306,7 @@ def milestone_complete(
     locked.completed_by = actor
     locked.full_clean()
     locked.save()
-    audit_record(
-        kind=AuditKind.CHANGE,
-        actor=actor,
-        obj=case,
-        organization=case.requesting_organization,
-        detail={"action": "milestone_complete", "milestone": locked.pk},
-    )
+    _audit_milestone(actor, locked, "milestone_complete")
     return locked
 
 
@@ -311,11 +314,7 @@ def milestone_complete(
 def milestone_reopen(*, actor, milestone: Milestone) -> Milestone:
     """Undo "done": the milestone is open again (its evidence stays among the case's
     documents)."""
-    locked = _lock_milestone(milestone)
-    require(
-        can_manage_milestones(actor, locked.agreement),
-        _("Only UNODA or the requesting State change milestones, while the agreement runs."),
-    )
+    locked = _lock_milestone(actor, milestone)
     if locked.completed_on is None:
         raise ApplicationError(_("This milestone is not marked done."), code="invalid_state")
     locked.completed_on = None
@@ -323,14 +322,7 @@ def milestone_reopen(*, actor, milestone: Milestone) -> Milestone:
     locked.completed_by = None
     locked.evidence = None
     locked.save()
-    case = locked.agreement.request
-    audit_record(
-        kind=AuditKind.CHANGE,
-        actor=actor,
-        obj=case,
-        organization=case.requesting_organization,
-        detail={"action": "milestone_reopen", "milestone": locked.pk},
-    )
+    _audit_milestone(actor, locked, "milestone_reopen")
     return locked
 
 
