@@ -361,6 +361,20 @@ def feedback_pending_list(*, user) -> QuerySet[Feedback]:
     ).select_related("request", "organization")
 
 
+def feedback_given_list(*, user) -> QuerySet[Feedback]:
+    """Feedback the user's organizations have submitted, the latest first."""
+    from .permissions import member_organization_ids
+
+    return (
+        Feedback.objects.filter(
+            status=FeedbackStatus.SUBMITTED,
+            organization_id__in=member_organization_ids(user),
+        )
+        .select_related("request", "organization")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
 @dataclass
 class ReportsDue:
     agreement: Agreement

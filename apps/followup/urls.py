@@ -6,6 +6,7 @@ app_name = "followup"
 
 urlpatterns = [
     path("effectiveness/", views.EffectivenessView.as_view(), name="effectiveness"),
+    path("feedback/", views.FeedbackPendingView.as_view(), name="feedback-pending"),
     path("overdue/", views.OverdueListView.as_view(), name="overdue-list"),
     path(
         "<str:reference>/agreement/", views.AgreementRecordView.as_view(), name="agreement-record"

@@ -59,6 +59,30 @@ class OverdueListView(UnodaOnlyMixin, TemplateView):
         return context
 
 
+class FeedbackPendingView(LoginRequiredMixin, TemplateView):
+    """The feedback a State's or a donor's organizations owe, and what they gave; UNODA gives
+    none (it waives what a party will not give, on the case's feedback page)."""
+
+    template_name = "followup/feedback_list.html"
+    GIVEN_SHOWN = 20
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and user_is_unoda(request.user):
+            raise PermissionDenied(
+                _("This page is for States and donors: UNODA gives no feedback.")
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            pending=selectors.feedback_pending_list(user=user).order_by("request__reference"),
+            given=selectors.feedback_given_list(user=user)[: self.GIVEN_SHOWN],
+        )
+        return context
+
+
 class ImplementationPlanView(LoginRequiredMixin, TemplateView):
     """The plan against the reports, for everyone who follows the case; the State and the
     implementing partner file progress reports here, UNODA and the State set milestones, edit

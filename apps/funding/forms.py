@@ -79,3 +79,32 @@ class NeedsFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices(categories)
         self.fields["region"].choices = [("", _("Any")), *Region.choices]
+
+
+class OfferFilterForm(forms.Form):
+    """The filters of the offers of assistance; UNODA may also pick the offers' status."""
+
+    STATUS_CHOICES = [
+        ("available", _("Available today")),
+        ("inactive", _("Withdrawn by the donor")),
+        ("expired", _("Past their validity")),
+        ("all", _("All")),
+    ]
+
+    q = forms.CharField(label=_("Search"), required=False)
+    donor = forms.TypedChoiceField(label=_("Donor"), required=False, coerce=int, empty_value=None)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    kind = forms.ChoiceField(label=_("Kind of assistance"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
+
+    def __init__(self, *args, donors, categories, kinds, with_status: bool, **kwargs):
+        from apps.cases.forms import category_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["donor"].choices = [("", _("Any")), *((d.pk, d.name) for d in donors)]
+        self.fields["category"].choices = category_choices(categories)
+        self.fields["kind"].choices = [("", _("Any")), *((k.code, k.name) for k in kinds)]
+        self.fields["region"].choices = [("", _("Any")), *Region.choices]
+        if not with_status:
+            del self.fields["status"]

@@ -24,6 +24,7 @@ from apps.cases.workflow import OPEN_NEEDS
 from apps.core.pagination import peek_page
 from apps.core.reference import cached
 from apps.core.selectors import portal_settings, portal_settings_read
+from apps.organizations.models import Region
 from apps.organizations.selectors import member_organization_ids, user_is_unoda
 
 from .models import (
@@ -63,6 +64,52 @@ def offer_list(*, user, filters: dict | None = None) -> QuerySet[Offer]:
     if (active := filters.get("active")) is not None:
         queryset = queryset.filter(is_active=active)
     return queryset.select_related("donor").prefetch_related("categories", "kinds", "regions")
+
+
+OFFERS_PER_PAGE = 25
+
+
+def offer_catalogue(*, user, filters: dict | None = None) -> QuerySet[Offer]:
+    """Offers of assistance to browse, every donor's: the ones available today (active, in
+    their validity window) for any signed-in member; UNODA may also ask for the inactive and
+    the expired ones (``status``). Filters: ``q`` (title or description), ``donor`` (an
+    organization id), ``category``, ``kind`` and ``region`` (codes)."""
+    if not _active(user):
+        return Offer.objects.none()
+    filters = filters or {}
+    today = timezone.localdate()
+    available = Q(is_active=True, valid_from__lte=today) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    )
+    status = (filters.get("status") or "available") if user_is_unoda(user) else "available"
+    queryset = Offer.objects.all()
+    if status == "available":
+        queryset = queryset.filter(available)
+    elif status == "inactive":
+        queryset = queryset.filter(is_active=False)
+    elif status == "expired":
+        queryset = queryset.filter(is_active=True, valid_until__lt=today)
+    if q := (filters.get("q") or "").strip():
+        queryset = queryset.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    if donor := filters.get("donor"):
+        queryset = queryset.filter(donor_id=donor)
+    if category := filters.get("category"):
+        queryset = queryset.filter(categories__code=category)
+    if kind := filters.get("kind"):
+        queryset = queryset.filter(kinds__code=kind)
+    if region := filters.get("region"):
+        queryset = queryset.filter(regions__region__in=[region, Region.GLOBAL])
+    return (
+        queryset.distinct()
+        .select_related("donor")
+        .prefetch_related("categories", "kinds", "regions")
+        .order_by("donor__name", "title", "pk")
+    )
+
+
+def offers_page(*, user, filters: dict, number):
+    """A page of ``offer_catalogue`` (``peek_page``: no count)."""
+    return peek_page(offer_catalogue(user=user, filters=filters), OFFERS_PER_PAGE, number)
 
 
 def own_active_offers(*, user) -> QuerySet[Offer]:

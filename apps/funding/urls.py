@@ -7,6 +7,7 @@ app_name = "funding"
 urlpatterns = [
     path("needs/", views.NeedsListView.as_view(), name="needs"),
     path("desk/", views.DonorDeskView.as_view(), name="donor-desk"),
+    path("offers/", views.OfferListView.as_view(), name="offer-list"),
     path("offers/new/", views.OfferCreateView.as_view(), name="offer-create"),
     path("offers/<int:pk>/", views.OfferEditView.as_view(), name="offer-edit"),
     path(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.cases.models import AssistanceKind
 from apps.cases.selectors import all_categories, request_list
 from apps.cases.views import get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
@@ -17,7 +18,13 @@ from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 
 from . import selectors, services
-from .forms import CommitmentCreateForm, DisbursementForm, NeedsFilterForm, OfferForm
+from .forms import (
+    CommitmentCreateForm,
+    DisbursementForm,
+    NeedsFilterForm,
+    OfferFilterForm,
+    OfferForm,
+)
 from .matching import requests_for_offer
 from .models import Commitment, MatchmakingMeeting, Offer
 from .permissions import can_update_commitment, can_use_donor_pages
@@ -69,6 +76,35 @@ class NeedsListView(DonorPagesMixin, TemplateView):
             cases=page.object_list,
             table=table,
             rows=table.page_rows(page.object_list),
+            query=_without_page(self.request.GET),
+        )
+        return context
+
+
+class OfferListView(LoginRequiredMixin, TemplateView):
+    """Every donor's offers of assistance: what is available today for States and donors, and
+    for UNODA also the withdrawn and expired ones, with filters."""
+
+    template_name = "funding/offer_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        unoda = user_is_unoda(user)
+        form = OfferFilterForm(
+            self.request.GET,
+            donors=Organization.objects.filter(is_donor=True).order_by("name"),
+            categories=all_categories(),
+            kinds=AssistanceKind.objects.all(),
+            with_status=unoda,
+        )
+        data = form.cleaned_data if form.is_valid() else {}
+        page = selectors.offers_page(user=user, filters=data, number=self.request.GET.get("page"))
+        context.update(
+            form=form,
+            page_obj=page,
+            offers=page.object_list,
+            can_edit=unoda,
             query=_without_page(self.request.GET),
         )
         return context

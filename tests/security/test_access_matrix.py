@@ -48,6 +48,13 @@ def signed_in(ok=200):
     return lambda actor, state: LOGIN if actor == "anonymous" else ok
 
 
+def parties_page(actor, state):
+    """Pages of the parties that give feedback (States and donors): UNODA gets 403."""
+    if actor == "anonymous":
+        return LOGIN
+    return 403 if actor == "unoda" else 200
+
+
 def case_page(actor, state):
     if actor == "anonymous":
         return LOGIN
@@ -199,6 +206,8 @@ MATRIX = {
         ),
     ),
     "funding:meeting-list": (False, unoda_page()),
+    "funding:offer-list": (False, signed_in()),
+    "followup:feedback-pending": (False, parties_page),
     "funding:offer-edit": (False, offer_page),
     "funding:interest-withdraw": (True, signed_in(405)),
     "funding:commitment-action": (True, signed_in(405)),
