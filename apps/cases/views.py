@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import add_service_errors
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 from apps.security.models import AuditKind
@@ -36,6 +37,14 @@ from .permissions import (
 )
 from .quality import completeness
 from .workflow import transitions_from
+
+
+def case_page_again(request, reference, *, typed):
+    """The case page with what the user typed (``apps.portal.views.case_page_again``; the
+    portal's pages import this module, so it is read when called)."""
+    from apps.portal.views import case_page_again
+
+    return case_page_again(request, reference, typed=typed)
 
 
 def refusal_messages(request, error) -> None:
@@ -227,20 +236,25 @@ class RequestTransitionView(LoginRequiredMixin, View):
         if not form.is_valid():
             messages.error(request, _("Unknown action."))
             return redirect("cases:request-detail", reference=case.reference)
+        transition = form.cleaned_data["transition"]
         try:
             services.request_transition(
                 actor=request.user,
                 case=case,
-                transition=form.cleaned_data["transition"],
+                transition=transition,
                 comment=form.cleaned_data["comment"],
                 expected_status=request.POST.get("expected_status") or None,
             )
         except (ValidationError, ApplicationError, PermissionDenied) as error:
             refusal_messages(request, error)
-        else:
-            messages.success(
-                request, _("The case is now “%(status)s”.") % {"status": case.get_status_display()}
-            )
+            typed = {
+                "name": form.cleaned_data["transition"],
+                "comment": form.cleaned_data["comment"],
+            }
+            return case_page_again(request, case.reference, typed={"transition": typed})
+        messages.success(
+            request, _("The case is now “%(status)s”.") % {"status": case.get_status_display()}
+        )
         return redirect("cases:request-detail", reference=case.reference)
 
 
@@ -278,9 +292,7 @@ class CommentAddView(LoginRequiredMixin, View):
     def post(self, request, reference):
         case = get_case_or_404(request, reference)
         form = CommentForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("Write a comment first."))
-        else:
+        if form.is_valid():
             try:
                 services.comment_add(
                     actor=request.user,
@@ -288,11 +300,16 @@ class CommentAddView(LoginRequiredMixin, View):
                     body=form.cleaned_data["body"],
                     visibility=form.cleaned_data["visibility"] or CommentVisibility.SHARED,
                 )
-            except (ValidationError, PermissionDenied, ApplicationError) as error:
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except (PermissionDenied, ApplicationError) as error:
                 refusal_messages(request, error)
             else:
                 messages.success(request, _("Comment added."))
-        return redirect(reverse("cases:request-detail", args=[case.reference]) + "#timeline")
+                return redirect(
+                    reverse("cases:request-detail", args=[case.reference]) + "#timeline"
+                )
+        return case_page_again(request, case.reference, typed={"comment": form})
 
 
 class RequestAssignView(LoginRequiredMixin, View):

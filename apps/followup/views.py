@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 from apps.cases.models import Status
 from apps.cases.views import get_access_or_404, get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import add_service_errors as _add_errors
 from apps.organizations.selectors import user_is_unoda
 
 from . import selectors, services
@@ -209,15 +210,6 @@ MILESTONE_ACTIONS = {
     "done": _lazy("Milestone “%(milestone)s” marked done."),
     "reopen": _lazy("Milestone “%(milestone)s” reopened."),
 }
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """A service's refusal shown on the form: next to its field where the form has one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class AgreementRecordView(UnodaOnlyMixin, TemplateView):

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -59,10 +61,31 @@ class OfferForm(forms.ModelForm):
 
 class CommitmentCreateForm(forms.Form):
     donor = forms.IntegerField(widget=forms.HiddenInput)
-    amount = forms.DecimalField(label=_("amount"), max_digits=14, decimal_places=2)
-    currency = forms.CharField(label=_("currency"), max_length=3)
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        # Text, not a number input: a browser empties a number field it cannot read (a pasted
+        # "12,500"), and the donor would be told that nothing was entered.
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    currency = forms.CharField(label=_("Currency (ISO code)"), min_length=3, max_length=3)
     status = forms.ChoiceField(
-        label=_("stage"), choices=[("pledged", _("Pledged")), ("committed", _("Committed"))]
+        label=_("Stage"), choices=[("pledged", _("Pledged")), ("committed", _("Committed"))]
+    )
+
+    def clean_currency(self):
+        return self.cleaned_data["currency"].upper()
+
+
+def pledge_form(case, org, data=None) -> CommitmentCreateForm:
+    """The form to record a pledge or commitment for ``org`` on ``case`` (ids unique per org:
+    the case page shows one per donor organization of the user)."""
+    return CommitmentCreateForm(
+        data,
+        initial={"donor": org.pk, "currency": case.budget_currency, "status": "pledged"},
+        auto_id=f"pledge-{org.pk}-%s",
     )
 
 

@@ -11,19 +11,20 @@ from django.views.generic import TemplateView
 
 from apps.cases.models import AssistanceKind
 from apps.cases.selectors import all_categories, request_list
-from apps.cases.views import get_case_or_404, refusal_messages
+from apps.cases.views import case_page_again, get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import add_service_errors
 from apps.core.tables import spreadsheet_safe
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 
 from . import selectors, services
 from .forms import (
-    CommitmentCreateForm,
     DisbursementForm,
     NeedsFilterForm,
     OfferFilterForm,
     OfferForm,
+    pledge_form,
 )
 from .matching import requests_for_offer
 from .models import Commitment, MatchmakingMeeting, Offer
@@ -114,16 +115,15 @@ class InterestExpressView(LoginRequiredMixin, View):
     def post(self, request, reference):
         case = get_case_or_404(request, reference)
         donor = _org_or_404(Organization.objects.filter(is_donor=True), request.POST.get("donor"))
+        message = request.POST.get("message", "")
         try:
-            services.interest_express(
-                actor=request.user, case=case, donor=donor, message=request.POST.get("message", "")
-            )
+            services.interest_express(actor=request.user, case=case, donor=donor, message=message)
         except (ValidationError, PermissionDenied, ApplicationError) as error:
             refusal_messages(request, error)
-        else:
-            messages.success(
-                request, _("Interest recorded for %(donor)s. UNODA is informed.") % {"donor": donor}
-            )
+            return case_page_again(request, case.reference, typed={"interest": {donor.pk: message}})
+        messages.success(
+            request, _("Interest recorded for %(donor)s. UNODA is informed.") % {"donor": donor}
+        )
         return redirect("cases:request-detail", reference=case.reference)
 
 
@@ -144,27 +144,27 @@ class InterestWithdrawView(LoginRequiredMixin, View):
 class CommitmentCreateView(LoginRequiredMixin, View):
     def post(self, request, reference):
         case = get_case_or_404(request, reference)
-        form = CommitmentCreateForm(request.POST)
-        if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
-            return redirect("cases:request-detail", reference=case.reference)
-        donor = _org_or_404(Organization.objects.filter(is_donor=True), form.cleaned_data["donor"])
-        try:
-            services.commitment_create(
-                actor=request.user,
-                case=case,
-                donor=donor,
-                amount=form.cleaned_data["amount"],
-                currency=form.cleaned_data["currency"].upper(),
-                status=form.cleaned_data["status"],
-            )
-        except (ValidationError, PermissionDenied, ApplicationError) as error:
-            refusal_messages(request, error)
-        else:
-            messages.success(request, _("Recorded."))
-        return redirect("cases:request-detail", reference=case.reference)
+        donor = _org_or_404(Organization.objects.filter(is_donor=True), request.POST.get("donor"))
+        form = pledge_form(case, donor, request.POST)
+        if form.is_valid():
+            try:
+                services.commitment_create(
+                    actor=request.user,
+                    case=case,
+                    donor=donor,
+                    amount=form.cleaned_data["amount"],
+                    currency=form.cleaned_data["currency"],
+                    status=form.cleaned_data["status"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+                return redirect("cases:request-detail", reference=case.reference)
+            else:
+                messages.success(request, _("Recorded."))
+                return redirect("cases:request-detail", reference=case.reference)
+        return case_page_again(request, case.reference, typed={"pledge": {donor.pk: form}})
 
 
 class DonorDeskView(DonorPagesMixin, TemplateView):

@@ -29,6 +29,7 @@ from apps.core.pagination import COUNT_CAP, capped_page
 from apps.followup import selectors as followup_selectors
 from apps.followup.permissions import can_record_agreement, can_view_followup
 from apps.funding import selectors as funding_selectors
+from apps.funding.forms import pledge_form
 from apps.funding.matching import requests_for_offer
 from apps.funding.models import CommitmentStatus, InterestStatus
 from apps.funding.permissions import can_express_interest, can_record_commitment
@@ -208,11 +209,17 @@ class RequestQueueCsvView(LoginRequiredMixin, View):
 
 
 class RequestDetailView(LoginRequiredMixin, TemplateView):
+    """The case page. Its forms post to their own views; when one is refused, that view shows
+    this page again (``case_page_again``) with what was typed (``typed``: the bound comment
+    form, the pledge form of one donor, the interest message of one donor, the reason given
+    for a transition), so that nothing is lost."""
+
     template_name = "portal/request_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        typed = kwargs.get("typed") or {}
         try:
             access = selectors.case_access(user=user, reference=kwargs["reference"])
         except AssistanceRequest.DoesNotExist:
@@ -237,21 +244,26 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             transitions=fireable(
                 access, [t for t in transitions_from(case.status) if not t.by_record]
             ),
+            typed_transition=typed.get("transition", {}),
             funding=funding_selectors.request_funding(case=case),
             commitments=funding_selectors.case_commitments(user=user, case=case),
             interests=interests,
             interest_orgs=[
-                org
+                (org, typed.get("interest", {}).get(org.pk, ""))
                 for org in donor_orgs
                 if org.pk not in standing and can_express_interest(user, org, case)
             ],
-            pledge_orgs=[org for org in donor_orgs if can_record_commitment(user, org, case)],
+            pledge_forms=[
+                (org, typed.get("pledge", {}).get(org.pk) or pledge_form(case, org))
+                for org in donor_orgs
+                if can_record_commitment(user, org, case)
+            ],
             agreement=agreement,
             overview=overview,
             can_record_agreement=can_record_agreement(user)
             and case.status == Status.DONOR_INTEREST,
             can_comment=can_comment(access),
-            comment_form=CommentForm() if can_comment(access) else None,
+            comment_form=(typed.get("comment") or CommentForm()) if can_comment(access) else None,
             can_comment_internally=can_comment_internally(user),
             attachments=selectors.attachment_list(case=case),
             assign_form=self._assign_form(access),
@@ -268,3 +280,12 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         form = AssignForm(initial={"officer": access.case.case_officer_id})
         form.fields["officer"].choices = [("", "—"), *officers]
         return form
+
+
+def case_page_again(request, reference, *, typed, status=400):
+    """The case page once more, after one of its forms was refused, with what the user typed
+    (see ``RequestDetailView``) and the refusal shown: nothing typed is lost."""
+    view = RequestDetailView()
+    view.setup(request, reference=reference)
+    context = view.get_context_data(reference=reference, typed=typed)
+    return render(request, view.template_name, context, status=status)

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.cases.models import AssistanceRequest, Comment, CommentVisibility, Status
 from apps.cases.services import comment_add
+from apps.funding.models import Commitment, ExpressionOfInterest
 
 pytestmark = pytest.mark.django_db
 
@@ -240,10 +241,11 @@ def test_a_donor_cannot_post_an_internal_comment(client, users, make_case):
     response = client.post(
         f"/cases/{case.reference}/comment/",
         {"body": "Sneaky", "visibility": CommentVisibility.INTERNAL},
-        follow=True,
     )
-    assert response.status_code == 200
+    # The case page again, the refusal shown and the text kept for the donor to post shared.
+    assert response.status_code == 400
     assert "Only UNODA officers write internal comments" in response.content.decode()
+    assert "Sneaky</textarea>" in response.content.decode()
     assert not Comment.objects.exists()
 
 
@@ -253,7 +255,7 @@ def test_refused_transition_is_a_message_not_a_500(client, users, make_case):
     response = client.post(
         f"/cases/{case.reference}/transition/", {"transition": "publish"}, follow=True
     )
-    assert response.status_code == 200
+    assert response.status_code == 400  # the case page again, with the refusal
     assert "not allowed" in response.content.decode()
     case.refresh_from_db()
     assert case.status == Status.SUBMITTED
@@ -372,3 +374,50 @@ def test_progress_report_refused_outside_implementation(client, users, make_case
 
 def test_static_files_are_served_by_the_app(client):
     assert client.get("/static/vendor/htmx.min.js").status_code == 200
+
+
+def test_a_refused_transition_keeps_the_reason_typed(client, users, make_case):
+    case = make_case("submitted")
+    client.force_login(users.unoda)
+    response = client.post(
+        f"/cases/{case.reference}/transition/",
+        {
+            "transition": "decline",
+            "comment": "Outside the Programme of Action",
+            "expected_status": "draft",
+        },
+    )
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "changed by someone else" in content
+    assert ">Outside the Programme of Action</textarea>" in content
+    case.refresh_from_db()
+    assert case.status == Status.SUBMITTED
+
+
+def test_a_pledge_with_a_bad_amount_is_shown_again_with_its_error(client, users, orgs, make_case):
+    case = make_case("published")
+    client.force_login(users.donor)
+    response = client.post(
+        f"/funding/{case.reference}/commitment/",
+        {"donor": orgs.donor.pk, "amount": "12 thousand", "currency": "eur", "status": "pledged"},
+    )
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "Enter a number." in content
+    assert 'value="12 thousand"' in content  # kept as typed
+    assert 'value="eur"' in content
+    assert not Commitment.objects.exists()
+
+
+def test_a_refused_interest_keeps_its_message(client, users, orgs, make_case):
+    case = make_case("published")
+    client.force_login(users.donor)
+    response = client.post(
+        f"/funding/{case.reference}/interest/",
+        {"donor": orgs.other_donor.pk, "message": "We can fund the locks."},
+    )
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "only express interest for your own donor organization" in content
+    assert not ExpressionOfInterest.objects.exists()
