@@ -1,5 +1,6 @@
 """The admin for agreements, implementation and feedback. Every save goes through a service."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
@@ -12,6 +13,8 @@ from . import services
 from .models import (
     RATING_FIELDS,
     Agreement,
+    AgreementChange,
+    AgreementChangeKind,
     AgreementDocument,
     Feedback,
     FeedbackWaiver,
@@ -59,6 +62,53 @@ class AgreementDocumentInline(admin.TabularInline):
     readonly_fields = ("uploaded_by",)
 
 
+class AgreementChangeInline(ReadOnlyInline):
+    model = AgreementChange
+    fields = ("created_at", "actor", "kind", "changes", "reason", "document")
+    readonly_fields = fields
+
+
+class AgreementAdminForm(forms.ModelForm):
+    """The agreement's fields, and for a change what kind it is and why (the history keeps
+    both)."""
+
+    change_kind = forms.ChoiceField(
+        label=_("kind of change"), choices=AgreementChangeKind.choices, required=False
+    )
+    change_reason = forms.CharField(
+        label=_("reason for the change"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    class Meta:
+        model = Agreement
+        fields = (
+            "request",
+            "signed_on",
+            "donors",
+            "implementing_partner",
+            "amount",
+            "currency",
+            "start_date",
+            "end_date",
+            "reporting_interval_months",
+            "notes",
+        )
+
+    def terms_changed(self) -> bool:
+        return bool(set(self.changed_data) - {"change_kind", "change_reason"})
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None and self.terms_changed():
+            if not cleaned.get("change_kind"):
+                self.add_error(
+                    "change_kind", _("Say whether this is a correction or an amendment.")
+                )
+            if not (cleaned.get("change_reason") or "").strip():
+                self.add_error("change_reason", _("Please say why the agreement changes."))
+        return cleaned
+
+
 class MilestoneInline(admin.TabularInline):
     model = Milestone
     extra = 0
@@ -89,8 +139,14 @@ class AgreementAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     filter_horizontal = ("donors",)
     autocomplete_fields = ("implementing_partner",)
     readonly_fields = ("recorded_by",)
-    inlines = (AgreementDocumentInline, MilestoneInline, ProgressReportInline)
+    inlines = (
+        AgreementDocumentInline,
+        AgreementChangeInline,
+        MilestoneInline,
+        ProgressReportInline,
+    )
     date_hierarchy = "signed_on"
+    form = AgreementAdminForm
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -112,9 +168,16 @@ class AgreementAdmin(ServiceErrorsMixin, admin.ModelAdmin):
             for name in services.AGREEMENT_FIELDS
             if name in form.cleaned_data
         }
-        if change:
+        if change and not form.terms_changed():
+            saved = obj  # only inline rows changed: they go through their own services
+        elif change:
             saved = services.agreement_update(
-                actor=request.user, agreement=obj, donors=form.cleaned_data["donors"], **data
+                actor=request.user,
+                agreement=obj,
+                kind=form.cleaned_data["change_kind"],
+                reason=form.cleaned_data["change_reason"],
+                donors=form.cleaned_data["donors"],
+                **data,
             )
         else:
             saved = services.agreement_record(
