@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from apps.cases.models import Status
@@ -60,12 +61,6 @@ class AgreementDocumentInline(admin.TabularInline):
     extra = 0
     fields = ("title", "file", "uploaded_by")
     readonly_fields = ("uploaded_by",)
-
-
-class AgreementChangeInline(ReadOnlyInline):
-    model = AgreementChange
-    fields = ("created_at", "actor", "kind", "changes", "reason", "document")
-    readonly_fields = fields
 
 
 class AgreementAdminForm(forms.ModelForm):
@@ -138,19 +133,38 @@ class AgreementAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     list_select_related = ("request", "implementing_partner")
     filter_horizontal = ("donors",)
     autocomplete_fields = ("implementing_partner",)
-    readonly_fields = ("recorded_by",)
-    inlines = (
-        AgreementDocumentInline,
-        AgreementChangeInline,
-        MilestoneInline,
-        ProgressReportInline,
-    )
+    readonly_fields = ("recorded_by", "history")
+    inlines = (AgreementDocumentInline, MilestoneInline, ProgressReportInline)
     date_hierarchy = "signed_on"
     form = AgreementAdminForm
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         return [*readonly, "request"] if obj is not None else readonly
+
+    @admin.display(description=_("corrections and amendments"))
+    def history(self, obj):
+        """The agreement's history, read-only (a field rather than an inline: nothing to post)."""
+        if obj is None or obj.pk is None:
+            return self.get_empty_value_display()
+        changes = AgreementChange.objects.filter(agreement=obj).select_related("actor")
+        return (
+            format_html_join(
+                "",
+                "<p>{} — {} — {}: {}<br>{}</p>",
+                (
+                    (
+                        change.created_at.strftime("%Y-%m-%d %H:%M"),
+                        change.actor,
+                        change.get_kind_display(),
+                        "; ".join(f"{label}: {old} → {new}" for label, old, new in change.rows),
+                        change.reason,
+                    )
+                    for change in changes
+                ),
+            )
+            or self.get_empty_value_display()
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "request":
@@ -255,6 +269,25 @@ class AgreementDocumentAdmin(ServiceErrorsMixin, admin.ModelAdmin):
             actor=request.user, agreement=obj.agreement, title=obj.title, file=obj.file
         )
         obj.pk = saved.pk
+
+
+@admin.register(AgreementChange)
+class AgreementChangeAdmin(admin.ModelAdmin):
+    """The history of agreements: written by ``services.agreement_update`` only, read here."""
+
+    list_display = ("agreement", "kind", "actor", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("agreement__request__reference", "reason")
+    list_select_related = ("agreement__request", "actor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Milestone)

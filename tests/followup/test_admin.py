@@ -65,6 +65,7 @@ def test_milestone_admin_action_marks_done(admin_client, cofunded_case, users):
     "url",
     [
         "/admin/followup/agreement/",
+        "/admin/followup/agreementchange/",
         "/admin/followup/feedback/",
         "/admin/followup/feedbackwaiver/",
         "/admin/followup/progressreport/",
@@ -123,7 +124,7 @@ def _admin_agreement_data(agreement, **overrides):
         "reporting_interval_months": agreement.reporting_interval_months,
         "notes": agreement.notes,
     }
-    for prefix in ("documents", "changes", "milestones", "reports"):
+    for prefix in ("documents", "milestones", "reports"):
         data[f"{prefix}-TOTAL_FORMS"] = "0"
         data[f"{prefix}-INITIAL_FORMS"] = "0"
     data.update(overrides)
@@ -149,3 +150,4 @@ def test_an_agreement_change_in_the_admin_says_why_and_is_kept(admin_client, cof
     change = AgreementChange.objects.get()
     assert change.changes == {"notes": ["", "Fixed"]}
     assert change.reason == "Typo."
+    assert "Notes: \N{EN DASH} → Fixed" in admin_client.get(url).content.decode()
