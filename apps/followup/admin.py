@@ -1,8 +1,10 @@
 """The admin for agreements, implementation and feedback. Every save goes through a service."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from apps.cases.models import Status
@@ -12,6 +14,8 @@ from . import services
 from .models import (
     RATING_FIELDS,
     Agreement,
+    AgreementChange,
+    AgreementChangeKind,
     AgreementDocument,
     Feedback,
     FeedbackWaiver,
@@ -59,6 +63,47 @@ class AgreementDocumentInline(admin.TabularInline):
     readonly_fields = ("uploaded_by",)
 
 
+class AgreementAdminForm(forms.ModelForm):
+    """The agreement's fields, and for a change what kind it is and why (the history keeps
+    both)."""
+
+    change_kind = forms.ChoiceField(
+        label=_("kind of change"), choices=AgreementChangeKind.choices, required=False
+    )
+    change_reason = forms.CharField(
+        label=_("reason for the change"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    class Meta:
+        model = Agreement
+        fields = (
+            "request",
+            "signed_on",
+            "donors",
+            "implementing_partner",
+            "amount",
+            "currency",
+            "start_date",
+            "end_date",
+            "reporting_interval_months",
+            "notes",
+        )
+
+    def terms_changed(self) -> bool:
+        return bool(set(self.changed_data) - {"change_kind", "change_reason"})
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None and self.terms_changed():
+            if not cleaned.get("change_kind"):
+                self.add_error(
+                    "change_kind", _("Say whether this is a correction or an amendment.")
+                )
+            if not (cleaned.get("change_reason") or "").strip():
+                self.add_error("change_reason", _("Please say why the agreement changes."))
+        return cleaned
+
+
 class MilestoneInline(admin.TabularInline):
     model = Milestone
     extra = 0
@@ -88,13 +133,38 @@ class AgreementAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     list_select_related = ("request", "implementing_partner")
     filter_horizontal = ("donors",)
     autocomplete_fields = ("implementing_partner",)
-    readonly_fields = ("recorded_by",)
+    readonly_fields = ("recorded_by", "history")
     inlines = (AgreementDocumentInline, MilestoneInline, ProgressReportInline)
     date_hierarchy = "signed_on"
+    form = AgreementAdminForm
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         return [*readonly, "request"] if obj is not None else readonly
+
+    @admin.display(description=_("corrections and amendments"))
+    def history(self, obj):
+        """The agreement's history, read-only (a field rather than an inline: nothing to post)."""
+        if obj is None or obj.pk is None:
+            return self.get_empty_value_display()
+        changes = AgreementChange.objects.filter(agreement=obj).select_related("actor")
+        return (
+            format_html_join(
+                "",
+                "<p>{} — {} — {}: {}<br>{}</p>",
+                (
+                    (
+                        change.created_at.strftime("%Y-%m-%d %H:%M"),
+                        change.actor,
+                        change.get_kind_display(),
+                        "; ".join(f"{label}: {old} → {new}" for label, old, new in change.rows),
+                        change.reason,
+                    )
+                    for change in changes
+                ),
+            )
+            or self.get_empty_value_display()
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "request":
@@ -112,9 +182,16 @@ class AgreementAdmin(ServiceErrorsMixin, admin.ModelAdmin):
             for name in services.AGREEMENT_FIELDS
             if name in form.cleaned_data
         }
-        if change:
+        if change and not form.terms_changed():
+            saved = obj  # only inline rows changed: they go through their own services
+        elif change:
             saved = services.agreement_update(
-                actor=request.user, agreement=obj, donors=form.cleaned_data["donors"], **data
+                actor=request.user,
+                agreement=obj,
+                kind=form.cleaned_data["change_kind"],
+                reason=form.cleaned_data["change_reason"],
+                donors=form.cleaned_data["donors"],
+                **data,
             )
         else:
             saved = services.agreement_record(
@@ -192,6 +269,25 @@ class AgreementDocumentAdmin(ServiceErrorsMixin, admin.ModelAdmin):
             actor=request.user, agreement=obj.agreement, title=obj.title, file=obj.file
         )
         obj.pk = saved.pk
+
+
+@admin.register(AgreementChange)
+class AgreementChangeAdmin(admin.ModelAdmin):
+    """The history of agreements: written by ``services.agreement_update`` only, read here."""
+
+    list_display = ("agreement", "kind", "actor", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("agreement__request__reference", "reason")
+    list_select_related = ("agreement__request", "actor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Milestone)

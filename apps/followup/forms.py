@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Feedback, ProgressStatus
+from .models import AgreementChangeKind, Feedback, ProgressStatus
 
 
 class FeedbackForm(forms.ModelForm):
@@ -68,6 +68,57 @@ class AgreementForm(forms.Form):
         self.fields["donors"].queryset = donors
         self.fields["implementing_partner"].queryset = partners
 
+    def clean_currency(self):
+        return self.cleaned_data["currency"].upper()
+
+
+class AgreementChangeForm(AgreementForm):
+    """The agreement's terms, prefilled, with what kind of change this is and why."""
+
+    kind = forms.ChoiceField(
+        label=_("kind of change"), choices=AgreementChangeKind.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("reason for the change"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the agreement's history, shown to its parties."),
+    )
+    document = forms.FileField(
+        label=_("signed amendment"),
+        required=False,
+        help_text=_("Optional: the signed document, kept among the agreement's documents."),
+    )
+    document_title = forms.CharField(
+        label=_("title of the signed amendment"), max_length=200, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["comment"]  # the reason is the comment here
+
+
+class AgreementDocumentForm(forms.Form):
+    title = forms.CharField(label=_("title"), max_length=200)
+    file = forms.FileField(label=_("signed document"))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe); the list may be empty."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        clean_one = super().clean
+        if isinstance(data, list | tuple):
+            return [clean_one(item, initial) for item in data]
+        return [clean_one(data, initial)] if data else []
+
 
 class ProgressReportForm(forms.Form):
     period_start = forms.DateField(label=_("period from"), widget=DateInput)
@@ -75,6 +126,11 @@ class ProgressReportForm(forms.Form):
     status = forms.ChoiceField(label=_("status"), choices=ProgressStatus.choices)
     percent_done = forms.IntegerField(label=_("percent done"), min_value=0, max_value=100)
     narrative = forms.CharField(label=_("narrative"), widget=forms.Textarea(attrs={"rows": 5}))
+    attachments = MultipleFileField(
+        label=_("attachments (photos, reports, certificates)"),
+        required=False,
+        help_text=_("Optional. One or more files, each checked like every upload."),
+    )
 
 
 class MilestoneForm(forms.Form):

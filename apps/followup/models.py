@@ -1,5 +1,7 @@
 """Agreements, implementation (milestones, progress reports) and effectiveness feedback."""
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import (
     FileExtensionValidator,
@@ -8,6 +10,8 @@ from django.core.validators import (
 )
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from apps.cases.currencies import currency_choices
@@ -148,6 +152,76 @@ class AgreementDocument(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AgreementChangeKind(models.TextChoices):
+    CORRECTION = "correction", _("Correction (a mistake in the record fixed)")
+    AMENDMENT = "amendment", _("Amendment (a change agreed by the parties)")
+
+
+class AgreementChange(models.Model):
+    """The history of an agreement: each correction or amendment after it was recorded, with
+    what changed (``{field: [old, new]}``), why, and the signed amendment if one came with it.
+    Written by the services only."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="changes", verbose_name=_("agreement")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=AgreementChangeKind.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    reason = models.TextField(_("reason for the change"))
+    document = models.ForeignKey(
+        AgreementDocument,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed document"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agreement change")
+        verbose_name_plural = _("agreement history")
+        ordering = ("created_at", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=AgreementChangeKind.values), name="agreement_change_kind_valid"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="agreement_change_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id}: {self.get_kind_display()}"
+
+    @property
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(field label, old, new) for the page, from the stored values alone."""
+        return [
+            (capfirst(agreement_field(name).verbose_name), _shown(name, old), _shown(name, new))
+            for name, (old, new) in self.changes.items()
+        ]
+
+
+def agreement_field(name: str):
+    return Agreement._meta.get_field(name)
+
+
+def _shown(name: str, value) -> str:
+    """A stored value as the page shows it: dates in the reader's format, lists joined."""
+    if value is None or value == "" or value == []:
+        return "\N{EN DASH}"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(agreement_field(name), models.DateField):
+        return date_format(datetime.date.fromisoformat(value))
+    return str(value)
 
 
 class Milestone(TimeStampedModel):

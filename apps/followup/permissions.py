@@ -40,6 +40,32 @@ def can_record_agreement(user) -> bool:
     return user_is_unoda(user)
 
 
+def can_change_agreement(user, agreement: Agreement) -> bool:
+    """UNODA correct and amend an agreement, and add its signed documents, while it runs."""
+    return can_record_agreement(user) and agreement.request.status in IMPLEMENTATION_OPEN
+
+
+def agreement_party_ids(agreement: Agreement) -> set[int]:
+    """The parties of an agreement: the requesting State, every donor and the implementing
+    partner (the donors read through ``.all()``, which the selectors prefetch)."""
+    ids = {agreement.request.requesting_organization_id}
+    ids.update(donor.pk for donor in agreement.donors.all())
+    if agreement.implementing_partner_id:
+        ids.add(agreement.implementing_partner_id)
+    return ids
+
+
+def can_see_agreement_records(user, agreement: Agreement) -> bool:
+    """The agreement's signed documents, its history of changes and the progress reports'
+    attachments: UNODA and the parties of the agreement, nobody else (a donor that may read the
+    case but did not sign does not)."""
+    if not _active(user):
+        return False
+    return user_is_unoda(user) or bool(
+        member_organization_ids(user) & agreement_party_ids(agreement)
+    )
+
+
 def can_manage_milestones(user, agreement: Agreement) -> bool:
     if not _active(user) or agreement.request.status not in IMPLEMENTATION_OPEN:
         return False

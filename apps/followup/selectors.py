@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,12 +18,16 @@ from .models import (
     CRITERIA,
     RATING_FIELDS,
     Agreement,
+    AgreementChange,
+    AgreementDocument,
     Feedback,
     FeedbackStatus,
     FeedbackWaiver,
     PartyRole,
+    ProgressReportAttachment,
 )
 from .permissions import (
+    can_see_agreement_records,
     can_see_effectiveness,
     can_view_followup,
     feedback_round_complete,
@@ -40,13 +44,51 @@ def agreement_get(*, access: CaseAccess) -> Agreement | None:
         raise PermissionDenied(_("You may not see this case."))
     agreement = (
         Agreement.objects.select_related("implementing_partner")
-        .prefetch_related("donors", "documents")
+        .prefetch_related(
+            "donors",
+            Prefetch(
+                "documents",
+                queryset=AgreementDocument.objects.select_related("uploaded_by").order_by(
+                    "created_at", "pk"
+                ),
+            ),
+        )
         .filter(request_id=case.pk)
         .first()
     )
     if agreement is not None:
         agreement.request = case  # the caller's case, not read a second time
     return agreement
+
+
+def agreement_history(*, user, agreement: Agreement) -> list[AgreementChange]:
+    """The corrections and amendments of ``agreement``, oldest first, for UNODA and its
+    parties (empty for anyone else): one query, whatever the number of changes."""
+    if not can_see_agreement_records(user, agreement):
+        return []
+    return list(agreement.changes.select_related("actor", "document").order_by("created_at", "pk"))
+
+
+def agreement_document_get(*, access: CaseAccess, pk) -> AgreementDocument:
+    """A signed document of the agreement of the case of ``access``, or
+    ``AgreementDocument.DoesNotExist`` (the same answer whether it does not exist or the user
+    is not UNODA nor a party of the agreement)."""
+    agreement = agreement_get(access=access)
+    if agreement is None or not can_see_agreement_records(access.user, agreement):
+        raise AgreementDocument.DoesNotExist
+    return AgreementDocument.objects.get(agreement=agreement, pk=pk)
+
+
+def report_attachment_get(*, access: CaseAccess, pk) -> ProgressReportAttachment:
+    """An attachment of a progress report on the case of ``access``, or
+    ``ProgressReportAttachment.DoesNotExist`` (the same answer whether it does not exist or the
+    user is not UNODA nor a party of the agreement)."""
+    agreement = agreement_get(access=access)
+    if agreement is None or not can_see_agreement_records(access.user, agreement):
+        raise ProgressReportAttachment.DoesNotExist
+    return ProgressReportAttachment.objects.select_related("report").get(
+        report__agreement=agreement, pk=pk
+    )
 
 
 def feedback_missing_parties(*, case: AssistanceRequest) -> list[Organization]:
@@ -187,7 +229,7 @@ def implementation_overview(
         overdue_milestones=[m for m in milestones if not m.is_done and m.due_date < today],
         reports=list(
             agreement.reports.select_related("organization", "submitted_by").prefetch_related(
-                "attachments"
+                Prefetch("attachments", queryset=ProgressReportAttachment.objects.order_by("pk"))
             )
         ),
         periods=periods,

@@ -27,6 +27,8 @@ from apps.security.uploads import validate_upload
 from .models import (
     RATING_FIELDS,
     Agreement,
+    AgreementChange,
+    AgreementChangeKind,
     AgreementDocument,
     Feedback,
     FeedbackStatus,
@@ -147,7 +149,7 @@ def agreement_record(
     agreement_refresh_report_schedule(agreement=agreement)
     agreement.donors.set(donors)
     for title, file in documents:
-        agreement_document_add(actor=actor, agreement=agreement, title=title, file=file)
+        _document_store(actor=actor, case=locked, agreement=agreement, title=title, file=file)
     request_transition(actor=actor, case=locked, transition="record_agreement", comment=comment)
     case.status = locked.status
     case.status_changed_at = locked.status_changed_at
@@ -161,11 +163,33 @@ def agreement_record(
     return agreement
 
 
+def _history_value(value):
+    """A field's value as the history keeps it: readable on its own, whatever changes later."""
+    if isinstance(value, Organization):
+        return value.name
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
 @transaction.atomic
 def agreement_update(
-    *, actor, agreement: Agreement, donors: list[Organization] | None = None, **fields
+    *,
+    actor,
+    agreement: Agreement,
+    kind: str,
+    reason: str,
+    donors: list[Organization] | None = None,
+    document=None,
+    document_title: str = "",
+    **fields,
 ) -> Agreement:
-    """Correct an agreement (UNODA) while the case is in agreement or implementation."""
+    """Correct (a mistake in the record) or amend (a change the parties agreed) an agreement
+    (UNODA), while the case is in agreement or implementation, saying why; the signed amendment
+    may come with it. Each change is kept in the agreement's history with each field's old and
+    new value; a change that changes nothing is refused."""
     _unknown(fields, AGREEMENT_FIELDS)
     require(can_record_agreement(actor), _("Only UNODA officers change agreements."))
     case = _lock_case(agreement.request)
@@ -175,16 +199,76 @@ def agreement_update(
             % {"status": case.get_status_display()},
             code="invalid_state",
         )
-    locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    errors = {}
+    if kind not in AgreementChangeKind.values:
+        errors["kind"] = _("Say whether this is a correction or an amendment.")
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = _("Please say why the agreement changes.")
+    if errors:
+        raise ValidationError(errors)
+    locked = (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("implementing_partner")
+        .get(pk=agreement.pk)
+    )
     previous_partner = locked.implementing_partner
+    old_donors = list(locked.donors.order_by("name"))
+    changes = {}
     for name, value in fields.items():
-        setattr(locked, name, value)
-    donors = list(donors) if donors is not None else list(locked.donors.all())
+        old = getattr(locked, name)
+        if old != value:
+            changes[name] = [_history_value(old), _history_value(value)]
+            setattr(locked, name, value)
+    donors = list(donors) if donors is not None else old_donors
+    if {org.pk for org in donors} != {org.pk for org in old_donors}:
+        changes["donors"] = [
+            [org.name for org in old_donors],
+            sorted(org.name for org in donors),
+        ]
+    if not changes:
+        raise ValidationError(
+            _(
+                "Nothing has changed: change at least one term of the agreement, or add a signed "
+                "document on its own page."
+            )
+        )
     _check_parties(case, donors, locked.implementing_partner)
     locked.full_clean()
-    locked.save(update_fields=[*fields.keys(), "updated_at"])
+    field_names = [name for name in changes if name != "donors"]
+    if field_names:
+        locked.save(update_fields=[*field_names, "updated_at"])
+    else:
+        locked.save(update_fields=["updated_at"])
     agreement_refresh_report_schedule(agreement=locked)
-    locked.donors.set(donors)
+    if "donors" in changes:
+        locked.donors.set(donors)
+    stored = None
+    if document is not None:
+        stored = _document_store(
+            actor=actor,
+            case=case,
+            agreement=locked,
+            title=document_title
+            or _("Signed amendment of %(date)s") % {"date": date_format(timezone.localdate())},
+            file=document,
+            field="document",
+        )
+    change = AgreementChange.objects.create(
+        agreement=locked, kind=kind, changes=changes, reason=reason, document=stored, actor=actor
+    )
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=case,
+        organization=case.requesting_organization,
+        detail={
+            "action": f"agreement_{kind}",
+            "agreement": locked.pk,
+            "change": change.pk,
+            "fields": sorted(changes),
+        },
+    )
     if previous_partner is not None and previous_partner != locked.implementing_partner:
         # A former partner loses sight of the case (unless another right gives it back below).
         remove_perm(VIEW_PERM, previous_partner.group, case)
@@ -208,14 +292,54 @@ def agreement_refresh_report_schedule(*, agreement: Agreement) -> None:
         Agreement.objects.filter(pk=agreement.pk).update(first_unreported_period_end=end)
 
 
-@transaction.atomic
-def agreement_document_add(*, actor, agreement: Agreement, title: str, file) -> AgreementDocument:
-    require(can_record_agreement(actor), _("Only UNODA officers add agreement documents."))
-    file.name = validate_upload(file, allowed_extensions=ATTACHMENT_EXTENSIONS)
-    document = AgreementDocument(agreement=agreement, title=title, file=file, uploaded_by=actor)
+def _document_store(
+    *, actor, case: AssistanceRequest, agreement: Agreement, title: str, file, field: str = "file"
+) -> AgreementDocument:
+    """Keep a signed document of the agreement, for a service that has checked the actor (in
+    its transaction): checked by its content and size like every upload, stored under a
+    sanitised name, audited."""
+    try:
+        file.name = validate_upload(file, allowed_extensions=ATTACHMENT_EXTENSIONS)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
+    document = AgreementDocument(
+        agreement=agreement,
+        title=((title or "").strip() or file.name)[:200],
+        file=file,
+        uploaded_by=actor,
+    )
     document.full_clean()
     document.save()
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=case,
+        organization=case.requesting_organization,
+        detail={
+            "action": "agreement_document_add",
+            "agreement": agreement.pk,
+            "document": document.pk,
+            "name": file.name,
+        },
+    )
     return document
+
+
+@transaction.atomic
+def agreement_document_add(*, actor, agreement: Agreement, title: str, file) -> AgreementDocument:
+    """A further signed document of the agreement (UNODA), while the agreement can change."""
+    require(can_record_agreement(actor), _("Only UNODA officers add agreement documents."))
+    case = _lock_case(agreement.request)
+    if case.status not in IMPLEMENTATION_OPEN:
+        raise ApplicationError(
+            _("Documents can no longer be added to the agreement: the case is “%(status)s”.")
+            % {"status": case.get_status_display()},
+            code="invalid_state",
+        )
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Please give the document a title.")})
+    return _document_store(actor=actor, case=case, agreement=agreement, title=title, file=file)
 
 
 @transaction.atomic
@@ -369,19 +493,38 @@ def progress_report_submit(
         narrative=narrative,
         submitted_by=actor,
     )
-    report.full_clean()
+    # Every error at once: the report's own and each attachment's, before anything is stored.
+    errors = {}
+    try:
+        report.full_clean()
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    for _title, file in attachments:
+        original = getattr(file, "name", "") or ""
+        try:
+            file.name = validate_upload(file, allowed_extensions=ATTACHMENT_EXTENSIONS)
+        except ValidationError as error:
+            errors.setdefault("attachments", []).extend(
+                f"{original}: {message}" for message in error.messages
+            )
+    if errors:
+        raise ValidationError(errors)
     report.save()
     agreement_refresh_report_schedule(agreement=agreement)
+    names = []
     for title, file in attachments:
-        file.name = validate_upload(file, allowed_extensions=ATTACHMENT_EXTENSIONS)
-        attachment = ProgressReportAttachment(report=report, title=title, file=file)
+        attachment = ProgressReportAttachment(
+            report=report, title=((title or "").strip() or file.name)[:200], file=file
+        )
         attachment.full_clean()
         attachment.save()
+        names.append(file.name)
     audit_record(
         kind=AuditKind.CHANGE,
         actor=actor,
         obj=agreement.request,
-        detail={"action": "progress_report_submit", "report": report.pk},
+        organization=organization,
+        detail={"action": "progress_report_submit", "report": report.pk, "attachments": names},
     )
     return report
 

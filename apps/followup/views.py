@@ -1,22 +1,29 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views import View
 from django.views.generic import TemplateView
 
 from apps.cases.models import Status
 from apps.cases.views import get_access_or_404, get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import add_service_errors as _add_errors
+from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
+from apps.security.models import AuditKind
+from apps.security.services import audit_record
+from apps.security.uploads import safe_content_type, sanitise_filename
 
 from . import selectors, services
 from .forms import (
+    AgreementChangeForm,
+    AgreementDocumentForm,
     AgreementForm,
     FeedbackForm,
     MilestoneDoneForm,
@@ -24,11 +31,13 @@ from .forms import (
     ProgressReportForm,
     WaiverForm,
 )
-from .models import Milestone
+from .models import AgreementChangeKind, AgreementDocument, Milestone, ProgressReportAttachment
 from .permissions import (
+    can_change_agreement,
     can_edit_feedback,
     can_manage_milestones,
     can_report_progress,
+    can_see_agreement_records,
     can_see_effectiveness,
     can_view_followup,
     member_organization_ids,
@@ -122,6 +131,11 @@ class ImplementationPlanView(LoginRequiredMixin, TemplateView):
         context.update(
             case=case,
             overview=overview,
+            can_change_agreement=agreement is not None and can_change_agreement(user, agreement),
+            records_visible=agreement is not None and can_see_agreement_records(user, agreement),
+            history=selectors.agreement_history(user=user, agreement=agreement)
+            if agreement is not None
+            else [],
             can_milestones=can_milestones,
             report_form=kwargs.get("report_form") or (ProgressReportForm() if can_report else None),
             milestone_form=kwargs.get("milestone_form")
@@ -137,22 +151,34 @@ class ImplementationPlanView(LoginRequiredMixin, TemplateView):
         kind = request.POST.get("form")
         if kind in MILESTONE_ACTIONS:
             return self._milestone_action(request, reference, agreement, kind)
-        form = (ProgressReportForm if kind == "report" else MilestoneForm)(request.POST)
+        if kind == "report":
+            form, key = ProgressReportForm(request.POST, request.FILES), "report_form"
+        else:
+            form, key = MilestoneForm(request.POST), "milestone_form"
         if not form.is_valid():
-            key = "report_form" if kind == "report" else "milestone_form"
             return self.render_to_response(
-                self.get_context_data(reference=reference, **{key: form})
+                self.get_context_data(reference=reference, **{key: form}), status=400
             )
         try:
             if kind == "report":
+                data = dict(form.cleaned_data)
+                files = data.pop("attachments")
                 services.progress_report_submit(
-                    actor=request.user, agreement=agreement, **form.cleaned_data
+                    actor=request.user,
+                    agreement=agreement,
+                    attachments=[(file.name, file) for file in files],
+                    **data,
                 )
             else:
                 services.milestone_create(
                     actor=request.user, agreement=agreement, **form.cleaned_data
                 )
-        except (ValidationError, PermissionDenied, ApplicationError) as error:
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.render_to_response(
+                self.get_context_data(reference=reference, **{key: form}), status=400
+            )
+        except (PermissionDenied, ApplicationError) as error:
             refusal_messages(request, error)
         else:
             messages.success(request, _("Saved."))
@@ -257,6 +283,178 @@ class AgreementRecordView(UnodaOnlyMixin, TemplateView):
                 messages.success(request, _("Agreement recorded."))
                 return redirect("cases:request-detail", reference=reference)
         return self.render_to_response(self.get_context_data(reference=reference, form=form))
+
+
+def _changeable_agreement(request, reference):
+    """The agreement of the case, for UNODA to change: 404 without one, 403 once the case has
+    moved past implementation."""
+    access = get_access_or_404(request, reference)
+    agreement = selectors.agreement_get(access=access)
+    if agreement is None:
+        raise Http404(_("No agreement has been recorded for this case."))
+    if not can_change_agreement(request.user, agreement):
+        raise PermissionDenied(
+            _("The agreement can no longer be changed: the case is “%(status)s”.")
+            % {"status": access.case.get_status_display()}
+        )
+    return agreement
+
+
+def _plan_url(reference, anchor):
+    return f"{reverse('followup:plan-detail', args=[reference])}#{anchor}"
+
+
+class AgreementEditView(UnodaOnlyMixin, TemplateView):
+    """UNODA correct or amend a recorded agreement, saying why (and with the signed amendment,
+    if any); each change is kept in the agreement's history on the plan page."""
+
+    template_name = "followup/agreement_edit.html"
+
+    def _form(self, agreement, data=None, files=None):
+        case = agreement.request
+        donors = (
+            Organization.objects.filter(is_donor=True)
+            .exclude(pk=case.requesting_organization_id)
+            .order_by("name")
+        )
+        partners = Organization.objects.exclude(pk=case.requesting_organization_id).order_by("name")
+        initial = {
+            "signed_on": agreement.signed_on,
+            "donors": [donor.pk for donor in agreement.donors.all()],
+            "implementing_partner": agreement.implementing_partner_id,
+            "amount": agreement.amount,
+            "currency": agreement.currency,
+            "start_date": agreement.start_date,
+            "end_date": agreement.end_date,
+            "reporting_interval_months": agreement.reporting_interval_months,
+            "notes": agreement.notes,
+        }
+        return AgreementChangeForm(data, files, donors=donors, partners=partners, initial=initial)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        agreement = kwargs.get("agreement") or _changeable_agreement(
+            self.request, kwargs["reference"]
+        )
+        context.update(
+            case=agreement.request,
+            agreement=agreement,
+            form=kwargs.get("form") or self._form(agreement),
+        )
+        return context
+
+    def post(self, request, reference):
+        agreement = _changeable_agreement(request, reference)
+        form = self._form(agreement, request.POST, request.FILES)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["donors"] = list(data["donors"])
+            try:
+                services.agreement_update(actor=request.user, agreement=agreement, **data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+                return redirect(_plan_url(reference, "agreement"))
+            else:
+                messages.success(
+                    request,
+                    _("The amendment is recorded.")
+                    if data["kind"] == AgreementChangeKind.AMENDMENT
+                    else _("The correction is saved."),
+                )
+                return redirect(_plan_url(reference, "agreement-history"))
+        context = self.get_context_data(reference=reference, agreement=agreement, form=form)
+        return self.render_to_response(context, status=400)
+
+
+class AgreementDocumentAddView(UnodaOnlyMixin, TemplateView):
+    """UNODA add a further signed document to the agreement."""
+
+    template_name = "followup/agreement_document_form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        agreement = kwargs.get("agreement") or _changeable_agreement(
+            self.request, kwargs["reference"]
+        )
+        context.update(
+            case=agreement.request,
+            agreement=agreement,
+            form=kwargs.get("form") or AgreementDocumentForm(),
+        )
+        return context
+
+    def post(self, request, reference):
+        agreement = _changeable_agreement(request, reference)
+        form = AgreementDocumentForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.agreement_document_add(
+                    actor=request.user, agreement=agreement, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+                return redirect(_plan_url(reference, "agreement"))
+            else:
+                messages.success(
+                    request,
+                    _("The document “%(title)s” is added to the agreement.")
+                    % {"title": form.cleaned_data["title"]},
+                )
+                return redirect(_plan_url(reference, "agreement-documents"))
+        context = self.get_context_data(reference=reference, agreement=agreement, form=form)
+        return self.render_to_response(context, status=400)
+
+
+def _download(request, case, file, detail: dict):
+    """A stored file as a download (never inline), audited."""
+    name = sanitise_filename(file.name)
+    audit_record(
+        kind=AuditKind.DOWNLOAD,
+        actor=request.user,
+        obj=case,
+        organization=case.requesting_organization,
+        detail={**detail, "name": name},
+    )
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file of this document is missing.")) from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=name, content_type=safe_content_type(name)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+class AgreementDocumentDownloadView(LoginRequiredMixin, View):
+    """A signed document of the agreement, to UNODA and the agreement's parties; 404 to anyone
+    else, as for a document that does not exist."""
+
+    def get(self, request, reference, pk):
+        access = get_access_or_404(request, reference)
+        try:
+            document = selectors.agreement_document_get(access=access, pk=pk)
+        except (AgreementDocument.DoesNotExist, PermissionDenied):
+            raise Http404(_("No such document, or you may not see it.")) from None
+        return _download(request, access.case, document.file, {"agreement_document": pk})
+
+
+class ReportAttachmentDownloadView(LoginRequiredMixin, View):
+    """An attachment of a progress report, to UNODA and the agreement's parties; 404 to anyone
+    else, as for an attachment that does not exist."""
+
+    def get(self, request, reference, pk):
+        access = get_access_or_404(request, reference)
+        try:
+            attachment = selectors.report_attachment_get(access=access, pk=pk)
+        except (ProgressReportAttachment.DoesNotExist, PermissionDenied):
+            raise Http404(_("No such document, or you may not see it.")) from None
+        return _download(request, access.case, attachment.file, {"report_attachment": pk})
 
 
 class FeedbackView(LoginRequiredMixin, TemplateView):

@@ -27,7 +27,11 @@ from apps.cases.quality import completeness
 from apps.cases.workflow import OPEN, OPEN_TO_DONORS, transitions_from
 from apps.core.pagination import COUNT_CAP, capped_page
 from apps.followup import selectors as followup_selectors
-from apps.followup.permissions import can_record_agreement, can_view_followup
+from apps.followup.permissions import (
+    can_change_agreement,
+    can_record_agreement,
+    can_view_followup,
+)
 from apps.funding import selectors as funding_selectors
 from apps.funding.forms import pledge_form
 from apps.funding.matching import requests_for_offer
@@ -262,6 +266,7 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             overview=overview,
             can_record_agreement=can_record_agreement(user)
             and case.status == Status.DONOR_INTEREST,
+            can_change_agreement=agreement is not None and can_change_agreement(user, agreement),
             can_comment=can_comment(access),
             comment_form=(typed.get("comment") or CommentForm()) if can_comment(access) else None,
             can_comment_internally=can_comment_internally(user),

@@ -65,6 +65,7 @@ def test_milestone_admin_action_marks_done(admin_client, cofunded_case, users):
     "url",
     [
         "/admin/followup/agreement/",
+        "/admin/followup/agreementchange/",
         "/admin/followup/feedback/",
         "/admin/followup/feedbackwaiver/",
         "/admin/followup/progressreport/",
@@ -109,3 +110,44 @@ def test_a_progress_report_cannot_be_deleted_in_the_admin(admin_client, make_cas
         {"action": "delete_selected", "_selected_action": [report.pk], "post": "yes"},
     )
     assert ProgressReport.objects.filter(pk=report.pk).exists()
+
+
+def _admin_agreement_data(agreement, **overrides):
+    data = {
+        "signed_on": agreement.signed_on.isoformat(),
+        "donors": [d.pk for d in agreement.donors.all()],
+        "implementing_partner": agreement.implementing_partner_id or "",
+        "amount": str(agreement.amount),
+        "currency": agreement.currency,
+        "start_date": agreement.start_date.isoformat(),
+        "end_date": agreement.end_date.isoformat(),
+        "reporting_interval_months": agreement.reporting_interval_months,
+        "notes": agreement.notes,
+    }
+    for prefix in ("documents", "milestones", "reports"):
+        data[f"{prefix}-TOTAL_FORMS"] = "0"
+        data[f"{prefix}-INITIAL_FORMS"] = "0"
+    data.update(overrides)
+    return data
+
+
+def test_an_agreement_change_in_the_admin_says_why_and_is_kept(admin_client, cofunded_case):
+    from apps.followup.models import AgreementChange
+
+    agreement = cofunded_case.agreement
+    url = f"/admin/followup/agreement/{agreement.pk}/change/"
+    refused = admin_client.post(url, _admin_agreement_data(agreement, notes="Fixed"))
+    assert refused.status_code == 200  # the form again, with its errors
+    assert "Please say why the agreement changes." in refused.content.decode()
+    assert not AgreementChange.objects.exists()
+    response = admin_client.post(
+        url,
+        _admin_agreement_data(
+            agreement, notes="Fixed", change_kind="correction", change_reason="Typo."
+        ),
+    )
+    assert response.status_code == 302
+    change = AgreementChange.objects.get()
+    assert change.changes == {"notes": ["", "Fixed"]}
+    assert change.reason == "Typo."
+    assert "Notes: \N{EN DASH} → Fixed" in admin_client.get(url).content.decode()

@@ -102,7 +102,11 @@ def test_agreement_donors_and_partner_see_the_case_whatever_the_visibility(
     assert not case_selectors.request_list(user=users.other_recipient).filter(pk=case.pk).exists()
     # Taking the partner off the agreement takes its access away.
     services.agreement_update(
-        actor=users.unoda, agreement=case.agreement, implementing_partner=None
+        actor=users.unoda,
+        agreement=case.agreement,
+        kind="amendment",
+        reason="The partner withdrew.",
+        implementing_partner=None,
     )
     assert not case_selectors.request_list(user=partner_user).filter(pk=case.pk).exists()
 
@@ -225,6 +229,12 @@ def test_reporting_periods_stop_at_the_end_date(implementing_case):
 
 def test_agreement_cannot_change_after_implementation(feedback_case, users):
     with pytest.raises(ApplicationError):
-        services.agreement_update(actor=users.unoda, agreement=feedback_case.agreement, notes="x")
+        services.agreement_update(
+            actor=users.unoda,
+            agreement=feedback_case.agreement,
+            kind="correction",
+            reason="Typo.",
+            notes="x",
+        )
     assert Agreement.objects.get(request=feedback_case).notes == ""
     assert AssistanceRequest.objects.get(pk=feedback_case.pk).status == Status.FEEDBACK

@@ -45,7 +45,13 @@ def test_every_period_reported_leaves_it_empty(make_case, users):
 
 def test_a_changed_interval_moves_it(make_case, users):
     case = make_case("implementation")
-    agreement_update(actor=users.unoda, agreement=case.agreement, reporting_interval_months=1)
+    agreement_update(
+        actor=users.unoda,
+        agreement=case.agreement,
+        kind="amendment",
+        reason="Monthly reports agreed.",
+        reporting_interval_months=1,
+    )
     assert stored(case) == datetime.date(2026, 2, 28)
 
 

@@ -100,7 +100,13 @@ def test_a_monthly_report_from_february_is_due_on_the_first_of_march(frozen, mak
     # February has 28 days: the finder's "first period can have ended" bound is exact here.
     ReminderRule.objects.exclude(code="progress-report-due").update(is_active=False)
     case = make_case("implementation")  # agreement from 2026-02-01
-    agreement_update(actor=users.unoda, agreement=case.agreement, reporting_interval_months=1)
+    agreement_update(
+        actor=users.unoda,
+        agreement=case.agreement,
+        kind="amendment",
+        reason="Monthly reports agreed.",
+        reporting_interval_months=1,
+    )
     march = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
     frozen.move_to(march - timedelta(hours=1))
     assert reminders_sweep().total == 0

@@ -20,7 +20,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from apps.cases.forms import STEP_SLUGS
 from apps.cases.models import Attachment, Status, Visibility
-from apps.cases.workflow import DONOR_VISIBLE, RECIPIENT_EDITABLE, TERMINAL
+from apps.cases.workflow import (
+    AGREED,
+    DONOR_VISIBLE,
+    IMPLEMENTATION_OPEN,
+    RECIPIENT_EDITABLE,
+    TERMINAL,
+)
+from apps.followup.models import AgreementDocument, ProgressReport, ProgressReportAttachment
 from apps.funding.models import ExpressionOfInterest, MatchmakingMeeting, Offer
 from apps.funding.services import commitment_create
 from apps.security.testing import otp_verify_client
@@ -135,6 +142,27 @@ def offer_page(actor, state):
     return 200 if actor in ("donor_allowed", "unoda") else 404
 
 
+def agreement_change_page(actor, state):
+    """Correcting, amending and adding signed documents: UNODA while the agreement runs (403
+    after; 404 before there is one); 403 to everyone else."""
+    if actor == "anonymous":
+        return LOGIN
+    if actor != "unoda":
+        return 403
+    if state not in AGREED:
+        return 404
+    return 200 if state in IMPLEMENTATION_OPEN else 403
+
+
+def agreement_party_download(actor, state):
+    """The agreement's signed documents and the progress reports' attachments: UNODA and the
+    agreement's parties (orgs.donor signed every agreement of the world); 404 to anyone else,
+    and for a document of another case."""
+    if actor == "anonymous":
+        return LOGIN
+    return 200 if state in AGREED and actor in ("recipient", "donor_allowed", "unoda") else 404
+
+
 # url name -> (uses a case?, outcome(actor, state))
 MATRIX = {
     "home": (False, signed_in()),
@@ -214,6 +242,10 @@ MATRIX = {
     "funding:interest-express": (True, signed_in(405)),
     "funding:commitment-create": (True, signed_in(405)),
     "followup:agreement-record": (True, unoda_page()),
+    "followup:agreement-edit": (True, agreement_change_page),
+    "followup:agreement-document-add": (True, agreement_change_page),
+    "followup:agreement-document-download": (True, agreement_party_download),
+    "followup:report-attachment-download": (True, agreement_party_download),
 }
 # Interests and commitments exist from the first expression of interest on.
 FUNDED_STATES = {
@@ -340,8 +372,32 @@ def _build_world():
                 amount=Decimal("1000"),
                 currency="USD",
             )
+        document = report_attachment = None
+        if state in AGREED:
+            agreement = case.agreement
+            document = AgreementDocument.objects.create(
+                agreement=agreement, title="Signed", file=ContentFile(PDF, name="signed.pdf")
+            )
+            report = ProgressReport.objects.create(
+                agreement=agreement,
+                organization=orgs.recipient,
+                period_start=agreement.start_date,
+                period_end=agreement.start_date,
+                status="on_track",
+                percent_done=10,
+                narrative="Started.",
+                submitted_by=users.recipient,
+            )
+            report_attachment = ProgressReportAttachment.objects.create(
+                report=report, title="Photo", file=ContentFile(PDF, name="photo.pdf")
+            )
         cases[state] = SimpleNamespace(
-            case=case, attachment=attachment, interest=interest, commitment=commitment
+            case=case,
+            attachment=attachment,
+            interest=interest,
+            commitment=commitment,
+            agreement_document=document,
+            report_attachment=report_attachment,
         )
     offer = Offer.objects.create(
         donor=orgs.donor,
@@ -375,6 +431,11 @@ def _fill(route: str, name: str, world, state: str | None) -> str:
         values["pk"] = entry.commitment.pk
     elif name == "cases:attachment-download":
         values["pk"] = entry.attachment.pk
+    elif name in ("followup:agreement-document-download", "followup:report-attachment-download"):
+        # A case without an agreement is asked for another case's file: nobody gets it.
+        field = "agreement_document" if "agreement" in name else "report_attachment"
+        own = getattr(entry, field)
+        values["pk"] = (own or getattr(world.cases[Status.AGREEMENT], field)).pk
     elif name.startswith(("api:offer", "funding:offer")):
         values["pk"] = world.offer.pk
     elif name.startswith("api:organization"):
