@@ -257,7 +257,15 @@ class MeetingItemInline(admin.TabularInline):
     model = MeetingItem
     extra = 0
     can_delete = False
-    fields = ("position", "request", "offer", "interest_shown", "outcome", "follow_up")
+    fields = (
+        "position",
+        "request",
+        "offer",
+        "decision",
+        "interest_shown",
+        "outcome",
+        "follow_up",
+    )
     raw_id_fields = ("request", "offer")
 
 
@@ -312,12 +320,12 @@ class MatchmakingMeetingAdmin(admin.ModelAdmin):
                         request=data.get("request"),
                         offer=data.get("offer"),
                     )
+                if not set(item_form.changed_data) & set(services.OUTCOME_FIELDS):
+                    continue
                 services.meeting_record_outcome(
                     actor=request.user,
                     item=item,
-                    outcome=data.get("outcome", ""),
-                    interest_shown=data.get("interest_shown", False),
-                    follow_up=data.get("follow_up", ""),
+                    **{name: data.get(name) for name in services.OUTCOME_FIELDS},
                 )
 
 

@@ -239,6 +239,7 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             ),
             funding=funding_selectors.request_funding(case=case),
             commitments=funding_selectors.case_commitments(user=user, case=case),
+            meeting_items=list(funding_selectors.case_meeting_items(user=user, case=case)),
             interests=interests,
             interest_orgs=[
                 org
