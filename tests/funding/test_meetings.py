@@ -472,3 +472,24 @@ def test_the_admin_adds_an_item_with_a_decision_through_the_services(admin_clien
     item.refresh_from_db()
     assert (item.decision, item.outcome) == ("declined", "Not this year")
     assert len(_audits("meeting_outcome")) == 2
+
+
+def test_the_meetings_section_reads_its_items_in_one_query(client, users, decided, case, orgs):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        client.get(f"/cases/{case.reference}/")  # warm the per-process caches
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/cases/{case.reference}/").status_code == 200
+        return len(captured)
+
+    client.force_login(users.unoda)
+    one = queries()
+    for number in range(3):
+        meeting = services.meeting_create(
+            actor=users.unoda, title=f"Round {number}", date=TODAY(), invited=[orgs.donor]
+        )
+        item = services.meeting_add_item(actor=users.unoda, meeting=meeting, request=case)
+        services.meeting_record_outcome(actor=users.unoda, item=item, decision="deferred")
+    assert queries() == one
