@@ -257,7 +257,15 @@ class MeetingItemInline(admin.TabularInline):
     model = MeetingItem
     extra = 0
     can_delete = False
-    fields = ("position", "request", "offer", "interest_shown", "outcome", "follow_up")
+    fields = (
+        "position",
+        "request",
+        "offer",
+        "decision",
+        "interest_shown",
+        "outcome",
+        "follow_up",
+    )
     raw_id_fields = ("request", "offer")
 
 
@@ -300,6 +308,8 @@ class MatchmakingMeetingAdmin(admin.ModelAdmin):
             actor=request.user, meeting=form.instance, invited=form.cleaned_data.get("invited", [])
         )
         for formset in formsets:
+            # The admin's change message reads these lists.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             for item_form in formset.forms:
                 if not item_form.has_changed() or not item_form.cleaned_data:
                     continue
@@ -312,13 +322,16 @@ class MatchmakingMeetingAdmin(admin.ModelAdmin):
                         request=data.get("request"),
                         offer=data.get("offer"),
                     )
-                services.meeting_record_outcome(
-                    actor=request.user,
-                    item=item,
-                    outcome=data.get("outcome", ""),
-                    interest_shown=data.get("interest_shown", False),
-                    follow_up=data.get("follow_up", ""),
-                )
+                    formset.new_objects.append(item)
+                outcome = set(item_form.changed_data) & set(services.OUTCOME_FIELDS)
+                if outcome:
+                    item = services.meeting_record_outcome(
+                        actor=request.user,
+                        item=item,
+                        **{name: data.get(name) for name in services.OUTCOME_FIELDS},
+                    )
+                    if item_form.instance.pk is not None:
+                        formset.changed_objects.append((item, sorted(outcome)))
 
 
 def matching_offers_html(case) -> str:

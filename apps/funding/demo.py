@@ -1,5 +1,6 @@
 """Demo data for the donor side: rates, offers, interest, co-funding in several currencies, a
-matchmaking meeting. Called by ``seed_demo`` after the cases exist."""
+matchmaking meeting held (with its outcomes) and one to come. Called by ``seed_demo`` after the
+cases exist."""
 
 import datetime
 from decimal import Decimal
@@ -11,7 +12,7 @@ from apps.organizations.models import Region
 
 from . import services
 from .matching import offers_for_request
-from .models import CommitmentStatus
+from .models import CommitmentStatus, MeetingDecision
 
 RATES = {  # units per 1 USD: an older and a recent rate for each currency
     "EUR": ("0.930000", "0.920000"),
@@ -119,26 +120,50 @@ def load_demo(*, rng, orgs, users):
                     date=today - datetime.timedelta(days=5), note="Final tranche",
                 )  # fmt: skip
 
-    meeting = services.meeting_create(
+    invited = [orgs[n] for n in ("Japan", "Germany", "Norway", "European Union", "Switzerland")]
+    held = services.meeting_create(
         actor=officer,
         title="Informal matchmaking meeting on PoA assistance",
-        date=today + datetime.timedelta(days=21),
+        date=today - datetime.timedelta(days=14),
         place="UN Headquarters, New York, Conference Room 4",
         is_online=False,
         notes="Requests and offers presented by UNODA; donors invited to state their interest.",
-        invited=[orgs[n] for n in ("Japan", "Germany", "Norway", "European Union", "Switzerland")],
+        invited=invited,
     )
-    open_cases = AssistanceRequest.objects.filter(
-        status__in=[Status.PUBLISHED, Status.DONOR_INTEREST]
-    ).order_by("pk")[:3]
-    for case in open_cases:
-        item = services.meeting_add_item(actor=officer, meeting=meeting, request=case)
+    open_cases = list(
+        AssistanceRequest.objects.filter(
+            status__in=[Status.PUBLISHED, Status.DONOR_INTEREST]
+        ).order_by("pk")[:5]
+    )
+    for number, case in enumerate(open_cases[:3]):
         best = offers_for_request(case=case, limit=1)
-        if best:
+        offer = best[0].offer if best else None
+        item = services.meeting_add_item(actor=officer, meeting=held, request=case, offer=offer)
+        if offer is None:
             services.meeting_record_outcome(
-                actor=officer, item=item, interest_shown=True,
-                outcome=f"{best[0].offer.donor} asked for the detailed budget.",
+                actor=officer, item=item, decision=MeetingDecision.DEFERRED,
+                outcome="No donor present could take it up; to be presented again.",
+            )  # fmt: skip
+        elif number == 0:
+            services.meeting_record_outcome(
+                actor=officer, item=item, decision=MeetingDecision.FOLLOW_UP_AGREED,
+                interest_shown=True, outcome=f"{offer.donor} asked for the detailed budget.",
                 follow_up="UNODA to send the budget lines within two weeks.",
             )  # fmt: skip
+        else:
+            services.meeting_record_outcome(
+                actor=officer, item=item, decision=MeetingDecision.DECLINED,
+                outcome=f"{offer.donor} funds no new activity in this region this year.",
+            )  # fmt: skip
+    upcoming = services.meeting_create(
+        actor=officer,
+        title="Online matchmaking meeting on marking and tracing",
+        date=today + datetime.timedelta(days=21),
+        is_online=True,
+        online_link="https://meetings.example.org/poa-matchmaking",
+        invited=invited[:3],
+    )
+    for case in open_cases[3:]:
+        services.meeting_add_item(actor=officer, meeting=upcoming, request=case)
     for offer in offers[:2]:
-        services.meeting_add_item(actor=officer, meeting=meeting, offer=offer)
+        services.meeting_add_item(actor=officer, meeting=upcoming, offer=offer)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.organizations.models import Region
 
-from .models import Offer
+from .models import MeetingDecision, Offer
 
 
 class OfferAdminForm(forms.ModelForm):
@@ -131,3 +131,95 @@ class OfferFilterForm(forms.Form):
         self.fields["region"].choices = [("", _("Any")), *Region.choices]
         if not with_status:
             del self.fields["status"]
+
+
+# --- Matchmaking meetings ----------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class MeetingForm(forms.Form):
+    """A meeting's details and invitations (the service checks the rules)."""
+
+    title = forms.CharField(label=_("title"), max_length=200)
+    date = forms.DateField(label=_("date"), widget=DateInput)
+    place = forms.CharField(label=_("place"), max_length=200, required=False)
+    is_online = forms.BooleanField(label=_("online"), required=False)
+    online_link = forms.URLField(
+        label=_("online link"), required=False, assume_scheme="https", max_length=200
+    )
+    invited = forms.ModelMultipleChoiceField(
+        label=_("invited donors"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    notes = forms.CharField(
+        label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, invitable, **kwargs):
+        """``invitable``: the organizations that may be ticked (the donors, and whoever the
+        meeting already invites)."""
+        super().__init__(*args, **kwargs)
+        self.fields["invited"].queryset = invitable
+
+
+class CaseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.reference}: {obj.title}"
+
+
+class OfferChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.donor}: {obj.title}"
+
+
+class MeetingItemForm(forms.Form):
+    """An agenda item: a case, optionally with an offer presented for it (or an offer alone)."""
+
+    request = CaseChoiceField(
+        label=_("case"),
+        queryset=None,
+        required=False,
+        help_text=_("Cases open to donors or seeking co-funding."),
+    )
+    offer = OfferChoiceField(
+        label=_("offer"),
+        queryset=None,
+        required=False,
+        help_text=_("Optional: an active offer of any donor, presented with the case."),
+    )
+
+    def __init__(self, *args, cases, offers, **kwargs):
+        super().__init__(*args, auto_id="item-%s", **kwargs)
+        self.fields["request"].queryset = cases
+        self.fields["offer"].queryset = offers
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and data.get("request") is None and data.get("offer") is None:
+            raise forms.ValidationError(_("Choose a case, an offer or both."))
+        return data
+
+
+class MeetingOutcomeForm(forms.Form):
+    """What came of one agenda item; one form per item on the meeting page."""
+
+    decision = forms.ChoiceField(label=_("decision"), choices=MeetingDecision.choices)
+    outcome = forms.CharField(
+        label=_("outcome note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    interest_shown = forms.BooleanField(label=_("interest shown"), required=False)
+    follow_up = forms.CharField(
+        label=_("follow-up"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when a follow-up is agreed: who does what, by when."),
+    )
+
+    def __init__(self, *args, item_pk, **kwargs):
+        # One form per item on the page: its fields' ids must not collide.
+        super().__init__(*args, auto_id=f"outcome{item_pk}-%s", **kwargs)

@@ -379,8 +379,18 @@ class MatchmakingMeeting(TimeStampedModel):
         return f"{self.date}: {self.title}"
 
 
+class MeetingDecision(models.TextChoices):
+    """What came of an agenda item. Anything but "pending" counts as decided."""
+
+    PENDING = "pending", _("Pending")
+    FOLLOW_UP_AGREED = "follow_up_agreed", _("Follow-up agreed")
+    DECLINED = "declined", _("Declined")
+    DEFERRED = "deferred", _("Deferred")
+
+
 class MeetingItem(models.Model):
-    """A request or an offer presented at a meeting, with what came of it."""
+    """A request, an offer, or a request with an offer presented at a meeting, with what came
+    of it: a decision, a free-text outcome note and the follow-up agreed."""
 
     meeting = models.ForeignKey(
         MatchmakingMeeting,
@@ -405,6 +415,12 @@ class MeetingItem(models.Model):
         verbose_name=_("offer"),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    decision = models.CharField(
+        _("decision"),
+        max_length=20,
+        choices=MeetingDecision.choices,
+        default=MeetingDecision.PENDING,
+    )
     outcome = models.TextField(_("outcome"), blank=True)
     interest_shown = models.BooleanField(_("interest shown"), default=False)
     follow_up = models.TextField(_("follow-up"), blank=True)
@@ -415,16 +431,45 @@ class MeetingItem(models.Model):
         ordering = ("meeting", "position", "pk")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(request__isnull=False) & Q(offer__isnull=True))
-                | (Q(request__isnull=True) & Q(offer__isnull=False)),
-                name="meetingitem_request_xor_offer",
-                violation_error_message=_("An item presents either a request or an offer."),
+                condition=Q(request__isnull=False) | Q(offer__isnull=False),
+                name="meetingitem_request_or_offer",
+                violation_error_message=_("An item presents a request, an offer or both."),
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=MeetingDecision.values),
+                name="meetingitem_decision_valid",
+            ),
+            # One item per request alone, per offer alone and per request with an offer.
+            models.UniqueConstraint(
+                fields=["meeting", "request"],
+                condition=Q(offer__isnull=True),
+                name="meetingitem_unique_request",
+                violation_error_message=_("This request is already on the agenda."),
             ),
             models.UniqueConstraint(
-                fields=["meeting", "request"], name="meetingitem_unique_request"
+                fields=["meeting", "offer"],
+                condition=Q(request__isnull=True),
+                name="meetingitem_unique_offer",
+                violation_error_message=_("This offer is already on the agenda."),
             ),
-            models.UniqueConstraint(fields=["meeting", "offer"], name="meetingitem_unique_offer"),
+            models.UniqueConstraint(
+                fields=["meeting", "request", "offer"],
+                name="meetingitem_unique_request_offer",
+                violation_error_message=_("This request is already on the agenda with this offer."),
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.request_id and self.offer_id:
+            return f"{self.request} + {self.offer}"
         return str(self.request or self.offer)
+
+    @property
+    def has_outcome(self) -> bool:
+        """Whether anything of the meeting's outcome has been recorded on the item."""
+        return bool(
+            self.decision != MeetingDecision.PENDING
+            or self.outcome
+            or self.follow_up
+            or self.interest_shown
+        )

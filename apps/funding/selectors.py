@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest
@@ -35,6 +35,8 @@ from .models import (
     ExchangeRate,
     ExpressionOfInterest,
     MatchmakingMeeting,
+    MeetingDecision,
+    MeetingItem,
     Offer,
 )
 
@@ -186,14 +188,72 @@ def commitment_get(*, user, pk: int) -> Commitment:
 
 
 def meeting_list(*, user) -> QuerySet[MatchmakingMeeting]:
-    """Meetings are UNODA's working files."""
+    """Meetings are UNODA's working files: each with its invitations, the number of items on
+    its agenda (``item_count``) and of those decided (``decided_count``)."""
     if not user_is_unoda(user):
         return MatchmakingMeeting.objects.none()
-    return MatchmakingMeeting.objects.prefetch_related("invited")
+    return MatchmakingMeeting.objects.prefetch_related("invited").annotate(
+        item_count=Count("items"),
+        decided_count=Count("items", filter=~Q(items__decision=MeetingDecision.PENDING)),
+    )
 
 
 def meeting_get(*, user, pk: int) -> MatchmakingMeeting:
     return meeting_list(user=user).get(pk=pk)
+
+
+def meeting_items(*, meeting: MatchmakingMeeting) -> QuerySet[MeetingItem]:
+    """A meeting's agenda in order, each item with its case and offer (the caller has got the
+    meeting through ``meeting_get``)."""
+    return meeting.items.select_related(
+        "request__requesting_organization", "offer__donor"
+    ).order_by("position", "pk")
+
+
+def meeting_case_choices(*, user) -> QuerySet[AssistanceRequest]:
+    """The cases the user may put on a meeting's agenda: the open needs the user sees."""
+    return (
+        request_list(user=user)
+        .filter(status__in=OPEN_NEEDS)
+        .select_related(None)
+        .defer(*list_deferred_fields())
+        .order_by("reference")
+    )
+
+
+def meeting_offer_choices(*, user, on: datetime.date | None = None) -> QuerySet[Offer]:
+    """The offers the user may put on a meeting's agenda: every active offer the user sees
+    (UNODA: every donor's) that has not run out."""
+    on = on or timezone.localdate()
+    return (
+        offer_list(user=user, filters={"active": True})
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .prefetch_related(None)
+        .order_by("donor__name", "title", "pk")
+    )
+
+
+def case_meeting_items(*, user, case: AssistanceRequest) -> QuerySet[MeetingItem]:
+    """The matchmaking-meeting items about ``case`` the user may see, newest meeting first:
+    UNODA and the requesting State every one; anyone else (a donor) only the items about their
+    organization's own offers and the items of meetings their organization was invited to.
+    The caller has checked that the user may see the case."""
+    if not _active(user):
+        return MeetingItem.objects.none()
+    items = (
+        MeetingItem.objects.filter(request=case)
+        .select_related("meeting", "offer__donor")
+        .order_by("-meeting__date", "meeting_id", "position", "pk")
+    )
+    if user_is_unoda(user):
+        return items
+    organizations = _org_ids(user)
+    if case.requesting_organization_id in organizations:
+        return items
+    invited = MatchmakingMeeting.invited.through.objects.filter(
+        matchmakingmeeting_id=OuterRef("meeting_id"), organization_id__in=organizations
+    )
+    return items.filter(Q(offer__donor_id__in=organizations) | Exists(invited))
 
 
 # --- Money -------------------------------------------------------------------------------------
@@ -443,13 +503,17 @@ class DossierRow:
     outcome: str
     follow_up: str
     suggestions: list[str]
+    decision: str = ""
+    offer: str = ""  # the offer presented with a request
 
     def as_list(self) -> list:
+        # The decision and the offer came later: they are the last columns, so that the
+        # columns before keep their places in spreadsheets built on the export.
         return [
             self.position, self.kind, self.reference, self.title, self.organization,
             self.categories, self.amount, self.currency, self.committed, self.gap,
             _yes_no(self.interest_shown), self.outcome, self.follow_up,
-            " | ".join(self.suggestions),
+            " | ".join(self.suggestions), self.decision, self.offer,
         ]  # fmt: skip
 
 
@@ -493,6 +557,8 @@ def meeting_dossier(*, meeting: MatchmakingMeeting, suggestions: int = 3) -> lis
                     item.outcome,
                     item.follow_up,
                     [f"{m.offer.donor}: {m.offer.title} ({m.score})" for m in matches],
+                    item.get_decision_display(),
+                    f"{item.offer.donor}: {item.offer.title}" if item.offer_id else "",
                 )
             )
         else:
@@ -514,6 +580,7 @@ def meeting_dossier(*, meeting: MatchmakingMeeting, suggestions: int = 3) -> lis
                     item.outcome,
                     item.follow_up,
                     [f"{m.request.reference}: {m.request.title} ({m.score})" for m in matches],
+                    item.get_decision_display(),
                 )
             )
     return rows

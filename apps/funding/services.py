@@ -5,12 +5,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.cases.models import AssistanceRequest, Status
 from apps.cases.services import request_transition
+from apps.cases.workflow import OPEN_NEEDS
 from apps.core.exceptions import ApplicationError
 from apps.organizations.models import Organization
 from apps.security.models import AuditKind
@@ -26,6 +28,7 @@ from .models import (
     ExpressionOfInterest,
     InterestStatus,
     MatchmakingMeeting,
+    MeetingDecision,
     MeetingItem,
     Offer,
     OfferRegion,
@@ -457,6 +460,56 @@ def exchange_rate_set(
 # --- Matchmaking meetings ----------------------------------------------------------------------
 
 MEETING_FIELDS = ("title", "date", "place", "is_online", "online_link", "notes")
+OUTCOME_FIELDS = ("decision", "outcome", "interest_shown", "follow_up")
+
+
+def _lock_meeting(actor, meeting_id: int, message: str) -> MatchmakingMeeting:
+    """The meeting, locked, once the actor may prepare meetings: every change of a meeting or
+    its agenda takes this lock first, so two officers (or a double click) go one after the
+    other and the second sees what the first did."""
+    require(can_manage_meetings(actor), message)
+    locked = MatchmakingMeeting.objects.select_for_update().filter(pk=meeting_id).first()
+    if locked is None:
+        raise ApplicationError(_("This meeting no longer exists."), code="not_found")
+    return locked
+
+
+def _lock_item(meeting: MatchmakingMeeting, item: MeetingItem) -> MeetingItem:
+    locked = (
+        MeetingItem.objects.select_for_update(of=("self",))
+        .select_related("request__requesting_organization", "offer")
+        .filter(pk=item.pk, meeting=meeting)
+        .first()
+    )
+    if locked is None:
+        raise ApplicationError(_("This item is no longer on the agenda."), code="not_found")
+    return locked
+
+
+def _audit_meeting(actor, meeting, action: str, item: MeetingItem | None = None, **detail):
+    case = item.request if item is not None and item.request_id else None
+    if item is not None:
+        detail.update(
+            item=item.pk,
+            request=case.reference if case is not None else None,
+            offer=item.offer_id,
+        )
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=meeting,
+        organization=case.requesting_organization if case is not None else None,
+        detail={"action": action, "meeting": meeting.pk, **detail},
+    )
+
+
+def _outcomes_recorded(meeting: MatchmakingMeeting) -> bool:
+    return meeting.items.filter(
+        ~Q(decision=MeetingDecision.PENDING)
+        | ~Q(outcome="")
+        | ~Q(follow_up="")
+        | Q(interest_shown=True)
+    ).exists()
 
 
 @transaction.atomic
@@ -468,6 +521,13 @@ def meeting_create(*, actor, invited=(), **fields) -> MatchmakingMeeting:
     meeting.full_clean()
     meeting.save()
     meeting.invited.set(invited)
+    _audit_meeting(
+        actor,
+        meeting,
+        "meeting_create",
+        date=meeting.date.isoformat(),
+        invited=sorted(o.pk for o in invited),
+    )
     return meeting
 
 
@@ -475,16 +535,39 @@ def meeting_create(*, actor, invited=(), **fields) -> MatchmakingMeeting:
 def meeting_update(
     *, actor, meeting: MatchmakingMeeting, invited=None, **fields
 ) -> MatchmakingMeeting:
-    require(can_manage_meetings(actor), _("Only UNODA prepares matchmaking meetings."))
-    locked = MatchmakingMeeting.objects.select_for_update().get(pk=meeting.pk)
+    """Change a meeting's details and invitations. Once outcomes are recorded the meeting has
+    taken place: it cannot be moved to a day still to come."""
+    locked = _lock_meeting(actor, meeting.pk, _("Only UNODA prepares matchmaking meetings."))
+    changed = []
     for name in MEETING_FIELDS:
-        if name in fields:
+        if name in fields and getattr(locked, name) != fields[name]:
             setattr(locked, name, fields[name])
+            changed.append(name)
+    if "date" in changed and locked.date > timezone.localdate() and _outcomes_recorded(locked):
+        raise ValidationError(
+            {
+                "date": _(
+                    "Outcomes have already been recorded for this meeting: it cannot be moved "
+                    "to a day still to come."
+                )
+            }
+        )
     locked.full_clean()
-    locked.save()
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
     if invited is not None:
-        locked.invited.set(invited)
+        before = set(locked.invited.values_list("pk", flat=True))
+        after = {organization.pk for organization in invited}
+        if before != after:
+            locked.invited.set(invited)
+            changed.append("invited")
+    if changed:
+        _audit_meeting(actor, locked, "meeting_update", fields=changed)
     return locked
+
+
+def _offer_is_open(offer: Offer, on: datetime.date) -> bool:
+    return offer.is_active and (offer.valid_until is None or offer.valid_until >= on)
 
 
 @transaction.atomic
@@ -495,18 +578,55 @@ def meeting_add_item(
     request: AssistanceRequest | None = None,
     offer: Offer | None = None,
 ) -> MeetingItem:
-    require(can_manage_meetings(actor), _("Only UNODA prepares matchmaking meetings."))
-    if (request is None) == (offer is None):
-        raise ValidationError(_("An item presents either a request or an offer."))
-    if request is not None and meeting.items.filter(request=request).exists():
-        raise ValidationError({"request": _("This request is already on the agenda.")})
-    if offer is not None and meeting.items.filter(offer=offer).exists():
-        raise ValidationError({"offer": _("This offer is already on the agenda.")})
-    position = meeting.items.count() + 1
-    item = MeetingItem(meeting=meeting, request=request, offer=offer, position=position)
+    """Put a case, an offer, or a case with an offer on a meeting's agenda (at the end). The
+    case must be an open need (published, with donor interest, or seeking co-funding), the
+    offer active; the same case, offer or pair is on an agenda once."""
+    locked = _lock_meeting(actor, meeting.pk, _("Only UNODA prepares matchmaking meetings."))
+    if request is None and offer is None:
+        raise ValidationError(_("Choose a case, an offer or both."))
+    errors = {}
+    if request is not None:
+        request = _lock_case(request)
+        if request.status not in OPEN_NEEDS:
+            errors["request"] = _(
+                "Only a case open to donors or seeking co-funding can be presented at a "
+                "meeting; this one is “%(status)s”."
+            ) % {"status": request.get_status_display()}
+    if offer is not None:
+        offer = Offer.objects.select_related("donor").get(pk=offer.pk)
+        if not _offer_is_open(offer, timezone.localdate()):
+            errors["offer"] = _("This offer is no longer active.")
+    if errors:
+        raise ValidationError(errors)
+    if locked.items.filter(request=request, offer=offer).exists():
+        if request is None:
+            raise ValidationError({"offer": _("This offer is already on the agenda.")})
+        if offer is None:
+            raise ValidationError({"request": _("This case is already on the agenda.")})
+        raise ValidationError({"offer": _("This case is already on the agenda with this offer.")})
+    last = locked.items.aggregate(last=Max("position"))["last"] or 0
+    item = MeetingItem(meeting=locked, request=request, offer=offer, position=last + 1)
     item.full_clean()
     item.save()
+    _audit_meeting(actor, locked, "meeting_item_add", item)
     return item
+
+
+@transaction.atomic
+def meeting_remove_item(*, actor, item: MeetingItem) -> None:
+    """Take an item off the agenda, as long as nothing of its outcome is recorded (an
+    outcome stays on the record)."""
+    locked_meeting = _lock_meeting(
+        actor, item.meeting_id, _("Only UNODA prepares matchmaking meetings.")
+    )
+    locked = _lock_item(locked_meeting, item)
+    if locked.has_outcome:
+        raise ApplicationError(
+            _("The outcome of this item has been recorded: it stays on the agenda."),
+            code="has_outcome",
+        )
+    _audit_meeting(actor, locked_meeting, "meeting_item_remove", locked)
+    locked.delete()
 
 
 @transaction.atomic
@@ -514,15 +634,40 @@ def meeting_record_outcome(
     *,
     actor,
     item: MeetingItem,
+    decision: str = MeetingDecision.PENDING,
     outcome: str = "",
     interest_shown: bool = False,
     follow_up: str = "",
 ) -> MeetingItem:
-    require(can_manage_meetings(actor), _("Only UNODA records meeting outcomes."))
-    locked = MeetingItem.objects.select_for_update().get(pk=item.pk)
-    locked.outcome = outcome
-    locked.interest_shown = interest_shown
-    locked.follow_up = follow_up
+    """Record what came of an item: the decision, a note and the follow-up agreed. An
+    outcome is recorded from the day of the meeting on; agreeing a follow-up says which.
+    Recording the same outcome again (a double click) changes and logs nothing."""
+    locked_meeting = _lock_meeting(
+        actor, item.meeting_id, _("Only UNODA records meeting outcomes.")
+    )
+    locked = _lock_item(locked_meeting, item)
+    values = {
+        "decision": decision,
+        "outcome": (outcome or "").strip(),
+        "interest_shown": bool(interest_shown),
+        "follow_up": (follow_up or "").strip(),
+    }
+    changed = [name for name in OUTCOME_FIELDS if getattr(locked, name) != values[name]]
+    if not changed:
+        return locked
+    if timezone.localdate() < locked_meeting.date:
+        raise ValidationError(
+            _("The meeting takes place on %(date)s: its outcomes can be recorded from that day on.")
+            % {"date": date_format(locked_meeting.date)},
+            code="too_early",
+        )
+    if values["decision"] == MeetingDecision.FOLLOW_UP_AGREED and not values["follow_up"]:
+        raise ValidationError({"follow_up": _("Say what follow-up was agreed.")})
+    for name in changed:
+        setattr(locked, name, values[name])
     locked.full_clean()
-    locked.save(update_fields=["outcome", "interest_shown", "follow_up"])
+    locked.save(update_fields=changed)
+    _audit_meeting(
+        actor, locked_meeting, "meeting_outcome", locked, decision=locked.decision, fields=changed
+    )
     return locked

@@ -27,6 +27,8 @@ urlpatterns = [
         name="commitment-create",
     ),
     path("meetings/", views.MeetingListView.as_view(), name="meeting-list"),
+    path("meetings/new/", views.MeetingCreateView.as_view(), name="meeting-create"),
+    path("meetings/<int:pk>/", views.MeetingDetailView.as_view(), name="meeting-detail"),
     path("meetings/<int:pk>/dossier/", views.MeetingDossierView.as_view(), name="meeting-dossier"),
     path(
         "meetings/<int:pk>/dossier.csv",

@@ -3,9 +3,13 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -21,6 +25,9 @@ from apps.organizations.selectors import user_is_unoda
 from . import selectors, services
 from .forms import (
     DisbursementForm,
+    MeetingForm,
+    MeetingItemForm,
+    MeetingOutcomeForm,
     NeedsFilterForm,
     OfferFilterForm,
     OfferForm,
@@ -28,7 +35,7 @@ from .forms import (
 )
 from .matching import requests_for_offer
 from .models import Commitment, MatchmakingMeeting, Offer
-from .permissions import can_update_commitment, can_use_donor_pages
+from .permissions import can_manage_meetings, can_update_commitment, can_use_donor_pages
 from .tables import NeedsTable
 
 
@@ -322,25 +329,188 @@ class CommitmentActionView(LoginRequiredMixin, View):
 # --- Meetings ----------------------------------------------------------------------------------
 
 
-def _meeting_dossier(request, pk):
+class MeetingPagesMixin(LoginRequiredMixin):
+    """UNODA's meeting pages: 403 for anyone else signed in."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_manage_meetings(request.user):
+            raise PermissionDenied(_("Only UNODA officers see this page."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _meeting_or_404(request, pk) -> MatchmakingMeeting:
     try:
-        meeting = selectors.meeting_get(user=request.user, pk=pk)
+        return selectors.meeting_get(user=request.user, pk=pk)
     except MatchmakingMeeting.DoesNotExist:
         raise Http404(_("No such meeting.")) from None
+
+
+def _meeting_dossier(request, pk):
+    meeting = _meeting_or_404(request, pk)
     return meeting, selectors.meeting_dossier(meeting=meeting)
 
 
-class MeetingListView(LoginRequiredMixin, TemplateView):
-    """UNODA's matchmaking meetings, newest first, each with its dossier."""
+def _invitable(meeting: MatchmakingMeeting | None = None):
+    """Donors may be invited; a meeting keeps whoever it already invites (set in the admin)."""
+    condition = Q(is_donor=True)
+    if meeting is not None:
+        condition |= Q(pk__in=[organization.pk for organization in meeting.invited.all()])
+    return Organization.objects.filter(condition).order_by("name")
+
+
+class MeetingListView(MeetingPagesMixin, TemplateView):
+    """UNODA's matchmaking meetings, newest first, each with its agenda and dossier."""
 
     template_name = "funding/meeting_list.html"
 
     def get_context_data(self, **kwargs):
-        if not user_is_unoda(self.request.user):
-            raise PermissionDenied(_("Only UNODA officers see this page."))
         context = super().get_context_data(**kwargs)
-        context["meetings"] = selectors.meeting_list(user=self.request.user).order_by("-date")
+        context["meetings"] = selectors.meeting_list(user=self.request.user).order_by(
+            "-date", "-pk"
+        )
         return context
+
+
+class MeetingCreateView(MeetingPagesMixin, TemplateView):
+    template_name = "funding/meeting_form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = kwargs.get("form") or MeetingForm(invitable=_invitable())
+        return context
+
+    def post(self, request):
+        form = MeetingForm(request.POST, invitable=_invitable())
+        if form.is_valid():
+            try:
+                data = {**form.cleaned_data, "invited": list(form.cleaned_data["invited"])}
+                meeting = services.meeting_create(actor=request.user, **data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+                return redirect("funding:meeting-list")
+            else:
+                messages.success(request, _("Meeting created: now put cases on its agenda."))
+                return redirect("funding:meeting-detail", pk=meeting.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+MEETING_DONE = {
+    "edit": _lazy("Meeting saved."),
+    "item": _lazy("Added to the agenda."),
+    "outcome": _lazy("Outcome recorded."),
+    "remove": _lazy("Taken off the agenda."),
+}
+
+
+class MeetingDetailView(MeetingPagesMixin, TemplateView):
+    """A meeting's page: its details (editable), its agenda with each item's outcome form and
+    a form to put a case (with an offer) or an offer on the agenda. Each form posts here with
+    ``form`` naming it; a form with errors comes back with what was typed."""
+
+    template_name = "funding/meeting_detail.html"
+
+    def _item_form(self, data=None):
+        user = self.request.user
+        return MeetingItemForm(
+            data,
+            cases=selectors.meeting_case_choices(user=user),
+            offers=selectors.meeting_offer_choices(user=user),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        meeting = kwargs.get("meeting") or _meeting_or_404(self.request, kwargs["pk"])
+        bound = kwargs.get("bound_item")  # (pk, form) of an outcome form with errors
+        items = list(selectors.meeting_items(meeting=meeting))
+        for item in items:
+            if bound and bound[0] == item.pk:
+                item.outcome_form, item.open_form = bound[1], True
+            else:
+                item.outcome_form = MeetingOutcomeForm(
+                    item_pk=item.pk,
+                    initial={name: getattr(item, name) for name in services.OUTCOME_FIELDS},
+                )
+        edit_form = kwargs.get("edit_form") or MeetingForm(
+            invitable=_invitable(meeting),
+            initial={
+                **{name: getattr(meeting, name) for name in services.MEETING_FIELDS},
+                "invited": list(meeting.invited.all()),
+            },
+        )
+        context.update(
+            meeting=meeting,
+            items=items,
+            edit_form=edit_form,
+            edit_open="edit_form" in kwargs,
+            item_form=kwargs.get("item_form") or self._item_form(),
+            outcomes_open=timezone.localdate() >= meeting.date,
+        )
+        return context
+
+    def post(self, request, pk):
+        meeting = _meeting_or_404(request, pk)
+        kind = request.POST.get("form")
+        item = None
+        if kind in ("outcome", "remove"):
+            item = (
+                selectors.meeting_items(meeting=meeting)
+                .filter(pk=_int_or_none(request.POST.get("item")))
+                .first()
+            )
+            if item is None:
+                messages.error(request, _("This item is no longer on the agenda."))
+                return redirect("funding:meeting-detail", pk=pk)
+        if kind == "remove":
+            try:
+                services.meeting_remove_item(actor=request.user, item=item)
+            except (ValidationError, PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+            else:
+                messages.success(request, MEETING_DONE[kind])
+            return redirect(reverse("funding:meeting-detail", args=[pk]) + "#agenda")
+        if kind == "edit":
+            form = MeetingForm(request.POST, invitable=_invitable(meeting))
+        elif kind == "item":
+            form = self._item_form(request.POST)
+        elif kind == "outcome":
+            form = MeetingOutcomeForm(request.POST, item_pk=item.pk)
+        else:
+            messages.error(request, _("Nothing was changed: the form was not recognised."))
+            return redirect("funding:meeting-detail", pk=pk)
+        if form.is_valid():
+            try:
+                self._save(kind, meeting, item, form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+                return redirect("funding:meeting-detail", pk=pk)
+            else:
+                messages.success(request, MEETING_DONE[kind])
+                anchor = f"#item-{item.pk}" if kind == "outcome" else "#agenda"
+                return redirect(reverse("funding:meeting-detail", args=[pk]) + anchor)
+        bound = {"bound_item": (item.pk, form)} if kind == "outcome" else {f"{kind}_form": form}
+        context = self.get_context_data(pk=pk, meeting=meeting, **bound)
+        return self.render_to_response(context, status=400)
+
+    def _save(self, kind, meeting, item, data):
+        actor = self.request.user
+        if kind == "edit":
+            data = {**data, "invited": list(data["invited"])}
+            services.meeting_update(actor=actor, meeting=meeting, **data)
+        elif kind == "item":
+            services.meeting_add_item(actor=actor, meeting=meeting, **data)
+        else:
+            services.meeting_record_outcome(actor=actor, item=item, **data)
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class MeetingDossierView(LoginRequiredMixin, TemplateView):
@@ -362,7 +532,8 @@ class MeetingDossierCsvView(LoginRequiredMixin, View):
         writer.writerow(
             [_("Position"), _("Type"), _("Reference"), _("Title"), _("Organization"),
              _("Categories"), _("Amount"), _("Currency"), _("Committed"), _("Gap"),
-             _("Interest shown"), _("Outcome"), _("Follow-up"), _("Suggested matches")]
+             _("Interest shown"), _("Outcome"), _("Follow-up"), _("Suggested matches"),
+             _("Decision"), _("Offer presented")]
         )  # fmt: skip
         for row in rows:
             writer.writerow([spreadsheet_safe(value) for value in row.as_list()])

@@ -251,6 +251,7 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             typed_transition=typed.get("transition", {}),
             funding=funding_selectors.request_funding(case=case),
             commitments=funding_selectors.case_commitments(user=user, case=case),
+            meeting_items=list(funding_selectors.case_meeting_items(user=user, case=case)),
             interests=interests,
             interest_orgs=[
                 (org, typed.get("interest", {}).get(org.pk, ""))

@@ -236,6 +236,8 @@ MATRIX = {
     "funding:meeting-list": (False, unoda_page()),
     "funding:offer-list": (False, signed_in()),
     "followup:feedback-pending": (False, parties_page),
+    "funding:meeting-create": (False, unoda_page()),
+    "funding:meeting-detail": (False, unoda_page()),
     "funding:offer-edit": (False, offer_page),
     "funding:interest-withdraw": (True, signed_in(405)),
     "funding:commitment-action": (True, signed_in(405)),
