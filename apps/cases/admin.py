@@ -17,6 +17,7 @@ from .models import (
     AssistanceKind,
     AssistanceRequest,
     Attachment,
+    CaseLink,
     Category,
     Comment,
     StatusChange,
@@ -52,6 +53,36 @@ class StatusChangeInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class CaseLinkInline(admin.TabularInline):
+    """Links to other cases, read-only: UNODA makes and removes them on the case page
+    (``case_link_add`` / ``case_link_remove``), where the rules and the audit are."""
+
+    model = CaseLink
+    extra = 0
+    can_delete = False
+    readonly_fields = ("kind", "note", "created_by", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OutgoingLinkInline(CaseLinkInline):
+    fk_name = "from_case"
+    fields = ("kind", "to_case", "note", "created_by", "created_at")
+    readonly_fields = (*CaseLinkInline.readonly_fields, "to_case")
+    verbose_name_plural = _("links to other cases")
+
+
+class IncomingLinkInline(CaseLinkInline):
+    fk_name = "to_case"
+    fields = ("from_case", "kind", "note", "created_by", "created_at")
+    readonly_fields = (*CaseLinkInline.readonly_fields, "from_case")
+    verbose_name_plural = _("links from other cases")
 
 
 class AttachmentInline(admin.TabularInline):
@@ -113,7 +144,7 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
     )
     date_hierarchy = "created_at"
     list_select_related = ("requesting_organization", "case_officer")
-    autocomplete_fields = ("requesting_organization", "case_officer", "related_cases")
+    autocomplete_fields = ("requesting_organization", "case_officer")
     filter_horizontal = ("categories", "kinds", "selected_donors")
     readonly_fields = (
         "reference",
@@ -124,7 +155,7 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
         "completeness_score",
         "completeness_missing",
     )
-    inlines = (AttachmentInline, StatusChangeInline)
+    inlines = (AttachmentInline, OutgoingLinkInline, IncomingLinkInline, StatusChangeInline)
     actions = ("fire_transition",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
@@ -170,7 +201,6 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
                     "duration_months",
                     "priority",
                     "national_report_url",
-                    "related_cases",
                 )
             },
         ),
@@ -210,7 +240,6 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
                 "categories",
                 "kinds",
                 "selected_donors",
-                "related_cases",
             ]
         if obj is not None:
             readonly.append("requesting_organization")
