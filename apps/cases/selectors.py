@@ -191,6 +191,20 @@ def case_links(*, user, case: AssistanceRequest) -> list[RelatedCase]:
     ]
 
 
+def links_within(cases: QuerySet[AssistanceRequest]) -> dict[str, list[str]]:
+    """For exports: the references of each case's linked cases, both ends within ``cases``
+    (a scope the caller built for its user), either direction; one query."""
+    ids = cases.order_by().values("pk")
+    related: dict[str, list[str]] = {}
+    pairs = CaseLink.objects.filter(from_case__in=ids, to_case__in=ids).values_list(
+        "from_case__reference", "to_case__reference"
+    )
+    for one, other in pairs.order_by("pk"):
+        related.setdefault(one, []).append(other)
+        related.setdefault(other, []).append(one)
+    return related
+
+
 @dataclass(frozen=True)
 class TranslationRow:
     language: str

@@ -523,8 +523,10 @@ def case_link_add(
     if kind not in LinkKind.values:
         raise ValidationError({"kind": _("Choose how the two cases relate.")})
     other_reference = (other_reference or "").strip().upper()
-    other = visible_cases(actor).filter(reference=other_reference).only("pk").first()
-    if other is None:
+    other_pk = (
+        visible_cases(actor).filter(reference=other_reference).values_list("pk", flat=True).first()
+    )
+    if other_pk is None:
         raise ValidationError(
             {
                 "reference": ValidationError(
@@ -534,12 +536,12 @@ def case_link_add(
                 )
             }
         )
-    if other.pk == case.pk:
+    if other_pk == case.pk:
         raise ValidationError(
             {"reference": ValidationError(_("A case cannot be linked to itself."), code="self")}
         )
-    locked = _lock_pair(case.pk, other.pk)
-    source, target = locked[case.pk], locked[other.pk]
+    locked = _lock_pair(case.pk, other_pk)
+    source, target = locked[case.pk], locked[other_pk]
     existing = (
         CaseLink.objects.filter(
             Q(from_case=source, to_case=target) | Q(from_case=target, to_case=source)
