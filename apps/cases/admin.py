@@ -3,7 +3,9 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdminMixin
 from modeltranslation.admin import TranslationAdmin
@@ -55,36 +57,6 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
-class CaseLinkInline(admin.TabularInline):
-    """Links to other cases, read-only: UNODA makes and removes them on the case page
-    (``case_link_add`` / ``case_link_remove``), where the rules and the audit are."""
-
-    model = CaseLink
-    extra = 0
-    can_delete = False
-    readonly_fields = ("kind", "note", "created_by", "created_at")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class OutgoingLinkInline(CaseLinkInline):
-    fk_name = "from_case"
-    fields = ("kind", "to_case", "note", "created_by", "created_at")
-    readonly_fields = (*CaseLinkInline.readonly_fields, "to_case")
-    verbose_name_plural = _("links to other cases")
-
-
-class IncomingLinkInline(CaseLinkInline):
-    fk_name = "to_case"
-    fields = ("from_case", "kind", "note", "created_by", "created_at")
-    readonly_fields = (*CaseLinkInline.readonly_fields, "from_case")
-    verbose_name_plural = _("links from other cases")
-
-
 class AttachmentInline(admin.TabularInline):
     model = Attachment
     extra = 0
@@ -110,6 +82,17 @@ class AssistanceRequestAdminForm(forms.ModelForm):
                 column = build_localized_fieldname(field, self.instance.original_language)
                 if field in self.fields:
                     self.initial[field] = getattr(self.instance, column) or ""
+
+    def clean(self):
+        # As ``request_translate`` would refuse it, shown on the form rather than on saving.
+        cleaned = super().clean()
+        for code, _name in settings.LANGUAGES:
+            title, summary = (build_localized_fieldname(f, code) for f in ("title", "summary"))
+            translation = code != self.instance.original_language and title in self.fields
+            has_summary = bool((cleaned.get(summary) or "").strip())
+            if translation and has_summary and not (cleaned.get(title) or "").strip():
+                self.add_error(title, _("A translated summary needs its translated title."))
+        return cleaned
 
 
 @admin.register(AssistanceRequest)
@@ -154,8 +137,9 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
         "original_language",
         "completeness_score",
         "completeness_missing",
+        "case_links",
     )
-    inlines = (AttachmentInline, OutgoingLinkInline, IncomingLinkInline, StatusChangeInline)
+    inlines = (AttachmentInline, StatusChangeInline)
     actions = ("fire_transition",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
@@ -201,6 +185,7 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
                     "duration_months",
                     "priority",
                     "national_report_url",
+                    "case_links",
                 )
             },
         ),
@@ -221,6 +206,23 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
             {"fields": ("visibility", "selected_donors", "case_officer", "due_date", "created_by")},
         ),
     )
+
+    @admin.display(description=_("related cases"))
+    def case_links(self, obj):
+        """Read-only here: UNODA links and unlinks cases on the case page, through
+        ``case_link_add`` / ``case_link_remove``."""
+        if not obj.pk:
+            return "-"
+        links = CaseLink.objects.filter(Q(from_case=obj) | Q(to_case=obj)).select_related(
+            "from_case", "to_case"
+        )
+        rows = [
+            (link.get_kind_display(), link.to_case.reference)
+            if link.from_case_id == obj.pk
+            else (link.inverse_kind_display(), link.from_case.reference)
+            for link in links.only("kind", "from_case__reference", "to_case__reference")
+        ]
+        return format_html_join(", ", "{} {}", rows) or "-"
 
     @admin.display(description=_("completeness"))
     def completeness_score(self, obj):
@@ -327,6 +329,26 @@ class StatusChangeAdmin(admin.ModelAdmin):
     list_filter = ("transition", "to_status")
     search_fields = ("request__reference", "comment", "actor__username")
     list_select_related = ("request", "actor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseLink)
+class CaseLinkAdmin(admin.ModelAdmin):
+    """Read-only: UNODA links and unlinks cases on the case page (``case_link_add`` /
+    ``case_link_remove``), where the rules are checked and each change audited."""
+
+    list_display = ("from_case", "kind", "to_case", "created_by", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("from_case__reference", "to_case__reference", "note")
+    list_select_related = ("from_case", "to_case", "created_by")
 
     def has_add_permission(self, request):
         return False

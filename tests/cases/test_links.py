@@ -12,6 +12,7 @@ from apps.cases import services
 from apps.cases.models import CaseLink, LinkKind
 from apps.core.exceptions import ApplicationError
 from apps.security.models import AuditEvent
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -289,3 +290,18 @@ def test_the_related_cases_are_read_in_one_query_whatever_their_number(
     assert page.count("This case builds on") == 2
     assert page.count("This case is built on by") == 2
     assert len(five) == len(one)
+
+
+def test_the_admin_shows_the_links_read_only(client, cases, users):
+    first, second = cases
+    services.case_link_add(
+        actor=users.unoda, case=first, other_reference=second.reference, kind="builds_on"
+    )
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    page = client.get(f"/admin/cases/assistancerequest/{second.pk}/change/").content.decode()
+    assert f"is built on by {first.reference}" in page
+    response = client.get("/admin/cases/caselink/")
+    assert response.status_code == 200
+    assert second.reference in response.content.decode()
+    assert client.get("/admin/cases/caselink/add/").status_code == 403
