@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from apps.cases.models import AssistanceRequest, Status
+from apps.cases.models import AssistanceRequest, CaseLink, Status
 from apps.followup.models import Agreement
 from apps.organizations.models import Organization, Region
 
@@ -32,6 +32,9 @@ def test_seed_demo_makes_every_state_and_every_role():
     assert Agreement.objects.filter(
         implementing_partner__memberships__user__username="partner"
     ).exists()
+    # The multiplier effect and a request translated by UNODA are there to be seen.
+    assert CaseLink.objects.filter(kind="builds_on").exists()
+    assert AssistanceRequest.objects.filter(title_fr__startswith="Modernisation").exists()
     # Idempotent: a second run adds nothing.
     count = AssistanceRequest.objects.count()
     call_command("seed_demo", stdout=StringIO())

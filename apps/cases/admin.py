@@ -3,7 +3,9 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdminMixin
 from modeltranslation.admin import TranslationAdmin
@@ -17,6 +19,7 @@ from .models import (
     AssistanceKind,
     AssistanceRequest,
     Attachment,
+    CaseLink,
     Category,
     Comment,
     StatusChange,
@@ -80,6 +83,17 @@ class AssistanceRequestAdminForm(forms.ModelForm):
                 if field in self.fields:
                     self.initial[field] = getattr(self.instance, column) or ""
 
+    def clean(self):
+        # As ``request_translate`` would refuse it, shown on the form rather than on saving.
+        cleaned = super().clean()
+        for code, _name in settings.LANGUAGES:
+            title, summary = (build_localized_fieldname(f, code) for f in ("title", "summary"))
+            translation = code != self.instance.original_language and title in self.fields
+            has_summary = bool((cleaned.get(summary) or "").strip())
+            if translation and has_summary and not (cleaned.get(title) or "").strip():
+                self.add_error(title, _("A translated summary needs its translated title."))
+        return cleaned
+
 
 @admin.register(AssistanceRequest)
 class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
@@ -113,7 +127,7 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
     )
     date_hierarchy = "created_at"
     list_select_related = ("requesting_organization", "case_officer")
-    autocomplete_fields = ("requesting_organization", "case_officer", "related_cases")
+    autocomplete_fields = ("requesting_organization", "case_officer")
     filter_horizontal = ("categories", "kinds", "selected_donors")
     readonly_fields = (
         "reference",
@@ -123,6 +137,7 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
         "original_language",
         "completeness_score",
         "completeness_missing",
+        "case_links",
     )
     inlines = (AttachmentInline, StatusChangeInline)
     actions = ("fire_transition",)
@@ -170,7 +185,7 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
                     "duration_months",
                     "priority",
                     "national_report_url",
-                    "related_cases",
+                    "case_links",
                 )
             },
         ),
@@ -192,6 +207,23 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
         ),
     )
 
+    @admin.display(description=_("related cases"))
+    def case_links(self, obj):
+        """Read-only here: UNODA links and unlinks cases on the case page, through
+        ``case_link_add`` / ``case_link_remove``."""
+        if not obj.pk:
+            return "-"
+        links = CaseLink.objects.filter(Q(from_case=obj) | Q(to_case=obj)).select_related(
+            "from_case", "to_case"
+        )
+        rows = [
+            (link.get_kind_display(), link.to_case.reference)
+            if link.from_case_id == obj.pk
+            else (link.inverse_kind_display(), link.from_case.reference)
+            for link in links.only("kind", "from_case__reference", "to_case__reference")
+        ]
+        return format_html_join(", ", "{} {}", rows) or "-"
+
     @admin.display(description=_("completeness"))
     def completeness_score(self, obj):
         return f"{completeness(obj).score}%" if obj.pk else "-"
@@ -210,7 +242,6 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
                 "categories",
                 "kinds",
                 "selected_donors",
-                "related_cases",
             ]
         if obj is not None:
             readonly.append("requesting_organization")
@@ -298,6 +329,26 @@ class StatusChangeAdmin(admin.ModelAdmin):
     list_filter = ("transition", "to_status")
     search_fields = ("request__reference", "comment", "actor__username")
     list_select_related = ("request", "actor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseLink)
+class CaseLinkAdmin(admin.ModelAdmin):
+    """Read-only: UNODA links and unlinks cases on the case page (``case_link_add`` /
+    ``case_link_remove``), where the rules are checked and each change audited."""
+
+    list_display = ("from_case", "kind", "to_case", "created_by", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("from_case__reference", "to_case__reference", "note")
+    list_select_related = ("from_case", "to_case", "created_by")
 
     def has_add_permission(self, request):
         return False

@@ -10,6 +10,7 @@ from .models import (
     AttachmentKind,
     Category,
     CommentVisibility,
+    LinkKind,
     Status,
 )
 from .selectors import officer_list
@@ -181,3 +182,37 @@ class BulkAssignForm(forms.Form):
     def __init__(self, *args, visible, **kwargs):
         super().__init__(*args, auto_id="bulk-%s", **kwargs)
         self.fields["cases"].queryset = visible
+
+
+class CaseLinkForm(forms.Form):
+    """UNODA links the case to another by its reference (the service checks the rules)."""
+
+    kind = forms.ChoiceField(label=_("This case"), choices=LinkKind.choices)
+    reference = forms.CharField(
+        label=_("Reference of the other case"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "REQ-2026-0042", "autocomplete": "off"}),
+    )
+    note = forms.CharField(
+        label=_("Note (UNODA only)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("How the two cases serve each other, for the officers who follow them."),
+    )
+
+
+class TranslationForm(forms.Form):
+    """The title and summary of a request in one language (the fields prefixed with it, as a
+    page holds one form per language); both empty removes the translation."""
+
+    title = forms.CharField(label=_("Title"), max_length=250, required=False)
+    summary = forms.CharField(
+        label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+    def __init__(self, *args, language: str, **kwargs):
+        super().__init__(*args, prefix=language, **kwargs)
+        for field in ("title", "summary"):
+            self.fields[field].widget.attrs["lang"] = language
+            self.fields[field].widget.attrs["dir"] = "auto"

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -160,9 +161,6 @@ class AssistanceRequest(TimeStampedModel):
         verbose_name=_("selected donors"),
         help_text=_("Only used when the visibility is 'selected donors'."),
     )
-    related_cases = models.ManyToManyField(
-        "self", blank=True, symmetrical=True, verbose_name=_("related cases")
-    )
     case_officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -254,6 +252,84 @@ class StatusChange(models.Model):
 
     def get_to_status_display(self) -> str:
         return display_of(Status, self.to_status)
+
+
+class LinkKind(models.TextChoices):
+    """How one case relates to another (the "multiplier effect"), read from the case that
+    makes the link; ``LINK_INVERSE`` words it from the other case."""
+
+    BUILDS_ON = "builds_on", _("builds on")
+    COMPLEMENTS = "complements", _("complements")
+    REPEATS = "repeats", _("repeats")
+
+
+# The same link as seen from the case it points to.
+LINK_INVERSE = {
+    LinkKind.BUILDS_ON: _("is built on by"),
+    LinkKind.COMPLEMENTS: _("is complemented by"),
+    LinkKind.REPEATS: _("is repeated by"),
+}
+
+
+class CaseLink(models.Model):
+    """``from_case`` builds on / complements / repeats ``to_case``: shown on both cases, in
+    the inverse wording on ``to_case``. One link per pair of cases, whichever its direction."""
+
+    from_case = models.ForeignKey(
+        AssistanceRequest,
+        on_delete=models.CASCADE,
+        related_name="links_from",
+        verbose_name=_("case"),
+    )
+    to_case = models.ForeignKey(
+        AssistanceRequest,
+        on_delete=models.CASCADE,
+        related_name="links_to",
+        verbose_name=_("related case"),
+    )
+    kind = models.CharField(
+        _("relation"), max_length=20, choices=LinkKind.choices, default=LinkKind.COMPLEMENTS
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("linked by"),
+    )
+    created_at = models.DateTimeField(_("linked on"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case link")
+        verbose_name_plural = _("case links")
+        ordering = ("created_at", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_case=F("to_case")),
+                name="caselink_not_to_itself",
+                violation_error_message=_("A case cannot be linked to itself."),
+            ),
+            # A -> B and B -> A are the same pair: one link at most, whichever its direction.
+            models.UniqueConstraint(
+                Least("from_case", "to_case"),
+                Greatest("from_case", "to_case"),
+                name="caselink_one_per_pair",
+                violation_error_message=_("These two cases are already linked."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=LinkKind.values), name="caselink_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_case_id} {self.kind} {self.to_case_id}"
+
+    def get_kind_display(self) -> str:
+        return display_of(LinkKind, self.kind)
+
+    def inverse_kind_display(self) -> str:
+        return str(LINK_INVERSE[self.kind])
 
 
 class CommentVisibility(models.TextChoices):

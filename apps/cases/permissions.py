@@ -127,6 +127,23 @@ def can_comment_internally(user) -> bool:
     return _active(user) and user_is_unoda(user)
 
 
+def can_link_cases(user) -> bool:
+    """Linking cases (and reading the links' notes) is UNODA's."""
+    return _active(user) and user_is_unoda(user)
+
+
+def can_translate_request(user) -> bool:
+    return _active(user) and user_is_unoda(user)
+
+
+def can_view_translations(access: CaseAccess) -> bool:
+    """UNODA, who translate, and the requesting State, who wrote the original and may check
+    how it reads in the other languages (read-only)."""
+    if not access.may_view:
+        return False
+    return access.is_unoda or is_member(access.user, access.case.requesting_organization_id)
+
+
 def can_download_attachment(access: CaseAccess) -> bool:
     return access.may_view
 

@@ -2,6 +2,7 @@
 
 import datetime
 import operator
+from dataclasses import dataclass
 from functools import reduce
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from apps.organizations.selectors import organization_ids, user_group_ids, user_
 from .models import (
     AssistanceRequest,
     Attachment,
+    CaseLink,
     Category,
     Comment,
     CommentVisibility,
@@ -148,6 +150,84 @@ def request_timeline(*, user, case: AssistanceRequest) -> list:
         comments = comments.filter(visibility=CommentVisibility.SHARED)
     entries = [*request_history(case=case), *comments.order_by("created_at", "pk")]
     return sorted(entries, key=operator.attrgetter("created_at"))
+
+
+@dataclass(frozen=True)
+class RelatedCase:
+    """One link of a case, worded from that case: "builds on" on the case that made the
+    link, "is built on by" on the other."""
+
+    link: CaseLink
+    other: AssistanceRequest
+    wording: str
+    outgoing: bool
+
+
+def case_links(*, user, case: AssistanceRequest) -> list[RelatedCase]:
+    """The links of ``case`` in both directions, to the cases ``user`` may see (a link to a
+    case the user may not see is left out whole: neither its reference nor its title is
+    read), oldest first: one query, the other case's long texts not read."""
+    visible = visible_cases(user)
+    condition = Q(from_case=case) | Q(to_case=case)
+    if not user_is_unoda(user):
+        ids = visible.order_by().values("pk")
+        condition = Q(from_case=case, to_case__in=ids) | Q(to_case=case, from_case__in=ids)
+    deferred = [
+        f"{end}__{name}" for end in ("from_case", "to_case") for name in list_deferred_fields()
+    ]
+    links = (
+        CaseLink.objects.filter(condition)
+        .select_related("from_case", "to_case")
+        .defer(*deferred)
+        .order_by("created_at", "pk")
+    )
+    return [
+        RelatedCase(link=link, other=link.to_case, wording=link.get_kind_display(), outgoing=True)
+        if link.from_case_id == case.pk
+        else RelatedCase(
+            link=link, other=link.from_case, wording=link.inverse_kind_display(), outgoing=False
+        )
+        for link in links
+    ]
+
+
+def links_within(cases: QuerySet[AssistanceRequest]) -> dict[str, list[str]]:
+    """For exports: the references of each case's linked cases, both ends within ``cases``
+    (a scope the caller built for its user), either direction; one query."""
+    ids = cases.order_by().values("pk")
+    related: dict[str, list[str]] = {}
+    pairs = CaseLink.objects.filter(from_case__in=ids, to_case__in=ids).values_list(
+        "from_case__reference", "to_case__reference"
+    )
+    for one, other in pairs.order_by("pk"):
+        related.setdefault(one, []).append(other)
+        related.setdefault(other, []).append(one)
+    return related
+
+
+@dataclass(frozen=True)
+class TranslationRow:
+    language: str
+    title: str
+    summary: str
+
+    @property
+    def missing(self) -> bool:
+        return not self.title
+
+
+def request_translations(*, case: AssistanceRequest) -> list[TranslationRow]:
+    """The title and summary of ``case`` in each language of the portal other than the one
+    it was written in, in the order of ``settings.LANGUAGES`` (read from the case row)."""
+    return [
+        TranslationRow(
+            language=code,
+            title=getattr(case, build_localized_fieldname("title", code)) or "",
+            summary=getattr(case, build_localized_fieldname("summary", code)) or "",
+        )
+        for code, _name in settings.LANGUAGES
+        if code != case.original_language
+    ]
 
 
 def list_deferred_fields() -> list[str]:

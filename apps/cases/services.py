@@ -26,8 +26,10 @@ from .models import (
     ATTACHMENT_EXTENSIONS,
     AssistanceRequest,
     Attachment,
+    CaseLink,
     Comment,
     CommentVisibility,
+    LinkKind,
     ReferenceCounter,
     Status,
     StatusChange,
@@ -44,6 +46,7 @@ from .permissions import (
     is_member,
     require,
 )
+from .selectors import visible_cases
 from .workflow import (
     ALL_DONORS,
     DONOR_VISIBLE,
@@ -75,7 +78,7 @@ PROPOSAL_FIELDS = (
     "visibility",
     "due_date",
 )
-M2M_FIELDS = ("categories", "kinds", "selected_donors", "related_cases")
+M2M_FIELDS = ("categories", "kinds", "selected_donors")
 # Registered with modeltranslation (translation.py): written in the case's original language,
 # translated by UNODA with ``request_translate``.
 TRANSLATED_FIELDS = ("title", "summary")
@@ -203,8 +206,9 @@ def request_update(*, actor, case: AssistanceRequest, **fields) -> AssistanceReq
 def request_translate(
     *, actor, case: AssistanceRequest, language: str, title: str, summary: str = ""
 ) -> AssistanceRequest:
-    """UNODA adds (or corrects, or with an empty title removes) the title and summary of a case
-    in one language. The original language's title cannot be removed."""
+    """UNODA adds (or corrects, or with an empty title and summary removes) the title and
+    summary of a case in one language. The original language's title cannot be removed, and a
+    summary needs its title. Saving the same texts again (a double click) changes nothing."""
     require(user_is_unoda(actor), _("Only UNODA officers translate requests."))
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Unknown language.")})
@@ -212,9 +216,30 @@ def request_translate(
     title, summary = (title or "").strip(), (summary or "").strip()
     if not title and language == locked.original_language:
         raise ValidationError({"title": _("The title in the original language is required.")})
-    columns = _store_texts(locked, language, {"title": title, "summary": summary if title else ""})
+    if summary and not title:
+        raise ValidationError({"title": _("A translated summary needs its translated title.")})
+    texts = {"title": title, "summary": summary}
+    changed = sorted(
+        field
+        for field, value in texts.items()
+        if (getattr(locked, build_localized_fieldname(field, language)) or "") != value
+    )
+    if not changed:
+        return locked
+    columns = _store_texts(locked, language, texts)
     locked.full_clean()
     locked.save(update_fields=[*columns, "updated_at"])
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=locked,
+        organization=locked.requesting_organization,
+        detail={
+            "action": "translate" if title else "translation_remove",
+            "language": language,
+            "fields": changed,
+        },
+    )
     return locked
 
 
@@ -453,3 +478,120 @@ def attachment_store(*, actor, case: AssistanceRequest, kind: str, title: str, f
         detail={"action": "attachment_add", "attachment": attachment.pk, "name": file.name},
     )
     return attachment
+
+
+# --- Links between cases -----------------------------------------------------------------------
+
+
+def _lock_pair(*pks: int) -> dict[int, AssistanceRequest]:
+    """Lock the cases in the order of their keys, so that two officers linking the same two
+    cases from either end wait for each other instead of deadlocking."""
+    return {
+        c.pk: c
+        for c in AssistanceRequest.objects.select_for_update()
+        .select_related("requesting_organization")
+        .filter(pk__in=pks)
+        .order_by("pk")
+    }
+
+
+def _audit_link(actor, link: CaseLink, action: str, *cases: AssistanceRequest) -> None:
+    """One audit row on each of the two cases (each one's history shows the change)."""
+    for case in cases:
+        audit_record(
+            kind=AuditKind.CHANGE,
+            actor=actor,
+            obj=case,
+            organization=case.requesting_organization,
+            detail={
+                "action": action,
+                "from": link.from_case.reference,
+                "to": link.to_case.reference,
+                "kind": link.kind,
+            },
+        )
+
+
+@transaction.atomic
+def case_link_add(
+    *, actor, case: AssistanceRequest, other_reference: str, kind: str, note: str = ""
+) -> CaseLink:
+    """UNODA records that ``case`` builds on, complements or repeats the case with
+    ``other_reference`` (the "multiplier effect"). Refused: a link of a case to itself, and a
+    second link between the same two cases, in either direction."""
+    require(user_is_unoda(actor), _("Only UNODA officers link cases."))
+    if kind not in LinkKind.values:
+        raise ValidationError({"kind": _("Choose how the two cases relate.")})
+    other_reference = (other_reference or "").strip().upper()
+    other_pk = (
+        visible_cases(actor).filter(reference=other_reference).values_list("pk", flat=True).first()
+    )
+    if other_pk is None:
+        raise ValidationError(
+            {
+                "reference": ValidationError(
+                    _("No case has the reference “%(reference)s”."),
+                    code="unknown",
+                    params={"reference": other_reference},
+                )
+            }
+        )
+    if other_pk == case.pk:
+        raise ValidationError(
+            {"reference": ValidationError(_("A case cannot be linked to itself."), code="self")}
+        )
+    locked = _lock_pair(case.pk, other_pk)
+    source, target = locked[case.pk], locked[other_pk]
+    existing = (
+        CaseLink.objects.filter(
+            Q(from_case=source, to_case=target) | Q(from_case=target, to_case=source)
+        )
+        .select_related("from_case", "to_case")
+        .first()
+    )
+    if existing is not None:
+        raise ValidationError(
+            {
+                "reference": ValidationError(
+                    _("These cases are already linked: %(link)s."),
+                    code="duplicate",
+                    params={
+                        "link": f"{existing.from_case.reference} "
+                        f"{existing.get_kind_display()} {existing.to_case.reference}"
+                    },
+                )
+            }
+        )
+    link = CaseLink(
+        from_case=source, to_case=target, kind=kind, note=(note or "").strip(), created_by=actor
+    )
+    link.full_clean()
+    link.save()
+    _audit_link(actor, link, "link_add", source, target)
+    return link
+
+
+@transaction.atomic
+def case_link_remove(*, actor, case: AssistanceRequest, link_id) -> None:
+    """UNODA removes a link of ``case`` (made from either end). A link already removed (a
+    double click, or another officer first) is refused with a clear message."""
+    require(user_is_unoda(actor), _("Only UNODA officers link cases."))
+    gone = ApplicationError(_("This link has already been removed."), code="gone")
+    try:
+        link_id = int(link_id)
+    except (TypeError, ValueError):
+        raise gone from None
+    pair = (
+        CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case), pk=link_id)
+        .values_list("from_case_id", "to_case_id")
+        .first()
+    )
+    if pair is None:
+        raise gone
+    locked = _lock_pair(*pair)
+    link = CaseLink.objects.filter(pk=link_id).first()
+    if link is None:
+        raise gone
+    link.from_case, link.to_case = locked[link.from_case_id], locked[link.to_case_id]
+    link.delete()
+    _audit_link(actor, link, "link_remove", link.from_case, link.to_case)

@@ -16,6 +16,11 @@ urlpatterns = [
     ),
     path("<str:reference>/comment/", views.CommentAddView.as_view(), name="comment-add"),
     path("<str:reference>/assign/", views.RequestAssignView.as_view(), name="request-assign"),
+    path(
+        "<str:reference>/translations/",
+        views.RequestTranslationsView.as_view(),
+        name="request-translations",
+    ),
     path("<str:reference>/attachments/", views.AttachmentAddView.as_view(), name="attachment-add"),
     path(
         "<str:reference>/attachments/<int:pk>/",

@@ -1,11 +1,14 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views import View
+from modeltranslation.utils import build_localized_fieldname
 
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import add_service_errors
@@ -26,6 +29,7 @@ from .forms import (
     ProposalStepForm,
     RequestStartForm,
     TransitionForm,
+    TranslationForm,
 )
 from .models import AssistanceRequest, Attachment, CommentVisibility
 from .permissions import (
@@ -33,6 +37,8 @@ from .permissions import (
     can_create_request,
     can_download_attachment,
     can_edit_request,
+    can_translate_request,
+    can_view_translations,
     fireable,
 )
 from .quality import completeness
@@ -327,3 +333,85 @@ class RequestAssignView(LoginRequiredMixin, View):
         else:
             messages.success(request, _("Case officer updated."))
         return redirect("cases:request-detail", reference=case.reference)
+
+
+# --- Translations ------------------------------------------------------------------------------
+
+
+class RequestTranslationsView(LoginRequiredMixin, View):
+    """The title and summary of a request in the other UN languages: UNODA adds and corrects
+    them (one form per language, saved through ``request_translate``); the requesting State
+    reads them."""
+
+    template_name = "cases/request_translations.html"
+
+    def _access(self, request, reference) -> CaseAccess:
+        access = get_access_or_404(request, reference)
+        if not can_view_translations(access):
+            raise PermissionDenied(
+                _("Only UNODA and the requesting State see the translations of a request.")
+            )
+        return access
+
+    def _render(self, request, access, bound=None, status=200):
+        case, original = access.case, access.case.original_language
+        editable = can_translate_request(request.user)
+        rows = selectors.request_translations(case=case)
+        entries = []  # (row, its form or None)
+        for row in rows:
+            if bound is not None and bound.prefix == row.language:
+                form = bound
+            elif editable:
+                form = TranslationForm(
+                    language=row.language, initial={"title": row.title, "summary": row.summary}
+                )
+            else:
+                form = None
+            entries.append((row, form))
+        context = {
+            "case": case,
+            "entries": entries,
+            "editable": editable,
+            "original_language": get_language_info(original),
+            "original": {
+                field: getattr(case, build_localized_fieldname(field, original)) or ""
+                for field in services.TRANSLATED_FIELDS
+            },
+            "missing": [row.language for row in rows if row.missing],
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, reference):
+        return self._render(request, self._access(request, reference))
+
+    def post(self, request, reference):
+        access = self._access(request, reference)
+        if not can_translate_request(request.user):
+            raise PermissionDenied(_("Only UNODA officers translate requests."))
+        case = access.case
+        language = request.POST.get("language", "")
+        if language not in dict(settings.LANGUAGES) or language == case.original_language:
+            messages.error(request, _("Choose one of the languages of the page."))
+            return redirect("cases:request-translations", reference=case.reference)
+        form = TranslationForm(request.POST, language=language)
+        if form.is_valid():
+            try:
+                services.request_translate(
+                    actor=request.user, case=case, language=language, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+                return redirect("cases:request-translations", reference=case.reference)
+            else:
+                messages.success(
+                    request,
+                    _("Translation into %(language)s saved.")
+                    % {"language": get_language_info(language)["name_translated"]},
+                )
+                return redirect(
+                    reverse("cases:request-translations", args=[case.reference])
+                    + f"#lang-{language}"
+                )
+        return self._render(request, access, bound=form, status=400)

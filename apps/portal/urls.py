@@ -9,4 +9,10 @@ urlpatterns = [
     path("", views.RequestListView.as_view(), name="request-list"),
     path("export.csv", views.RequestQueueCsvView.as_view(), name="request-export"),
     path("<str:reference>/", views.RequestDetailView.as_view(), name="request-detail"),
+    path("<str:reference>/links/", views.CaseLinkAddView.as_view(), name="case-link-add"),
+    path(
+        "<str:reference>/links/<int:pk>/remove/",
+        views.CaseLinkRemoveView.as_view(),
+        name="case-link-remove",
+    ),
 ]

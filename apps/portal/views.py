@@ -1,16 +1,21 @@
 """The pages that bring cases, funding and follow-up together."""
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _now
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from apps.cases import selectors
+from apps.cases import selectors, services
 from apps.cases.forms import (
     AssignForm,
     BulkAssignForm,
+    CaseLinkForm,
     CommentForm,
     QueueFilterForm,
     officer_choices,
@@ -20,11 +25,16 @@ from apps.cases.permissions import (
     can_comment,
     can_comment_internally,
     can_edit_request,
+    can_link_cases,
     can_start_a_request,
+    can_view_translations,
     fireable,
 )
 from apps.cases.quality import completeness
+from apps.cases.views import get_access_or_404, refusal_messages
 from apps.cases.workflow import OPEN, OPEN_TO_DONORS, transitions_from
+from apps.core.exceptions import ApplicationError
+from apps.core.forms import add_service_errors
 from apps.core.pagination import COUNT_CAP, capped_page
 from apps.followup import selectors as followup_selectors
 from apps.followup.permissions import (
@@ -273,6 +283,13 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             can_comment_internally=can_comment_internally(user),
             attachments=selectors.attachment_list(case=case),
             assign_form=self._assign_form(access),
+            related=selectors.case_links(user=user, case=case),
+            can_link=can_link_cases(user),
+            link_form=kwargs.get("link_form") or (CaseLinkForm() if can_link_cases(user) else None),
+            can_view_translations=can_view_translations(access),
+            missing_translations=sum(
+                row.missing for row in selectors.request_translations(case=case)
+            ),
         )
         return context
 
@@ -295,3 +312,62 @@ def case_page_again(request, reference, *, typed, status=400):
     view.setup(request, reference=reference)
     context = view.get_context_data(reference=reference, typed=typed)
     return render(request, view.template_name, context, status=status)
+
+
+class CaseLinkAddView(RequestDetailView):
+    """UNODA links the case to another ("builds on", "complements", "repeats"); a refused link
+    shows the case page again with the form as typed and the reason next to its field."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, reference):
+        if not can_link_cases(request.user):
+            raise PermissionDenied(_now("Only UNODA officers link cases."))
+        case = get_access_or_404(request, reference).case
+        form = CaseLinkForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                link = services.case_link_add(
+                    actor=request.user,
+                    case=case,
+                    other_reference=data["reference"],
+                    kind=data["kind"],
+                    note=data["note"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+                return redirect(_related(case))
+            else:
+                messages.success(
+                    request,
+                    _now("Linked: %(from)s %(kind)s %(to)s.")
+                    % {
+                        "from": case.reference,
+                        "kind": link.get_kind_display(),
+                        "to": link.to_case.reference,
+                    },
+                )
+                return redirect(_related(case))
+        context = self.get_context_data(reference=reference, link_form=form)
+        return self.render_to_response(context, status=400)
+
+
+class CaseLinkRemoveView(LoginRequiredMixin, View):
+    def post(self, request, reference, pk):
+        if not can_link_cases(request.user):
+            raise PermissionDenied(_now("Only UNODA officers link cases."))
+        case = get_access_or_404(request, reference).case
+        try:
+            services.case_link_remove(actor=request.user, case=case, link_id=pk)
+        except (ValidationError, PermissionDenied, ApplicationError) as error:
+            refusal_messages(request, error)
+        else:
+            messages.success(request, _now("The link has been removed."))
+        return redirect(_related(case))
+
+
+def _related(case) -> str:
+    return reverse("cases:request-detail", args=[case.reference]) + "#related"

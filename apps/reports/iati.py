@@ -24,7 +24,7 @@ from django.utils import timezone
 from lxml import etree
 
 from apps.cases.models import AssistanceRequest, Status
-from apps.cases.selectors import request_list
+from apps.cases.selectors import links_within, request_list
 from apps.cases.workflow import AGREED
 from apps.funding.models import FUNDED_STATUSES, Commitment, Disbursement
 from apps.funding.selectors import commitment_list
@@ -47,6 +47,9 @@ ORGANISATION_TYPE = {
     OrganizationKind.FOUNDATION: "60",
 }
 ROLE_FUNDING, ROLE_ACCOUNTABLE, ROLE_IMPLEMENTING = "1", "2", "4"
+# Related activity type 3, "sibling": cases UNODA linked (builds on, complements, repeats),
+# neither the parent of the other.
+RELATED_SIBLING = "3"
 DAC_SALW_SECTOR = "15240"
 SDG_TARGET = "16.4"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -125,12 +128,23 @@ def build_activities(*, user, now: datetime.datetime | None = None) -> bytes:
     by_case: dict[int, list[Commitment]] = {}
     for commitment in commitments.iterator(chunk_size=EXPORT_CHUNK):
         by_case.setdefault(commitment.request_id, []).append(commitment)
+    # Only links between exported cases: a case the user may not see is not even named.
+    related = links_within(_exported(user))
     for case in exported_cases(user=user).iterator(chunk_size=EXPORT_CHUNK):
-        _activity(root, case, by_case.get(case.pk, []), prefix=prefix)
+        _activity(
+            root, case, by_case.get(case.pk, []), related.get(case.reference, []), prefix=prefix
+        )
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _activity(root, case: AssistanceRequest, commitments: list[Commitment], *, prefix: str):
+def _activity(
+    root,
+    case: AssistanceRequest,
+    commitments: list[Commitment],
+    related: list[str],
+    *,
+    prefix: str,
+):
     agreement = getattr(case, "agreement", None)
     activity = _sub(
         root,
@@ -202,6 +216,8 @@ def _activity(root, case: AssistanceRequest, commitments: list[Commitment], *, p
             )
         for disbursement in commitment.disbursements.all():
             _transaction(activity, "3", disbursement.date, disbursement.amount, commitment, state)
+    for reference in related:
+        _sub(activity, "related-activity", ref=f"{prefix}-{reference}", type=RELATED_SIBLING)
 
 
 def _shares(count: int) -> list[int]:

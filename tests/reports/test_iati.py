@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from lxml import etree
 
+from apps.cases import services as case_services
 from apps.funding import services as funding_services
 from apps.funding.models import CommitmentStatus
 from apps.reports.iati import build_activities
@@ -63,6 +64,12 @@ def parse(xml: bytes):
 
 
 def test_the_file_validates_against_the_iati_schema(iati_schema, funded_cases, users):
+    case_services.case_link_add(
+        actor=users.unoda,
+        case=funded_cases["closed"],
+        other_reference=funded_cases["implementing"].reference,
+        kind="builds_on",
+    )
     xml = build_activities(user=users.unoda)
     document = parse(xml)
     iati_schema.assertValid(document)
@@ -107,3 +114,22 @@ def test_a_donor_exports_only_what_it_sees(funded_cases, users, make_case, orgs)
     assert not parse(build_activities(user=users.outsider)).findall("iati-activity")
     codes = {a.find("activity-status").get("code") for a in document.findall("iati-activity")}
     assert codes <= {"1", "2", "3", "4"}
+
+
+def test_linked_cases_are_sibling_activities_only_between_exported_cases(funded_cases, users):
+    closed, implementing = funded_cases["closed"], funded_cases["implementing"]
+    for other in (implementing, funded_cases["published"]):  # the published one is not exported
+        case_services.case_link_add(
+            actor=users.unoda, case=closed, other_reference=other.reference, kind="complements"
+        )
+    document = parse(build_activities(user=users.unoda))
+    prefix = settings.PORTAL_IATI_REPORTING_ORG_REF
+    related = {
+        a.findtext("iati-identifier"): [
+            (r.get("ref"), r.get("type")) for r in a.findall("related-activity")
+        ]
+        for a in document.findall("iati-activity")
+    }
+    assert related[f"{prefix}-{closed.reference}"] == [(f"{prefix}-{implementing.reference}", "3")]
+    assert related[f"{prefix}-{implementing.reference}"] == [(f"{prefix}-{closed.reference}", "3")]
+    assert related[f"{prefix}-{funded_cases['agreement'].reference}"] == []

@@ -122,6 +122,16 @@ def case_edit(actor, state):
     return 403 if sees_case(actor, state) else 404
 
 
+def translations_page(actor, state):
+    """A request's translations: UNODA (who edit them) and the requesting State (read-only);
+    403 to the others who see the case, 404 to those who do not."""
+    if actor == "anonymous":
+        return LOGIN
+    if actor in ("recipient", "unoda"):
+        return 200
+    return 403 if sees_case(actor, state) else 404
+
+
 def recipient_or_unoda(actor, state):
     """Starting a request: members of a requesting State, and UNODA on its behalf."""
     if actor == "anonymous":
@@ -225,6 +235,9 @@ MATRIX = {
     "cases:comment-add": (True, signed_in(405)),
     "cases:request-assign": (True, signed_in(405)),
     "cases:attachment-add": (True, signed_in(405)),
+    "cases:case-link-add": (True, signed_in(405)),
+    "cases:case-link-remove": (True, signed_in(405)),
+    "cases:request-translations": (True, translations_page),
     "funding:needs": (False, donor_pages),
     "funding:donor-desk": (False, donor_pages),
     "funding:offer-create": (

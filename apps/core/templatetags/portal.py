@@ -89,6 +89,20 @@ def translated_text(obj, field: str, linebreaks: bool = False) -> str:
     )
 
 
+@register.simple_tag
+def translation_note(obj) -> str:
+    """``{% translation_note case as note %}``: "Translated by UNODA from Spanish" when the
+    title is shown in the reader's language and that is not the language it was written in
+    (only UNODA translates requests); an empty string otherwise."""
+    value = translated_value(obj, "title")
+    original = getattr(obj, "original_language", "") or ""
+    if not value.text or value.is_fallback or not original or value.language == original:
+        return ""
+    return _("Translated by UNODA from %(language)s") % {
+        "language": get_language_info(original)["name_translated"]
+    }
+
+
 # Each language named in its own language, as the UN's own sites name them.
 OWN_NAMES = {
     "ar": "العربية",
