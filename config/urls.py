@@ -45,6 +45,7 @@ urlpatterns = [
     path("needs/", PublicNeedsView.as_view(), name="public-needs"),
     path("i18n/setlang/", language_switch, name="set_language"),
     path("security/", include("apps.security.urls")),
+    path("settings/", include("apps.core.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from apps.cases.models import AssistanceRequest, CaseLink, Status
+from apps.core.selectors import user_is_coordinator
 from apps.followup.models import Agreement
 from apps.organizations.models import Organization, Region
 
@@ -26,8 +27,14 @@ def test_seed_demo_makes_every_state_and_every_role():
     printed = out.getvalue()
     for login in ("recipient", "donor", "partner", "officer", "admin"):
         assert f" {login} " in printed
-    # UNODA's officers are not staff: they never need the admin.
-    assert not get_user_model().objects.get(username="officer").is_staff
+    # UNODA's officers are not staff: they never need the admin. One of them is a UNODA
+    # coordinator (sets the exchange rates and the portal settings), the other is not.
+    officer, officer2 = (get_user_model().objects.get(username=u) for u in ("officer", "officer2"))
+    assert not officer.is_staff
+    assert not officer2.is_staff
+    assert user_is_coordinator(officer)
+    assert not user_is_coordinator(officer2)
+    assert "coordinator" in next(line for line in printed.splitlines() if " officer " in line)
     # The partner's organization implements agreements, so its login has reports to file.
     assert Agreement.objects.filter(
         implementing_partner__memberships__user__username="partner"

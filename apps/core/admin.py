@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from .models import PortalSettings
 from .selectors import portal_settings
+from .services import PORTAL_SETTINGS_FIELDS, portal_settings_update
 
 
 @admin.register(PortalSettings)
@@ -22,5 +23,7 @@ class PortalSettingsAdmin(admin.ModelAdmin):
         }
 
     def save_model(self, request, obj, form, change):
-        obj.pk = PortalSettings.SINGLETON_PK
-        super().save_model(request, obj, form, change)
+        saved = portal_settings_update(
+            actor=request.user, **{name: form.cleaned_data[name] for name in PORTAL_SETTINGS_FIELDS}
+        )
+        obj.pk = saved.pk

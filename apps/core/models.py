@@ -13,7 +13,8 @@ class TimeStampedModel(models.Model):
 
 
 class PortalSettings(models.Model):
-    """Portal rules that UNODA tunes in the admin; one row (pk=1), defaults from settings."""
+    """Portal rules that UNODA's coordinators tune (on the portal's settings page, or the admin
+    in the admin); one row (pk=1), defaults from settings."""
 
     SINGLETON_PK = 1
 
@@ -35,6 +36,9 @@ class PortalSettings(models.Model):
     class Meta:
         verbose_name = _("portal settings")
         verbose_name_plural = _("portal settings")
+        # The "UNODA coordinator" role (the group made by migration 0002 holds it): set the
+        # exchange rates and these settings in the portal.
+        permissions = [("coordinate", _("Can set exchange rates and portal settings"))]
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="portalsettings_singleton"),
             models.CheckConstraint(

@@ -1,9 +1,21 @@
 from django.conf import settings
 
+from apps.organizations.selectors import user_is_unoda
+
 from .models import PortalSettings
 from .reference import cached
 
 PORTAL_SETTINGS = "portal-settings"  # kept between requests (apps/core/reference.py)
+# The "UNODA coordinator" role: this permission, held by this group (migration 0002); the
+# admin grants the role by adding a UNODA officer to the group.
+COORDINATE_PERMISSION = "core.coordinate"
+COORDINATORS_GROUP = "UNODA coordinators"
+
+
+def user_is_coordinator(user) -> bool:
+    """A UNODA officer who may set the exchange rates and the portal settings (other officers
+    read them)."""
+    return user_is_unoda(user) and user.has_perm(COORDINATE_PERMISSION)
 
 
 def portal_settings() -> PortalSettings:

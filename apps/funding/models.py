@@ -1,9 +1,11 @@
 """Donor side: offers, expressions of interest, commitments, exchange rates, meetings."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.cases.currencies import currency_choices
@@ -346,6 +348,15 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 USD = {self.rate_per_usd} {self.currency} ({self.valid_on})"
+
+    def clean(self):
+        errors = {}
+        if self.currency == "USD":  # the base currency (selectors.BASE_CURRENCY)
+            errors["currency"] = _("The US dollar is the base currency: its rate is always 1.")
+        if self.valid_on and self.valid_on > timezone.localdate():
+            errors["valid_on"] = _("A rate can only be set for today or an earlier day.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class MatchmakingMeeting(TimeStampedModel):

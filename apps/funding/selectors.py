@@ -295,6 +295,24 @@ def rates_on(date: datetime.date, currencies: Iterable[str]) -> dict[str, Rate]:
     return rates
 
 
+def exchange_rates_in_force(*, on: datetime.date | None = None) -> QuerySet[ExchangeRate]:
+    """The rate in force for each currency on ``on`` (today by default): the latest on or
+    before that day, with its date and source, by currency."""
+    day = on or timezone.localdate()
+    latest = (
+        ExchangeRate.objects.filter(currency=OuterRef("currency"), valid_on__lte=day)
+        .order_by("-valid_on")
+        .values("valid_on")[:1]
+    )
+    return ExchangeRate.objects.filter(valid_on=Subquery(latest)).order_by("currency")
+
+
+def exchange_rate_history(*, currency: str = "") -> QuerySet[ExchangeRate]:
+    """Every rate set, the latest day first (of one currency when ``currency`` is given)."""
+    rates = ExchangeRate.objects.order_by("-valid_on", "currency")
+    return rates.filter(currency=currency) if currency else rates
+
+
 def convert(amount: Decimal, source: str, target: str, rates: dict[str, Rate]) -> Decimal | None:
     """``amount`` in ``source`` expressed in ``target``, rounded half up to the cent, or None."""
     if source == target:

@@ -1,10 +1,10 @@
 """The only code that writes the donor side. Each function is atomic and checks access first."""
 
 import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,6 +14,7 @@ from apps.cases.models import AssistanceRequest, Status
 from apps.cases.services import request_transition
 from apps.cases.workflow import OPEN_NEEDS
 from apps.core.exceptions import ApplicationError
+from apps.core.services import require_coordinator
 from apps.organizations.models import Organization
 from apps.security.models import AuditKind
 from apps.security.services import audit_record
@@ -447,13 +448,49 @@ def disbursement_record(
 def exchange_rate_set(
     *, actor, currency: str, rate_per_usd, valid_on: datetime.date, source: str = ""
 ) -> ExchangeRate:
-    require(actor.is_authenticated and actor.is_staff, _("Only administrators set rates."))
-    rate = ExchangeRate.objects.filter(currency=currency, valid_on=valid_on).first()
+    """Set how many units of ``currency`` one US dollar buys on ``valid_on`` (today or an
+    earlier day), replacing that day's rate if it has one; audited with the old and new rate.
+    For UNODA coordinators (and the admin)."""
+    require_coordinator(actor)
+    try:
+        rate_per_usd = Decimal(str(rate_per_usd).strip())
+    except InvalidOperation:
+        raise ValidationError({"rate_per_usd": _("Enter a number.")}) from None
+    if not rate_per_usd.is_finite() or rate_per_usd <= 0:
+        raise ValidationError({"rate_per_usd": _("The rate must be greater than zero.")})
+    rate = (
+        ExchangeRate.objects.select_for_update()
+        .filter(currency=currency, valid_on=valid_on)
+        .first()
+    )
+    old = rate.rate_per_usd if rate else None
     rate = rate or ExchangeRate(currency=currency, valid_on=valid_on)
-    rate.rate_per_usd = Decimal(str(rate_per_usd))
-    rate.source = source
-    rate.full_clean(validate_unique=False)
-    rate.save()
+    rate.rate_per_usd = rate_per_usd
+    rate.source = (source or "").strip()
+    rate.full_clean(validate_unique=False)  # the currency and the day: ExchangeRate.clean
+    # As stored (and as the audit line then reads): to the field's decimal places.
+    places = ExchangeRate._meta.get_field("rate_per_usd").decimal_places
+    rate.rate_per_usd = rate_per_usd = rate_per_usd.quantize(Decimal(1).scaleb(-places))
+    try:
+        with transaction.atomic():
+            rate.save()
+    except IntegrityError:  # another coordinator set the same day's rate at the same moment
+        rate = ExchangeRate.objects.select_for_update().get(currency=currency, valid_on=valid_on)
+        old = rate.rate_per_usd
+        rate.rate_per_usd, rate.source = rate_per_usd, (source or "").strip()
+        rate.save(update_fields=["rate_per_usd", "source"])
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=rate,
+        detail={
+            "action": "exchange_rate_set",
+            "currency": currency,
+            "valid_on": valid_on.isoformat(),
+            "rate_per_usd": [None if old is None else str(old), str(rate.rate_per_usd)],
+            "source": rate.source,
+        },
+    )
     return rate
 
 

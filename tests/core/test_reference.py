@@ -113,7 +113,7 @@ def test_exchange_rates_are_kept_per_day_and_read_again_when_one_is_recorded(
     shared_cache, django_assert_num_queries
 ):
     day = datetime.date(2026, 3, 1)
-    admin = UserFactory(username="rates-admin", is_staff=True)
+    admin = UserFactory(username="rates-admin", is_staff=True, is_superuser=True)
     exchange_rate_set(actor=admin, currency="EUR", rate_per_usd=Decimal("0.9"), valid_on=day)
     assert rates_on(day, ["EUR"])["EUR"].per_usd == Decimal("0.9")
     with django_assert_num_queries(0):

@@ -223,6 +223,8 @@ MATRIX = {
     "security:otp-verify": (False, otp_verify),
     "security:otp-enrol": (False, signed_in()),
     "security:audit-list": (False, unoda_page()),
+    "core:portal-settings": (False, unoda_page()),
+    "core:exchange-rate-list": (False, unoda_page()),
     "set_language": (False, everyone(405)),  # POST only: the switcher is a form
     "password_reset": (False, everyone(200)),
     "password_reset_done": (False, everyone(200)),

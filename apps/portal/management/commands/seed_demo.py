@@ -289,13 +289,14 @@ class Command(BaseCommand):
             ("donor", "donor", "Japan, desk officer"),
             ("second donor", "donor2", "Germany, desk officer"),
             ("partner", "partner", "UNREC (Africa), implementing partner: reports progress"),
-            ("UNODA officer", "officer", "UNODA case officer"),
+            ("UNODA officer", "officer", "UNODA case officer and coordinator (sets rates)"),
+            ("UNODA officer", "officer2", "UNODA case officer, not a coordinator"),
             ("admin", "admin", "system administrator, /admin/"),
         ]
         for role, username, who in rows:
             self.stdout.write(f"  {role:<14} {username:<10} {who}")
         self.stdout.write(
-            "officer and admin sign in with two-factor authentication too: add the demo key "
+            "the officers and admin sign in with two-factor authentication too: add the demo key "
             f"{DEMO_TOTP_KEY_BASE32} to an authenticator app, or print the current code with\n"
             "  .venv/bin/python manage.py totp_code officer"
         )

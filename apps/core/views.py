@@ -1,0 +1,113 @@
+"""UNODA's settings pages: the exchange rates and the portal settings. Every UNODA officer reads
+them; a UNODA coordinator (``user_is_coordinator``) also changes them here."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from apps.funding import selectors as funding_selectors
+from apps.funding import services as funding_services
+from apps.organizations.selectors import user_is_unoda
+
+from . import services
+from .forms import ExchangeRateForm, PortalSettingsForm, add_service_errors
+from .pagination import capped_page
+from .selectors import portal_settings, portal_settings_read, user_is_coordinator
+
+HISTORY_PER_PAGE = 50
+
+
+class UnodaSettingsMixin(LoginRequiredMixin):
+    """UNODA officers only (others: 403); a change (POST) by a coordinator only."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not user_is_unoda(request.user):
+            raise PermissionDenied(_("Only UNODA officers see this page."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not user_is_coordinator(request.user):
+            raise PermissionDenied(
+                _("Only UNODA coordinators set the exchange rates and the portal settings.")
+            )
+        return self.change(request)
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "can_change": user_is_coordinator(self.request.user),
+        }
+
+
+class ExchangeRateListView(UnodaSettingsMixin, TemplateView):
+    """The rates in force and every rate set; a coordinator sets the day's rate of a currency
+    (or corrects an earlier day's)."""
+
+    template_name = "core/exchange_rates.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        in_force = list(funding_selectors.exchange_rates_in_force())
+        currency = self.request.GET.get("currency", "").upper()
+        if currency not in {rate.currency for rate in in_force}:
+            currency = ""  # the history of every currency
+        history = funding_selectors.exchange_rate_history(currency=currency)
+        context.update(
+            in_force=in_force,
+            currency=currency,
+            page=capped_page(history, HISTORY_PER_PAGE, self.request.GET.get("page")),
+            form=kwargs.get("form") or (ExchangeRateForm() if context["can_change"] else None),
+        )
+        return context
+
+    def change(self, request):
+        form = ExchangeRateForm(request.POST)
+        if form.is_valid():
+            try:
+                rate = funding_services.exchange_rate_set(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Rate set: 1 USD = %(rate)s %(currency)s from %(date)s.")
+                    % {
+                        "rate": number_format(rate.rate_per_usd),
+                        "currency": rate.currency,
+                        "date": date_format(rate.valid_on),
+                    },
+                )
+                return redirect("core:exchange-rate-list")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class PortalSettingsView(UnodaSettingsMixin, TemplateView):
+    """The publishing threshold and the pledge ageing; a coordinator changes them."""
+
+    template_name = "core/portal_settings.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        current = portal_settings()
+        form = kwargs.get("form")
+        if form is None and context["can_change"]:
+            form = PortalSettingsForm(instance=portal_settings_read())
+        context.update(current=current, form=form)
+        return context
+
+    def change(self, request):
+        form = PortalSettingsForm(request.POST, instance=portal_settings_read())
+        if form.is_valid():
+            fields = {name: form.cleaned_data[name] for name in services.PORTAL_SETTINGS_FIELDS}
+            try:
+                services.portal_settings_update(actor=request.user, **fields)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Portal settings saved."))
+                return redirect("core:portal-settings")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
