@@ -165,7 +165,8 @@ def test_every_role_finishes_a_case_without_the_admin(browser, live_server, worl
     give_feedback(state, live_server, ref)
     officer.goto(f"{live_server.url}/followup/{ref}/feedback/")
     officer.get_by_role("combobox", name=re.compile(r"^party")).select_option(label="Japan")
-    officer.get_by_role("textbox", name=re.compile(r"^reason")).fill("Japan's office closed; no answer after three reminders.")
+    reason = officer.get_by_role("textbox", name=re.compile(r"^reason"))
+    reason.fill("Japan's office closed; no answer after three reminders.")
     officer.get_by_role("button", name="Record the waiver").click()
     assert FeedbackWaiver.objects.count() == 1
     open_case(officer, live_server, ref)
