@@ -1,4 +1,4 @@
-"""Every role does its whole job in the portal's own pages (issue 20): a submitted request is
+"""Every role does its whole job in the portal's own pages (issue 20): a State's draft is
 played to closure in a real browser by the State, a donor, the implementing partner and a UNODA
 officer who is not staff, through everything that once needed the admin (translation, related
 case, matchmaking meeting and its outcome, agreement with an amendment and its signed document,
@@ -51,7 +51,7 @@ def world():
         people["officer"],
     )
     earlier = build_case(orgs=orgs, users=users, status="published", title="Mark police weapons")
-    case = build_case(orgs=orgs, users=users, status="submitted", title="Secure the armoury")
+    case = build_case(orgs=orgs, users=users, status="draft", title="Secure the armoury")
     offer = offer_create(
         actor=people["donor"], donor=donor, title="Locks for armouries", currency="USD"
     )
@@ -60,8 +60,15 @@ def world():
 
 def test_every_role_finishes_a_case_without_the_admin(browser, live_server, world, shot):
     ref = world.case.reference
+    opened = []  # every address any role's browser asks for
+
+    # The State submits its draft.
+    state = sign_in(browser, live_server, "recipient")
+    state.on("request", lambda request: opened.append(request.url))
+    open_case(state, live_server, ref)
+    fire(state, "Submit", "Submitted")
+
     officer = sign_in(browser, live_server, "officer")
-    opened = []
     officer.on("request", lambda request: opened.append(request.url))
 
     # UNODA reviews, translates the request into French and links the earlier case.
@@ -82,6 +89,7 @@ def test_every_role_finishes_a_case_without_the_admin(browser, live_server, worl
 
     # The donor expresses interest from the published needs.
     donor = sign_in(browser, live_server, "donor")
+    donor.on("request", lambda request: opened.append(request.url))
     donor.get_by_role("link", name="Published needs", exact=True).click()
     donor.get_by_role("link", name=ref).click()
     donor.get_by_role("button", name="Express interest for Japan").click()
@@ -140,6 +148,7 @@ def test_every_role_finishes_a_case_without_the_admin(browser, live_server, worl
 
     # The implementing partner reports progress with an attachment.
     partner = sign_in(browser, live_server, "partner")
+    partner.on("request", lambda request: opened.append(request.url))
     partner.goto(f"{live_server.url}/followup/{ref}/plan/")
     partner.get_by_label("Period from").fill("2026-02-01")
     partner.get_by_label("Period to").fill("2026-04-30")
@@ -161,7 +170,6 @@ def test_every_role_finishes_a_case_without_the_admin(browser, live_server, worl
     # Completion; the State gives feedback, UNODA waives the donor's and closes the case.
     open_case(officer, live_server, ref)
     fire(officer, "Complete implementation", "Feedback")
-    state = sign_in(browser, live_server, "recipient")
     give_feedback(state, live_server, ref)
     officer.goto(f"{live_server.url}/followup/{ref}/feedback/")
     officer.get_by_role("combobox", name=re.compile(r"^party")).select_option(label="Japan")
