@@ -2,9 +2,10 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Greatest, Least
+from django.db.models.functions import Concat, Greatest, Least, Upper
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from modeltranslation.utils import build_localized_fieldname
 
 from apps.core.choices import display_of
 from apps.core.models import TimeStampedModel
@@ -92,6 +93,16 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
+
+
+def _search_text():
+    """What the case search reads: the reference and the title in each language, upper-cased
+    once when the row is written (the search then compares without a function per row), kept
+    by the database itself."""
+    parts = [F("reference")]
+    for code, _name in settings.LANGUAGES:
+        parts += [models.Value(" "), F(build_localized_fieldname("title", code))]
+    return Upper(Concat(*parts, output_field=models.TextField()))
 
 
 class AssistanceRequest(TimeStampedModel):
@@ -186,6 +197,10 @@ class AssistanceRequest(TimeStampedModel):
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
     )
     status_changed_at = models.DateTimeField(_("in this status since"), editable=False)
+    # On PostgreSQL a trigram index serves it (migration 0012).
+    search_text = models.GeneratedField(
+        expression=_search_text(), output_field=models.TextField(), db_persist=True
+    )
 
     class Meta:
         verbose_name = _("assistance request")

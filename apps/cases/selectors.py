@@ -3,13 +3,13 @@
 import datetime
 import operator
 from dataclasses import dataclass
-from functools import reduce
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Upper
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
@@ -231,25 +231,24 @@ def request_translations(*, case: AssistanceRequest) -> list[TranslationRow]:
 
 
 def list_deferred_fields() -> list[str]:
-    """The long texts of a case (proposal and their translations), not read for list rows."""
+    """The long texts of a case (proposal, their translations and the search text), not read
+    for list rows."""
     return [
         field.name
         for field in AssistanceRequest._meta.concrete_fields
         if isinstance(field, models.TextField)
+        or isinstance(getattr(field, "output_field", None), models.TextField)  # search_text
     ]
 
 
 def search_condition(text: str, *, state: bool = True) -> Q:
     """Cases whose reference, title in any of the six languages (a title is stored in the
     language it was written in) or, with ``state``, requesting State contains ``text``, in
-    any case. ``icontains`` (Django escapes ``%`` and ``_``); on PostgreSQL trigram indexes
-    serve it (migration cases 0009). The States are matched first and given as values
-    (``organization_ids``)."""
-    fields = [
-        "reference",
-        *(build_localized_fieldname("title", code) for code, _name in settings.LANGUAGES),
-    ]
-    condition = reduce(operator.or_, (Q(**{f"{field}__icontains": text}) for field in fields))
+    any case: ``search_text`` (the reference and the titles, upper-cased when the row is
+    written) contains the text upper-cased by the same database function. ``contains``
+    escapes ``%`` and ``_``; on PostgreSQL a trigram index serves it (migration cases 0012).
+    The States are matched first and given as values (``organization_ids``)."""
+    condition = Q(search_text__contains=Upper(models.Value(text, output_field=models.TextField())))
     if state and (states := organization_ids(name__icontains=text)):
         condition |= Q(requesting_organization_id__in=states)
     return condition

@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's own widget templates, found by the project's template engine (FORM_RENDERER).
+    "django.forms",
     "guardian",
     "django_countries",
     "django_celery_beat",
@@ -72,6 +74,10 @@ MIDDLEWARE = [
     # django-axes last: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Forms render through the project's template engine, so that templates/django/forms/ can
+# override a built-in widget template (the select: its options written in one template).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -101,6 +101,26 @@ def test_a_search_ignores_case_and_takes_wildcards_as_themselves(users, make_cas
     assert found("sierra") == {plain.reference, percent.reference}  # the State's name
 
 
+def test_search_finds_a_title_in_any_language_and_follows_its_changes(users, make_case):
+    """The search column is written by the database from the reference and the six titles:
+    a translation added later is found, Cyrillic is matched in any case, and a changed title
+    is found by its new words only."""
+    russian = make_case("submitted", title="Обучение таможенников")
+    translated = make_case("submitted", title="Train border police")
+
+    def found(search):
+        return set(_refs(request_queue(user=users.unoda, search=search)))
+
+    assert found("ТАМОЖЕН") == {russian.reference}
+    assert found("police des frontières") == set()
+    AssistanceRequest.objects.filter(pk=translated.pk).update(
+        title_fr="Former la police des frontières"
+    )
+    assert found("POLICE DES FRONTIÈRES") == {translated.reference}
+    AssistanceRequest.objects.filter(pk=russian.pk).update(title_en="Train customs officers")
+    assert found("customs") == {russian.reference}
+
+
 def test_a_needs_search_ignores_case_and_takes_wildcards_as_themselves(users, make_case):
     from apps.funding import selectors as funding_selectors
 
@@ -116,10 +136,11 @@ def test_a_needs_search_ignores_case_and_takes_wildcards_as_themselves(users, ma
     assert found("_") == set()
 
 
-def test_trigram_indexes_serve_the_search_of_the_cases_own_columns(make_case):
-    """Migration cases 0009 made the GIN trigram indexes, and PostgreSQL can answer the
-    ``icontains`` of a search on the case's own columns (the needs search) with them (on a
-    test table too small to need them, with sequential scans turned off to see that it can)."""
+def test_trigram_index_serves_the_search_of_the_cases_own_columns(make_case):
+    """Migration cases 0012 made the GIN trigram index of ``search_text`` (in place of 0009's
+    seven), and PostgreSQL can answer a search on the case's own columns (the needs search)
+    with it (on a test table too small to need it, with sequential scans turned off to see
+    that it can)."""
     from django.db import connection
 
     from apps.cases.selectors import search_condition
@@ -128,9 +149,10 @@ def test_trigram_indexes_serve_the_search_of_the_cases_own_columns(make_case):
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%_trgm"])
         names = {row[0] for row in cursor.fetchall()}
-        assert {"assistancere_reference_trgm", "assistancere_title_en_trgm"} <= names
+        assert "assistancere_search_text_trgm" in names
+        assert "assistancere_title_en_trgm" not in names
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")  # only bitmap scans: the GIN indexes
         searched = AssistanceRequest.objects.filter(search_condition("customs", state=False))
         plan = searched.values("pk").explain()
-    assert "_trgm" in plan
+    assert "assistancere_search_text_trgm" in plan
