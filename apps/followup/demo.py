@@ -193,10 +193,11 @@ def _implementation_plans(*, rng, actor):
             actor=actor, milestone=first, completed_on=start + datetime.timedelta(days=40)
         )
         # The first case is behind: its second milestone is past due and not done.
+        # Within the agreement's period, as every milestone is.
         due = (
             today - datetime.timedelta(days=20)
             if number == 0
-            else today + datetime.timedelta(days=60)
+            else min(today + datetime.timedelta(days=60), agreement.end_date)
         )
         services.milestone_create(
             actor=actor,

@@ -181,6 +181,18 @@ def _check_milestones_within(agreement: Agreement, start, end) -> None:
         raise ValidationError({field: message})
 
 
+def _all_errors(*checks) -> None:
+    """Run every check and raise their errors together, so a form shows them all at once."""
+    errors: dict = {}
+    for check in checks:
+        try:
+            check()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _unknown(fields: dict, allowed) -> None:
     unknown = set(fields) - set(allowed)
     if unknown:
@@ -221,9 +233,13 @@ def agreement_record(
     if Agreement.objects.filter(request=locked).exists():
         raise ApplicationError(_("This case already has an agreement."), code="duplicate")
     donors = list(donors)
-    _check_parties(locked, donors, implementing_partner)
-    _check_cooperation_type(cooperation_type)
-    _check_agreement_dates(locked, signed_on=signed_on, start_date=start_date, end_date=end_date)
+    _all_errors(
+        lambda: _check_parties(locked, donors, implementing_partner),
+        lambda: _check_cooperation_type(cooperation_type),
+        lambda: _check_agreement_dates(
+            locked, signed_on=signed_on, start_date=start_date, end_date=end_date
+        ),
+    )
     agreement = Agreement(
         request=locked,
         signed_on=signed_on,
@@ -328,16 +344,22 @@ def agreement_update(
                 "document on its own page."
             )
         )
-    _check_parties(case, donors, locked.implementing_partner)
-    if "cooperation_type" in changes:
-        _check_cooperation_type(locked.cooperation_type)
-    _check_agreement_dates(
-        case,
-        signed_on=locked.signed_on if "signed_on" in changes else None,
-        start_date=locked.start_date,
-        end_date=locked.end_date,
+    period_moved = "start_date" in changes or "end_date" in changes
+    _all_errors(
+        lambda: _check_parties(case, donors, locked.implementing_partner),
+        lambda: (
+            _check_cooperation_type(locked.cooperation_type)
+            if "cooperation_type" in changes
+            else None
+        ),
+        lambda: _check_agreement_dates(
+            case,
+            signed_on=locked.signed_on if "signed_on" in changes else None,
+            start_date=locked.start_date,
+            end_date=locked.end_date,
+        ),
     )
-    if "start_date" in changes or "end_date" in changes:
+    if period_moved:  # once the new period itself is sound
         _check_milestones_within(locked, locked.start_date, locked.end_date)
     locked.full_clean()
     field_names = [name for name in changes if name != "donors"]

@@ -295,3 +295,18 @@ def test_the_edit_page_names_the_milestones_to_move_and_keeps_what_was_typed(
     assert "“Final”" in form.errors["end_date"][0]
     assert "Shortened by the parties, typed here." in response.content.decode()
     assert agreement_state(agreement) == before
+
+
+def test_every_error_of_an_agreement_is_given_at_once(interest_case, orgs, users):
+    before = case_state(interest_case)
+    with pytest.raises(ValidationError) as error:
+        _record(
+            interest_case,
+            orgs,
+            users,
+            signed_on=timezone.localdate() + datetime.timedelta(days=1),
+            end_date=START - datetime.timedelta(days=1),
+            cooperation_type="",
+        )
+    assert set(error.value.message_dict) == {"signed_on", "end_date", "cooperation_type"}
+    assert case_state(interest_case) == before
