@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from apps.cases import services
 from apps.cases.models import AssistanceRequest, Visibility
@@ -132,7 +132,16 @@ AGREEMENT = {
     "currency": "USD",
     "start_date": datetime.date(2026, 2, 1),
     "end_date": datetime.date(2027, 1, 31),
+    "cooperation_type": "north_south",
 }
+
+
+def agreement_terms() -> dict:
+    """AGREEMENT as recorded through the service: signed today, the day the test's case was
+    made (an agreement is signed neither in the future nor before its request existed)."""
+    return {**AGREEMENT, "signed_on": timezone.localdate()}
+
+
 RATINGS = {
     "relevance": 5,
     "coherence": 4,
@@ -153,7 +162,11 @@ def fire_step(*, orgs, users, case, transition, comment=""):
         return
     if transition == "record_agreement":
         followup_services.agreement_record(
-            actor=users.unoda, case=case, donors=[orgs.donor], comment=comment, **AGREEMENT
+            actor=users.unoda,
+            case=case,
+            donors=[orgs.donor],
+            comment=comment,
+            **agreement_terms(),
         )
         return
     if transition == "close":

@@ -16,6 +16,7 @@ from apps.followup.models import RATING_FIELDS, Feedback, ProgressReport, Progre
 from apps.funding.models import (
     Commitment,
     CommitmentStatus,
+    CooperationType,
     Disbursement,
     ExpressionOfInterest,
     Offer,
@@ -211,6 +212,7 @@ class OfferSerializer(serializers.ModelSerializer):
             "currency",
             "valid_from",
             "valid_until",
+            "cooperation_type",
             "is_active",
             "created_at",
         )
@@ -233,6 +235,11 @@ class OfferWriteSerializer(Input):
     currency = serializers.ChoiceField(choices=currency_choices())
     valid_from = serializers.DateField(required=False)
     valid_until = serializers.DateField(required=False, allow_null=True)
+    cooperation_type = serializers.ChoiceField(
+        choices=CooperationType.choices,
+        help_text="north_south, south_south, triangular, regional or multilateral (through a "
+        "UN entity or fund); required on a new offer.",
+    )
     is_active = serializers.BooleanField(required=False)
 
 

@@ -85,9 +85,14 @@ class AgreementAdminForm(forms.ModelForm):
             "currency",
             "start_date",
             "end_date",
+            "cooperation_type",
             "reporting_interval_months",
             "notes",
         )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cooperation_type"].required = True  # blank only on rows from before it
 
     def terms_changed(self) -> bool:
         return bool(set(self.changed_data) - {"change_kind", "change_reason"})
@@ -127,8 +132,15 @@ class AgreementAdmin(ServiceErrorsMixin, admin.ModelAdmin):
         "implementing_partner",
         "start_date",
         "end_date",
+        "cooperation_type",
     )
-    list_filter = ("request__status", "currency", "implementing_partner", "donors")
+    list_filter = (
+        "request__status",
+        "cooperation_type",
+        "currency",
+        "implementing_partner",
+        "donors",
+    )
     search_fields = ("request__reference", "request__title", "donors__name", "notes")
     list_select_related = ("request", "implementing_partner")
     filter_horizontal = ("donors",)

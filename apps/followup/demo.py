@@ -1,19 +1,23 @@
-"""Demo data for the follow-up: agreements on every case past donor interest, milestones and
+"""Demo data for the follow-up: agreements on every case past donor interest (every type of
+cooperation in turn, with donors that fit it), milestones and
 progress reports on cases in implementation (one overdue), and closed cases with the
 recipient's and two donors' feedback so that the effectiveness views show real numbers."""
 
 import datetime
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
 from apps.cases import services as case_services
-from apps.cases.models import AssistanceRequest, Category, Status, Visibility
+from apps.cases.models import AssistanceRequest, Category, Status, StatusChange, Visibility
 from apps.cases.workflow import path_to
+from apps.funding.models import CooperationType
 from apps.funding.services import interest_express
+from apps.organizations.models import OrganizationKind
 
 from . import services
-from .models import RATING_FIELDS, Feedback, FeedbackStatus, ProgressStatus
+from .models import RATING_FIELDS, Agreement, Feedback, FeedbackStatus, ProgressStatus
 
 # Transitions that need follow-up records; seed_demo hands them to ``walk_step``.
 STEPS = frozenset({"record_agreement", "close"})
@@ -50,9 +54,60 @@ def _donors_for(case, rng, donor_pool, count):
     return rng.sample(pool, count)
 
 
-def _record_agreement(*, case, actor, rng, orgs, donors, comment=""):
+def _next_cooperation_type() -> str:
+    """The types in turn, one per agreement recorded, so the demo holds every one of them."""
+    types = CooperationType.values
+    return types[Agreement.objects.count() % len(types)]
+
+
+def _donors_of_type(case, rng, donor_pool, count, cooperation_type):
+    """Donors that make ``cooperation_type`` true of the case: States of the South (donors
+    that also receive) for South-South, one of them with a northern donor for triangular, a
+    UN entity for multilateral, donors of the State's own region for regional, other donors
+    for North-South."""
+    region = case.requesting_organization.region
+    pool = [org for org in donor_pool if org.pk != case.requesting_organization_id]
+    south = [org for org in pool if org.is_recipient and org.kind == OrganizationKind.STATE]
+    un = [org for org in pool if org.kind == OrganizationKind.UN_ENTITY]
+    north = [
+        org
+        for org in pool
+        if org not in south and org not in un and org.kind != OrganizationKind.REGIONAL
+    ]
+    if cooperation_type == CooperationType.SOUTH_SOUTH:
+        chosen = rng.sample(south, min(count, len(south)))
+    elif cooperation_type == CooperationType.TRIANGULAR:
+        chosen = [rng.choice(south), rng.choice(north)]
+    elif cooperation_type == CooperationType.MULTILATERAL:
+        chosen = [rng.choice(un), *rng.sample(north, count - 1)]
+    elif cooperation_type == CooperationType.REGIONAL:
+        near = [org for org in pool if org.region == region and org not in un]
+        chosen = rng.sample(near, min(count, len(near)))
+    else:
+        chosen = rng.sample(north, count)
+    return chosen or _donors_for(case, rng, donor_pool, count)
+
+
+def _filed_before(case, day: datetime.date, rng) -> None:
+    """Move a demo case (and its history so far) back in time so that it was made before its
+    agreement was signed: an agreement is never signed before the request existed."""
+    filed = timezone.localdate(
+        AssistanceRequest.objects.values_list("created_at", flat=True).get(pk=case.pk)
+    )
+    if filed < day:
+        return
+    shift = datetime.timedelta(days=(filed - day).days + rng.randrange(20, 60))
+    AssistanceRequest.objects.filter(pk=case.pk).update(
+        created_at=F("created_at") - shift, status_changed_at=F("status_changed_at") - shift
+    )
+    StatusChange.objects.filter(request_id=case.pk).update(created_at=F("created_at") - shift)
+
+
+def _record_agreement(*, case, actor, rng, orgs, donors, cooperation_type, comment=""):
     today = timezone.localdate()
     start = today - datetime.timedelta(days=rng.randrange(120, 400))
+    signed_on = start - datetime.timedelta(days=20)
+    _filed_before(case, signed_on, rng)
     amount = case.budget_amount or Decimal(rng.randrange(50, 900) * 1000)
     partner = orgs.get(PARTNERS.get(case.requesting_organization.region, ""))
     if partner is None and rng.random() < 0.5:
@@ -64,11 +119,12 @@ def _record_agreement(*, case, actor, rng, orgs, donors, comment=""):
         case=case,
         donors=donors,
         implementing_partner=partner,
-        signed_on=start - datetime.timedelta(days=20),
+        signed_on=signed_on,
         amount=amount,
         currency=case.budget_currency,
         start_date=start,
         end_date=start + datetime.timedelta(days=365),
+        cooperation_type=cooperation_type,
         comment=comment,
     )
 
@@ -103,12 +159,14 @@ def walk_step(*, case, transition, actor, rng, orgs, comment=""):
         return
     if transition == "record_agreement":
         count = 2 if rng.random() < 0.5 else 1
+        cooperation_type = _next_cooperation_type()
         _record_agreement(
             case=case,
             actor=actor,
             rng=rng,
             orgs=orgs,
-            donors=_donors_for(case, rng, donor_pool, count),
+            donors=_donors_of_type(case, rng, donor_pool, count, cooperation_type),
+            cooperation_type=cooperation_type,
             comment=comment,
         )
         return
@@ -135,10 +193,11 @@ def _implementation_plans(*, rng, actor):
             actor=actor, milestone=first, completed_on=start + datetime.timedelta(days=40)
         )
         # The first case is behind: its second milestone is past due and not done.
+        # Within the agreement's period, as every milestone is.
         due = (
             today - datetime.timedelta(days=20)
             if number == 0
-            else today + datetime.timedelta(days=60)
+            else min(today + datetime.timedelta(days=60), agreement.end_date)
         )
         services.milestone_create(
             actor=actor,
@@ -198,12 +257,14 @@ def _closed_cases(*, rng, orgs, actor, count=8):
         for name in path_to(Status.CLOSED):
             if name == "record_agreement":
                 # Two co-funding donors on every one of these cases.
+                cooperation_type = _next_cooperation_type()
                 _record_agreement(
                     case=case,
                     actor=actor,
                     rng=rng,
                     orgs=orgs,
-                    donors=_donors_for(case, rng, donor_pool, 2),
+                    donors=_donors_of_type(case, rng, donor_pool, 2, cooperation_type),
+                    cooperation_type=cooperation_type,
                 )
             else:
                 walk_step(case=case, transition=name, actor=actor, rng=rng, orgs=orgs)

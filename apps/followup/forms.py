@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.funding.models import CooperationType
+
 from .models import AgreementChangeKind, Feedback, ProgressStatus
 
 
@@ -51,6 +53,14 @@ class AgreementForm(forms.Form):
     currency = forms.CharField(label=_("currency"), max_length=3, initial="USD")
     start_date = forms.DateField(label=_("start date"), widget=DateInput)
     end_date = forms.DateField(label=_("end date"), widget=DateInput)
+    cooperation_type = forms.ChoiceField(
+        label=_("type of cooperation"),
+        choices=[("", "---------"), *CooperationType.choices],
+        help_text=_(
+            "North-South, South-South, triangular (a third partner supports cooperation between "
+            "two countries of the South), regional, or multilateral (through a UN entity or fund)."
+        ),
+    )
     reporting_interval_months = forms.IntegerField(
         label=_("reporting every (months)"), min_value=1, max_value=12, initial=3
     )

@@ -17,6 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from apps.cases.currencies import currency_choices
 from apps.cases.models import ATTACHMENT_EXTENSIONS
 from apps.core.models import TimeStampedModel
+from apps.funding.models import (
+    cooperation_label,
+    cooperation_type_field,
+    cooperation_type_valid,
+)
 
 RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -65,6 +70,7 @@ class Agreement(TimeStampedModel):
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
+    cooperation_type = cooperation_type_field()
     reporting_interval_months = models.PositiveSmallIntegerField(
         _("progress report every (months)"),
         default=3,
@@ -111,6 +117,7 @@ class Agreement(TimeStampedModel):
                 name="agreement_reporting_interval_1_12",
                 violation_error_message=_("Reports are due every 1 to 12 months."),
             ),
+            cooperation_type_valid("agreement_cooperation_type_valid"),
         ]
         indexes = [
             # The progress-report finder: agreements with a period ended and not reported.
@@ -119,6 +126,10 @@ class Agreement(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(_("Agreement for %(reference)s") % {"reference": self.request.reference})
+
+    @property
+    def cooperation_label(self) -> str:
+        return cooperation_label(self.cooperation_type)
 
 
 def agreement_document_upload_to(instance, filename: str) -> str:
@@ -219,8 +230,11 @@ def _shown(name: str, value) -> str:
         return "\N{EN DASH}"
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
-    if isinstance(agreement_field(name), models.DateField):
+    field = agreement_field(name)
+    if isinstance(field, models.DateField):
         return date_format(datetime.date.fromisoformat(value))
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
     return str(value)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.cases.models import AssistanceRequest, Status
 from apps.cases.permissions import CaseAccess
+from apps.funding.models import CooperationType, cooperation_label
 from apps.organizations.models import Organization, Region
 from apps.organizations.selectors import user_is_unoda
 
@@ -330,6 +331,34 @@ def effectiveness_by_region() -> list[dict]:
     ]
 
 
+def effectiveness_by_cooperation() -> list[dict]:
+    """Overall ratings grouped by the type of cooperation of the case's agreement, in the
+    order of the types ("not recorded" last, for agreements from before it was asked)."""
+    rows = {
+        row["request__agreement__cooperation_type"]: row
+        for row in _submitted()
+        .filter(request__agreement__isnull=False)
+        .values("request__agreement__cooperation_type")
+        .annotate(average=Avg("overall"), n=Count("pk"), **_by_role(Q(), "overall"))
+        .order_by()
+    }
+    return [
+        {
+            "cooperation_type": value,
+            "label": cooperation_label(value),
+            "average": row["average"],
+            "n": row["n"],
+            "recipient": row["overall_recipient"],
+            "recipient_n": row["overall_recipient_n"],
+            "donor": row["overall_donor"],
+            "donor_n": row["overall_donor_n"],
+            "gap": _gap(row["overall_recipient"], row["overall_donor"]),
+        }
+        for value in [*CooperationType.values, ""]
+        if (row := rows.get(value)) is not None
+    ]
+
+
 def effectiveness_by_donor() -> list[dict]:
     """Per donor: how the recipients rated the cases it funded (overall), against the donor's
     own overall rating of those cases. Co-funders' ratings are not mixed in."""
@@ -384,6 +413,7 @@ def effectiveness_get(*, user) -> dict:
         "summary": effectiveness_summary(),
         "criteria": effectiveness_by_criterion(),
         "regions": effectiveness_by_region(),
+        "cooperation": effectiveness_by_cooperation(),
         "donors": effectiveness_by_donor(),
         "criteria_names": CRITERIA,
     }

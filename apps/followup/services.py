@@ -18,6 +18,7 @@ from apps.cases.permissions import VIEW_PERM, require
 from apps.cases.services import attachment_store, request_sync_permissions, request_transition
 from apps.cases.workflow import IMPLEMENTATION_OPEN
 from apps.core.exceptions import ApplicationError
+from apps.funding.models import CooperationType
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 from apps.security.models import AuditKind
@@ -55,6 +56,7 @@ AGREEMENT_FIELDS = (
     "currency",
     "start_date",
     "end_date",
+    "cooperation_type",
     "reporting_interval_months",
     "notes",
 )
@@ -93,6 +95,104 @@ def _check_parties(case, donors, implementing_partner) -> None:
         raise ValidationError(errors)
 
 
+def _check_cooperation_type(value) -> None:
+    if value not in CooperationType.values:
+        raise ValidationError(
+            {
+                "cooperation_type": _(
+                    "Choose the type of cooperation: North-South, South-South, triangular, "
+                    "regional or multilateral."
+                )
+            }
+        )
+
+
+def _check_agreement_dates(case, *, signed_on=None, start_date=None, end_date=None) -> None:
+    """The dates of an agreement make sense: signed neither in the future nor before the
+    request existed, ending on or after its start. Only the dates given are checked (a
+    correction of the amount does not re-judge a signature recorded before these rules)."""
+    errors = {}
+    if signed_on is not None:
+        today = timezone.localdate()
+        filed = timezone.localdate(case.created_at)
+        if signed_on > today:
+            errors["signed_on"] = _(
+                "An agreement cannot be signed in the future: %(date)s is after today."
+            ) % {"date": date_format(signed_on)}
+        elif signed_on < filed:
+            errors["signed_on"] = _(
+                "An agreement cannot be signed before the request existed: the request was "
+                "made on %(filed)s."
+            ) % {"filed": date_format(filed)}
+    if start_date is not None and end_date is not None and end_date < start_date:
+        errors["end_date"] = _(
+            "The agreement cannot end (%(end)s) before it starts (%(start)s)."
+        ) % {"end": date_format(end_date), "start": date_format(start_date)}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _period_text(start: datetime.date, end: datetime.date | None) -> str:
+    if end is None:
+        return _("from %(start)s") % {"start": date_format(start)}
+    return _("%(start)s to %(end)s") % {"start": date_format(start), "end": date_format(end)}
+
+
+def _outside_period(day: datetime.date, start: datetime.date, end: datetime.date | None) -> bool:
+    return day < start or (end is not None and day > end)
+
+
+def _check_milestone_due(agreement: Agreement, due_date: datetime.date) -> None:
+    """A milestone falls due within its agreement's period (not before its start when the
+    agreement has no end)."""
+    if _outside_period(due_date, agreement.start_date, agreement.end_date):
+        raise ValidationError(
+            {
+                "due_date": _(
+                    "A milestone falls due within the agreement's period (%(period)s): "
+                    "%(date)s is outside it."
+                )
+                % {
+                    "period": _period_text(agreement.start_date, agreement.end_date),
+                    "date": date_format(due_date),
+                }
+            }
+        )
+
+
+def _check_milestones_within(agreement: Agreement, start, end) -> None:
+    """A change of the agreement's period is refused while milestones would fall outside the
+    new period: the message names them, to move (or correct) first."""
+    outside = [
+        milestone
+        for milestone in agreement.milestones.order_by("due_date", "pk")
+        if _outside_period(milestone.due_date, start, end)
+    ]
+    if outside:
+        listed = "; ".join(
+            f"“{milestone.title}” ({date_format(milestone.due_date)})" for milestone in outside
+        )
+        message = _(
+            "These milestones would fall outside the new period (%(period)s): %(milestones)s. "
+            "Move them into the new period on the implementation plan first, then change the "
+            "agreement's dates."
+        ) % {"period": _period_text(start, end), "milestones": listed}
+        field = "start_date" if any(m.due_date < start for m in outside) else "end_date"
+        raise ValidationError({field: message})
+
+
+def _all_errors(*checks) -> None:
+    """Run every check and raise their errors together, so a form shows them all at once."""
+    errors: dict = {}
+    for check in checks:
+        try:
+            check()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _unknown(fields: dict, allowed) -> None:
     unknown = set(fields) - set(allowed)
     if unknown:
@@ -112,6 +212,7 @@ def agreement_record(
     amount: Decimal,
     start_date: datetime.date,
     end_date: datetime.date,
+    cooperation_type: str = "",
     currency: str = "USD",
     implementing_partner: Organization | None = None,
     reporting_interval_months: int = 3,
@@ -119,7 +220,8 @@ def agreement_record(
     documents: tuple = (),
     comment: str = "",
 ) -> Agreement:
-    """Record the signed agreement of ``case`` and move the case to "agreement" (UNODA)."""
+    """Record the signed agreement of ``case`` and move the case to "agreement" (UNODA), with
+    its type of cooperation (required) and dates that make sense."""
     require(can_record_agreement(actor), _("Only UNODA officers record agreements."))
     locked = _lock_case(case)
     if locked.status != Status.DONOR_INTEREST:
@@ -131,7 +233,13 @@ def agreement_record(
     if Agreement.objects.filter(request=locked).exists():
         raise ApplicationError(_("This case already has an agreement."), code="duplicate")
     donors = list(donors)
-    _check_parties(locked, donors, implementing_partner)
+    _all_errors(
+        lambda: _check_parties(locked, donors, implementing_partner),
+        lambda: _check_cooperation_type(cooperation_type),
+        lambda: _check_agreement_dates(
+            locked, signed_on=signed_on, start_date=start_date, end_date=end_date
+        ),
+    )
     agreement = Agreement(
         request=locked,
         signed_on=signed_on,
@@ -140,6 +248,7 @@ def agreement_record(
         currency=currency,
         start_date=start_date,
         end_date=end_date,
+        cooperation_type=cooperation_type,
         reporting_interval_months=reporting_interval_months,
         notes=notes,
         recorded_by=actor,
@@ -189,7 +298,9 @@ def agreement_update(
     """Correct (a mistake in the record) or amend (a change the parties agreed) an agreement
     (UNODA), while the case is in agreement or implementation, saying why; the signed amendment
     may come with it. Each change is kept in the agreement's history with each field's old and
-    new value; a change that changes nothing is refused."""
+    new value; a change that changes nothing is refused. The dates follow the same rules as
+    when it was recorded, and a new period must still hold every milestone (the refusal names
+    the milestones to move first)."""
     _unknown(fields, AGREEMENT_FIELDS)
     require(can_record_agreement(actor), _("Only UNODA officers change agreements."))
     case = _lock_case(agreement.request)
@@ -233,7 +344,23 @@ def agreement_update(
                 "document on its own page."
             )
         )
-    _check_parties(case, donors, locked.implementing_partner)
+    period_moved = "start_date" in changes or "end_date" in changes
+    _all_errors(
+        lambda: _check_parties(case, donors, locked.implementing_partner),
+        lambda: (
+            _check_cooperation_type(locked.cooperation_type)
+            if "cooperation_type" in changes
+            else None
+        ),
+        lambda: _check_agreement_dates(
+            case,
+            signed_on=locked.signed_on if "signed_on" in changes else None,
+            start_date=locked.start_date,
+            end_date=locked.end_date,
+        ),
+    )
+    if period_moved:  # once the new period itself is sound
+        _check_milestones_within(locked, locked.start_date, locked.end_date)
     locked.full_clean()
     field_names = [name for name in changes if name != "donors"]
     if field_names:
@@ -355,6 +482,7 @@ def milestone_create(
         agreement=agreement, title=title, due_date=due_date, description=description
     )
     milestone.full_clean()
+    _check_milestone_due(Agreement.objects.get(pk=agreement.pk), milestone.due_date)
     milestone.save()
     return milestone
 
@@ -387,10 +515,15 @@ def _audit_milestone(actor, milestone: Milestone, action: str) -> None:
 @transaction.atomic
 def milestone_update(*, actor, milestone: Milestone, **fields) -> Milestone:
     _unknown(fields, ("title", "description", "due_date", "completed_on", "completion_note"))
+    # The case first, as a change of the agreement's period does: the period read below is the
+    # one that holds when this commits.
+    _lock_case(AssistanceRequest(pk=milestone.agreement.request_id))
     locked = _lock_milestone(actor, milestone)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
+    if "due_date" in fields:
+        _check_milestone_due(locked.agreement, locked.due_date)
     locked.save(update_fields=[*fields.keys(), "updated_at"])
     return locked
 

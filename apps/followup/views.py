@@ -275,7 +275,7 @@ class AgreementRecordView(UnodaOnlyMixin, TemplateView):
             try:
                 services.agreement_record(actor=request.user, case=case, **data)
             except ValidationError as error:
-                form.add_error(None, error)
+                _add_errors(form, error)
             except (PermissionDenied, ApplicationError) as error:
                 refusal_messages(request, error)
                 return redirect("cases:request-detail", reference=reference)
@@ -326,6 +326,7 @@ class AgreementEditView(UnodaOnlyMixin, TemplateView):
             "currency": agreement.currency,
             "start_date": agreement.start_date,
             "end_date": agreement.end_date,
+            "cooperation_type": agreement.cooperation_type,
             "reporting_interval_months": agreement.reporting_interval_months,
             "notes": agreement.notes,
         }

@@ -47,8 +47,16 @@ class ReadOnlyInline(admin.TabularInline):
 class OfferAdmin(admin.ModelAdmin):
     form = OfferAdminForm
     list_display = ("title", "donor", "amount_min", "amount_max", "currency", "valid_from",
-                    "valid_until", "is_active")  # fmt: skip
-    list_filter = ("is_active", "currency", "categories", "kinds", "regions__region", "donor")
+                    "valid_until", "cooperation_type", "is_active")  # fmt: skip
+    list_filter = (
+        "is_active",
+        "cooperation_type",
+        "currency",
+        "categories",
+        "kinds",
+        "regions__region",
+        "donor",
+    )
     search_fields = ("title", "description", "donor__name")
     list_select_related = ("donor",)
     autocomplete_fields = ("donor",)

@@ -1,6 +1,6 @@
-"""Demo data for the donor side: rates, offers, interest, co-funding in several currencies, a
-matchmaking meeting held (with its outcomes) and one to come. Called by ``seed_demo`` after the
-cases exist."""
+"""Demo data for the donor side: rates, offers (of every type of cooperation), interest,
+co-funding in several currencies, a matchmaking meeting held (with its outcomes) and one to
+come. Called by ``seed_demo`` after the cases exist."""
 
 import datetime
 from decimal import Decimal
@@ -12,7 +12,7 @@ from apps.organizations.models import Region
 
 from . import services
 from .matching import offers_for_request
-from .models import CommitmentStatus, MeetingDecision
+from .models import CommitmentStatus, CooperationType, MeetingDecision
 
 RATES = {  # units per 1 USD: an older and a recent rate for each currency
     "EUR": ("0.930000", "0.920000"),
@@ -24,18 +24,22 @@ RATES = {  # units per 1 USD: an older and a recent rate for each currency
 
 OFFERS = [
     ("Japan", "Stockpile security and destruction in Africa", ["stockpile", "destruction"],
-     [Region.AFRICA], "JPY", 5_000_000, 150_000_000),
+     [Region.AFRICA], "JPY", 5_000_000, 150_000_000, CooperationType.NORTH_SOUTH),
     ("Germany", "Marking, record-keeping and tracing", ["marking", "tracing"],
-     [Region.AFRICA, Region.EUROPE], "EUR", 50_000, 1_500_000),
+     [Region.AFRICA, Region.EUROPE], "EUR", 50_000, 1_500_000, CooperationType.TRIANGULAR),
     ("Norway", "Legislation and national coordination", ["legislation", "coordination"],
-     [Region.GLOBAL], "NOK", 500_000, 10_000_000),
+     [Region.GLOBAL], "NOK", 500_000, 10_000_000, CooperationType.NORTH_SOUTH),
     ("European Union", "Border control and law-enforcement cooperation",
      ["border", "law-enforcement", "crime-links"], [Region.AFRICA, Region.AMERICAS], "EUR",
-     200_000, 3_000_000),
+     200_000, 3_000_000, CooperationType.NORTH_SOUTH),
     ("Switzerland", "Weapons collection and DDR", ["collection", "ddr"], [Region.GLOBAL], "CHF",
-     100_000, 800_000),
+     100_000, 800_000, CooperationType.MULTILATERAL),
     ("Canada", "Awareness and research", ["awareness", "research"], [Region.AMERICAS], "USD",
-     25_000, 400_000),
+     25_000, 400_000, CooperationType.NORTH_SOUTH),
+    ("Brazil", "Police exchanges on destruction and tracing", ["destruction", "tracing"],
+     [Region.AMERICAS, Region.AFRICA], "USD", 10_000, 250_000, CooperationType.SOUTH_SOUTH),
+    ("African Union", "Regional stockpile management standards", ["stockpile"],
+     [Region.AFRICA], "USD", 20_000, 300_000, CooperationType.REGIONAL),
 ]  # fmt: skip
 
 FUNDERS = [("Japan", "JPY"), ("Germany", "EUR"), ("Norway", "NOK"), ("European Union", "EUR")]
@@ -63,7 +67,7 @@ def load_demo(*, rng, orgs, users):
     categories = {c.code: c for c in Category.objects.all()}
     kinds = list(AssistanceKind.objects.all())
     offers = []
-    for donor, title, codes, regions, currency, low, high in OFFERS:
+    for donor, title, codes, regions, currency, low, high, cooperation_type in OFFERS:
         member = orgs[donor].members.first()
         offers.append(
             services.offer_create(
@@ -79,6 +83,7 @@ def load_demo(*, rng, orgs, users):
                 currency=currency,
                 valid_from=today - datetime.timedelta(days=30),
                 valid_until=today + datetime.timedelta(days=365),
+                cooperation_type=cooperation_type,
             )
         )
 

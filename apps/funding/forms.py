@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.organizations.models import Region
 
-from .models import MeetingDecision, Offer
+from .models import CooperationType, MeetingDecision, Offer
 
 
 class OfferAdminForm(forms.ModelForm):
@@ -17,10 +17,12 @@ class OfferAdminForm(forms.ModelForm):
     class Meta:
         model = Offer
         fields = ("donor", "title", "description", "categories", "kinds", "amount_min",
-                  "amount_max", "currency", "valid_from", "valid_until", "is_active")  # fmt: skip
+                  "amount_max", "currency", "valid_from", "valid_until", "cooperation_type",
+                  "is_active")  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["cooperation_type"].required = True  # blank only on rows from before it
         if self.instance.pk:
             self.fields["region_codes"].initial = list(
                 self.instance.regions.values_list("region", flat=True)
@@ -42,7 +44,8 @@ class OfferForm(forms.ModelForm):
     class Meta:
         model = Offer
         fields = ("title", "description", "categories", "kinds", "amount_min", "amount_max",
-                  "currency", "valid_from", "valid_until", "is_active")  # fmt: skip
+                  "currency", "valid_from", "valid_until", "cooperation_type",
+                  "is_active")  # fmt: skip
         widgets = {
             "categories": forms.CheckboxSelectMultiple,
             "kinds": forms.CheckboxSelectMultiple,
@@ -53,6 +56,7 @@ class OfferForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["valid_from"].required = False
+        self.fields["cooperation_type"].required = True  # blank only on rows from before it
         if self.instance.pk:
             self.fields["region_codes"].initial = list(
                 self.instance.regions.values_list("region", flat=True)
@@ -119,6 +123,11 @@ class OfferFilterForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), required=False)
     kind = forms.ChoiceField(label=_("Kind of assistance"), required=False)
     region = forms.ChoiceField(label=_("Region"), required=False)
+    cooperation = forms.ChoiceField(
+        label=_("Type of cooperation"),
+        required=False,
+        choices=[("", _("Any")), *CooperationType.choices],
+    )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
 
     def __init__(self, *args, donors, categories, kinds, with_status: bool, **kwargs):

@@ -17,6 +17,50 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 POSITIVE = [MinValueValidator(0.01)]
 
 
+class CooperationType(models.TextChoices):
+    """The kind of cooperation an agreement or an offer is (the discussion paper's terms).
+
+    Recorded on each agreement and each offer; required whenever one is recorded. Rows from
+    before it was asked keep an empty value, shown as "not recorded". Its IATI code (where one
+    exists) is in apps/reports/iati.py."""
+
+    NORTH_SOUTH = "north_south", _("North-South")
+    SOUTH_SOUTH = "south_south", _("South-South")
+    TRIANGULAR = "triangular", _("Triangular")
+    REGIONAL = "regional", _("Regional")
+    MULTILATERAL = "multilateral", _("Multilateral (through a UN entity or fund)")
+
+
+COOPERATION_NOT_RECORDED = _("not recorded")
+
+
+def cooperation_type_field():
+    """The field, the same on agreements and offers (blank only on rows from before it)."""
+    return models.CharField(
+        _("type of cooperation"),
+        max_length=20,
+        choices=CooperationType.choices,
+        blank=True,
+        help_text=_(
+            "North-South, South-South, triangular (a third partner supports cooperation between "
+            "two countries of the South), regional, or multilateral (through a UN entity or fund)."
+        ),
+    )
+
+
+def cooperation_label(value: str) -> str:
+    """The type's label in the reader's language, or "not recorded" for an empty value."""
+    return display_of(CooperationType, value) if value else str(COOPERATION_NOT_RECORDED)
+
+
+def cooperation_type_valid(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(cooperation_type__in=[*CooperationType.values, ""]),
+        name=name,
+        violation_error_message=_("Choose a type of cooperation from the list."),
+    )
+
+
 class Offer(TimeStampedModel):
     """A donor's standing offer of available assistance."""
 
@@ -44,6 +88,7 @@ class Offer(TimeStampedModel):
     currency = models.CharField(_("currency"), max_length=3, choices=currency_choices())
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    cooperation_type = cooperation_type_field()
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -81,11 +126,16 @@ class Offer(TimeStampedModel):
                 name="offer_validity_ordered",
                 violation_error_message=_("The offer cannot end before it starts."),
             ),
+            cooperation_type_valid("offer_cooperation_type_valid"),
         ]
         indexes = [models.Index(fields=["is_active", "valid_until"], name="offer_active_until")]
 
     def __str__(self) -> str:
         return f"{self.donor}: {self.title}"
+
+    @property
+    def cooperation_label(self) -> str:
+        return cooperation_label(self.cooperation_type)
 
 
 class OfferRegion(models.Model):

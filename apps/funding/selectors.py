@@ -75,7 +75,7 @@ def offer_catalogue(*, user, filters: dict | None = None) -> QuerySet[Offer]:
     """Offers of assistance to browse, every donor's: the ones available today (active, in
     their validity window) for any signed-in member; UNODA may also ask for the inactive and
     the expired ones (``status``). Filters: ``q`` (title or description), ``donor`` (an
-    organization id), ``category``, ``kind`` and ``region`` (codes)."""
+    organization id), ``category``, ``kind``, ``region`` and ``cooperation`` (codes)."""
     if not _active(user):
         return Offer.objects.none()
     filters = filters or {}
@@ -101,6 +101,8 @@ def offer_catalogue(*, user, filters: dict | None = None) -> QuerySet[Offer]:
         queryset = queryset.filter(kinds__code=kind)
     if region := filters.get("region"):
         queryset = queryset.filter(regions__region__in=[region, Region.GLOBAL])
+    if cooperation := filters.get("cooperation"):
+        queryset = queryset.filter(cooperation_type=cooperation)
     return (
         queryset.distinct()
         .select_related("donor")

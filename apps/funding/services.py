@@ -24,6 +24,7 @@ from .models import (
     Commitment,
     CommitmentChange,
     CommitmentStatus,
+    CooperationType,
     Disbursement,
     ExchangeRate,
     ExpressionOfInterest,
@@ -52,6 +53,7 @@ OFFER_FIELDS = (
     "currency",
     "valid_from",
     "valid_until",
+    "cooperation_type",
     "is_active",
 )
 
@@ -83,6 +85,20 @@ def _offer_check_fields(fields: dict) -> None:
         )
 
 
+def _offer_check_cooperation_type(value) -> None:
+    """Every offer says what type of cooperation it is; once recorded it is never emptied
+    again (offers from before the rule keep an empty value until their donor edits them)."""
+    if value not in CooperationType.values:
+        raise ValidationError(
+            {
+                "cooperation_type": _(
+                    "Choose the type of cooperation: North-South, South-South, triangular, "
+                    "regional or multilateral."
+                )
+            }
+        )
+
+
 @transaction.atomic
 def offer_create(
     *, actor, donor: Organization, categories=(), kinds=(), regions=(), **fields
@@ -92,6 +108,7 @@ def offer_create(
         _("Only members of the donor organization may post its offers."),
     )
     _offer_check_fields(fields)
+    _offer_check_cooperation_type(fields.get("cooperation_type", ""))
     fields.setdefault("valid_from", timezone.localdate())
     offer = Offer(donor=donor, created_by=actor, **fields)
     offer.full_clean()
@@ -110,6 +127,8 @@ def offer_update(
         _("Only members of the donor organization may change its offers."),
     )
     _offer_check_fields(fields)
+    if "cooperation_type" in fields:
+        _offer_check_cooperation_type(fields["cooperation_type"])
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()

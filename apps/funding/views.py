@@ -226,7 +226,7 @@ class OfferCreateView(DonorDeskView):
             try:
                 services.offer_create(actor=request.user, donor=donor, **data, **relations)
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_errors(form, error)
             except (PermissionDenied, ApplicationError) as error:
                 refusal_messages(request, error)
                 return redirect("funding:donor-desk")
@@ -266,7 +266,7 @@ class OfferEditView(LoginRequiredMixin, View):
             try:
                 services.offer_update(actor=request.user, offer=offer, **data, **relations)
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_errors(form, error)
             except (PermissionDenied, ApplicationError) as error:
                 refusal_messages(request, error)
                 return redirect("funding:donor-desk")

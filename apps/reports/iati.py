@@ -11,6 +11,15 @@ Decisions (see README):
 - transactions: the portal reports flows between donors and States, not money UNODA receives,
   so firm commitments are type 2 (outgoing commitment) and disbursements type 3, each with the
   donor as provider and the State as receiver; pledges and cancelled commitments are left out.
+- collaboration-type (OECD DAC CRS "Bi_Multi" codelist, IATI CollaborationType) from the
+  agreement's type of cooperation: North-South 1 (bilateral), South-South 1 (bilateral: a
+  flow from one country to another; the codelist has no South-South code), triangular 8
+  (bilateral, triangular co-operation), multilateral (through a UN entity or fund) 4
+  (multilateral outflows); regional has no code of its own (bilateral or multilateral
+  depending on the channel, which the portal does not record), so the element is left out.
+  Every recorded type is also a tag in the reporting-organisation vocabulary (99),
+  ``cooperation-<type>`` with its English name, so that North-South and South-South stay
+  apart; an agreement whose type was not recorded gets neither.
 - sector: DAC 5-digit (vocabulary 1) 15240 "Reintegration and SALW control", and the portal's
   categories in a reporting-organisation vocabulary (99); tags: SDG target 16.4 (vocabulary 3)
   and the ISACS modules of those categories (vocabulary 99).
@@ -20,13 +29,13 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Min, Prefetch, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from lxml import etree
 
 from apps.cases.models import AssistanceRequest, Status
 from apps.cases.selectors import links_within, request_list
 from apps.cases.workflow import AGREED
-from apps.funding.models import FUNDED_STATUSES, Commitment, Disbursement
+from apps.funding.models import FUNDED_STATUSES, Commitment, CooperationType, Disbursement
 from apps.funding.selectors import commitment_list
 from apps.organizations.models import OrganizationKind
 
@@ -50,6 +59,12 @@ ROLE_FUNDING, ROLE_ACCOUNTABLE, ROLE_IMPLEMENTING = "1", "2", "4"
 # Related activity type 3, "sibling": cases UNODA linked (builds on, complements, repeats),
 # neither the parent of the other.
 RELATED_SIBLING = "3"
+COLLABORATION_TYPE = {
+    CooperationType.NORTH_SOUTH: "1",
+    CooperationType.SOUTH_SOUTH: "1",
+    CooperationType.TRIANGULAR: "8",
+    CooperationType.MULTILATERAL: "4",
+}
 DAC_SALW_SECTOR = "15240"
 SDG_TARGET = "16.4"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -208,6 +223,13 @@ def _activity(
     )
     for module in modules:
         _sub(activity, "tag", vocabulary="99", code=f"ISACS-{module}")
+    cooperation = agreement.cooperation_type if agreement else ""
+    if cooperation:
+        with translation.override("en"):
+            label = str(CooperationType(cooperation).label)
+        _narrative(activity, "tag", label, vocabulary="99", code=f"cooperation-{cooperation}")
+    if cooperation in COLLABORATION_TYPE:
+        _sub(activity, "collaboration-type", code=COLLABORATION_TYPE[cooperation])
 
     for commitment in commitments:
         if commitment.committed_on:

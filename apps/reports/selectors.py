@@ -23,7 +23,13 @@ from apps.cases.models import AssistanceRequest, Category, Status, StatusChange,
 from apps.cases.selectors import request_list
 from apps.cases.workflow import OPEN_NEEDS, SEEKING_COFUNDING
 from apps.core.translated import translated
-from apps.funding.models import FUNDED_STATUSES, Commitment, Disbursement
+from apps.funding.models import (
+    COOPERATION_NOT_RECORDED,
+    FUNDED_STATUSES,
+    Commitment,
+    CooperationType,
+    Disbursement,
+)
 from apps.funding.selectors import BASE_CURRENCY, CENT, convert, funding_for_requests, rates_on
 from apps.organizations.models import Region
 from apps.reminders.models import ReminderLog, Stage
@@ -72,7 +78,11 @@ DIMENSIONS = {
     "region": "requesting_organization__region",
     "category": "categories__code",
     "year": "created_year",
+    # The type of cooperation of the case's agreement: only cases with an agreement count.
+    "cooperation": "agreement__cooperation_type",
 }
+# Dimensions that leave out the cases they do not apply to (rather than a row for "none").
+DIMENSION_CASES = {"cooperation": Q(agreement__isnull=False)}
 
 
 def dashboard_cases(*, user) -> QuerySet[AssistanceRequest]:
@@ -100,13 +110,18 @@ def _to_usd(rows, *, key: str, currency: str, amount: str, rates) -> tuple[dict,
 
 
 def money_by(*, cases, dimension: str, on: datetime.date | None = None) -> dict:
-    """Requested, committed (firm) and disbursed amounts in USD per region, category or year.
+    """Requested, committed (firm) and disbursed amounts in USD per region, category, year or
+    type of cooperation.
 
     A case with several categories counts in each of them; years are the year the case was
-    created; pledges and cancelled commitments are not counted.
+    created; the type of cooperation is its agreement's (cases without an agreement are left
+    out; agreements from before the type was asked form a "not recorded" row); pledges and
+    cancelled commitments are not counted.
     """
     on = on or timezone.localdate()
     field = DIMENSIONS[dimension]
+    if dimension in DIMENSION_CASES:
+        cases = cases.filter(DIMENSION_CASES[dimension])
     case_ids = cases.values("pk")
     # Named with annotate(), then grouped with values() by name: the translated model's
     # values(key=expression) would group by every column of the case (one row per case).
@@ -138,7 +153,9 @@ def money_by(*, cases, dimension: str, on: datetime.date | None = None) -> dict:
     com, miss2 = _to_usd(committed, key="key", currency="cur", amount="total", rates=rates)
     dis, miss3 = _to_usd(disbursed, key="key", currency="cur", amount="total", rates=rates)
     labels = _labels(dimension)
-    keys = sorted(k for k in set(req) | set(com) | set(dis) if k is not None)
+    keys = sorted(
+        (k for k in set(req) | set(com) | set(dis) if k is not None), key=_order(dimension)
+    )
     rows = [
         {
             "key": key,
@@ -152,9 +169,19 @@ def money_by(*, cases, dimension: str, on: datetime.date | None = None) -> dict:
     return {"rows": rows, "not_convertible": sorted(miss1 | miss2 | miss3), "rates_on": on}
 
 
+def _order(dimension: str):
+    """Rows in the order of the choices for a dimension that has them ("not recorded" last)."""
+    if dimension == "cooperation":
+        positions = {value: n for n, value in enumerate([*CooperationType.values, ""])}
+        return lambda key: positions.get(key, len(positions))
+    return lambda key: key
+
+
 def _labels(dimension: str) -> dict:
     if dimension == "region":
         return dict(Region.choices)
+    if dimension == "cooperation":
+        return {"": COOPERATION_NOT_RECORDED, **dict(CooperationType.choices)}
     if dimension == "category":
         return dict(Category.objects.values_list("code", "name"))
     return {}

@@ -28,6 +28,9 @@ MONEY_TITLES = {
     "region": gettext_lazy("Requested, committed and disbursed by region (USD)"),
     "category": gettext_lazy("Requested, committed and disbursed by category (USD)"),
     "year": gettext_lazy("Requested, committed and disbursed by year the request was made (USD)"),
+    "cooperation": gettext_lazy(
+        "Requested, committed and disbursed by type of cooperation of the agreement (USD)"
+    ),
 }
 
 
@@ -42,7 +45,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         cases = selectors.dashboard_cases(user=user)
         pipeline = selectors.pipeline(cases=cases)
         money = []
-        for dimension in ("region", "category", "year"):
+        for dimension in MONEY_TITLES:
             figures = selectors.money_by(cases=cases, dimension=dimension)
             rows = figures["rows"]
             money.append(

@@ -171,12 +171,14 @@ def test_offers(api, users, orgs):
             "regions": ["africa"],
             "categories": ["marking"],
             "valid_from": str(datetime.date(2026, 1, 1)),
+            "cooperation_type": "south_south",
         },
         format="json",
     )
     assert response.status_code == 201, response.content
     pk = response.json()["id"]
     assert response.json()["regions"] == ["africa"]
+    assert response.json()["cooperation_type"] == "south_south"
     assert (
         client.patch(f"/api/v1/offers/{pk}/", {"is_active": False}, format="json").json()[
             "is_active"
@@ -186,7 +188,12 @@ def test_offers(api, users, orgs):
     assert_error(api(users.other_donor).get(f"/api/v1/offers/{pk}/"), 404)
     response = api(users.other_donor).post(
         "/api/v1/offers/",
-        {"donor": orgs.donor.pk, "title": "Not mine", "currency": "USD"},
+        {
+            "donor": orgs.donor.pk,
+            "title": "Not mine",
+            "currency": "USD",
+            "cooperation_type": "north_south",
+        },
         format="json",
     )
     assert_error(response, 403)

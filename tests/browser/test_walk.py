@@ -4,6 +4,7 @@ switching users as the roles take turns; then the queue's filters and bulk assig
 import datetime
 
 import pytest
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
 
@@ -132,11 +133,13 @@ def test_whole_lifecycle_with_two_donors(browser, live_server, people, shot):
     # UNODA records the agreement with both donors and starts implementation.
     officer.reload()
     officer.get_by_role("link", name="Record the agreement").click()
-    officer.get_by_label("Signed on").fill("2026-01-15")
+    # Signed today: never in the future, nor before the request (made today) existed.
+    officer.get_by_label("Signed on").fill(timezone.localdate().isoformat())
     expect(officer.get_by_label("Japan")).to_be_checked()
     expect(officer.get_by_label("Norway")).to_be_checked()
     officer.get_by_label("Start date").fill("2026-02-01")
     officer.get_by_label("End date").fill("2027-01-31")
+    officer.get_by_label("Type of cooperation").select_option("north_south")
     shot(officer, "05-agreement-form")
     officer.get_by_role("button", name="Record the agreement").click()
     expect(officer.locator(".messages")).to_contain_text("Agreement recorded")

@@ -53,7 +53,11 @@ def world():
     earlier = build_case(orgs=orgs, users=users, status="published", title="Mark police weapons")
     case = build_case(orgs=orgs, users=users, status="draft", title="Secure the armoury")
     offer = offer_create(
-        actor=people["donor"], donor=donor, title="Locks for armouries", currency="USD"
+        actor=people["donor"],
+        donor=donor,
+        title="Locks for armouries",
+        currency="USD",
+        cooperation_type="north_south",
     )
     return type("World", (), {"case": case, "earlier": earlier, "offer": offer, **people})
 
@@ -116,11 +120,12 @@ def test_every_role_finishes_a_case_without_the_admin(browser, live_server, worl
 
     # UNODA records the agreement with the partner, then amends it with the signed amendment.
     officer.get_by_role("link", name="Record the agreement").click()
-    officer.get_by_label("Signed on").fill("2026-01-15")
+    officer.get_by_label("Signed on").fill(timezone.localdate().isoformat())
     officer.get_by_label("implementing partner").select_option(label="UN Regional Centre in Africa")
     officer.get_by_label("amount").fill("80000")
     officer.get_by_label("Start date").fill("2026-02-01")
     officer.get_by_label("End date").fill("2027-01-31")
+    officer.get_by_label("Type of cooperation").select_option("multilateral")
     officer.get_by_role("button", name="Record the agreement").click()
     expect(officer.locator(".messages")).to_contain_text("Agreement recorded")
     fire(officer, "Start implementation", "Implementation")

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest, Status, StatusChange
 from apps.cases.workflow import path_to
@@ -68,12 +69,13 @@ def record_agreement_in_admin(client, case, donor):
         "/admin/followup/agreement/add/",
         {
             "request": case.pk,
-            "signed_on": "2026-01-15",
+            "signed_on": timezone.localdate().isoformat(),  # the case was made today
             "donors": [donor.pk],
             "amount": "50000",
             "currency": "USD",
             "start_date": "2026-02-01",
             "end_date": "2026-12-31",
+            "cooperation_type": "south_south",
             "reporting_interval_months": "3",
             "documents-TOTAL_FORMS": "0",
             "documents-INITIAL_FORMS": "0",

@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from apps.cases import services as case_services
 from apps.followup import services
@@ -30,11 +31,13 @@ def partner_user(partner):
 
 def agreement_data(**overrides):
     return {
-        "signed_on": datetime.date(2026, 1, 10),
+        # Signed the day the test's case was made: never in the future nor before the request.
+        "signed_on": timezone.localdate(),
         "amount": Decimal("250000.00"),
         "currency": "EUR",
         "start_date": datetime.date(2026, 2, 1),
         "end_date": datetime.date(2027, 1, 31),
+        "cooperation_type": "triangular",
         **overrides,
     }
 

@@ -121,6 +121,7 @@ def _admin_agreement_data(agreement, **overrides):
         "currency": agreement.currency,
         "start_date": agreement.start_date.isoformat(),
         "end_date": agreement.end_date.isoformat(),
+        "cooperation_type": agreement.cooperation_type,
         "reporting_interval_months": agreement.reporting_interval_months,
         "notes": agreement.notes,
     }

@@ -44,7 +44,7 @@ def test_only_unoda_records_agreements(interest_case, orgs, users, actor):
         ([], {}, "donors"),
         (["recipient"], {}, "donors"),
         (["other_recipient"], {}, "donors"),
-        (["donor"], {"end_date": datetime.date(2025, 1, 1)}, "__all__"),
+        (["donor"], {"end_date": datetime.date(2025, 1, 1)}, "end_date"),
         (["donor"], {"amount": -5}, "amount"),
         (["donor"], {"currency": "XXX1"}, "currency"),
         (["donor"], {"reporting_interval_months": 0}, "reporting_interval_months"),

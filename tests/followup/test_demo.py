@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest, Status
 from apps.followup import selectors
@@ -37,3 +38,25 @@ def test_demo_has_closed_cases_with_both_sides_feedback_and_an_overdue_plan():
     assert AssistanceRequest.objects.filter(
         status=Status.FEEDBACK, feedback__status=FeedbackStatus.PENDING
     ).exists()
+
+
+@pytest.mark.django_db
+def test_demo_has_agreements_and_offers_of_every_type_of_cooperation_and_the_dashboard_groups():
+    from apps.funding.models import CooperationType, Offer
+    from apps.reports import selectors as report_selectors
+
+    call_command("seed_demo", stdout=StringIO())
+    every = set(CooperationType.values)
+    assert set(Agreement.objects.values_list("cooperation_type", flat=True)) == every
+    assert set(Offer.objects.values_list("cooperation_type", flat=True)) == every
+    # Every agreement was signed after its request was made, and not in the future.
+    for agreement in Agreement.objects.select_related("request"):
+        assert agreement.request.created_at.date() <= agreement.signed_on
+        assert agreement.signed_on <= timezone.localdate()
+        for milestone in agreement.milestones.all():
+            assert agreement.start_date <= milestone.due_date <= agreement.end_date
+    officer = get_user_model().objects.get(username="officer")
+    cases = report_selectors.dashboard_cases(user=officer)
+    rows = report_selectors.money_by(cases=cases, dimension="cooperation")["rows"]
+    assert {row["key"] for row in rows} == every
+    assert all(row["requested"] > 0 for row in rows)

@@ -32,6 +32,7 @@ def offers(orgs, users, cat, kind, rates):
             actor=actor, donor=donor, title=title, categories=[cat[c] for c in cats],
             kinds=[kind[k] for k in kinds], regions=regions, amount_min=Decimal(low),
             amount_max=Decimal(high), currency=currency,
+            cooperation_type=extra.pop("cooperation_type", "north_south"),
             valid_from=extra.pop("valid_from", TODAY - datetime.timedelta(days=10)), **extra,
         )  # fmt: skip
 
@@ -126,7 +127,7 @@ def test_the_region_counts_before_global(need, orgs, users, cat, offers):
     both = services.offer_create(
         actor=users.donor, donor=orgs.donor, title="Both", categories=[cat["marking"]], kinds=[],
         regions=[Region.GLOBAL, Region.AFRICA], amount_min=None, amount_max=None,
-        currency="USD", valid_from=TODAY,
+        currency="USD", valid_from=TODAY, cooperation_type="regional",
     )  # fmt: skip
     (match,) = requests_for_offer(offer=both, on=TODAY)
     assert match.score == 20 + 20 + 0 + 15 + 10

@@ -36,7 +36,11 @@ def case(make_case):
 @pytest.fixture
 def offer(orgs, users):
     return services.offer_create(
-        actor=users.donor, donor=orgs.donor, title="Armoury training", currency="USD"
+        actor=users.donor,
+        donor=orgs.donor,
+        title="Armoury training",
+        currency="USD",
+        cooperation_type="north_south",
     )
 
 
@@ -97,7 +101,11 @@ def test_the_same_case_offer_or_pair_is_refused_twice_on_one_agenda(
 
 def test_the_same_case_may_come_back_with_another_offer(users, meeting, case, offer, orgs):
     other = services.offer_create(
-        actor=users.other_donor, donor=orgs.other_donor, title="Marking kits", currency="USD"
+        actor=users.other_donor,
+        donor=orgs.other_donor,
+        title="Marking kits",
+        currency="USD",
+        cooperation_type="south_south",
     )
     services.meeting_add_item(actor=users.unoda, meeting=meeting, request=case, offer=offer)
     services.meeting_add_item(actor=users.unoda, meeting=meeting, request=case, offer=other)

@@ -25,6 +25,7 @@ def offers(orgs, users, cat, kind):
             regions=["africa"],
             currency="USD",
             amount_max=50000,
+            cooperation_type="north_south",
         ),
         "training": offer_create(
             actor=users.other_donor,
@@ -34,6 +35,7 @@ def offers(orgs, users, cat, kind):
             kinds=[kind["training"]],
             regions=["global"],
             currency="EUR",
+            cooperation_type="south_south",
         ),
         "withdrawn": offer_create(
             actor=users.donor,
@@ -41,6 +43,7 @@ def offers(orgs, users, cat, kind):
             title="Withdrawn marking machines",
             currency="USD",
             is_active=False,
+            cooperation_type="north_south",
         ),
         "expired": offer_create(
             actor=users.donor,
@@ -49,6 +52,7 @@ def offers(orgs, users, cat, kind):
             currency="USD",
             valid_from=today - datetime.timedelta(days=400),
             valid_until=today - datetime.timedelta(days=1),
+            cooperation_type="north_south",
         ),
         "future": offer_create(
             actor=users.donor,
@@ -56,6 +60,7 @@ def offers(orgs, users, cat, kind):
             title="Future legal drafting",
             currency="USD",
             valid_from=today + datetime.timedelta(days=30),
+            cooperation_type="north_south",
         ),
     }
 
@@ -140,5 +145,11 @@ def test_the_list_reads_the_same_number_of_queries_for_more_offers(client, users
 
     before = count()
     for n in range(5):
-        offer_create(actor=users.donor, donor=orgs.donor, title=f"More help {n}", currency="USD")
+        offer_create(
+            actor=users.donor,
+            donor=orgs.donor,
+            title=f"More help {n}",
+            currency="USD",
+            cooperation_type="north_south",
+        )
     assert count() == before

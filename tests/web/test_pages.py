@@ -321,7 +321,13 @@ def test_donor_desk_offer_and_commitment_inline_updates(client, users, orgs, mak
     client.force_login(users.donor)
     response = client.post(
         "/funding/offers/new/",
-        {"donor": orgs.donor.pk, "title": "Stockpile help", "currency": "USD", "is_active": "on"},
+        {
+            "donor": orgs.donor.pk,
+            "title": "Stockpile help",
+            "currency": "USD",
+            "cooperation_type": "regional",
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302
     client.post(
