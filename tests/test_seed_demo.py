@@ -42,6 +42,17 @@ def test_seed_demo_makes_every_state_and_every_role():
     # The multiplier effect and a request translated by UNODA are there to be seen.
     assert CaseLink.objects.filter(kind="builds_on").exists()
     assert AssistanceRequest.objects.filter(title_fr__startswith="Modernisation").exists()
+    # A donor funds one case in two tranches, one of them partly disbursed; no interest of
+    # an ended case still stands.
+    from apps.funding.models import Commitment, ExpressionOfInterest, InterestStatus
+
+    second = Commitment.objects.get(tranche=2)
+    tranches = Commitment.objects.filter(request=second.request, donor=second.donor)
+    assert {c.tranche: c.status for c in tranches} == {1: "partially_disbursed", 2: "committed"}
+    assert not ExpressionOfInterest.objects.filter(
+        request__status__in=[Status.CLOSED, Status.WITHDRAWN, Status.DECLINED],
+        status__in=[InterestStatus.ACTIVE, InterestStatus.CONVERTED],
+    ).exists()
     # Idempotent: a second run adds nothing.
     count = AssistanceRequest.objects.count()
     call_command("seed_demo", stdout=StringIO())

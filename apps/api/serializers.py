@@ -178,6 +178,15 @@ class TransitionSerializer(Input):
         required=False,
         help_text="The status you saw; if the case changed meanwhile you get a 409.",
     )
+    confirmed = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "Go ahead despite what the transition warns about (closing a case whose firm "
+            "commitments are not fully disbursed): without it such a transition is a 409 that "
+            "says what is left; with it a reason in `comment` is required."
+        ),
+    )
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):
@@ -287,6 +296,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "request",
             "donor",
             "donor_name",
+            "tranche",
             "status",
             "amount",
             "currency",

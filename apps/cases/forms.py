@@ -27,6 +27,9 @@ class TransitionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required to return for revision, decline or withdraw."),
     )
+    confirm = forms.BooleanField(
+        label=_("I have read what this leaves open and go ahead all the same"), required=False
+    )
 
 
 class CommentForm(forms.Form):

@@ -50,7 +50,9 @@ from .selectors import visible_cases
 from .workflow import (
     ALL_DONORS,
     DONOR_VISIBLE,
+    ENDING_EFFECTS,
     RECIPIENT_EDITABLE,
+    TERMINAL,
     TRANSITIONS,
     admitted_donors,
     resolve,
@@ -267,6 +269,7 @@ def request_transition(
     transition: str,
     comment: str = "",
     expected_status: str | None = None,
+    confirmed: bool = False,
 ) -> StatusChange:
     """Fire one transition of the lifecycle on ``case``.
 
@@ -275,6 +278,10 @@ def request_transition(
     writes a status-history row, updates object permissions and writes the notifications,
     whose e-mails go out after commit.
     ``expected_status`` is the status the actor saw; if it changed meanwhile, ConflictError.
+    When the transition's confirmations have something to say (e.g. closing a case whose
+    commitments are not fully disbursed), it is refused with what they say unless the actor
+    ``confirmed`` and gave a reason in ``comment``; the history keeps both.
+    Into a terminal status, the ``ENDING_EFFECTS`` follow the transition's own effects.
     """
     definition = TRANSITIONS.get(transition)
     if definition is None:
@@ -323,6 +330,31 @@ def request_transition(
         for guard in definition.guards:
             if (message := resolve(guard)(locked)) is not None:
                 raise ApplicationError(message, code="guard_failed")
+        warnings = [
+            str(message)
+            for check in definition.confirmations
+            if (message := resolve(check)(locked)) is not None
+        ]
+        if warnings and not confirmed:
+            raise ApplicationError(
+                " ".join(
+                    [
+                        *warnings,
+                        _("Confirm and give your reason to “%(action)s” all the same.")
+                        % {"action": definition.label},
+                    ]
+                ),
+                code="confirmation_required",
+            )
+        if warnings and not comment:
+            raise ValidationError(
+                {
+                    "comment": _("Please give your reason to “%(action)s” all the same.")
+                    % {"action": definition.label}
+                }
+            )
+        if warnings:
+            comment = "\n\n".join([comment, *warnings])
 
         from_status = locked.status
         locked.status = definition.target
@@ -336,7 +368,8 @@ def request_transition(
             actor=actor,
             comment=comment,
         )
-        for effect in definition.effects:
+        ending = ENDING_EFFECTS if definition.target in TERMINAL else ()
+        for effect in (*definition.effects, *ending):
             resolve(effect)(locked, actor=actor, change=change)
         request_sync_permissions(case=locked)
         audit_record(

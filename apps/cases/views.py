@@ -250,12 +250,14 @@ class RequestTransitionView(LoginRequiredMixin, View):
                 transition=transition,
                 comment=form.cleaned_data["comment"],
                 expected_status=request.POST.get("expected_status") or None,
+                confirmed=form.cleaned_data["confirm"],
             )
         except (ValidationError, ApplicationError, PermissionDenied) as error:
             refusal_messages(request, error)
             typed = {
                 "name": form.cleaned_data["transition"],
                 "comment": form.cleaned_data["comment"],
+                "confirm": form.cleaned_data["confirm"],
             }
             return case_page_again(request, case.reference, typed={"transition": typed})
         messages.success(

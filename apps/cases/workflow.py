@@ -26,6 +26,9 @@ class Role(StrEnum):
 # (e.g. opening feedback requests); it is called as ``effect(case, actor=..., change=...)``
 # inside the transition's transaction, after the status and history are written. Both may be
 # given as callables or as dotted paths (for functions of apps that build on this one).
+# A confirmation is like a guard, but what it says does not forbid the transition: the actor
+# may go ahead once they have read it, confirmed and given a reason (required then, and kept in
+# the status history with what was confirmed).
 Guard = Callable[..., str | None] | str
 Effect = Callable[..., None] | str
 
@@ -67,13 +70,14 @@ class Transition:
     comment_required: bool = False
     guards: tuple[Guard, ...] = field(default_factory=tuple)
     effects: tuple[Effect, ...] = field(default_factory=tuple)
+    confirmations: tuple[Guard, ...] = field(default_factory=tuple)
     # Fired only by the service that writes its record (an interest, an agreement), never
     # offered as a bare button.
     by_record: bool = False
 
 
 def _t(name, label, source, target, roles, *, comment_required=False, guards=(), effects=(),
-       by_record=False):  # fmt: skip
+       confirmations=(), by_record=False):  # fmt: skip
     return Transition(
         name=name,
         label=label,
@@ -83,6 +87,7 @@ def _t(name, label, source, target, roles, *, comment_required=False, guards=(),
         comment_required=comment_required,
         guards=tuple(guards),
         effects=tuple(effects),
+        confirmations=tuple(confirmations),
         by_record=by_record,
     )
 
@@ -123,7 +128,8 @@ TRANSITIONS: dict[str, Transition] = {
         _t("complete", _("Complete implementation"), {S.IMPLEMENTATION}, S.FEEDBACK, {R.UNODA},
            effects=["apps.followup.effects.open_feedback_requests"]),
         _t("close", _("Close the case"), {S.FEEDBACK}, S.CLOSED, {R.UNODA},
-           guards=["apps.followup.guards.feedback_complete_or_waived"]),
+           guards=["apps.followup.guards.feedback_complete_or_waived"],
+           confirmations=["apps.funding.guards.undisbursed_commitments"]),
         _t("withdraw", _("Withdraw the request"), BEFORE_AGREEMENT, S.WITHDRAWN,
            {R.RECIPIENT, R.UNODA}, comment_required=True),
         _t("decline", _("Decline the request"),
@@ -138,6 +144,9 @@ TRANSITIONS: dict[str, Transition] = {
 RECIPIENT_EDITABLE = frozenset({S.DRAFT, S.NEEDS_REVISION})
 # The case is over: nothing moves any more, UNODA no longer edits the proposal.
 TERMINAL = frozenset({S.CLOSED, S.WITHDRAWN, S.DECLINED})
+# What every transition into a terminal status brings with it, whichever it is (see Effect):
+# the donors' interests end.
+ENDING_EFFECTS: tuple[Effect, ...] = ("apps.funding.effects.conclude_interests",)
 # Still moving: every status but the terminal ones.
 OPEN = frozenset(Status) - TERMINAL
 # Donors admitted by the visibility see the case (from publication on, history included).

@@ -145,14 +145,14 @@ class CommitmentChangeInline(ReadOnlyInline):
 
 @admin.register(Commitment)
 class CommitmentAdmin(admin.ModelAdmin):
-    list_display = ("request", "donor", "status", "amount", "currency", "pledged_on",
+    list_display = ("request", "donor", "tranche", "status", "amount", "currency", "pledged_on",
                     "expected_commitment_date", "ageing")  # fmt: skip
     list_filter = ("status", "currency", "donor")
     search_fields = ("request__reference", "donor__name", "note")
     list_select_related = ("request", "donor")
     autocomplete_fields = ("donor",)
     raw_id_fields = ("request",)
-    readonly_fields = ("status", "committed_on", "created_by", "funding_of_request")
+    readonly_fields = ("tranche", "status", "committed_on", "created_by", "funding_of_request")
     inlines = (DisbursementInline, CommitmentChangeInline)
     actions = ("confirm",)
 

@@ -94,6 +94,7 @@ def load_demo(*, rng, orgs, users):
     ).order_by("pk")  # fmt: skip
     from .permissions import organization_may_see_request
 
+    two_tranches = None
     for index, case in enumerate(funded):
         budget = case.budget_amount or Decimal(100_000)
         donors = [(orgs[n], c) for n, c in FUNDERS if organization_may_see_request(orgs[n], case)]
@@ -117,6 +118,15 @@ def load_demo(*, rng, orgs, users):
                 services.disbursement_record(
                     actor=officer, commitment=commitment, amount=(amount / 2).quantize(Decimal(1)),
                     date=today - datetime.timedelta(days=30), note="First tranche",
+                )  # fmt: skip
+            if position == 0 and case.status == Status.IMPLEMENTATION and not two_tranches:
+                # A donor that funds in tranches: a second one, committed later, not yet paid
+                # out, beside the first, partly disbursed.
+                two_tranches = services.commitment_create(
+                    actor=officer, case=case, donor=donor, amount=(amount / 2).quantize(Decimal(1)),
+                    currency=currency, status=CommitmentStatus.COMMITTED,
+                    pledged_on=today - datetime.timedelta(days=20),
+                    note="Second tranche, for the second year of the project.",
                 )  # fmt: skip
             if case.status == Status.CLOSED:
                 services.disbursement_record(

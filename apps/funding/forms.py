@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import DecimalTextField
 from apps.organizations.models import Region
 
 from .models import CooperationType, MeetingDecision, Offer
@@ -30,7 +31,7 @@ class OfferAdminForm(forms.ModelForm):
 
 
 class DisbursementForm(forms.Form):
-    amount = forms.DecimalField(label=_("amount"), max_digits=14, decimal_places=2)
+    amount = DecimalTextField(label=_("amount"), max_digits=14, decimal_places=2)
     date = forms.DateField(label=_("date"))
     note = forms.CharField(label=_("note"), max_length=250, required=False)
 
@@ -65,18 +66,27 @@ class OfferForm(forms.ModelForm):
 
 class CommitmentCreateForm(forms.Form):
     donor = forms.IntegerField(widget=forms.HiddenInput)
-    amount = forms.DecimalField(
+    amount = DecimalTextField(
         label=_("Amount"),
         max_digits=14,
         decimal_places=2,
         min_value=Decimal("0.01"),
-        # Text, not a number input: a browser empties a number field it cannot read (a pasted
-        # "12,500"), and the donor would be told that nothing was entered.
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     currency = forms.CharField(label=_("Currency (ISO code)"), min_length=3, max_length=3)
     status = forms.ChoiceField(
         label=_("Stage"), choices=[("pledged", _("Pledged")), ("committed", _("Committed"))]
+    )
+    pledged_on = forms.DateField(
+        label=_("Pledged (or committed) on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Today if left empty."),
+    )
+    expected_commitment_date = forms.DateField(
+        label=_("Expected commitment date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("For a pledge: when it should become a firm commitment."),
     )
 
     def clean_currency(self):

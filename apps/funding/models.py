@@ -1,5 +1,7 @@
 """Donor side: offers, expressions of interest, commitments, exchange rates, meetings."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -159,6 +161,9 @@ class InterestStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     CONVERTED = "converted", _("Converted into a commitment")
+    # The case ended (closed, withdrawn or declined): the interest stands no more and cannot
+    # be withdrawn (set by ``effects.conclude_interests`` in the transition's transaction).
+    CONCLUDED = "concluded", _("Concluded")
 
 
 # Interest that still stands behind a case in "donor interest".
@@ -229,7 +234,10 @@ FUNDED_STATUSES = (
 
 
 class Commitment(TimeStampedModel):
-    """One donor's funding of one request, tracked as in humanitarian funding tracking."""
+    """One tranche of a donor's funding of one request, tracked as in humanitarian funding
+    tracking. A donor may fund a request in several tranches, numbered 1, 2, ... per donor and
+    request (``services.commitment_create`` numbers them under the case's row lock), each with
+    its own dates, amount, status and disbursements."""
 
     request = models.ForeignKey(
         "cases.AssistanceRequest",
@@ -242,6 +250,12 @@ class Commitment(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="commitments",
         verbose_name=_("donor"),
+    )
+    tranche = models.PositiveIntegerField(
+        _("tranche"),
+        default=1,
+        editable=False,
+        help_text=_("The number of this tranche among the donor's funding of the request."),
     )
     status = models.CharField(
         _("status"),
@@ -273,7 +287,7 @@ class Commitment(TimeStampedModel):
     class Meta:
         verbose_name = _("commitment")
         verbose_name_plural = _("commitments")
-        ordering = ("request", "donor", "pk")
+        ordering = ("request", "donor", "tranche", "pk")
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0),
@@ -283,11 +297,11 @@ class Commitment(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(status__in=CommitmentStatus.values), name="commitment_status_valid"
             ),
+            models.CheckConstraint(condition=Q(tranche__gte=1), name="commitment_tranche_positive"),
             models.UniqueConstraint(
-                fields=["request", "donor"],
-                condition=~Q(status="cancelled"),
-                name="commitment_one_per_donor_per_request",
-                violation_error_message=_("This donor already has a commitment on this request."),
+                fields=["request", "donor", "tranche"],
+                name="commitment_tranche_unique",
+                violation_error_message=_("This donor already has a tranche with this number."),
             ),
         ]
         indexes = [
@@ -302,10 +316,27 @@ class Commitment(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.donor}: {self.amount} {self.currency} ({self.status})"
+        return f"{self.donor} #{self.tranche}: {self.amount} {self.currency} ({self.status})"
 
     def get_status_display(self) -> str:
         return display_of(CommitmentStatus, self.status)
+
+    @property
+    def start_date(self):
+        """The day the tranche's money may flow from: its commitment, else its pledge."""
+        return self.committed_on or self.pledged_on
+
+    @property
+    def disbursed_amount(self):
+        """What was disbursed on this tranche (from the prefetched ``disbursements``)."""
+        return sum((d.amount for d in self.disbursements.all()), Decimal(0))
+
+    @property
+    def undisbursed_amount(self):
+        """What is left to disburse on a firm commitment (0 for a pledge or a cancellation)."""
+        if self.status not in FUNDED_STATUSES:
+            return Decimal(0)
+        return max(self.amount - self.disbursed_amount, Decimal(0))
 
 
 class Disbursement(models.Model):

@@ -64,6 +64,14 @@ def can_record_commitment(user, organization: Organization, case: AssistanceRequ
     return case.status in (DONOR_VISIBLE if user_is_unoda(user) else OPEN_NEEDS)
 
 
+def can_add_tranche(user, commitment) -> bool:
+    """Whether the user may add a tranche beside ``commitment`` (same donor and request): as
+    for recording funding, the visibility being checked again by the service."""
+    if not can_act_for_donor(user, commitment.donor):
+        return False
+    return commitment.request.status in (DONOR_VISIBLE if user_is_unoda(user) else OPEN_NEEDS)
+
+
 def can_update_commitment(user, commitment) -> bool:
     if not can_act_for_donor(user, commitment.donor):
         return False

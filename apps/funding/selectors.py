@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest
@@ -164,7 +164,9 @@ def commitment_list(*, user, filters: dict | None = None) -> QuerySet[Commitment
         queryset = queryset.filter(request=request)
     if status := filters.get("status"):
         queryset = queryset.filter(status=status)
-    return queryset.select_related("request", "donor").order_by("request_id", "donor__name", "pk")
+    return queryset.select_related("request", "donor").order_by(
+        "request_id", "donor__name", "donor_id", "tranche", "pk"
+    )
 
 
 def case_interests(*, user, case: AssistanceRequest) -> QuerySet[ExpressionOfInterest]:
@@ -175,13 +177,17 @@ def case_interests(*, user, case: AssistanceRequest) -> QuerySet[ExpressionOfInt
 
 
 def case_commitments(*, user, case: AssistanceRequest) -> QuerySet[Commitment]:
-    """The commitments on ``case`` the user may see (``commitment_list``), by donor name."""
+    """The tranches on ``case`` the user may see (``commitment_list``), a donor's together in
+    their order, each with its disbursements (oldest first)."""
     return (
         commitment_list(user=user)
         .filter(request=case)
         .select_related(None)
         .select_related("donor")
-        .order_by("donor__name", "pk")
+        .prefetch_related(
+            Prefetch("disbursements", queryset=Disbursement.objects.order_by("date", "pk"))
+        )
+        .order_by("donor__name", "donor_id", "tranche", "pk")
     )
 
 

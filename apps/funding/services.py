@@ -158,6 +158,26 @@ def interest_express(
         request=locked, donor=donor, status=InterestStatus.ACTIVE
     ).exists():
         raise ValidationError({"donor": _("This donor has already expressed interest.")})
+    funding = (
+        Commitment.objects.filter(request=locked, donor=donor)
+        .exclude(status=CommitmentStatus.CANCELLED)
+        .order_by("tranche")
+        .first()
+    )
+    if funding is not None:
+        raise ValidationError(
+            {
+                "donor": _(
+                    "%(donor)s already funds this request (tranche %(tranche)s, “%(status)s”): "
+                    "its interest is on record. Add a tranche instead of a new interest."
+                )
+                % {
+                    "donor": donor,
+                    "tranche": funding.tranche,
+                    "status": funding.get_status_display(),
+                }
+            }
+        )
     interest = ExpressionOfInterest(
         request=locked, donor=donor, message=message.strip(), created_by=actor
     )
@@ -272,15 +292,31 @@ def commitment_create(
     if status not in (CommitmentStatus.PLEDGED, CommitmentStatus.COMMITTED):
         raise ValidationError({"status": _("A new commitment is either pledged or committed.")})
     today = timezone.localdate()
+    pledged_on = pledged_on or today
+    if pledged_on > today:
+        raise ValidationError({"pledged_on": _("A pledge cannot be dated in the future.")})
+    if expected_commitment_date is not None and expected_commitment_date < pledged_on:
+        raise ValidationError(
+            {
+                "expected_commitment_date": _(
+                    "The pledge cannot be expected to become firm before it was made (%(date)s)."
+                )
+                % {"date": date_format(pledged_on)}
+            }
+        )
+    # The next tranche of this donor on this request: numbered under the case's row lock, so
+    # that two tranches recorded at the same moment get two numbers.
+    last = Commitment.objects.filter(request=locked, donor=donor).aggregate(last=Max("tranche"))
     commitment = Commitment(
         request=locked,
         donor=donor,
+        tranche=(last["last"] or 0) + 1,
         amount=_positive(amount),
         currency=currency,
         status=status,
-        pledged_on=pledged_on or today,
+        pledged_on=pledged_on,
         expected_commitment_date=expected_commitment_date,
-        committed_on=(pledged_on or today) if status == CommitmentStatus.COMMITTED else None,
+        committed_on=pledged_on if status == CommitmentStatus.COMMITTED else None,
         note=note,
         created_by=actor,
     )
@@ -291,6 +327,7 @@ def commitment_create(
         actor,
         "created",
         {
+            "tranche": [None, commitment.tranche],
             "status": [None, status],
             "amount": [None, str(commitment.amount)],
             "currency": [None, currency],
@@ -385,8 +422,18 @@ def commitment_confirm(
     locked = _lock_commitment(actor, commitment)
     if locked.status != CommitmentStatus.PLEDGED:
         raise ApplicationError(_("Only a pledge can be committed."), code="not_pledged")
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("A commitment cannot be dated in the future.")})
+    if on < locked.pledged_on:
+        raise ValidationError(
+            {
+                "on": _("A pledge cannot become firm before it was made (%(date)s).")
+                % {"date": date_format(locked.pledged_on)}
+            }
+        )
     locked.status = CommitmentStatus.COMMITTED
-    locked.committed_on = on or timezone.localdate()
+    locked.committed_on = on
     locked.full_clean()
     locked.save(update_fields=["status", "committed_on", "updated_at"])
     _log(locked, actor, "committed", {"status": ["pledged", "committed"]}, comment)
@@ -414,7 +461,12 @@ def commitment_cancel(*, actor, commitment: Commitment, comment: str = "") -> Co
 def disbursement_record(
     *, actor, commitment: Commitment, amount, date: datetime.date | None = None, note: str = ""
 ) -> Disbursement:
-    """Record money paid out; the commitment becomes partially disbursed or disbursed."""
+    """Record money paid out on one tranche; it becomes partially disbursed or disbursed.
+
+    Under the tranche's row lock: the disbursements never add up to more than the tranche (the
+    database cannot hold a constraint on a sum), and each is dated between the tranche's date
+    and today. UNODA may still record one after the case is closed (money that arrives late);
+    the donor's own members may not (``can_update_commitment``)."""
     locked = _lock_commitment(actor, commitment)
     if locked.status not in (CommitmentStatus.COMMITTED, CommitmentStatus.PARTIALLY_DISBURSED):
         raise ApplicationError(
@@ -426,18 +478,28 @@ def disbursement_record(
     date = date or timezone.localdate()
     if date > timezone.localdate():
         raise ValidationError({"date": _("A disbursement cannot be dated in the future.")})
+    if date < locked.start_date:
+        message = (
+            _("A disbursement cannot be dated before its tranche was committed (%(date)s).")
+            if locked.committed_on
+            else _("A disbursement cannot be dated before its tranche was pledged (%(date)s).")
+        )
+        raise ValidationError({"date": message % {"date": date_format(locked.start_date)}})
     disbursed = _disbursed_total(locked)
     if disbursed + amount > locked.amount:
         raise ValidationError(
             {
                 "amount": _(
-                    "This would disburse %(total)s %(currency)s, more than the %(committed)s "
-                    "committed."
+                    "This would disburse %(total)s %(currency)s on tranche %(tranche)s, more "
+                    "than the %(committed)s committed: %(left)s %(currency)s is left to "
+                    "disburse."
                 )
                 % {
                     "total": disbursed + amount,
                     "currency": locked.currency,
+                    "tranche": locked.tranche,
                     "committed": locked.amount,
+                    "left": locked.amount - disbursed,
                 }
             }
         )

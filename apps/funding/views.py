@@ -35,7 +35,12 @@ from .forms import (
 )
 from .matching import requests_for_offer
 from .models import Commitment, MatchmakingMeeting, Offer
-from .permissions import can_manage_meetings, can_update_commitment, can_use_donor_pages
+from .permissions import (
+    can_add_tranche,
+    can_manage_meetings,
+    can_update_commitment,
+    can_use_donor_pages,
+)
 from .tables import NeedsTable
 
 
@@ -162,6 +167,8 @@ class CommitmentCreateView(LoginRequiredMixin, View):
                     amount=form.cleaned_data["amount"],
                     currency=form.cleaned_data["currency"],
                     status=form.cleaned_data["status"],
+                    pledged_on=form.cleaned_data["pledged_on"],
+                    expected_commitment_date=form.cleaned_data["expected_commitment_date"],
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -187,13 +194,21 @@ class DonorDeskView(DonorPagesMixin, TemplateView):
         commitments = selectors.commitment_list(user=user)
         if not user_is_unoda(user):
             commitments = commitments.filter(donor_id__in=ids)
+        rows = list(commitments.prefetch_related("disbursements"))
+        # "Add a tranche" on the last tranche of each donor and case (they come together).
+        last = {(c.request_id, c.donor_id): c.pk for c in rows}
         context.update(
             donors=donors,
             offers=selectors.offer_list(user=user),  # UNODA: every donor's; a donor: its own
             interests=selectors.interest_list(user=user).filter(donor_id__in=ids),
             commitments=[
-                (c, DisbursementForm(prefix=f"c{c.pk}"), can_update_commitment(user, c))
-                for c in commitments.prefetch_related("disbursements")
+                (
+                    c,
+                    DisbursementForm(prefix=f"c{c.pk}"),
+                    can_update_commitment(user, c),
+                    last[(c.request_id, c.donor_id)] == c.pk and can_add_tranche(user, c),
+                )
+                for c in rows
             ],
             offer_form=kwargs.get("offer_form") or (OfferForm() if donors else None),
         )
@@ -320,6 +335,14 @@ class CommitmentActionView(LoginRequiredMixin, View):
                     "c": commitment,
                     "form": DisbursementForm(prefix=f"c{pk}"),
                     "can_update": can_update_commitment(request.user, commitment),
+                    "can_add_tranche": can_add_tranche(request.user, commitment)
+                    and not selectors.commitment_list(user=request.user)
+                    .filter(
+                        request_id=commitment.request_id,
+                        donor_id=commitment.donor_id,
+                        tranche__gt=commitment.tranche,
+                    )
+                    .exists(),
                     "inline_messages": True,
                 },
             )

@@ -44,9 +44,14 @@ from apps.followup.permissions import (
 )
 from apps.funding import selectors as funding_selectors
 from apps.funding.forms import pledge_form
+from apps.funding.guards import undisbursed_tranches
 from apps.funding.matching import requests_for_offer
 from apps.funding.models import CommitmentStatus, InterestStatus
-from apps.funding.permissions import can_express_interest, can_record_commitment
+from apps.funding.permissions import (
+    can_express_interest,
+    can_record_commitment,
+    can_update_commitment,
+)
 from apps.notifications.selectors import notification_list
 from apps.organizations.selectors import user_is_unoda, user_memberships
 from apps.security.services import audit_case_view
@@ -242,7 +247,19 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         audit_case_view(user=user, case=case)
         donor_orgs = [m.organization for m in user_memberships(user) if m.organization.is_donor]
         interests = list(funding_selectors.case_interests(user=user, case=case))
-        standing = {i.donor_id for i in interests if i.status == InterestStatus.ACTIVE}
+        commitments = list(funding_selectors.case_commitments(user=user, case=case))
+        for commitment in commitments:
+            commitment.request = case  # read for the permission below, not again
+            commitment.can_update = can_update_commitment(user, commitment)
+        # A donor with an active interest or live funding is not offered a new interest; a
+        # donor with live funding adds a tranche.
+        funding_donors = {c.donor_id for c in commitments if c.status != CommitmentStatus.CANCELLED}
+        engaged = funding_donors | {
+            i.donor_id for i in interests if i.status == InterestStatus.ACTIVE
+        }
+        transitions = fireable(
+            access, [t for t in transitions_from(case.status) if not t.by_record]
+        )
         agreement = overview = None
         if can_view_followup(access):
             agreement = followup_selectors.agreement_get(access=access)
@@ -255,21 +272,29 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             timeline=selectors.request_timeline(user=user, case=case),
             completeness=completeness(case),
             can_edit=can_edit_request(access),
-            transitions=fireable(
-                access, [t for t in transitions_from(case.status) if not t.by_record]
-            ),
+            transitions=transitions,
             typed_transition=typed.get("transition", {}),
+            # What closing would leave undisbursed (UNODA, who closes, sees every tranche).
+            undisbursed=(
+                undisbursed_tranches(commitments)
+                if any(t.confirmations for t in transitions)
+                else []
+            ),
             funding=funding_selectors.request_funding(case=case),
-            commitments=funding_selectors.case_commitments(user=user, case=case),
+            commitments=commitments,
             meeting_items=list(funding_selectors.case_meeting_items(user=user, case=case)),
             interests=interests,
             interest_orgs=[
                 (org, typed.get("interest", {}).get(org.pk, ""))
                 for org in donor_orgs
-                if org.pk not in standing and can_express_interest(user, org, case)
+                if org.pk not in engaged and can_express_interest(user, org, case)
             ],
             pledge_forms=[
-                (org, typed.get("pledge", {}).get(org.pk) or pledge_form(case, org))
+                (
+                    org,
+                    typed.get("pledge", {}).get(org.pk) or pledge_form(case, org),
+                    org.pk in funding_donors,
+                )
                 for org in donor_orgs
                 if can_record_commitment(user, org, case)
             ],

@@ -39,7 +39,8 @@ def test_donor_records_a_disbursement(api, users, commitment):
     assert [row["id"] for row in listed] == [commitment.pk]
     response = client.post(
         f"/api/v1/commitments/{commitment.pk}/disbursements/",
-        {"amount": "2500.50", "date": "2026-01-10", "note": "First tranche"},
+        # Dated on the day of the commitment (not before it: see the refusal below).
+        {"amount": "2500.50", "date": commitment.committed_on.isoformat(), "note": "First"},
         format="json",
     )
     assert response.status_code == 201, response.content
@@ -58,6 +59,7 @@ def test_donor_records_a_disbursement(api, users, commitment):
         ("donor", {"amount": "0"}, 400),
         ("donor", {"amount": "abc"}, 400),
         ("donor", {"amount": "5", "date": "2999-01-01"}, 400),  # future
+        ("donor", {"amount": "5", "date": "2001-01-01"}, 400),  # before the commitment
         ("donor", {"amount": "5", "currency": "EUR"}, 400),  # unknown field
         ("other_donor", {"amount": "5"}, 404),  # another donor's commitment
         ("recipient", {"amount": "5"}, 403),  # sees it, may not disburse

@@ -410,7 +410,7 @@ def test_a_pledge_with_a_bad_amount_is_shown_again_with_its_error(client, users,
     )
     assert response.status_code == 400
     content = response.content.decode()
-    assert "Enter a number." in content
+    assert "Enter a number, such as 0.92 or 1234.5." in content  # decimal_parse's message
     assert 'value="12 thousand"' in content  # kept as typed
     assert 'value="eur"' in content
     assert not Commitment.objects.exists()
