@@ -46,7 +46,11 @@ from apps.funding import selectors as funding_selectors
 from apps.funding.forms import pledge_form
 from apps.funding.matching import requests_for_offer
 from apps.funding.models import CommitmentStatus, InterestStatus
-from apps.funding.permissions import can_express_interest, can_record_commitment
+from apps.funding.permissions import (
+    can_ask_offer_referral,
+    can_express_interest,
+    can_record_commitment,
+)
 from apps.notifications.selectors import notification_list
 from apps.organizations.selectors import user_is_unoda, user_memberships
 from apps.security.services import audit_case_view
@@ -262,6 +266,8 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             funding=funding_selectors.request_funding(case=case),
             commitments=funding_selectors.case_commitments(user=user, case=case),
             meeting_items=list(funding_selectors.case_meeting_items(user=user, case=case)),
+            offer_referrals=list(funding_selectors.case_referrals(user=user, case=case)),
+            can_ask_referral=can_ask_offer_referral(user, case),
             interests=interests,
             interest_orgs=[
                 (org, typed.get("interest", {}).get(org.pk, ""))
