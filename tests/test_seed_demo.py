@@ -7,6 +7,7 @@ from django.core.management import call_command
 from apps.cases.models import AssistanceRequest, CaseLink, Status
 from apps.core.selectors import user_is_coordinator
 from apps.followup.models import Agreement
+from apps.funding.models import OfferReferral, ReferralStatus
 from apps.organizations.models import Organization, Region
 
 
@@ -42,6 +43,10 @@ def test_seed_demo_makes_every_state_and_every_role():
     # The multiplier effect and a request translated by UNODA are there to be seen.
     assert CaseLink.objects.filter(kind="builds_on").exists()
     assert AssistanceRequest.objects.filter(title_fr__startswith="Modernisation").exists()
+    # The demo State has asked UNODA to bring an offer to one of its requests.
+    assert OfferReferral.objects.filter(
+        status=ReferralStatus.OPEN, organization__name="Sierra Leone"
+    ).exists()
     # Idempotent: a second run adds nothing.
     count = AssistanceRequest.objects.count()
     call_command("seed_demo", stdout=StringIO())

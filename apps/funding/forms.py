@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from apps.organizations.models import Region
@@ -268,7 +269,7 @@ class ReferralBringForm(forms.Form):
         super().__init__(*args, prefix=f"bring{referral_pk}", **kwargs)
         self.fields["meeting"].choices = [
             ("", _("No meeting: tell the donor now")),
-            *((m.pk, f"{m.date}: {m.title}") for m in meetings),
+            *((m.pk, f"{date_format(m.date)}: {m.title}") for m in meetings),
         ]
 
 
