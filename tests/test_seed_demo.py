@@ -7,6 +7,7 @@ from django.core.management import call_command
 from apps.cases.models import AssistanceRequest, CaseLink, Status
 from apps.core.selectors import user_is_coordinator
 from apps.followup.models import Agreement
+from apps.funding.models import OfferReferral, ReferralStatus
 from apps.organizations.models import Organization, Region
 
 
@@ -52,6 +53,10 @@ def test_seed_demo_makes_every_state_and_every_role():
     assert not ExpressionOfInterest.objects.filter(
         request__status__in=[Status.CLOSED, Status.WITHDRAWN, Status.DECLINED],
         status__in=[InterestStatus.ACTIVE, InterestStatus.CONVERTED],
+    ).exists()
+    # The demo State has asked UNODA to bring an offer to one of its requests.
+    assert OfferReferral.objects.filter(
+        status=ReferralStatus.OPEN, organization__name="Sierra Leone"
     ).exists()
     # Idempotent: a second run adds nothing.
     count = AssistanceRequest.objects.count()

@@ -22,6 +22,7 @@ from .models import (
     MatchmakingMeeting,
     MeetingItem,
     Offer,
+    OfferReferral,
 )
 from .selectors import commitment_is_ageing, request_funding
 
@@ -232,6 +233,26 @@ class CommitmentChangeAdmin(admin.ModelAdmin):
     list_filter = ("action",)
     search_fields = ("commitment__request__reference", "commitment__donor__name", "comment")
     list_select_related = ("commitment__request", "commitment__donor", "actor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OfferReferral)
+class OfferReferralAdmin(admin.ModelAdmin):
+    """Read-only: States ask on the offers page, UNODA answers on its "Offers asked for" page
+    (``offer_referral_ask``, ``offer_referral_bring``, ``offer_referral_decline``)."""
+
+    list_display = ("request", "offer", "organization", "status", "created_at", "handled_at")
+    list_filter = ("status",)
+    search_fields = ("request__reference", "offer__title", "offer__donor__name", "note")
+    list_select_related = ("request", "offer__donor", "organization")
 
     def has_add_permission(self, request):
         return False

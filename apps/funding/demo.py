@@ -1,6 +1,7 @@
 """Demo data for the donor side: rates, offers (of every type of cooperation), interest,
 co-funding in several currencies, a matchmaking meeting held (with its outcomes) and one to
-come. Called by ``seed_demo`` after the cases exist."""
+come, and the demo State's open ask to UNODA to bring an offer to one of its requests. Called
+by ``seed_demo`` after the cases exist."""
 
 import datetime
 from decimal import Decimal
@@ -8,6 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from apps.cases.models import AssistanceKind, AssistanceRequest, Category, Status
+from apps.cases.workflow import OPEN_NEEDS
 from apps.organizations.models import Region
 
 from . import services
@@ -182,3 +184,24 @@ def load_demo(*, rng, orgs, users):
         services.meeting_add_item(actor=officer, meeting=upcoming, request=case)
     for offer in offers[:2]:
         services.meeting_add_item(actor=officer, meeting=upcoming, offer=offer)
+    _demo_referral(orgs=orgs, users=users, offers=offers)
+
+
+def _demo_referral(*, orgs, users, offers):
+    """The demo State (Sierra Leone, login "recipient") asks UNODA to bring the best offer for
+    one of its open requests: UNODA's "Offers asked for" page has one waiting."""
+    state = orgs["Sierra Leone"]
+    needs = AssistanceRequest.objects.filter(
+        requesting_organization=state, status__in=OPEN_NEEDS
+    ).order_by("pk")
+    pairs = [(case, match.offer) for case in needs for match in offers_for_request(case=case)]
+    case, offer = pairs[0] if pairs else (needs.first(), offers[0])
+    if case is None:
+        return
+    services.offer_referral_ask(
+        actor=users["recipient"],
+        offer=offer,
+        case=case,
+        note="Our national commission could start this year; please present our request to "
+        "the donor.",
+    )

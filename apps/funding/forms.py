@@ -1,12 +1,13 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.forms import DecimalTextField
 from apps.organizations.models import Region
 
-from .models import CooperationType, MeetingDecision, Offer
+from .models import CooperationType, MeetingDecision, Offer, ReferralStatus
 
 
 class OfferAdminForm(forms.ModelForm):
@@ -242,3 +243,67 @@ class MeetingOutcomeForm(forms.Form):
     def __init__(self, *args, item_pk, **kwargs):
         # One form per item on the page: its fields' ids must not collide.
         super().__init__(*args, auto_id=f"outcome{item_pk}-%s", **kwargs)
+
+
+# --- Offers a State asks UNODA to bring to its request -----------------------------------------
+
+
+class ReferralAskForm(forms.Form):
+    """A State asks UNODA to bring one offer to one of its requests (one form per offer on the
+    page; the requests to choose from are given, so that the page reads no more for them)."""
+
+    request = forms.ChoiceField(label=_("my request"))
+    note = forms.CharField(
+        label=_("note to UNODA (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, offer_pk, choices, **kwargs):
+        """``choices``: (reference, label) of the State's requests that could use the offer."""
+        super().__init__(*args, prefix=f"offer{offer_pk}", **kwargs)
+        self.fields["request"].choices = choices
+
+
+class ReferralBringForm(forms.Form):
+    """UNODA brings the offer to the request: on a meeting's agenda, or by telling the donor."""
+
+    meeting = forms.TypedChoiceField(
+        label=_("matchmaking meeting"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_(
+            "Optional: a meeting still to come; the request and the offer go on its agenda."
+        ),
+    )
+    note = forms.CharField(
+        label=_("note to the State and the donor (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, referral_pk, meetings, **kwargs):
+        super().__init__(*args, prefix=f"bring{referral_pk}", **kwargs)
+        self.fields["meeting"].choices = [
+            ("", _("No meeting: tell the donor now")),
+            *((m.pk, f"{date_format(m.date)}: {m.title}") for m in meetings),
+        ]
+
+
+class ReferralDeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason (the State reads it)"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, referral_pk, **kwargs):
+        super().__init__(*args, prefix=f"decline{referral_pk}", **kwargs)
+
+
+class ReferralFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[*ReferralStatus.choices, ("all", _("All"))],
+    )

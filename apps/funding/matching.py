@@ -381,6 +381,47 @@ def best_offers(*, cases, offers, on=None) -> dict[int, Match]:
     return best
 
 
+def requests_for_offers(*, offers, cases, on=None) -> dict[int, list[Match]]:
+    """For each of a few offers (a page of them), every one of a few cases (a State's own open
+    requests) that could use it, best first, each with its score and its reasons by
+    ``score_match``: a case the scorer does not suggest for an offer (no category in common,
+    the State's own offer) is left out. The same queries whatever the number of rows (the
+    rates, and the categories, kinds, regions and organizations not brought with the rows)."""
+    on = on or timezone.localdate()
+    cases, offers = list(cases), list(offers)
+    if not offers or not cases:
+        return {}
+    prefetch_related_objects(cases, "categories", "kinds", "requesting_organization")
+    prefetch_related_objects(offers, "categories", "kinds", "regions")
+    rates = _rates(on)
+    case_facts = [(case, CaseFacts.of(case)) for case in cases]
+    found: dict[int, list[Match]] = {}
+    for offer in offers:
+        facts = OfferFacts.of(offer)
+        matches = [_match(case, offer, cf, facts, rates=rates, on=on) for case, cf in case_facts]
+        found[offer.pk] = sorted(filter(None, matches), key=_by_request)
+    return found
+
+
+def match_pairs(*, pairs, on=None) -> list[Match | None]:
+    """The match of each (case, offer) of ``pairs`` by ``score_match``, None where the scorer
+    does not suggest the offer for the case (e.g. the offer has expired since); the same
+    queries whatever the number of pairs."""
+    on = on or timezone.localdate()
+    pairs = list(pairs)
+    if not pairs:
+        return []
+    prefetch_related_objects(
+        [case for case, _offer in pairs], "categories", "kinds", "requesting_organization"
+    )
+    prefetch_related_objects([offer for _case, offer in pairs], "categories", "kinds", "regions")
+    rates = _rates(on)
+    return [
+        _match(case, offer, CaseFacts.of(case), OfferFacts.of(offer), rates=rates, on=on)
+        for case, offer in pairs
+    ]
+
+
 def duplicate_needs(*, case: AssistanceRequest):
     """Other open requests of the same State that share a category with ``case``."""
     return (

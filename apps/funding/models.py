@@ -565,3 +565,101 @@ class MeetingItem(models.Model):
             or self.follow_up
             or self.interest_shown
         )
+
+
+class ReferralStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for UNODA")
+    BROUGHT = "brought", _("Brought to the donor by UNODA")
+    DECLINED = "declined", _("Declined by UNODA")
+
+
+class OfferReferral(TimeStampedModel):
+    """A State's request to UNODA to bring a donor's offer to one of its requests, and what
+    UNODA did about it (brought it to the donor, at a meeting or not, or declined with a
+    reason). Written by the services only."""
+
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("offer")
+    )
+    request = models.ForeignKey(
+        "cases.AssistanceRequest",
+        on_delete=models.PROTECT,
+        related_name="offer_referrals",
+        verbose_name=_("assistance request"),
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="offer_referrals",
+        verbose_name=_("asked by (State)"),
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("asked by"),
+    )
+    note = models.TextField(_("the State's note"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ReferralStatus.choices,
+        default=ReferralStatus.OPEN,
+        editable=False,
+    )
+    unoda_note = models.TextField(_("UNODA's note"), blank=True)
+    meeting = models.ForeignKey(
+        MatchmakingMeeting,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("brought to the meeting"),
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("handled by"),
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("offer referral")
+        verbose_name_plural = _("offer referrals")
+        ordering = ("-created_at", "-pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ReferralStatus.values), name="offerreferral_status_valid"
+            ),
+            # A double click, or two members of the State asking at once, make one referral.
+            models.UniqueConstraint(
+                fields=["offer", "request"],
+                condition=Q(status="open"),
+                name="offerreferral_one_open_per_pair",
+                violation_error_message=_(
+                    "UNODA has already been asked to bring this offer to this request."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="open") & Q(handled_at__isnull=True))
+                | (~Q(status="open") & Q(handled_at__isnull=False)),
+                name="offerreferral_handled_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(unoda_note=""),
+                name="offerreferral_decline_has_reason",
+                violation_error_message=_("Say why the offer is not brought to the request."),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="offerreferral_status")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} ← {self.offer_id} ({self.status})"
+
+    def get_status_display(self) -> str:
+        return display_of(ReferralStatus, self.status)

@@ -81,3 +81,19 @@ def can_update_commitment(user, commitment) -> bool:
 
 def can_manage_meetings(user) -> bool:
     return user_is_unoda(user)
+
+
+def can_ask_offer_referral(user, case: AssistanceRequest) -> bool:
+    """A member of the requesting State asks UNODA to bring a donor's offer to its own request,
+    while the request may still receive help (an open need: published, with donor interest,
+    or seeking co-funding)."""
+    return (
+        _active(user)
+        and is_member(user, case.requesting_organization_id)
+        and case.status in OPEN_NEEDS
+    )
+
+
+def can_handle_offer_referrals(user) -> bool:
+    """UNODA brings an offer to a request, or declines to, when a State asks."""
+    return user_is_unoda(user)

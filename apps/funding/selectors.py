@@ -25,7 +25,11 @@ from apps.core.pagination import peek_page
 from apps.core.reference import cached
 from apps.core.selectors import portal_settings, portal_settings_read
 from apps.organizations.models import Region
-from apps.organizations.selectors import member_organization_ids, user_is_unoda
+from apps.organizations.selectors import (
+    member_organization_ids,
+    user_is_unoda,
+    user_memberships,
+)
 
 from .models import (
     FUNDED_STATUSES,
@@ -38,6 +42,8 @@ from .models import (
     MeetingDecision,
     MeetingItem,
     Offer,
+    OfferReferral,
+    ReferralStatus,
 )
 
 CENT = Decimal("0.01")
@@ -262,6 +268,66 @@ def case_meeting_items(*, user, case: AssistanceRequest) -> QuerySet[MeetingItem
         matchmakingmeeting_id=OuterRef("meeting_id"), organization_id__in=organizations
     )
     return items.filter(Q(offer__donor_id__in=organizations) | Exists(invited))
+
+
+# --- Offers asked for by States ---------------------------------------------------------------
+
+
+def own_open_needs(*, user) -> QuerySet[AssistanceRequest]:
+    """The requests of the user's own requesting States that may still receive help (the open
+    needs: published, with donor interest, or seeking co-funding), through the one scope, with
+    what matching reads of them."""
+    states = [m.organization_id for m in user_memberships(user) if m.organization.is_recipient]
+    if not _active(user) or not states:
+        return AssistanceRequest.objects.none()
+    return (
+        request_list(user=user)
+        .filter(requesting_organization_id__in=states, status__in=OPEN_NEEDS)
+        .select_related(None)
+        .select_related("requesting_organization")
+        .defer(*list_deferred_fields())
+        .prefetch_related("categories", "kinds")
+        .order_by("reference")
+    )
+
+
+def referral_list(*, user, filters: dict | None = None) -> QuerySet[OfferReferral]:
+    """The States' requests to UNODA to bring an offer to one of their requests: UNODA sees
+    every one; a State's members those about their own requests; nobody else any. Filter:
+    ``status`` (a ``ReferralStatus`` value)."""
+    if not _active(user):
+        return OfferReferral.objects.none()
+    queryset = OfferReferral.objects.all()
+    if not user_is_unoda(user):
+        queryset = queryset.filter(request__requesting_organization_id__in=_org_ids(user))
+    filters = filters or {}
+    if (status := filters.get("status")) in ReferralStatus.values:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related(
+        "offer__donor",
+        "request__requesting_organization",
+        "asked_by",
+        "handled_by",
+        "meeting",
+    ).order_by("-created_at", "-pk")
+
+
+def referral_get(*, user, pk: int) -> OfferReferral:
+    return referral_list(user=user).get(pk=pk)
+
+
+def case_referrals(*, user, case: AssistanceRequest) -> QuerySet[OfferReferral]:
+    """The referrals of ``case`` the user may see (``referral_list``), newest first."""
+    return referral_list(user=user).filter(request=case)
+
+
+def upcoming_meetings(*, user, on: datetime.date | None = None) -> QuerySet[MatchmakingMeeting]:
+    """The matchmaking meetings still to come (UNODA's), soonest first: where an offer may be
+    brought to a request."""
+    on = on or timezone.localdate()
+    return (
+        meeting_list(user=user).filter(date__gte=on).prefetch_related(None).order_by("date", "pk")
+    )
 
 
 # --- Money -------------------------------------------------------------------------------------

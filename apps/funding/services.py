@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, Sum
@@ -15,6 +16,11 @@ from apps.cases.services import request_transition
 from apps.cases.workflow import OPEN_NEEDS
 from apps.core.exceptions import ApplicationError
 from apps.core.services import require_coordinator
+from apps.notifications.models import NotificationKind
+from apps.notifications.services import (
+    notification_enqueue_emails_on_commit,
+    notifications_create,
+)
 from apps.organizations.models import Organization
 from apps.security.models import AuditKind
 from apps.security.services import audit_record
@@ -33,15 +39,21 @@ from .models import (
     MeetingDecision,
     MeetingItem,
     Offer,
+    OfferReferral,
     OfferRegion,
+    ReferralStatus,
 )
 from .permissions import (
     can_act_for_donor,
+    can_ask_offer_referral,
     can_express_interest,
+    can_handle_offer_referrals,
     can_manage_meetings,
     can_manage_offer,
     can_record_commitment,
     can_update_commitment,
+    is_member,
+    organization_may_see_request,
     require,
 )
 
@@ -788,4 +800,235 @@ def meeting_record_outcome(
     _audit_meeting(
         actor, locked_meeting, "meeting_outcome", locked, decision=locked.decision, fields=changed
     )
+    return locked
+
+
+# --- Offers a State asks UNODA to bring to its request -----------------------------------------
+
+
+def _members(organization_id: int, *, but=None) -> list:
+    """The active members of an organization (but ``but``), by id."""
+    users = get_user_model().objects.filter(
+        is_active=True, memberships__organization_id=organization_id
+    )
+    if but is not None:
+        users = users.exclude(pk=but.pk)
+    return list(users.distinct().order_by("pk"))
+
+
+def _referral_officers(case: AssistanceRequest, *, but=None) -> list:
+    """Who at UNODA hears of a State's ask: the case officer, or every UNODA officer while none
+    is assigned (or the one assigned is no longer active)."""
+    if case.case_officer_id and case.case_officer.is_active:
+        users = [case.case_officer]
+    else:
+        users = list(
+            get_user_model().objects.filter(is_active=True, is_unoda_officer=True).order_by("pk")
+        )
+    return [user for user in users if but is None or user.pk != but.pk]
+
+
+def _referral_notify(referral: OfferReferral, users, event: str) -> None:
+    """Notify ``users`` of ``event`` (asked, brought, declined) on ``referral``: in-app rows now,
+    in the transaction; their e-mails after commit."""
+    created = notifications_create(
+        users=users,
+        # A referral changes state (asked, brought, declined): no kind of its own was added to
+        # the notifications app for it.
+        kind=NotificationKind.STATUS_CHANGE,
+        subject_template=f"funding/notifications/referral_{event}_subject.txt",
+        body_template=f"funding/notifications/referral_{event}_body.txt",
+        context={"referral": referral, "case": referral.request, "offer": referral.offer},
+        request=referral.request,
+    )
+    notification_enqueue_emails_on_commit(notifications=created)
+
+
+def _audit_referral(actor, referral: OfferReferral, action: str, **detail) -> None:
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=referral.request,
+        organization=referral.request.requesting_organization,
+        detail={
+            "action": action,
+            "referral": referral.pk,
+            "offer": referral.offer_id,
+            "status": referral.status,
+            **detail,
+        },
+    )
+
+
+def _lock_referral_case(case_id: int) -> AssistanceRequest:
+    return (
+        AssistanceRequest.objects.select_for_update(of=("self",))
+        .select_related("requesting_organization", "case_officer")
+        .get(pk=case_id)
+    )
+
+
+@transaction.atomic
+def offer_referral_ask(
+    *, actor, offer: Offer, case: AssistanceRequest, note: str = ""
+) -> OfferReferral:
+    """A State asks UNODA to bring a donor's offer to one of its own requests. Only a member of
+    the requesting State, for a request that may still receive help (an open need), and an
+    offer that is active and not expired, not the State's own; one open referral per offer and
+    request (a double click makes one). UNODA hears of it: the case officer, or every officer
+    while none is assigned."""
+    locked = _lock_referral_case(case.pk)
+    require(
+        is_member(actor, locked.requesting_organization_id),
+        _("Only members of the requesting State may ask UNODA to bring an offer to its request."),
+    )
+    if not can_ask_offer_referral(actor, locked):
+        raise ApplicationError(
+            _(
+                "This request cannot receive help from an offer now (it is “%(status)s”): only "
+                "a published request, or one still seeking co-funding, can."
+            )
+            % {"status": locked.get_status_display()},
+            code="not_open",
+        )
+    offer = Offer.objects.select_for_update(of=("self",)).select_related("donor").get(pk=offer.pk)
+    if not _offer_is_open(offer, timezone.localdate()):
+        raise ApplicationError(
+            _("This offer is no longer available (withdrawn by the donor or past its validity)."),
+            code="offer_closed",
+        )
+    if offer.donor_id == locked.requesting_organization_id:
+        raise ValidationError({"request": _("This is your own organization's offer.")})
+    existing = OfferReferral.objects.filter(
+        offer=offer, request=locked, status=ReferralStatus.OPEN
+    ).first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "request": _(
+                    "UNODA was already asked on %(date)s to bring this offer to %(reference)s "
+                    "and has not answered yet."
+                )
+                % {"date": date_format(existing.created_at.date()), "reference": locked.reference}
+            },
+            code="already_asked",
+        )
+    referral = OfferReferral(
+        offer=offer,
+        request=locked,
+        organization=locked.requesting_organization,
+        asked_by=actor,
+        note=(note or "").strip(),
+    )
+    referral.full_clean()
+    try:
+        with transaction.atomic():
+            referral.save()
+    except IntegrityError:  # the constraint behind the check above
+        raise ValidationError(
+            {"request": _("UNODA has already been asked to bring this offer to this request.")},
+            code="already_asked",
+        ) from None
+    _audit_referral(actor, referral, "offer_referral_ask")
+    _referral_notify(referral, _referral_officers(locked, but=actor), "asked")
+    return referral
+
+
+def _lock_open_referral(actor, referral: OfferReferral) -> tuple[AssistanceRequest, OfferReferral]:
+    require(
+        can_handle_offer_referrals(actor),
+        _("Only UNODA brings offers to requests when a State asks."),
+    )
+    case = _lock_referral_case(referral.request_id)
+    locked = (
+        OfferReferral.objects.select_for_update(of=("self",))
+        .select_related("offer__donor")
+        .get(pk=referral.pk)
+    )
+    locked.request = case
+    if locked.status != ReferralStatus.OPEN:
+        raise ApplicationError(
+            _("This request of the State was already answered (“%(status)s”).")
+            % {"status": locked.get_status_display()},
+            code="already_handled",
+        )
+    return case, locked
+
+
+@transaction.atomic
+def offer_referral_bring(
+    *,
+    actor,
+    referral: OfferReferral,
+    meeting: MatchmakingMeeting | None = None,
+    note: str = "",
+) -> OfferReferral:
+    """UNODA brings the offer to the State's request: the donor's members are told of the
+    request (and the State of the answer), and, when a matchmaking meeting still to come is
+    chosen, the request with the offer goes on its agenda (``meeting_add_item``, unless the
+    pair is there already). The donor must be one the request's visibility admits."""
+    if meeting is not None:
+        # The meeting first, as meeting_add_item takes its locks (meeting, then case).
+        meeting = _lock_meeting(
+            actor, meeting.pk, _("Only UNODA brings offers to requests when a State asks.")
+        )
+    case, locked = _lock_open_referral(actor, referral)
+    offer = locked.offer
+    errors = {}
+    if case.status not in OPEN_NEEDS:
+        errors["request"] = _(
+            "The request can no longer receive help from an offer (it is “%(status)s”): "
+            "decline with a reason instead."
+        ) % {"status": case.get_status_display()}
+    if not _offer_is_open(offer, timezone.localdate()):
+        errors["offer"] = _(
+            "This offer is no longer available (withdrawn by the donor or past its validity): "
+            "decline with a reason instead."
+        )
+    elif not organization_may_see_request(offer.donor, case):
+        errors["offer"] = _(
+            "The request is shown to selected donors only and %(donor)s is not among them: "
+            "add it to the request's selected donors first."
+        ) % {"donor": offer.donor}
+    if meeting is not None and meeting.date < timezone.localdate():
+        errors["meeting"] = _("This meeting has taken place: choose one still to come.")
+    if errors:
+        raise ValidationError(errors)
+    if meeting is not None and not meeting.items.filter(request=case, offer=offer).exists():
+        meeting_add_item(actor=actor, meeting=meeting, request=case, offer=offer)
+    locked.status = ReferralStatus.BROUGHT
+    locked.meeting = meeting
+    locked.unoda_note = (note or "").strip()
+    locked.handled_by = actor
+    locked.handled_at = timezone.now()
+    locked.full_clean()
+    locked.save(
+        update_fields=["status", "meeting", "unoda_note", "handled_by", "handled_at", "updated_at"]
+    )
+    referral.status = locked.status
+    _audit_referral(
+        actor, locked, "offer_referral_bring", meeting=meeting.pk if meeting is not None else None
+    )
+    _referral_notify(locked, _members(case.requesting_organization_id, but=actor), "brought")
+    _referral_notify(locked, _members(offer.donor_id, but=actor), "to_donor")
+    return locked
+
+
+@transaction.atomic
+def offer_referral_decline(*, actor, referral: OfferReferral, reason: str) -> OfferReferral:
+    """UNODA declines to bring the offer to the State's request, saying why (the State is told
+    and sees the reason)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the offer is not brought to the request.")})
+    case, locked = _lock_open_referral(actor, referral)
+    locked.status = ReferralStatus.DECLINED
+    locked.unoda_note = reason
+    locked.handled_by = actor
+    locked.handled_at = timezone.now()
+    locked.full_clean()
+    locked.save(update_fields=["status", "unoda_note", "handled_by", "handled_at", "updated_at"])
+    referral.status = locked.status
+    _audit_referral(actor, locked, "offer_referral_decline")
+    _referral_notify(locked, _members(case.requesting_organization_id, but=actor), "declined")
     return locked

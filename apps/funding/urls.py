@@ -10,6 +10,8 @@ urlpatterns = [
     path("offers/", views.OfferListView.as_view(), name="offer-list"),
     path("offers/new/", views.OfferCreateView.as_view(), name="offer-create"),
     path("offers/<int:pk>/", views.OfferEditView.as_view(), name="offer-edit"),
+    path("offers/<int:pk>/ask/", views.OfferReferralAskView.as_view(), name="referral-ask"),
+    path("referrals/", views.ReferralListView.as_view(), name="referral-list"),
     path(
         "interests/<int:pk>/withdraw/",
         views.InterestWithdrawView.as_view(),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +18,10 @@ from apps.cases.selectors import all_categories, request_list
 from apps.cases.views import case_page_again, get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import add_service_errors
+from apps.core.pagination import peek_page
 from apps.core.tables import spreadsheet_safe
 from apps.organizations.models import Organization
-from apps.organizations.selectors import user_is_unoda
+from apps.organizations.selectors import user_is_unoda, user_memberships
 
 from . import selectors, services
 from .forms import (
@@ -31,12 +32,17 @@ from .forms import (
     NeedsFilterForm,
     OfferFilterForm,
     OfferForm,
+    ReferralAskForm,
+    ReferralBringForm,
+    ReferralDeclineForm,
+    ReferralFilterForm,
     pledge_form,
 )
-from .matching import requests_for_offer
-from .models import Commitment, MatchmakingMeeting, Offer
+from .matching import match_pairs, requests_for_offer, requests_for_offers
+from .models import Commitment, MatchmakingMeeting, Offer, ReferralStatus
 from .permissions import (
     can_add_tranche,
+    can_handle_offer_referrals,
     can_manage_meetings,
     can_update_commitment,
     can_use_donor_pages,
@@ -96,31 +102,226 @@ class NeedsListView(DonorPagesMixin, TemplateView):
 
 class OfferListView(LoginRequiredMixin, TemplateView):
     """Every donor's offers of assistance: what is available today for States and donors, and
-    for UNODA also the withdrawn and expired ones, with filters."""
+    for UNODA also the withdrawn and expired ones, with filters. A member of a requesting State
+    also sees, for each offer, its explained match with each of the State's own requests that
+    could use it (best first), and may ask UNODA to bring the offer to one of them; the page
+    lists the State's earlier asks and UNODA's answers."""
 
     template_name = "funding/offer_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        params = kwargs.get("params") or self.request.GET
         unoda = user_is_unoda(user)
         form = OfferFilterForm(
-            self.request.GET,
+            params,
             donors=Organization.objects.filter(is_donor=True).order_by("name"),
             categories=all_categories(),
             kinds=AssistanceKind.objects.all(),
             with_status=unoda,
         )
         data = form.cleaned_data if form.is_valid() else {}
-        page = selectors.offers_page(user=user, filters=data, number=self.request.GET.get("page"))
+        page = selectors.offers_page(user=user, filters=data, number=params.get("page"))
         context.update(
             form=form,
             page_obj=page,
             offers=page.object_list,
             can_edit=unoda,
-            query=_without_page(self.request.GET),
+            query=_without_page(params),
+            here=params.urlencode(),
+        )
+        if any(m.organization.is_recipient for m in user_memberships(user)):
+            context.update(self._for_the_state(user, page.object_list, kwargs.get("typed") or {}))
+        return context
+
+    @staticmethod
+    def _for_the_state(user, offers, typed) -> dict:
+        """Each offer's matches with the State's open requests (``offer.matches``: the match and
+        the latest ask about the pair) and its ask form (``offer.ask_form``: the requests that
+        could use it and have no ask waiting; ``typed`` holds a refused form by offer), and the
+        State's asks: a fixed number of queries whatever the number of offers and requests."""
+        cases = list(selectors.own_open_needs(user=user))
+        matches = requests_for_offers(offers=offers, cases=cases)
+        latest = {}
+        if cases and offers:
+            for referral in selectors.referral_list(user=user).filter(
+                offer__in=[o.pk for o in offers], request__in=[c.pk for c in cases]
+            ):
+                latest.setdefault((referral.offer_id, referral.request_id), referral)
+        for offer in offers:
+            offer.matches = [
+                (match, latest.get((offer.pk, match.request.pk)))
+                for match in matches.get(offer.pk, [])
+            ]
+            choices = [
+                (match.request.reference, f"{match.request.reference}: {match.request.title} "
+                 f"({match.score}/100)")
+                for match, referral in offer.matches
+                if referral is None or referral.status != ReferralStatus.OPEN
+            ]  # fmt: skip
+            offer.ask_form = typed.get(offer.pk)
+            if offer.ask_form is not None:
+                offer.ask_form.fields["request"].choices = (
+                    choices or offer.ask_form.fields["request"].choices
+                )
+            elif choices:
+                offer.ask_form = ReferralAskForm(offer_pk=offer.pk, choices=choices)
+        return {
+            "state_view": True,
+            "open_needs": cases,
+            "referrals": list(selectors.referral_list(user=user)[:REFERRALS_SHOWN]),
+            "referrals_shown": REFERRALS_SHOWN,
+        }
+
+
+REFERRALS_SHOWN = 50  # the State's latest asks listed on the offers page
+
+
+class OfferReferralAskView(LoginRequiredMixin, View):
+    """A State asks UNODA to bring an offer to one of its requests (the form is on the offers
+    page). A refusal shows the offers page again (400) with what was typed."""
+
+    def post(self, request, pk):
+        params = QueryDict(request.POST.get("query", ""))
+        back = reverse("funding:offer-list") + (f"?{params.urlencode()}" if params else "")
+        offer = selectors.offer_catalogue(user=request.user).filter(pk=pk).first()
+        if offer is None:
+            messages.error(
+                request,
+                _("This offer is no longer available (withdrawn by the donor or past its "
+                  "validity)."),
+            )  # fmt: skip
+            return redirect(back)
+        cases = {case.reference: case for case in selectors.own_open_needs(user=request.user)}
+        form = ReferralAskForm(
+            request.POST, offer_pk=pk, choices=[(reference, reference) for reference in cases]
+        )
+        if form.is_valid():
+            case = cases[form.cleaned_data["request"]]
+            try:
+                services.offer_referral_ask(
+                    actor=request.user, offer=offer, case=case, note=form.cleaned_data["note"]
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+            else:
+                messages.success(
+                    request,
+                    _("UNODA is asked to bring “%(offer)s” to %(reference)s; you will be told "
+                      "of its answer.") % {"offer": offer.title, "reference": case.reference},
+                )  # fmt: skip
+                return redirect(f"{back}#offer-{pk}")
+        view = OfferListView()
+        view.setup(request)
+        context = view.get_context_data(params=params, typed={pk: form})
+        return render(request, view.template_name, context, status=400)
+
+
+class ReferralPagesMixin(LoginRequiredMixin):
+    """UNODA's page of the offers States asked for: 403 for anyone else signed in."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_handle_offer_referrals(request.user):
+            raise PermissionDenied(_("Only UNODA officers see this page."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+REFERRALS_PER_PAGE = 25
+REFERRAL_DONE = {
+    "bring": _lazy("The offer is brought to the request; the State and the donor are told."),
+    "decline": _lazy("Declined; the State is told why."),
+}
+
+
+class ReferralListView(ReferralPagesMixin, TemplateView):
+    """The offers States asked UNODA to bring to their requests (waiting ones first by
+    default), each with its explained match, and for each waiting one the forms to bring it
+    (on a meeting's agenda or not) or to decline it with a reason. Each form posts here with
+    ``form`` naming it; a refused form comes back with what was typed."""
+
+    template_name = "funding/referral_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        params = kwargs.get("params") or self.request.GET
+        form = ReferralFilterForm(params)
+        status = (form.cleaned_data.get("status") if form.is_valid() else "") or "open"
+        page = peek_page(
+            selectors.referral_list(user=user, filters={"status": status}),
+            REFERRALS_PER_PAGE,
+            params.get("page"),
+        )
+        referrals = page.object_list
+        meetings = list(selectors.upcoming_meetings(user=user))
+        bound = kwargs.get("bound")  # (referral pk, form name, form) of a refused form
+        matches = match_pairs(pairs=[(r.request, r.offer) for r in referrals])
+        for referral, match in zip(referrals, matches, strict=True):
+            referral.match = match
+            if referral.status != ReferralStatus.OPEN:
+                continue
+            referral.bring_form = ReferralBringForm(referral_pk=referral.pk, meetings=meetings)
+            referral.decline_form = ReferralDeclineForm(referral_pk=referral.pk)
+            if bound and bound[0] == referral.pk:
+                setattr(referral, f"{bound[1]}_form", bound[2])
+                referral.open_form = bound[1]
+        context.update(
+            form=form,
+            status=status,
+            page_obj=page,
+            referrals=referrals,
+            query=_without_page(params),
+            here=params.urlencode(),
         )
         return context
+
+    def post(self, request):
+        params = QueryDict(request.POST.get("query", ""))
+        back = reverse("funding:referral-list") + (f"?{params.urlencode()}" if params else "")
+        referral = (
+            selectors.referral_list(user=request.user)
+            .filter(pk=_int_or_none(request.POST.get("referral")))
+            .first()
+        )
+        if referral is None:
+            messages.error(request, _("No such request of a State."))
+            return redirect(back)
+        kind = request.POST.get("form")
+        meetings = list(selectors.upcoming_meetings(user=request.user))
+        if kind == "bring":
+            form = ReferralBringForm(request.POST, referral_pk=referral.pk, meetings=meetings)
+        elif kind == "decline":
+            form = ReferralDeclineForm(request.POST, referral_pk=referral.pk)
+        else:
+            messages.error(request, _("Nothing was changed: the form was not recognised."))
+            return redirect(back)
+        if form.is_valid():
+            try:
+                if kind == "bring":
+                    chosen = form.cleaned_data["meeting"]
+                    services.offer_referral_bring(
+                        actor=request.user,
+                        referral=referral,
+                        meeting=next((m for m in meetings if m.pk == chosen), None),
+                        note=form.cleaned_data["note"],
+                    )
+                else:
+                    services.offer_referral_decline(
+                        actor=request.user, referral=referral, reason=form.cleaned_data["reason"]
+                    )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+                return redirect(back)
+            else:
+                messages.success(request, REFERRAL_DONE[kind])
+                return redirect(back)
+        context = self.get_context_data(params=params, bound=(referral.pk, kind, form))
+        return self.render_to_response(context, status=400)
 
 
 class InterestExpressView(LoginRequiredMixin, View):

@@ -48,6 +48,7 @@ from apps.funding.guards import undisbursed_tranches
 from apps.funding.matching import requests_for_offer
 from apps.funding.models import CommitmentStatus, InterestStatus
 from apps.funding.permissions import (
+    can_ask_offer_referral,
     can_express_interest,
     can_record_commitment,
     can_update_commitment,
@@ -283,6 +284,8 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             funding=funding_selectors.request_funding(case=case),
             commitments=commitments,
             meeting_items=list(funding_selectors.case_meeting_items(user=user, case=case)),
+            offer_referrals=list(funding_selectors.case_referrals(user=user, case=case)),
+            can_ask_referral=can_ask_offer_referral(user, case),
             interests=interests,
             interest_orgs=[
                 (org, typed.get("interest", {}).get(org.pk, ""))

@@ -254,6 +254,10 @@ MATRIX = {
     "funding:meeting-create": (False, unoda_page()),
     "funding:meeting-detail": (False, unoda_page()),
     "funding:offer-edit": (False, offer_page),
+    # A State asks UNODA to bring an offer to its request (POST only, from the offers page);
+    # UNODA's page of those asks, where it brings or declines them.
+    "funding:referral-ask": (False, signed_in(405)),
+    "funding:referral-list": (False, unoda_page()),
     "funding:interest-withdraw": (True, signed_in(405)),
     "funding:commitment-action": (True, signed_in(405)),
     "funding:interest-express": (True, signed_in(405)),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0003_meetingitem_decision_and_request_with_offer'),
+        ('funding', '0004_commitment_tranches'),
     ]
 
     operations = [
