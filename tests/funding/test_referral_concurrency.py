@@ -24,7 +24,11 @@ def _postgres_only():
 def test_two_asks_at_once_make_one_referral(make_case, users, orgs, attempt):
     case = make_case("published")
     offer = services.offer_create(
-        actor=users.donor, donor=orgs.donor, title="Armoury training", currency="USD"
+        actor=users.donor,
+        donor=orgs.donor,
+        title="Armoury training",
+        currency="USD",
+        cooperation_type="north_south",
     )
     colleague = make_member(orgs.recipient, username=f"colleague{attempt}")
     barrier = threading.Barrier(2)

@@ -89,6 +89,7 @@ def _offer(users, orgs, who, title, cats, kinds, regions, currency, low, high, *
         amount_max=Decimal(high),
         valid_from=extra.pop("valid_from", today() - datetime.timedelta(days=10)),
         valid_until=extra.pop("valid_until", today() + datetime.timedelta(days=100)),
+        cooperation_type=extra.pop("cooperation_type", "north_south"),
         **extra,
     )
 
@@ -373,7 +374,7 @@ def test_a_states_own_offer_is_refused(users, orgs, needs, cat):
     orgs.recipient.save(update_fields=["is_donor"])
     own = services.offer_create(
         actor=users.recipient, donor=orgs.recipient, title="South-South help",
-        categories=[cat["stockpile"]], currency="USD",
+        categories=[cat["stockpile"]], currency="USD", cooperation_type="south_south",
     )  # fmt: skip
     before = snapshot()
     with pytest.raises(ValidationError, match="your own organization's offer"):
