@@ -178,7 +178,67 @@ FUNDED_STATUSES = (
 )
 
 
-class Commitment(TimeStampedModel):
+class RateUsed(models.Model):
+    """The exchange rate a commitment or a disbursement was converted with, fixed by the
+    services when it is recorded (and when its amount, currency or date changes): the UN
+    operational rate of its currency in force on its own date (``selectors.rate_of_day``), the
+    amount in US dollars, and the amount in the case's budget currency with that currency's
+    rate of the same day. Empty on older rows whose month had no rate ("rate missing")."""
+
+    rate_per_usd = models.DecimalField(
+        _("rate used (units per 1 USD)"),
+        max_digits=18,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    rate_valid_on = models.DateField(_("rate valid on"), null=True, blank=True, editable=False)
+    rate_source = models.CharField(_("rate source"), max_length=120, blank=True, editable=False)
+    amount_usd = models.DecimalField(
+        _("amount in USD"), **MONEY, null=True, blank=True, editable=False
+    )
+    case_currency = models.CharField(_("case currency"), max_length=3, blank=True, editable=False)
+    case_rate_per_usd = models.DecimalField(
+        _("case currency rate (units per 1 USD)"),
+        max_digits=18,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    case_rate_valid_on = models.DateField(
+        _("case currency rate valid on"), null=True, blank=True, editable=False
+    )
+    amount_case = models.DecimalField(
+        _("amount in the case currency"), **MONEY, null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def rate_constraints(prefix: str) -> list:
+        """A rate and its converted amount are stored together or not at all."""
+        return [
+            models.CheckConstraint(
+                condition=Q(rate_per_usd__isnull=True, amount_usd__isnull=True)
+                | Q(rate_per_usd__gt=0, amount_usd__isnull=False, rate_valid_on__isnull=False),
+                name=f"{prefix}_rate_with_usd",
+            ),
+            models.CheckConstraint(
+                condition=Q(case_rate_per_usd__isnull=True, amount_case__isnull=True)
+                | Q(case_rate_per_usd__gt=0, amount_case__isnull=False) & ~Q(case_currency=""),
+                name=f"{prefix}_case_rate_with_amount",
+            ),
+        ]
+
+    @property
+    def rate_missing(self) -> bool:
+        return self.rate_per_usd is None
+
+
+class Commitment(RateUsed, TimeStampedModel):
     """One donor's funding of one request, tracked as in humanitarian funding tracking."""
 
     request = models.ForeignKey(
@@ -239,6 +299,7 @@ class Commitment(TimeStampedModel):
                 name="commitment_one_per_donor_per_request",
                 violation_error_message=_("This donor already has a commitment on this request."),
             ),
+            *RateUsed.rate_constraints("commitment"),
         ]
         indexes = [
             models.Index(fields=["request", "status"], name="commitment_request_status"),
@@ -258,7 +319,7 @@ class Commitment(TimeStampedModel):
         return display_of(CommitmentStatus, self.status)
 
 
-class Disbursement(models.Model):
+class Disbursement(RateUsed):
     commitment = models.ForeignKey(
         Commitment,
         on_delete=models.PROTECT,
@@ -288,6 +349,7 @@ class Disbursement(models.Model):
                 name="disbursement_amount_positive",
                 violation_error_message=_("The amount must be greater than zero."),
             ),
+            *RateUsed.rate_constraints("disbursement"),
         ]
 
     def __str__(self) -> str:
