@@ -82,9 +82,7 @@ class ExchangeRateListView(UnodaSettingsMixin, TemplateView):
             filled, waiting = funding_services.stored_rates_fill(actor=request.user)
             messages.success(
                 request,
-                _(
-                    "%(filled)s amounts were given the rate of their date; %(waiting)s still await one."
-                )
+                _("%(filled)s amounts were given the rate of their date; %(waiting)s still wait.")
                 % {"filled": filled, "waiting": waiting},
             )
             return redirect("core:exchange-rate-list")

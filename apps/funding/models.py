@@ -1,5 +1,7 @@
 """Donor side: offers, expressions of interest, commitments, exchange rates, meetings."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -236,6 +238,21 @@ class RateUsed(models.Model):
     @property
     def rate_missing(self) -> bool:
         return self.rate_per_usd is None
+
+    @property
+    def rate_shown(self) -> Decimal | None:
+        return without_trailing_zeros(self.rate_per_usd)
+
+    @property
+    def case_rate_shown(self) -> Decimal | None:
+        return without_trailing_zeros(self.case_rate_per_usd)
+
+
+def without_trailing_zeros(value: Decimal | None) -> Decimal | None:
+    """149.876500 -> 149.8765, 150.000000 -> 150 (never 1.5E+2), for showing a rate."""
+    if value is None:
+        return None
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
 
 
 class Commitment(RateUsed, TimeStampedModel):

@@ -33,6 +33,7 @@ from .models import (
     MeetingItem,
     Offer,
     OfferRegion,
+    without_trailing_zeros,
 )
 from .permissions import (
     can_act_for_donor,
@@ -225,7 +226,7 @@ class MissingRate(ValidationError):
             message += " " + _(
                 "The nearest earlier rate is 1 USD = %(rate)s %(currency)s (valid on %(on)s)."
             ) % {
-                "rate": number_format(self.proposed.per_usd.normalize()),
+                "rate": number_format(without_trailing_zeros(self.proposed.per_usd)),
                 "currency": currency,
                 "on": date_format(self.proposed.valid_on),
             }
@@ -236,7 +237,7 @@ class MissingRate(ValidationError):
         """What the exchange-rate page's form is pre-filled with (its query string)."""
         initial = {"currency": self.currency, "valid_on": month_start(self.day).isoformat()}
         if self.proposed is not None:
-            initial["rate_per_usd"] = str(self.proposed.per_usd.normalize())
+            initial["rate_per_usd"] = str(without_trailing_zeros(self.proposed.per_usd))
         return initial
 
 

@@ -228,7 +228,10 @@ def test_disbursed_counts_every_disbursement_of_live_commitments_only(make_case,
                     commitment=commitment, date=TODAY, amount=Decimal(value)
                 )
     # Rows made as older data would be: the coordinator gives them the rates of their dates.
-    assert services.stored_rates_fill(actor=make_coordinator(users.unoda)) == (28, 0)  # 12 commitments, 16 disbursements
+    assert services.stored_rates_fill(actor=make_coordinator(users.unoda)) == (
+        28,
+        0,
+    )  # 12 commitments, 16 disbursements
     figures = selectors.funding_for_requests([case, other], on=TODAY)
     for target in (case, other):
         # USD 10.01 + 20.02 + 30 = 60.03; EUR 5.50 + 1.25 + 2.25 + 3.25 = 12.25 = USD 15.31
