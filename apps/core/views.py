@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -69,7 +70,7 @@ class ExchangeRateListView(UnodaSettingsMixin, TemplateView):
     def _proposed(self) -> dict:
         """The form pre-filled from the link of a refusal for a missing rate (currency, day,
         the nearest earlier rate): only what parses."""
-        initial = {}
+        initial = {"valid_on": timezone.localdate()}
         form = ExchangeRateForm(self.request.GET)
         form.is_valid()
         for name in ("currency", "valid_on", "rate_per_usd"):
