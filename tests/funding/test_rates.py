@@ -364,6 +364,8 @@ def test_unoda_is_linked_to_the_rate_page_prefilled_and_can_fill_what_awaits(
     assert 'value="149.8765"' in form
     assert f'value="{month}"' in form
     assert '<option value="JPY" selected>' in form
+    plain = client.get("/settings/exchange-rates/").content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in plain  # today, as before
     # Recorded, the confirmation goes through with it.
     services.exchange_rate_set(
         actor=coordinator, currency="JPY", rate_per_usd="149.8765", valid_on=timezone.localdate()
