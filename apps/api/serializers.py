@@ -277,10 +277,21 @@ class InterestCreateSerializer(Input):
 # --- Commitments and disbursements -------------------------------------------------------------
 
 
+# The rate each amount was converted with, stored when it was recorded (rates of the day).
+RATE_USED_FIELDS = (
+    "rate_per_usd",
+    "rate_valid_on",
+    "rate_source",
+    "amount_usd",
+    "case_currency",
+    "amount_case",
+)
+
+
 class DisbursementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Disbursement
-        fields = ("id", "date", "amount", "note", "created_at")
+        fields = ("id", "date", "amount", *RATE_USED_FIELDS, "note", "created_at")
         read_only_fields = fields
 
 
@@ -303,6 +314,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "pledged_on",
             "expected_commitment_date",
             "committed_on",
+            *RATE_USED_FIELDS,
             "note",
             "disbursements",
             "created_at",

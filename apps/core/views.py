@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -60,11 +61,32 @@ class ExchangeRateListView(UnodaSettingsMixin, TemplateView):
             in_force=in_force,
             currency=currency,
             page=capped_page(history, HISTORY_PER_PAGE, self.request.GET.get("page")),
-            form=kwargs.get("form") or (ExchangeRateForm() if context["can_change"] else None),
+            form=kwargs.get("form")
+            or (ExchangeRateForm(initial=self._proposed()) if context["can_change"] else None),
+            awaiting=funding_selectors.amounts_awaiting_rate(),
         )
         return context
 
+    def _proposed(self) -> dict:
+        """The form pre-filled from the link of a refusal for a missing rate (currency, day,
+        the nearest earlier rate): only what parses."""
+        initial = {"valid_on": timezone.localdate()}
+        form = ExchangeRateForm(self.request.GET)
+        form.is_valid()
+        for name in ("currency", "valid_on", "rate_per_usd"):
+            if name in getattr(form, "cleaned_data", {}) and name in self.request.GET:
+                initial[name] = form.cleaned_data[name]
+        return initial
+
     def change(self, request):
+        if "fill_rates" in request.POST:
+            filled, waiting = funding_services.stored_rates_fill(actor=request.user)
+            messages.success(
+                request,
+                _("%(filled)s amounts were given the rate of their date; %(waiting)s still wait.")
+                % {"filled": filled, "waiting": waiting},
+            )
+            return redirect("core:exchange-rate-list")
         form = ExchangeRateForm(request.POST)
         if form.is_valid():
             try:

@@ -134,7 +134,8 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
 
 class DisbursementInline(ReadOnlyInline):
     model = Disbursement
-    fields = ("date", "amount", "note", "recorded_by", "created_at")
+    fields = ("date", "amount", "rate_per_usd", "rate_valid_on", "amount_usd", "amount_case",
+              "note", "recorded_by", "created_at")  # fmt: skip
     readonly_fields = fields
 
 
@@ -153,7 +154,8 @@ class CommitmentAdmin(admin.ModelAdmin):
     list_select_related = ("request", "donor")
     autocomplete_fields = ("donor",)
     raw_id_fields = ("request",)
-    readonly_fields = ("tranche", "status", "committed_on", "created_by", "funding_of_request")
+    readonly_fields = ("tranche", "status", "committed_on", "created_by", "funding_of_request",
+                       *services.RATE_FIELDS)  # fmt: skip
     inlines = (DisbursementInline, CommitmentChangeInline)
     actions = ("confirm",)
 

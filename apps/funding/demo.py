@@ -16,7 +16,7 @@ from . import services
 from .matching import offers_for_request
 from .models import CommitmentStatus, CooperationType, MeetingDecision
 
-RATES = {  # units per 1 USD: an older and a recent rate for each currency
+RATES = {  # units per 1 USD: the rate half a year ago and this month's, for each currency
     "EUR": ("0.930000", "0.920000"),
     "CHF": ("0.890000", "0.880000"),
     "JPY": ("151.200000", "149.800000"),
@@ -44,27 +44,38 @@ OFFERS = [
      [Region.AFRICA], "USD", 20_000, 300_000, CooperationType.REGIONAL),
 ]  # fmt: skip
 
+DEMO_RATE_DAYS = 180  # the demo's transactions are all dated within this many days
+
+
+def _month_starts(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
 FUNDERS = [("Japan", "JPY"), ("Germany", "EUR"), ("Norway", "NOK"), ("European Union", "EUR")]
 
 
 def load_demo(*, rng, orgs, users):
     officer = users["officer"]
     today = timezone.localdate()
+    # The UN sets its operational rates monthly: one rate per currency on the first day of
+    # each month of the last half year, from the older to the recent rate, so that every
+    # demo commitment and disbursement has the rate of its month.
+    months = _month_starts(today - datetime.timedelta(days=DEMO_RATE_DAYS), today)
     for currency, (old, new) in RATES.items():
-        services.exchange_rate_set(
-            actor=users["admin"],
-            currency=currency,
-            rate_per_usd=old,
-            valid_on=today - datetime.timedelta(days=120),
-            source="UN",
-        )
-        services.exchange_rate_set(
-            actor=users["admin"],
-            currency=currency,
-            rate_per_usd=new,
-            valid_on=today - datetime.timedelta(days=10),
-            source="UN",
-        )
+        old, new = Decimal(old), Decimal(new)
+        for index, month in enumerate(months):
+            share = Decimal(index) / Decimal(max(len(months) - 1, 1))
+            services.exchange_rate_set(
+                actor=users["admin"],
+                currency=currency,
+                rate_per_usd=(old + (new - old) * share).quantize(Decimal("0.0001")),
+                valid_on=month,
+                source="UN operational rates of exchange",
+            )
 
     categories = {c.code: c for c in Category.objects.all()}
     kinds = list(AssistanceKind.objects.all())

@@ -233,7 +233,82 @@ FUNDED_STATUSES = (
 )
 
 
-class Commitment(TimeStampedModel):
+class RateUsed(models.Model):
+    """The exchange rate a commitment or a disbursement was converted with, fixed by the
+    services when it is recorded (and when its amount, currency or date changes): the UN
+    operational rate of its currency in force on its own date (``selectors.rate_of_day``), the
+    amount in US dollars, and the amount in the case's budget currency with that currency's
+    rate of the same day. Empty on older rows whose month had no rate ("rate missing")."""
+
+    rate_per_usd = models.DecimalField(
+        _("rate used (units per 1 USD)"),
+        max_digits=18,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    rate_valid_on = models.DateField(_("rate valid on"), null=True, blank=True, editable=False)
+    rate_source = models.CharField(_("rate source"), max_length=120, blank=True, editable=False)
+    amount_usd = models.DecimalField(
+        _("amount in USD"), **MONEY, null=True, blank=True, editable=False
+    )
+    case_currency = models.CharField(_("case currency"), max_length=3, blank=True, editable=False)
+    case_rate_per_usd = models.DecimalField(
+        _("case currency rate (units per 1 USD)"),
+        max_digits=18,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    case_rate_valid_on = models.DateField(
+        _("case currency rate valid on"), null=True, blank=True, editable=False
+    )
+    amount_case = models.DecimalField(
+        _("amount in the case currency"), **MONEY, null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def rate_constraints(prefix: str) -> list:
+        """A rate and its converted amount are stored together or not at all."""
+        return [
+            models.CheckConstraint(
+                condition=Q(rate_per_usd__isnull=True, amount_usd__isnull=True)
+                | Q(rate_per_usd__gt=0, amount_usd__isnull=False, rate_valid_on__isnull=False),
+                name=f"{prefix}_rate_with_usd",
+            ),
+            models.CheckConstraint(
+                condition=Q(case_rate_per_usd__isnull=True, amount_case__isnull=True)
+                | Q(case_rate_per_usd__gt=0, amount_case__isnull=False) & ~Q(case_currency=""),
+                name=f"{prefix}_case_rate_with_amount",
+            ),
+        ]
+
+    @property
+    def rate_missing(self) -> bool:
+        return self.rate_per_usd is None
+
+    @property
+    def rate_shown(self) -> Decimal | None:
+        return without_trailing_zeros(self.rate_per_usd)
+
+    @property
+    def case_rate_shown(self) -> Decimal | None:
+        return without_trailing_zeros(self.case_rate_per_usd)
+
+
+def without_trailing_zeros(value: Decimal | None) -> Decimal | None:
+    """149.876500 -> 149.8765, 150.000000 -> 150 (never 1.5E+2), for showing a rate."""
+    if value is None:
+        return None
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+
+
+class Commitment(RateUsed, TimeStampedModel):
     """One tranche of a donor's funding of one request, tracked as in humanitarian funding
     tracking. A donor may fund a request in several tranches, numbered 1, 2, ... per donor and
     request (``services.commitment_create`` numbers them under the case's row lock), each with
@@ -303,6 +378,7 @@ class Commitment(TimeStampedModel):
                 name="commitment_tranche_unique",
                 violation_error_message=_("This donor already has a tranche with this number."),
             ),
+            *RateUsed.rate_constraints("commitment"),
         ]
         indexes = [
             models.Index(fields=["request", "status"], name="commitment_request_status"),
@@ -339,7 +415,7 @@ class Commitment(TimeStampedModel):
         return max(self.amount - self.disbursed_amount, Decimal(0))
 
 
-class Disbursement(models.Model):
+class Disbursement(RateUsed):
     commitment = models.ForeignKey(
         Commitment,
         on_delete=models.PROTECT,
@@ -369,6 +445,7 @@ class Disbursement(models.Model):
                 name="disbursement_amount_positive",
                 violation_error_message=_("The amount must be greater than zero."),
             ),
+            *RateUsed.rate_constraints("disbursement"),
         ]
 
     def __str__(self) -> str:

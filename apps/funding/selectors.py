@@ -1,8 +1,10 @@
 """Reads of the donor side, always scoped to what the user may see; funding figures per request.
 
-Lists and details share one scoping function per entity. Totals are summed in the database per
-currency, then converted with the latest exchange rate on or before the date asked for; an
-amount whose currency has no rate is reported as not convertible, never guessed.
+Lists and details share one scoping function per entity. Funding totals add up the converted
+amounts stored with each commitment and disbursement (converted with the rate of its own date,
+``rate_of_day``); an amount stored without a rate (its month had none) is reported as awaiting a
+rate, never guessed. ``rates_on`` (the latest rate on or before a day) serves only what has no
+date of its own: offers in matching and the budgets on the dashboard.
 """
 
 import datetime
@@ -10,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest
@@ -338,6 +340,52 @@ class Rate:
     currency: str
     per_usd: Decimal
     valid_on: datetime.date | None  # None for the base currency
+    source: str = ""
+
+
+# --- The rate of a day (what a commitment or a disbursement is converted with) -----------------
+#
+# The UN sets its operational rates of exchange once a month. The rate of a day is therefore the
+# latest rate of the currency valid on or before that day IN THE SAME CALENDAR MONTH; a month
+# without one has no rate (never the rate of another month, never today's): the services refuse
+# to record the amount until UNODA records the month's rate. The US dollar needs none (1).
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def rate_of_day(currency: str, day: datetime.date) -> Rate | None:
+    """The rate of ``currency`` that applies to ``day`` (see above), or None when its month has
+    none."""
+    if currency == BASE_CURRENCY:
+        return Rate(BASE_CURRENCY, Decimal(1), None)
+    rate = (
+        ExchangeRate.objects.filter(
+            currency=currency, valid_on__lte=day, valid_on__gte=month_start(day)
+        )
+        .order_by("-valid_on")
+        .first()
+    )
+    return None if rate is None else Rate(currency, rate.rate_per_usd, rate.valid_on, rate.source)
+
+
+def rate_before(currency: str, day: datetime.date) -> Rate | None:
+    """The nearest rate of ``currency`` on or before ``day`` in any month: what UNODA is
+    proposed to record for a month that has none."""
+    rate = (
+        ExchangeRate.objects.filter(currency=currency, valid_on__lte=day)
+        .order_by("-valid_on")
+        .first()
+    )
+    return None if rate is None else Rate(currency, rate.rate_per_usd, rate.valid_on, rate.source)
+
+
+def converted(amount: Decimal, rate: Rate, target: Rate) -> Decimal:
+    """``amount`` in ``rate``'s currency expressed in ``target``'s, half up to the cent."""
+    if rate.currency == target.currency:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return (amount / rate.per_usd * target.per_usd).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 EXCHANGE_RATES = "exchange-rates"  # kept between requests (apps/core/reference.py)
@@ -387,6 +435,14 @@ def exchange_rate_history(*, currency: str = "") -> QuerySet[ExchangeRate]:
     return rates.filter(currency=currency) if currency else rates
 
 
+def amounts_awaiting_rate() -> int:
+    """How many commitments and disbursements have no stored rate (their month had none)."""
+    return (
+        Commitment.objects.filter(rate_per_usd__isnull=True).count()
+        + Disbursement.objects.filter(rate_per_usd__isnull=True).count()
+    )
+
+
 def convert(amount: Decimal, source: str, target: str, rates: dict[str, Rate]) -> Decimal | None:
     """``amount`` in ``source`` expressed in ``target``, rounded half up to the cent, or None."""
     if source == target:
@@ -399,22 +455,30 @@ def convert(amount: Decimal, source: str, target: str, rates: dict[str, Rate]) -
 
 @dataclass
 class Figure:
-    """A total in the request's currency; ``amount`` is None when a part could not be converted."""
+    """A total in the request's currency; ``amount`` is None when some of its amounts have no
+    stored rate: ``awaiting`` of them, in the currencies ``missing``."""
 
     amount: Decimal | None
     missing: list[str] = field(default_factory=list)
+    awaiting: int = 0
 
 
-def _total(by_currency: dict[str, Decimal], target: str, rates: dict[str, Rate]) -> Figure:
-    total = Decimal(0)
-    missing = []
-    for currency, amount in sorted(by_currency.items()):
-        converted = convert(amount, currency, target, rates)
-        if converted is None:
-            missing.append(currency)
-        else:
-            total += converted
-    return Figure(None if missing else total.quantize(CENT), missing)
+class _Sum:
+    """Stored converted amounts added up, with those that await a rate counted apart."""
+
+    def __init__(self):
+        self.total, self.awaiting, self.missing = Decimal(0), 0, set()
+
+    def add(self, amount, awaiting: int, currency: str) -> None:
+        self.total += amount or Decimal(0)
+        if awaiting:
+            self.awaiting += awaiting
+            self.missing.add(currency)
+
+    def figure(self) -> Figure:
+        if self.awaiting:
+            return Figure(None, sorted(self.missing), self.awaiting)
+        return Figure(self.total.quantize(CENT))
 
 
 @dataclass
@@ -426,29 +490,47 @@ class FundingFigures:
     disbursed: Figure
     gap: Figure
     ageing_pledges: int
+    committed_usd: Figure = field(default_factory=lambda: Figure(Decimal(0)))
+    disbursed_usd: Figure = field(default_factory=lambda: Figure(Decimal(0)))
 
     @property
     def seeking_cofunding(self) -> bool:
         return self.gap.amount is not None and self.gap.amount > 0
 
 
+# A stored amount counts in the case's currency when it was converted into the case's present
+# budget currency; one converted into another (the budget currency changed since) or not at all
+# (no rate in its month) awaits a rate.
+_IN_CASE_CURRENCY = Q(case_currency=F("request__budget_currency"), amount_case__isnull=False)
+
+
 def _funding_rows(commitments: QuerySet, on: datetime.date, ageing_days: int) -> QuerySet:
-    """The commitments' amounts grouped by case, currency and status (cancelled ones left
-    out), with what was disbursed on them and how many of them are ageing pledges."""
-    # What was disbursed on each commitment, summed with the commitments of its group.
-    disbursed_each = (
-        Disbursement.objects.filter(commitment=OuterRef("pk"))
-        .values("commitment")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
+    """The commitments' stored converted amounts grouped by case, currency and status
+    (cancelled ones left out), with what was disbursed on them (also as stored), how many
+    amounts await a rate and how many of them are ageing pledges."""
+    disbursements = Disbursement.objects.filter(commitment=OuterRef("pk"))
+    in_case = Q(case_currency=OuterRef("request__budget_currency"), amount_case__isnull=False)
+
+    def per_commitment(aggregate):
+        return Subquery(
+            disbursements.values("commitment").annotate(value=aggregate).values("value")
+        )
+
     return (
         commitments.exclude(status=CommitmentStatus.CANCELLED)
         .values("request_id", "currency", "status")
         .annotate(
-            total=Sum("amount"),
+            total=Sum("amount_case", filter=_IN_CASE_CURRENCY),
+            awaiting=Count("pk", filter=~_IN_CASE_CURRENCY),
+            total_usd=Sum("amount_usd"),
+            awaiting_usd=Count("pk", filter=Q(amount_usd__isnull=True)),
             ageing=Count("pk", filter=ageing_condition(on=on, ageing_days=ageing_days)),
-            disbursed=Sum(Subquery(disbursed_each)),
+            disbursed=Sum(per_commitment(Sum("amount_case", filter=in_case))),
+            disbursed_awaiting=Sum(per_commitment(Count("pk", filter=~in_case))),
+            disbursed_usd=Sum(per_commitment(Sum("amount_usd"))),
+            disbursed_awaiting_usd=Sum(
+                per_commitment(Count("pk", filter=Q(amount_usd__isnull=True)))
+            ),
         )
         .order_by()
     )
@@ -457,51 +539,45 @@ def _funding_rows(commitments: QuerySet, on: datetime.date, ageing_days: int) ->
 def funding_for_requests(
     cases: Iterable[AssistanceRequest], *, on: datetime.date | None = None
 ) -> dict[int, FundingFigures]:
-    """Funding figures for a batch of requests: one grouped query, the portal settings and the
-    rates, whatever the batch size.
+    """Funding figures for a batch of requests: one grouped query and the portal settings,
+    whatever the batch size. ``on`` is the day the pledges' ageing is judged on.
 
-    Pledges are shown but do not count as funded; committed = committed + partially disbursed +
-    disbursed; cancelled commitments count nowhere; gap = requested - committed (never below 0).
+    Every amount is the one stored with the commitment or disbursement, converted with the rate
+    of its own date (``rate_of_day``), never a rate read now. Pledges are shown but do not count
+    as funded; committed = committed + partially disbursed + disbursed; cancelled commitments
+    count nowhere; gap = requested (the budget, in its own currency) - committed in that
+    currency (never below 0).
     """
     cases = list(cases)
     on = on or timezone.localdate()
     ids = [case.pk for case in cases]
     ageing_days = portal_settings().pledge_ageing_days
-    sums: dict[int, dict[str, dict[str, Decimal]]] = {
-        pk: {"pledged": {}, "committed": {}, "disbursed": {}} for pk in ids
-    }
+    buckets = ("pledged", "committed", "disbursed", "committed_usd", "disbursed_usd")
+    sums = {pk: {bucket: _Sum() for bucket in buckets} for pk in ids}
     ageing = dict.fromkeys(ids, 0)
     rows = _funding_rows(Commitment.objects.filter(request_id__in=ids), on, ageing_days)
     for row in rows:
+        per_case, currency = sums[row["request_id"]], row["currency"]
         ageing[row["request_id"]] += row["ageing"]
-        key = "committed" if row["status"] in FUNDED_STATUSES else "pledged"
-        for bucket, amount in ((key, row["total"]), ("disbursed", row["disbursed"])):
-            if amount is not None:
-                totals = sums[row["request_id"]][bucket]
-                totals[row["currency"]] = totals.get(row["currency"], Decimal(0)) + amount
-
-    currencies = {case.budget_currency for case in cases}
-    for per_case in sums.values():
-        for bucket in per_case.values():
-            currencies.update(bucket)
-    rates = rates_on(on, currencies)
+        if row["status"] in FUNDED_STATUSES:
+            per_case["committed"].add(row["total"], row["awaiting"], currency)
+            per_case["committed_usd"].add(row["total_usd"], row["awaiting_usd"], currency)
+        else:
+            per_case["pledged"].add(row["total"], row["awaiting"], currency)
+        per_case["disbursed"].add(row["disbursed"], row["disbursed_awaiting"] or 0, currency)
+        per_case["disbursed_usd"].add(
+            row["disbursed_usd"], row["disbursed_awaiting_usd"] or 0, currency
+        )
 
     result = {}
     for case in cases:
-        target = case.budget_currency
-        per_case = sums[case.pk]
-        pledged = _total(per_case["pledged"], target, rates)
-        committed = _total(per_case["committed"], target, rates)
-        disbursed_figure = _total(per_case["disbursed"], target, rates)
-        gap = _gap(case, committed)
+        figures = {bucket: total.figure() for bucket, total in sums[case.pk].items()}
         result[case.pk] = FundingFigures(
-            currency=target,
+            currency=case.budget_currency,
             requested=case.budget_amount,
-            pledged=pledged,
-            committed=committed,
-            disbursed=disbursed_figure,
-            gap=gap,
+            gap=_gap(case, figures["committed"]),
             ageing_pledges=ageing[case.pk],
+            **figures,
         )
     return result
 
@@ -511,7 +587,7 @@ def _gap(case: AssistanceRequest, committed: Figure) -> Figure:
     if case.budget_amount is None:
         return Figure(None, [])
     if committed.amount is None:
-        return Figure(None, committed.missing)
+        return Figure(None, committed.missing, committed.awaiting)
     return Figure(max(case.budget_amount - committed.amount, Decimal(0)).quantize(CENT))
 
 
@@ -525,28 +601,23 @@ def funding_gaps(
     cases: Iterable[AssistanceRequest], *, on: datetime.date | None = None
 ) -> dict[int, FundingGap]:
     """Only the funding gap of each request, for lists: one grouped query of what was
-    committed to them, and the rates (the same rule as ``funding_for_requests``, without its
-    pledged, disbursed and ageing figures)."""
+    committed to them, as stored (the same rule as ``funding_for_requests``, without its
+    pledged, disbursed and ageing figures). ``on`` is kept for the callers' symmetry."""
     cases = list(cases)
-    on = on or timezone.localdate()
-    committed: dict[int, dict[str, Decimal]] = {case.pk: {} for case in cases}
+    committed = {case.pk: _Sum() for case in cases}
     rows = (
         Commitment.objects.filter(request_id__in=list(committed), status__in=FUNDED_STATUSES)
         .values("request_id", "currency")
-        .annotate(total=Sum("amount"))
+        .annotate(
+            total=Sum("amount_case", filter=_IN_CASE_CURRENCY),
+            awaiting=Count("pk", filter=~_IN_CASE_CURRENCY),
+        )
         .order_by()
     )
     for row in rows:
-        committed[row["request_id"]][row["currency"]] = row["total"]
-    currencies = {case.budget_currency for case in cases}
-    for bucket in committed.values():
-        currencies.update(bucket)
-    rates = rates_on(on, currencies)
+        committed[row["request_id"]].add(row["total"], row["awaiting"], row["currency"])
     return {
-        case.pk: FundingGap(
-            case.budget_currency,
-            _gap(case, _total(committed[case.pk], case.budget_currency, rates)),
-        )
+        case.pk: FundingGap(case.budget_currency, _gap(case, committed[case.pk].figure()))
         for case in cases
     }
 

@@ -6,9 +6,9 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from apps.cases.models import AssistanceRequest, Status
@@ -42,6 +42,7 @@ from .models import (
     OfferReferral,
     OfferRegion,
     ReferralStatus,
+    without_trailing_zeros,
 )
 from .permissions import (
     can_act_for_donor,
@@ -56,6 +57,7 @@ from .permissions import (
     organization_may_see_request,
     require,
 )
+from .selectors import BASE_CURRENCY, Rate, converted, month_start, rate_before, rate_of_day
 
 OFFER_FIELDS = (
     "title",
@@ -247,6 +249,89 @@ def interest_withdraw(*, actor, interest: ExpressionOfInterest) -> ExpressionOfI
     return locked
 
 
+# --- The rate of the day --------------------------------------------------------------------
+
+
+class MissingRate(ValidationError):
+    """No exchange rate of ``currency`` for ``day``'s month (``selectors.rate_of_day``): the
+    amount cannot be recorded until UNODA records one; ``proposed`` is the nearest earlier rate
+    (or None), for the exchange-rate page to offer."""
+
+    def __init__(self, currency: str, day: datetime.date):
+        self.currency, self.day = currency, day
+        self.proposed: Rate | None = rate_before(currency, day)
+        message = _(
+            "There is no exchange rate of %(currency)s for %(date)s. The UN sets its rates "
+            "monthly: UNODA must first record the rate of %(currency)s for %(month)s (valid on "
+            "or before %(date)s); nothing was recorded."
+        ) % {
+            "currency": currency,
+            "date": date_format(day),
+            "month": date_format(day, "YEAR_MONTH_FORMAT"),
+        }
+        if self.proposed is None:
+            message += " " + _("No earlier rate of %(currency)s is recorded.") % {
+                "currency": currency
+            }
+        else:
+            message += " " + _(
+                "The nearest earlier rate is 1 USD = %(rate)s %(currency)s (valid on %(on)s)."
+            ) % {
+                "rate": number_format(without_trailing_zeros(self.proposed.per_usd)),
+                "currency": currency,
+                "on": date_format(self.proposed.valid_on),
+            }
+        super().__init__(message, code="missing_rate")
+
+    @property
+    def form_initial(self) -> dict[str, str]:
+        """What the exchange-rate page's form is pre-filled with (its query string)."""
+        initial = {"currency": self.currency, "valid_on": month_start(self.day).isoformat()}
+        if self.proposed is not None:
+            initial["rate_per_usd"] = str(without_trailing_zeros(self.proposed.per_usd))
+        return initial
+
+
+RATE_FIELDS = (
+    "rate_per_usd",
+    "rate_valid_on",
+    "rate_source",
+    "amount_usd",
+    "case_currency",
+    "case_rate_per_usd",
+    "case_rate_valid_on",
+    "amount_case",
+)
+
+
+def _fix_rate(record: Commitment | Disbursement, *, on: datetime.date) -> list[str]:
+    """Store on a commitment or disbursement (not yet saved, or locked) the rate of its
+    currency of the day ``on`` (its own date), its amount in US dollars and in the case's
+    budget currency (with that currency's rate of the same day); raise ``MissingRate`` (and
+    change nothing) when a month has no rate. Returns the fields set, for ``update_fields``."""
+    commitment = record.commitment if isinstance(record, Disbursement) else record
+    currency, target = commitment.currency, commitment.request.budget_currency
+    rate = rate_of_day(currency, on)
+    if rate is None:
+        raise MissingRate(currency, on)
+    case_rate = rate if target == currency else rate_of_day(target, on)
+    if case_rate is None:
+        raise MissingRate(target, on)
+    amount = Decimal(str(record.amount))
+    record.rate_per_usd, record.rate_valid_on = rate.per_usd, rate.valid_on or on
+    record.rate_source = rate.source
+    record.amount_usd = converted(amount, rate, Rate(BASE_CURRENCY, Decimal(1), None))
+    record.case_currency, record.case_rate_per_usd = target, case_rate.per_usd
+    record.case_rate_valid_on = case_rate.valid_on or on
+    record.amount_case = converted(amount, rate, case_rate)
+    return list(RATE_FIELDS)
+
+
+def _record_date(commitment: Commitment) -> datetime.date:
+    """A commitment's own date: when it was committed, before that when it was pledged."""
+    return commitment.committed_on or commitment.pledged_on
+
+
 # --- Commitments -------------------------------------------------------------------------------
 
 
@@ -333,6 +418,7 @@ def commitment_create(
         created_by=actor,
     )
     commitment.full_clean()
+    _fix_rate(commitment, on=_record_date(commitment))
     commitment.save()
     _log(
         commitment,
@@ -415,6 +501,8 @@ def commitment_update(*, actor, commitment: Commitment, comment: str = "", **fie
     if not changes:
         return locked
     locked.full_clean()
+    if {"amount", "currency"} & set(changes):
+        _fix_rate(locked, on=_record_date(locked))
     if "amount" in changes and disbursed:
         locked.status = (
             CommitmentStatus.DISBURSED
@@ -447,7 +535,8 @@ def commitment_confirm(
     locked.status = CommitmentStatus.COMMITTED
     locked.committed_on = on
     locked.full_clean()
-    locked.save(update_fields=["status", "committed_on", "updated_at"])
+    rate_fields = _fix_rate(locked, on=locked.committed_on)
+    locked.save(update_fields=["status", "committed_on", "updated_at", *rate_fields])
     _log(locked, actor, "committed", {"status": ["pledged", "committed"]}, comment)
     return locked
 
@@ -519,6 +608,7 @@ def disbursement_record(
         commitment=locked, amount=amount, date=date, note=note, recorded_by=actor
     )
     disbursement.full_clean()
+    _fix_rate(disbursement, on=date)
     disbursement.save()
     old = locked.status
     locked.status = (
@@ -585,6 +675,53 @@ def exchange_rate_set(
         },
     )
     return rate
+
+
+def _awaiting_rate(queryset, case_path: str):
+    return queryset.filter(
+        Q(rate_per_usd__isnull=True)
+        | Q(amount_case__isnull=True)
+        | ~Q(case_currency=F(f"{case_path}__budget_currency"))
+    )
+
+
+@transaction.atomic
+def stored_rates_fill(*, actor) -> tuple[int, int]:
+    """Give the amounts that await a rate (recorded before rates were stored, in a month that
+    had none then, or converted into a budget currency the case no longer has) the rate of
+    their own date, now that UNODA may have recorded it. Rates already stored are never
+    rewritten: they are the rates used. Returns how many amounts were filled and how many
+    still await a rate. For UNODA coordinators."""
+    require_coordinator(actor)
+    filled = waiting = 0
+    commitments = _awaiting_rate(Commitment.objects.all(), "request")
+    for commitment in commitments.select_for_update(of=("self",)).select_related("request"):
+        try:
+            fields = _fix_rate(commitment, on=_record_date(commitment))
+        except MissingRate:
+            waiting += 1
+            continue
+        commitment.save(update_fields=fields)
+        filled += 1
+    disbursements = _awaiting_rate(Disbursement.objects.all(), "commitment__request")
+    for disbursement in disbursements.select_for_update(of=("self",)).select_related(
+        "commitment__request"
+    ):
+        try:
+            fields = _fix_rate(disbursement, on=disbursement.date)
+        except MissingRate:
+            waiting += 1
+            continue
+        disbursement.save(update_fields=fields)
+        filled += 1
+    if filled:
+        audit_record(
+            kind=AuditKind.CHANGE,
+            actor=actor,
+            obj=None,
+            detail={"action": "stored_rates_fill", "filled": filled, "awaiting": waiting},
+        )
+    return filled, waiting
 
 
 # --- Matchmaking meetings ----------------------------------------------------------------------

@@ -8,6 +8,9 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
@@ -59,6 +62,19 @@ def _without_page(params) -> str:
     params = params.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+def missing_rate_link(request, error) -> None:
+    """A refusal for a missing rate, for UNODA: a link to the exchange-rate page with the form
+    pre-filled (the currency, the first day of the month, the nearest earlier rate)."""
+    if not (isinstance(error, services.MissingRate) and user_is_unoda(request.user)):
+        return
+    url = f"{reverse('core:exchange-rate-list')}?{urlencode(error.form_initial)}"
+    text = _("Record the rate of %(currency)s for %(month)s") % {
+        "currency": error.currency,
+        "month": date_format(error.day, "YEAR_MONTH_FORMAT"),
+    }
+    messages.info(request, format_html('<a href="{}">{}</a>', url, text))
 
 
 def _org_or_404(queryset, pk):
@@ -373,6 +389,7 @@ class CommitmentCreateView(LoginRequiredMixin, View):
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
+                missing_rate_link(request, error)
             except (PermissionDenied, ApplicationError) as error:
                 refusal_messages(request, error)
                 return redirect("cases:request-detail", reference=case.reference)
@@ -525,6 +542,7 @@ class CommitmentActionView(LoginRequiredMixin, View):
                 raise Http404
         except (ValidationError, PermissionDenied, ApplicationError) as error:
             refusal_messages(request, error)
+            missing_rate_link(request, error)
         else:
             messages.success(request, _("Commitment updated."))
         if request.htmx:

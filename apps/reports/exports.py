@@ -12,7 +12,15 @@ from . import selectors
 
 
 def _amount(figure):
-    return figure.amount if figure.amount is not None else _("not convertible")
+    """A stored total, or why there is none (the amounts that await an exchange rate)."""
+    if figure.amount is not None:
+        return figure.amount
+    if figure.awaiting:
+        return _("not convertible: %(count)s awaiting a rate (%(currencies)s)") % {
+            "count": figure.awaiting,
+            "currencies": ", ".join(figure.missing),
+        }
+    return _("not convertible")
 
 
 def case_table(*, user):
@@ -55,6 +63,8 @@ def funding_table(*, user):
         _("Disbursed"),
         _("Funding gap"),
         _("Ageing pledges"),
+        _("Committed (USD, at the rates of their dates)"),
+        _("Disbursed (USD, at the rates of their dates)"),
     ]
     rows = (
         [
@@ -67,6 +77,8 @@ def funding_table(*, user):
             _amount(figures.disbursed),
             _amount(figures.gap),
             figures.ageing_pledges,
+            _amount(figures.committed_usd),
+            _amount(figures.disbursed_usd),
         ]
         for case, figures in selectors.case_rows(user=user)
     )

@@ -71,8 +71,9 @@ def public_need_list(*, batch_size: int = 500) -> list[dict]:
 # --- Dashboards --------------------------------------------------------------------------------
 #
 # Every figure is an aggregate computed by the database (GROUP BY with COUNT / SUM, conditional
-# aggregates, PERCENTILE_CONT on PostgreSQL); Python only converts the per-currency sums into US
-# dollars with the admin-kept rates and lays the rows out.
+# aggregates, PERCENTILE_CONT on PostgreSQL); committed and disbursed money is summed from the
+# US-dollar amounts stored with each transaction; Python only converts the budgets (which have no
+# date of their own) with the rates in force and lays the rows out.
 
 DIMENSIONS = {
     "region": "requesting_organization__region",
@@ -109,10 +110,25 @@ def _to_usd(rows, *, key: str, currency: str, amount: str, rates) -> tuple[dict,
     return totals, missing
 
 
+def _stored_usd(rows) -> tuple[dict, set, int]:
+    totals: dict = {}
+    missing, awaiting = set(), 0
+    for row in rows:
+        totals[row["key"]] = totals.get(row["key"], Decimal(0)) + (row["total"] or Decimal(0))
+        if row["awaiting"]:
+            missing.add(row["cur"])
+            awaiting += row["awaiting"]
+    return totals, missing, awaiting
+
+
 def money_by(*, cases, dimension: str, on: datetime.date | None = None) -> dict:
     """Requested, committed (firm) and disbursed amounts in USD per region, category, year or
     type of cooperation.
 
+    Committed and disbursed amounts are the US-dollar amounts stored with each commitment and
+    disbursement (converted with the rate of its own date); those stored without a rate are
+    left out and counted (``awaiting``, in the currencies ``not_convertible``). A budget has no
+    date of its own: it is converted with the latest rate on or before ``on`` (today).
     A case with several categories counts in each of them; years are the year the case was
     created; the type of cooperation is its agreement's (cases without an agreement are left
     out; agreements from before the type was asked form a "not recorded" row); pledges and
@@ -135,23 +151,23 @@ def money_by(*, cases, dimension: str, on: datetime.date | None = None) -> dict:
     )
     commitments = Commitment.objects.filter(request__in=case_ids, status__in=FUNDED_STATUSES)
     request_field = "request__created_at__year" if dimension == "year" else f"request__{field}"
+    awaiting = Count("pk", filter=Q(amount_usd__isnull=True))
     committed = (
         commitments.values(key=F(request_field), cur=F("currency"))
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum("amount_usd"), awaiting=awaiting)
         .order_by()
     )
     disbursed = (
         Disbursement.objects.filter(commitment__in=commitments)
         .values(key=F(f"commitment__{request_field}"), cur=F("commitment__currency"))
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum("amount_usd"), awaiting=awaiting)
         .order_by()
     )
-    requested, committed, disbursed = list(requested), list(committed), list(disbursed)
-    currencies = {r["currency"] for r in requested} | {r["cur"] for r in committed + disbursed}
-    rates = rates_on(on, currencies)
+    requested = list(requested)
+    rates = rates_on(on, {r["currency"] for r in requested})
     req, miss1 = _to_usd(requested, key="key", currency="currency", amount="total", rates=rates)
-    com, miss2 = _to_usd(committed, key="key", currency="cur", amount="total", rates=rates)
-    dis, miss3 = _to_usd(disbursed, key="key", currency="cur", amount="total", rates=rates)
+    com, miss2, waiting2 = _stored_usd(committed)
+    dis, miss3, waiting3 = _stored_usd(disbursed)
     labels = _labels(dimension)
     keys = sorted(
         (k for k in set(req) | set(com) | set(dis) if k is not None), key=_order(dimension)
@@ -166,7 +182,12 @@ def money_by(*, cases, dimension: str, on: datetime.date | None = None) -> dict:
         }
         for key in keys
     ]
-    return {"rows": rows, "not_convertible": sorted(miss1 | miss2 | miss3), "rates_on": on}
+    return {
+        "rows": rows,
+        "not_convertible": sorted(miss1 | miss2 | miss3),
+        "awaiting": waiting2 + waiting3,
+        "rates_on": on,
+    }
 
 
 def _order(dimension: str):

@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from apps.cases.models import Status
 from apps.funding import services as funding_services
@@ -9,6 +10,7 @@ from apps.funding.models import (
     Commitment,
     CommitmentStatus,
     Disbursement,
+    ExchangeRate,
     ExpressionOfInterest,
     InterestStatus,
     Offer,
@@ -100,6 +102,15 @@ def test_commitment_and_interest_lists_match_the_selectors(api, users, commitmen
 def test_pledge_confirm_update_cancel(api, users, make_case, orgs):
     case = make_case("published")
     client = api(users.donor)
+    pledge = {"request": case.reference, "donor": orgs.donor.pk, "amount": "300"}
+    # No JPY rate this month: refused with the reason, nothing recorded.
+    response = client.post("/api/v1/commitments/", {**pledge, "currency": "JPY"}, format="json")
+    assert response.status_code == 400
+    assert "There is no exchange rate of JPY" in response.content.decode()
+    assert not case.commitments.exists()
+    ExchangeRate.objects.create(
+        currency="JPY", rate_per_usd=Decimal("150"), valid_on=timezone.localdate().replace(day=1)
+    )
     response = client.post(
         "/api/v1/commitments/",
         {"request": case.reference, "donor": orgs.donor.pk, "amount": "300", "currency": "JPY"},

@@ -7,9 +7,10 @@ import pytest
 
 from apps.core.models import PortalSettings
 from apps.funding import selectors, services
+from apps.funding.models import Commitment
 from apps.funding.selectors import convert, rates_on
 
-from .conftest import TODAY
+from .conftest import TODAY, make_coordinator
 
 
 @pytest.fixture
@@ -74,16 +75,20 @@ def test_budget_in_euro_and_rounding_of_the_sum(make_case, orgs, users, rates):
     assert figures.gap.amount == Decimal("728.01")
 
 
-def test_unconvertible_currency_is_said_so_never_guessed(case, orgs, users, rates):
-    services.commitment_create(
-        actor=users.donor, case=case, donor=orgs.donor, amount="5000", currency="CHF",
-        status="committed",
+def test_an_amount_without_a_stored_rate_is_said_so_never_guessed(case, orgs, users, rates):
+    """An older amount stored without a rate (its month had none) awaits one: the totals say
+    how many amounts and which currency, never a guess."""
+    Commitment.objects.create(
+        request=case, donor=orgs.donor, amount=Decimal("5000"), currency="CHF",
+        status="committed", pledged_on=TODAY,
     )  # fmt: skip
     figures = selectors.request_funding(case=case, on=TODAY)
     assert figures.committed.amount is None
     assert figures.committed.missing == ["CHF"]
+    assert figures.committed.awaiting == 1
     assert figures.gap.amount is None
     assert figures.gap.missing == ["CHF"]
+    assert figures.gap.awaiting == 1
     assert not figures.seeking_cofunding
 
 
@@ -150,13 +155,13 @@ def test_funding_gaps_agree_with_the_full_figures(
         status="committed",
     )
     no_rate = make_case("agreement", budget_amount=Decimal("1000"))
-    services.commitment_create(
-        actor=users.unoda,
-        case=no_rate,
+    Commitment.objects.create(  # an older amount whose month had no rate
+        request=no_rate,
         donor=orgs.donor,
-        amount="10",
+        amount=Decimal("10"),
         currency="CHF",
         status="committed",
+        pledged_on=TODAY,
     )
     no_budget = make_case("published", budget_amount=None)
     untouched = make_case("published", budget_amount=Decimal("500"), budget_currency="EUR")
@@ -168,7 +173,7 @@ def test_funding_gaps_agree_with_the_full_figures(
         currency="USD",
     )  # a pledge: not funded
     cases = [several, no_rate, no_budget, untouched]
-    with django_assert_num_queries(2):  # the sums, then the rates
+    with django_assert_num_queries(1):  # the sums of the stored amounts
         gaps = selectors.funding_gaps(cases, on=TODAY)
     full = selectors.funding_for_requests(cases, on=TODAY)
     for case in cases:
@@ -197,7 +202,7 @@ def test_disbursed_counts_every_disbursement_of_live_commitments_only(make_case,
     """Several disbursements on one commitment, commitments of several statuses and
     currencies, and a cancelled commitment that had disbursed: each disbursement counts once,
     in its commitment's currency, and nothing of the cancelled one counts."""
-    from apps.funding.models import Commitment, Disbursement
+    from apps.funding.models import Disbursement
 
     from ..factories import make_organization
 
@@ -222,6 +227,11 @@ def test_disbursed_counts_every_disbursement_of_live_commitments_only(make_case,
                 Disbursement.objects.create(
                     commitment=commitment, date=TODAY, amount=Decimal(value)
                 )
+    # Rows made as older data would be: the coordinator gives them the rates of their dates.
+    assert services.stored_rates_fill(actor=make_coordinator(users.unoda)) == (
+        28,
+        0,
+    )  # 12 commitments, 16 disbursements
     figures = selectors.funding_for_requests([case, other], on=TODAY)
     for target in (case, other):
         # USD 10.01 + 20.02 + 30 = 60.03; EUR 5.50 + 1.25 + 2.25 + 3.25 = 12.25 = USD 15.31
@@ -232,12 +242,14 @@ def test_disbursed_counts_every_disbursement_of_live_commitments_only(make_case,
 
 
 def test_the_case_page_says_which_currency_has_no_rate(client, case, orgs, users, rates):
-    services.commitment_create(
-        actor=users.donor, case=case, donor=orgs.donor, amount="5000", currency="CHF",
-        status="committed",
+    Commitment.objects.create(  # an older amount whose month had no rate
+        request=case, donor=orgs.donor, amount=Decimal("5000"), currency="CHF",
+        status="committed", pledged_on=TODAY,
     )  # fmt: skip
     client.force_login(users.unoda)
     body = client.get(f"/cases/{case.reference}/").content.decode()
-    assert "<dd>not convertible (no rate for CHF)</dd>" in body  # committed, and the gap
-    assert body.count("not convertible (no rate for CHF)") == 2
+    text = "not convertible: 1 amount awaits an exchange rate (CHF)"
+    assert f"<dd>{text}</dd>" in body  # committed, and the gap
+    assert body.count(text) == 2
+    assert "rate missing" in body  # on the commitment's own line
     assert '<span class="amount">' in body  # the amount requested, in its own currency

@@ -66,7 +66,7 @@ def test_funding_admin_pages_render(admin_client, make_case, url):
     assert admin_client.get(url).status_code == 200
 
 
-def test_commitment_admin_add_goes_through_the_service(admin_client, make_case, orgs):
+def test_commitment_admin_add_goes_through_the_service(admin_client, make_case, orgs, rates):
     case = make_case("agreement")
     response = admin_client.post(
         "/admin/funding/commitment/add/",

@@ -3,11 +3,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from lxml import etree
 
 from apps.cases import services as case_services
 from apps.funding import services as funding_services
-from apps.funding.models import CommitmentStatus
+from apps.funding.models import CommitmentStatus, ExchangeRate
 from apps.reports.iati import build_activities
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,9 @@ def iati_schema():
 @pytest.fixture
 def funded_cases(make_case, users, orgs):
     implementing = make_case("implementation", summary="Fit doors to the armoury.")
+    ExchangeRate.objects.create(  # the rate of this month: amounts are converted at their date
+        currency="JPY", rate_per_usd=Decimal("150"), valid_on=timezone.localdate().replace(day=1)
+    )
     commitment = funding_services.commitment_create(
         actor=users.donor,
         case=implementing,

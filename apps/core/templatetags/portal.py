@@ -11,7 +11,7 @@ from django.conf import settings
 from django.template.defaultfilters import linebreaksbr
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, get_language_info, to_locale
+from django.utils.translation import get_language, get_language_info, ngettext, to_locale
 from django.utils.translation import gettext as _
 
 from apps.core.translated import Translated
@@ -56,7 +56,15 @@ def figure(value, currency: str) -> str:
     if value.missing:
         currencies = escape(", ".join(value.missing))
         # The translation is trusted, as a template's text is; the codes are escaped.
-        message = _("not convertible (no rate for %(currencies)s)") % {"currencies": currencies}
+        count = getattr(value, "awaiting", 0)
+        if count:
+            message = ngettext(
+                "not convertible: %(count)s amount awaits an exchange rate (%(currencies)s)",
+                "not convertible: %(count)s amounts await an exchange rate (%(currencies)s)",
+                count,
+            ) % {"count": count, "currencies": currencies}
+        else:
+            message = _("not convertible (no rate for %(currencies)s)") % {"currencies": currencies}
         return mark_safe(message)  # noqa: S308
     return "—"
 

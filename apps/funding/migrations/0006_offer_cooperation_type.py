@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0004_commitment_tranches'),
+        ('funding', '0005_stored_rates'),
     ]
 
     operations = [
