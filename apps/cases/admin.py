@@ -16,6 +16,7 @@ from apps.core.exceptions import ApplicationError
 from . import services
 from .forms import TransitionForm
 from .models import (
+    Activity,
     AssistanceKind,
     AssistanceRequest,
     Attachment,
@@ -62,6 +63,24 @@ class AttachmentInline(admin.TabularInline):
     extra = 0
     fields = ("title", "kind", "file", "uploaded_by")
     readonly_fields = ("uploaded_by",)
+
+
+class ActivityInline(admin.TabularInline):
+    """The activity lines, read-only: the State and UNODA edit them with the proposal in the
+    portal (``services.request_update``), which keeps what donors cover."""
+
+    model = Activity
+    extra = 0
+    can_delete = False
+    fields = ("position", "description", "estimated_cost")
+    readonly_fields = fields
+    ordering = ("position", "pk")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 TRANSLATION_COLUMNS = tuple(
@@ -139,7 +158,7 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
         "completeness_missing",
         "case_links",
     )
-    inlines = (AttachmentInline, StatusChangeInline)
+    inlines = (ActivityInline, AttachmentInline, StatusChangeInline)
     actions = ("fire_transition",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
