@@ -721,8 +721,6 @@ def case_coordination(*, access) -> Coordination:
         ("interest", ExpressionOfInterest, "expressionofinterest"),
         ("commitment", Commitment, "commitment"),
     ):
-        if not (interests if kind == "interest" else commitments):
-            continue
         through = model.covers.through.objects.filter(**{f"{owner}__request": case})
         for record_id, line_id in through.values_list(f"{owner}_id", "activity_id"):
             covered.setdefault((kind, record_id), []).append(line_id)

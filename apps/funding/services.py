@@ -90,6 +90,12 @@ def _covered_lines(case: AssistanceRequest, covers) -> list[int]:
     return sorted(ids)
 
 
+def _named(donor: Organization, disclosed: bool) -> str:
+    """The donor as the case's history names it: every party reads the history, so a donor
+    that withheld its name from other donors is not named there either."""
+    return str(donor) if disclosed else _("an undisclosed donor")
+
+
 def _set_coverage(record, ids: list[int] | None, disclosed: bool | None) -> dict:
     """Write the coverage and disclosure of an interest or commitment (locked by the caller);
     returns what changed as {field: [old, new]}."""
@@ -210,7 +216,7 @@ def interest_express(
             actor=actor,
             case=locked,
             transition="register_interest",
-            comment=_("Interest expressed by %(donor)s.") % {"donor": donor},
+            comment=_("Interest expressed by %(donor)s.") % {"donor": _named(donor, disclosed)},
         )
     case.status = locked.status
     audit_record(
@@ -249,7 +255,8 @@ def interest_withdraw(*, actor, interest: ExpressionOfInterest) -> ExpressionOfI
             actor=actor,
             case=case,
             transition="interest_withdrawn",
-            comment=_("%(donor)s withdrew its interest.") % {"donor": locked.donor},
+            comment=_("%(donor)s withdrew its interest.")
+            % {"donor": _named(locked.donor, locked.disclosed)},
         )
     interest.status = locked.status
     audit_record(
@@ -362,7 +369,7 @@ def commitment_create(
             actor=actor,
             case=locked,
             transition="register_interest",
-            comment=_("Funding pledged by %(donor)s.") % {"donor": donor},
+            comment=_("Funding pledged by %(donor)s.") % {"donor": _named(donor, disclosed)},
         )
     case.status = locked.status
     return commitment
