@@ -7,7 +7,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 # A list marker at the start of a line of the narrative: "- ", "* ", "• ", "1. ", "2) ".
-MARKER = re.compile(r"^(?:[-*\u2022\u2013\u2014]|\d{1,2}[.)])\s+")
+MARKER = re.compile(r"^(?:[-*\u2022\u2013\u2014]|\d{1,2}[.)])(?:\s+|$)")
 
 
 def split_lines(text: str) -> list[str]:
