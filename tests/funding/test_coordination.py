@@ -449,3 +449,19 @@ def test_changing_coverage_on_the_page(client, co_funded, make_case, orgs, users
     response = client.post(url, {"kind": "commitment", "record": japan.pk, "covers": []})
     assert response.status_code == 404
     assert list(Commitment.objects.get(pk=japan.pk).covers.all()) == [four]
+
+
+def test_the_needs_list_says_how_many_activities_are_still_open(
+    client, co_funded, make_case, users
+):
+    """Where a donor sees the needs' funding gaps, it also sees how many of each need's
+    activities no donor covers yet (no donor is named there), in one query for the page."""
+    bare = make_case("published", title="A need without activity lines")
+    client.force_login(users.donor)
+    page = client.get("/funding/needs/").content.decode()
+    assert "Activities still open" in page
+    row = re.search(rf"{co_funded.reference}.*?</tr>", page, re.S).group(0)
+    assert "1 of 4" in row
+    assert "Norway" not in page
+    row = re.search(rf"{bare.reference}.*?</tr>", page, re.S).group(0)
+    assert " of " not in row
