@@ -65,24 +65,6 @@ class AttachmentInline(admin.TabularInline):
     readonly_fields = ("uploaded_by",)
 
 
-class ActivityInline(admin.TabularInline):
-    """The activity lines, read-only: the State and UNODA edit them with the proposal in the
-    portal (``services.request_update``), which keeps what donors cover."""
-
-    model = Activity
-    extra = 0
-    can_delete = False
-    fields = ("position", "description", "estimated_cost")
-    readonly_fields = fields
-    ordering = ("position", "pk")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 TRANSLATION_COLUMNS = tuple(
     build_localized_fieldname(field, code)
     for code, _name in settings.LANGUAGES
@@ -158,7 +140,7 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
         "completeness_missing",
         "case_links",
     )
-    inlines = (ActivityInline, AttachmentInline, StatusChangeInline)
+    inlines = (AttachmentInline, StatusChangeInline)
     actions = ("fire_transition",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
@@ -400,4 +382,25 @@ class CommentAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    """The activity lines, read-only: the State and UNODA edit them with the proposal in the
+    portal (``services.request_update``), which keeps the lines that donors cover."""
+
+    list_display = ("request", "position", "description", "estimated_cost")
+    list_select_related = ("request",)
+    search_fields = ("request__reference", "description")
+    ordering = ("request", "position", "pk")
+    readonly_fields = ("request", "position", "description", "estimated_cost")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
