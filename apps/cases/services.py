@@ -266,7 +266,7 @@ def _line_cost(value, number: int) -> Decimal | None:
     return cost
 
 
-def _covered_lines(ids) -> list[Activity]:
+def _lines_covered_by_donors(ids) -> list[Activity]:
     """The lines among ``ids`` that a donor's active interest or live (not cancelled)
     commitment says it covers (read through the relations: this app does not import the
     funding app; the statuses are ``funding.models.InterestStatus.ACTIVE`` and
@@ -338,7 +338,7 @@ def _activity_lines_store(*, case: AssistanceRequest, lines: list[dict]) -> dict
         wanted.append((pk, description, cost))
     removed = [pk for pk in existing if pk not in seen]
     if removed and not errors:
-        for line in _covered_lines(removed):
+        for line in _lines_covered_by_donors(removed):
             errors.append(
                 _(
                     "The activity “%(activity)s” is covered by a donor's interest or "
