@@ -58,6 +58,23 @@ def test_seed_demo_makes_every_state_and_every_role():
     assert OfferReferral.objects.filter(
         status=ReferralStatus.OPEN, organization__name="Sierra Leone"
     ).exists()
+    # Donors see who else is in: a published need co-funded by Japan (the "donor" login),
+    # named, and Germany ("donor2"), undisclosed, on different activity lines, one still open.
+    need = AssistanceRequest.objects.get(
+        status=Status.DONOR_INTEREST,
+        commitments__disclosed=False,
+        commitments__donor__name="Germany",
+    )
+    japan = need.commitments.get(donor__name="Japan")
+    germany = need.commitments.get(donor__name="Germany")
+    assert japan.disclosed
+    japan_lines = set(japan.covers.values_list("pk", flat=True))
+    germany_lines = set(germany.covers.values_list("pk", flat=True))
+    assert japan_lines
+    assert germany_lines
+    assert not japan_lines & germany_lines
+    assert need.activity_lines.exclude(pk__in=japan_lines | germany_lines).exists()
+    assert need.activity_lines.filter(estimated_cost__isnull=False).exists()
     # Idempotent: a second run adds nothing.
     count = AssistanceRequest.objects.count()
     call_command("seed_demo", stdout=StringIO())

@@ -9,7 +9,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.cases.currencies import currency_choices
-from apps.cases.models import AssistanceKind, AssistanceRequest, Category, Status, StatusChange
+from apps.cases.models import (
+    Activity,
+    AssistanceKind,
+    AssistanceRequest,
+    Category,
+    Status,
+    StatusChange,
+)
 from apps.cases.selectors import request_list
 from apps.cases.workflow import TRANSITIONS
 from apps.followup.models import RATING_FIELDS, Feedback, ProgressReport, ProgressStatus
@@ -127,6 +134,31 @@ class RequestSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         )
+        read_only_fields = fields
+
+
+class ActivityLineSerializer(serializers.ModelSerializer):
+    estimated_cost = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        help_text="In the request's budget currency; null when not estimated.",
+    )
+
+    class Meta:
+        model = Activity
+        fields = ("id", "position", "description", "estimated_cost")
+        read_only_fields = fields
+
+
+class RequestDetailSerializer(RequestSerializer):
+    """One case: the list's fields and its activity lines (read-only; the lines are edited
+    with the proposal in the portal's pages)."""
+
+    activity_lines = ActivityLineSerializer(many=True, read_only=True)
+
+    class Meta(RequestSerializer.Meta):
+        fields = (*RequestSerializer.Meta.fields, "activity_lines")
         read_only_fields = fields
 
 

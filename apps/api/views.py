@@ -68,7 +68,11 @@ class PortalViewSet(viewsets.GenericViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="Cases you may see", tags=["requests"]),
-    retrieve=extend_schema(summary="One case", tags=["requests"]),
+    retrieve=extend_schema(
+        summary="One case, with its activity lines",
+        tags=["requests"],
+        responses={200: serializers.RequestDetailSerializer},
+    ),
     create=extend_schema(
         summary="Create a draft request",
         tags=["requests"],
@@ -97,6 +101,11 @@ class RequestViewSet(
             .select_related("requesting_organization")  # not the case officer: not given
             .prefetch_related("categories", "kinds")
         )
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.RequestDetailSerializer
+        return super().get_serializer_class()
 
     def get_object(self):
         case = case_selectors.request_get(

@@ -16,6 +16,7 @@ from apps.core.exceptions import ApplicationError
 from . import services
 from .forms import TransitionForm
 from .models import (
+    Activity,
     AssistanceKind,
     AssistanceRequest,
     Attachment,
@@ -381,4 +382,25 @@ class CommentAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    """The activity lines, read-only: the State and UNODA edit them with the proposal in the
+    portal (``services.request_update``), which keeps the lines that donors cover."""
+
+    list_display = ("request", "position", "description", "estimated_cost")
+    list_select_related = ("request",)
+    search_fields = ("request__reference", "description")
+    ordering = ("request", "position", "pk")
+    readonly_fields = ("request", "position", "description", "estimated_cost")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import DecimalTextField
 from apps.organizations.models import Organization
 
 from .models import (
@@ -107,6 +108,53 @@ class ProposalStepForm(forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 5
+
+
+class ActivityLineForm(forms.Form):
+    """One activity line of the proposal (a row of ``ActivityLineFormSet``): an empty row is
+    left out, a kept line carries its id, "remove" takes a line out."""
+
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    description = forms.CharField(label=_("Activity"), required=False, max_length=1000)
+    estimated_cost = DecimalTextField(
+        label=_("Estimated cost"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        error_messages={"min_value": _("An estimated cost cannot be negative.")},
+    )
+    remove = forms.BooleanField(label=_("Remove"), required=False)
+
+    def line(self) -> dict | None:
+        """The line as ``request_update`` takes it, or None for a row left empty or removed."""
+        data = self.cleaned_data
+        empty = not data.get("description") and data.get("estimated_cost") is None
+        if data.get("remove") or (empty and not data.get("id")):
+            return None
+        return {
+            "id": data.get("id"),
+            "description": data.get("description", ""),
+            "estimated_cost": data.get("estimated_cost"),
+        }
+
+
+# Three empty rows below the lines: save to get three more.
+ActivityLineFormSet = forms.formset_factory(ActivityLineForm, extra=3, max_num=200)
+
+
+def activity_lines_formset(case, data=None):
+    """The activity lines of ``case`` as a formset (``data``: as posted)."""
+    initial = [
+        {"id": line.pk, "description": line.description, "estimated_cost": line.estimated_cost}
+        for line in case.activity_lines.all()
+    ]
+    return ActivityLineFormSet(data, initial=initial, prefix="lines")
+
+
+def activity_lines_posted(formset) -> list[dict]:
+    """The lines of a valid formset, in order."""
+    return [line for form in formset.forms if (line := form.line()) is not None]
 
 
 class AttachmentForm(forms.Form):

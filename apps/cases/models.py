@@ -459,3 +459,49 @@ class RequestGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("group permission on a request")
         verbose_name_plural = _("group permissions on requests")
+
+
+class Activity(models.Model):
+    """One activity line of a request's proposal: what will be done and, optionally, its
+    estimated cost in the case's budget currency. The narrative ``activities`` text stays; the
+    lines are the list that donors' interests and commitments say they cover. A line is stored
+    in the language it was written in (as the proposal's other texts)."""
+
+    request = models.ForeignKey(
+        AssistanceRequest,
+        on_delete=models.CASCADE,
+        related_name="activity_lines",
+        verbose_name=_("assistance request"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    description = models.TextField(_("activity"))
+    estimated_cost = models.DecimalField(
+        _("estimated cost"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("In the budget currency of the request; optional."),
+    )
+
+    class Meta:
+        verbose_name = _("activity line")
+        verbose_name_plural = _("activity lines")
+        ordering = ("request", "position", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(estimated_cost__isnull=True) | Q(estimated_cost__gte=0),
+                name="activity_cost_not_negative",
+                violation_error_message=_("An estimated cost cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(description=""),
+                name="activity_description_not_empty",
+                violation_error_message=_("Describe the activity."),
+            ),
+        ]
+        indexes = [models.Index(fields=["request", "position"], name="activity_request_position")]
+
+    def __str__(self) -> str:
+        return self.description[:80]

@@ -1,11 +1,12 @@
 """The only code that writes cases. Every status change goes through ``request_transition``."""
 
 import logging
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from guardian.shortcuts import assign_perm, get_groups_with_perms, remove_perm
 from modeltranslation.utils import build_localized_fieldname
 
 from apps.core.exceptions import ApplicationError, ConflictError
+from apps.core.forms import decimal_parse
 from apps.core.translated import active_language
 from apps.notifications.services import notifications_for_status_change
 from apps.organizations.models import Organization
@@ -24,6 +26,7 @@ from apps.security.uploads import validate_upload
 
 from .models import (
     ATTACHMENT_EXTENSIONS,
+    Activity,
     AssistanceRequest,
     Attachment,
     CaseLink,
@@ -129,7 +132,12 @@ def _split_fields(fields: dict) -> tuple[dict, dict]:
 
 @transaction.atomic
 def request_create(
-    *, actor, organization: Organization, original_language: str | None = None, **fields
+    *,
+    actor,
+    organization: Organization,
+    original_language: str | None = None,
+    activity_lines: list[dict] | None = None,
+    **fields,
 ) -> AssistanceRequest:
     """Create a draft request for ``organization`` (by one of its members, or UNODA for it).
 
@@ -160,6 +168,8 @@ def request_create(
     case.save()
     for name, values in m2m.items():
         getattr(case, name).set(values)
+    if activity_lines:
+        _activity_lines_store(case=case, lines=activity_lines)
     request_sync_permissions(case=case)
     audit_record(
         kind=AuditKind.CHANGE,
@@ -172,8 +182,13 @@ def request_create(
 
 
 @transaction.atomic
-def request_update(*, actor, case: AssistanceRequest, **fields) -> AssistanceRequest:
-    """Change proposal fields: recipients while draft or needs revision, UNODA until the end."""
+def request_update(
+    *, actor, case: AssistanceRequest, activity_lines: list[dict] | None = None, **fields
+) -> AssistanceRequest:
+    """Change proposal fields: recipients while draft or needs revision, UNODA until the end.
+
+    ``activity_lines``, when given, is the whole list of the request's activity lines in order
+    (see ``_activity_lines_store``); a refused line leaves every field as it was."""
     plain, m2m = _split_fields(fields)
     locked = AssistanceRequest.objects.select_for_update().get(pk=case.pk)
     access = access_of(actor, locked)
@@ -193,15 +208,169 @@ def request_update(*, actor, case: AssistanceRequest, **fields) -> AssistanceReq
         locked.save(update_fields=[*plain.keys(), *texts.keys(), *text_columns, "updated_at"])
     for name, values in m2m.items():
         getattr(locked, name).set(values)
+    lines_changed = {}
+    if activity_lines is not None:
+        lines_changed = _activity_lines_store(case=locked, lines=activity_lines)
     request_sync_permissions(case=locked)
+    detail = {"action": "update", "fields": sorted([*plain, *m2m])}
+    if lines_changed:
+        detail["activity_lines"] = lines_changed
     audit_record(
         kind=AuditKind.CHANGE,
         actor=actor,
         obj=locked,
         organization=locked.requesting_organization,
-        detail={"action": "update", "fields": sorted([*plain, *m2m])},
+        detail=detail,
     )
     return locked
+
+
+# --- Activity lines ----------------------------------------------------------------------------
+
+ACTIVITY_LINE_KEYS = ("id", "description", "estimated_cost")
+_COST_LIMIT = Decimal(10) ** 12  # the column holds 14 digits, 2 of them decimals
+_CENT = Decimal("0.01")
+
+
+def _line_cost(value, number: int) -> Decimal | None:
+    """An estimated cost as given (a Decimal, a number, or text as people type it)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        cost = decimal_parse(value) if isinstance(value, str) else Decimal(str(value))
+    except (ValidationError, ArithmeticError, ValueError):
+        raise ValidationError(
+            _("Activity line %(number)s: the estimated cost “%(value)s” is not a number.")
+            % {"number": number, "value": value},
+            code="cost_invalid",
+        ) from None
+    if not cost.is_finite():
+        raise ValidationError(
+            _("Activity line %(number)s: the estimated cost “%(value)s” is not a number.")
+            % {"number": number, "value": value},
+            code="cost_invalid",
+        )
+    if cost < 0:
+        raise ValidationError(
+            _("Activity line %(number)s: an estimated cost cannot be negative.")
+            % {"number": number},
+            code="cost_negative",
+        )
+    if cost >= _COST_LIMIT or cost != cost.quantize(_CENT):
+        raise ValidationError(
+            _(
+                "Activity line %(number)s: the estimated cost has too many digits (at most "
+                "12 before the decimal point and 2 after it)."
+            )
+            % {"number": number},
+            code="cost_digits",
+        )
+    return cost
+
+
+def _lines_covered_by_donors(ids) -> list[Activity]:
+    """The lines among ``ids`` that a donor's active interest or live (not cancelled)
+    commitment says it covers (read through the relations: this app does not import the
+    funding app; the statuses are ``funding.models.InterestStatus.ACTIVE`` and
+    ``CommitmentStatus.CANCELLED``)."""
+    Interest = Activity.covering_interests.through
+    Funding = Activity.covering_commitments.through
+    return list(
+        Activity.objects.filter(pk__in=ids)
+        .filter(
+            Exists(
+                Interest.objects.filter(
+                    activity_id=OuterRef("pk"), expressionofinterest__status="active"
+                )
+            )
+            | Exists(
+                Funding.objects.filter(activity_id=OuterRef("pk")).exclude(
+                    commitment__status="cancelled"
+                )
+            )
+        )
+        .order_by("position", "pk")
+    )
+
+
+def _activity_lines_store(*, case: AssistanceRequest, lines: list[dict]) -> dict:
+    """Make the activity lines of ``case`` (locked by the caller) the ``lines`` given, in that
+    order: each a dict with ``description``, an optional ``estimated_cost`` (in the budget
+    currency, not negative) and, for a line kept, its ``id``. Lines of the case left out are
+    removed, unless a donor's active interest or live commitment covers them (it must first
+    say it no longer does). Everything is checked before anything is written."""
+    existing = {line.pk: line for line in case.activity_lines.all()}
+    errors, wanted, seen = [], [], set()
+    for number, line in enumerate(lines, start=1):
+        unknown = set(line) - set(ACTIVITY_LINE_KEYS)
+        if unknown:
+            errors.append(
+                _("These fields cannot be set on an activity line: %(fields)s.")
+                % {"fields": ", ".join(sorted(unknown))}
+            )
+            continue
+        description = str(line.get("description") or "").strip()
+        try:
+            cost = _line_cost(line.get("estimated_cost"), number)
+        except ValidationError as error:
+            errors.extend(error.messages)
+            continue
+        pk = line.get("id")
+        if pk in ("", None):
+            pk = None
+        else:
+            try:
+                pk = int(pk)
+            except (TypeError, ValueError):
+                pk = -1
+            if pk not in existing or pk in seen:
+                errors.append(
+                    _("Activity line %(number)s is not an activity of this request.")
+                    % {"number": number}
+                )
+                continue
+            seen.add(pk)
+        if not description:
+            if cost is None and pk is None:
+                continue  # an empty row of the form
+            errors.append(
+                _("Activity line %(number)s: describe the activity.") % {"number": number}
+            )
+            continue
+        wanted.append((pk, description, cost))
+    removed = [pk for pk in existing if pk not in seen]
+    if removed and not errors:
+        for line in _lines_covered_by_donors(removed):
+            errors.append(
+                _(
+                    "The activity “%(activity)s” is covered by a donor's interest or "
+                    "commitment: it cannot be removed (it may be reworded)."
+                )
+                % {"activity": line.description[:80]}
+            )
+    if errors:
+        raise ValidationError({"activity_lines": errors})
+    changed, created = [], []
+    for position, (pk, description, cost) in enumerate(wanted, start=1):
+        if pk is None:
+            created.append(
+                Activity(
+                    request=case, position=position, description=description, estimated_cost=cost
+                )
+            )
+            continue
+        line = existing[pk]
+        if (line.position, line.description, line.estimated_cost) != (position, description, cost):
+            line.position, line.description, line.estimated_cost = position, description, cost
+            changed.append(line)
+    if removed:
+        Activity.objects.filter(pk__in=removed).delete()
+    if changed:
+        Activity.objects.bulk_update(changed, ["position", "description", "estimated_cost"])
+    if created:
+        Activity.objects.bulk_create(created)
+    summary = {"added": len(created), "changed": len(changed), "removed": len(removed)}
+    return {key: value for key, value in summary.items() if value}
 
 
 @transaction.atomic

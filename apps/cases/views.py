@@ -30,6 +30,8 @@ from .forms import (
     RequestStartForm,
     TransitionForm,
     TranslationForm,
+    activity_lines_formset,
+    activity_lines_posted,
 )
 from .models import AssistanceRequest, Attachment, CommentVisibility
 from .permissions import (
@@ -153,9 +155,16 @@ class RequestEditView(LoginRequiredMixin, View):
 
     template_name = "cases/request_edit.html"
 
-    def _context(self, case, step, form, attachment_form=None):
+    # The step whose page also edits the activity lines.
+    LINES_STEP = "objectives"
+
+    def _context(self, case, step, form, attachment_form=None, lines_formset=None):
         index = STEP_SLUGS.index(step) if step in STEP_SLUGS else len(STEP_SLUGS)
+        if step == self.LINES_STEP and lines_formset is None:
+            lines_formset = activity_lines_formset(case)
         return {
+            "lines_formset": lines_formset,
+            "activity_lines": case.activity_lines.all(),
             "case": case,
             "step": step,
             "steps": [(slug, label) for slug, label, _fields in STEPS]
@@ -189,8 +198,14 @@ class RequestEditView(LoginRequiredMixin, View):
         if step not in STEP_SLUGS:
             raise Http404
         form = ProposalStepForm(request.POST, instance=case, step=step)
-        if form.is_valid():
+        lines_formset = None
+        if step == self.LINES_STEP and "lines-TOTAL_FORMS" in request.POST:
+            # A post without the lines' rows (a script, an older page) leaves them as they are.
+            lines_formset = activity_lines_formset(case, request.POST)
+        if form.is_valid() and (lines_formset is None or lines_formset.is_valid()):
             fields = {name: form.cleaned_data[name] for name in form.fields}
+            if lines_formset is not None:
+                fields["activity_lines"] = activity_lines_posted(lines_formset)
             try:
                 services.request_update(actor=request.user, case=case, **fields)
             except ValidationError as error:
@@ -208,7 +223,8 @@ class RequestEditView(LoginRequiredMixin, View):
                 )
                 return redirect("cases:request-edit", reference=case.reference, step=following)
         case.refresh_from_db()
-        return render(request, self.template_name, self._context(case, step, form))
+        context = self._context(case, step, form, lines_formset=lines_formset)
+        return render(request, self.template_name, context, status=400)
 
 
 class AttachmentAddView(LoginRequiredMixin, View):

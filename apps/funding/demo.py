@@ -148,6 +148,8 @@ def load_demo(*, rng, orgs, users):
                     date=today - datetime.timedelta(days=5), note="Final tranche",
                 )  # fmt: skip
 
+    _coordination(orgs=orgs, officer=officer)
+
     invited = [orgs[n] for n in ("Japan", "Germany", "Norway", "European Union", "Switzerland")]
     held = services.meeting_create(
         actor=officer,
@@ -216,3 +218,34 @@ def _demo_referral(*, orgs, users, offers):
         note="Our national commission could start this year; please present our request to "
         "the donor.",
     )
+
+
+def _coordination(*, orgs, officer):
+    """Donors who see each other: on the first published need funded by Japan and Germany
+    alone (the demo logins ``donor`` and ``donor2``), Japan's pledge covers the first two
+    activity lines, disclosed, and Germany's the third, not disclosed; the fourth stays open.
+    Signed in as ``donor``, the case shows "An undisclosed donor" with Germany's amount."""
+    japan, germany = orgs["Japan"], orgs["Germany"]
+    candidates = AssistanceRequest.objects.filter(status=Status.DONOR_INTEREST).order_by("pk")
+    chosen = None
+    for case in candidates:
+        funders = set(
+            case.commitments.exclude(status=CommitmentStatus.CANCELLED).values_list(
+                "donor_id", flat=True
+            )
+        )
+        if funders == {japan.pk, germany.pk}:
+            chosen = case
+            break
+    if chosen is None:
+        return
+    lines = list(chosen.activity_lines.order_by("position", "pk"))
+    if len(lines) < 3:
+        return
+    for donor, covers, disclosed in ((japan, lines[:2], True), (germany, lines[2:3], False)):
+        for commitment in chosen.commitments.filter(donor=donor).exclude(
+            status=CommitmentStatus.CANCELLED
+        ):
+            services.commitment_coverage_update(
+                actor=officer, commitment=commitment, covers=covers, disclosed=disclosed
+            )

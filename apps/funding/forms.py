@@ -65,7 +65,95 @@ class OfferForm(forms.ModelForm):
             )
 
 
-class CommitmentCreateForm(forms.Form):
+class ActivityLinesField(forms.TypedMultipleChoiceField):
+    """Checkboxes of a request's activity lines (ids). An id that is not offered is passed on:
+    the service refuses a line of another request with a message that says so."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, required=False, **kwargs)
+
+    def valid_value(self, value):
+        return str(value).isdigit()
+
+
+def coverage_choices(case) -> list[tuple[int, str]]:
+    """The activity lines of ``case`` as choices (``case.activity_lines.all()``: prefetched by
+    a page that shows several forms)."""
+    return [(line.pk, f"{line.position}. {line.description}") for line in case.activity_lines.all()]
+
+
+class CoverageFieldsMixin:
+    """What a donor's interest or commitment covers (``covers``), and whether other donors
+    see who it is (``undisclosed``; ``disclosed()`` gives the value for the services).
+    ``_set_coverage_choices(case)`` offers the lines of that case (no field without lines)."""
+
+    def disclosed(self) -> bool:
+        return not self.cleaned_data.get("undisclosed")
+
+    def covered(self) -> list[int]:
+        return self.cleaned_data.get("covers") or []
+
+    def _set_coverage_choices(self, case) -> None:
+        choices = coverage_choices(case)
+        if choices:
+            self.fields["covers"].choices = choices
+        else:
+            del self.fields["covers"]
+
+
+def _covers_field():
+    return ActivityLinesField(
+        label=_("Activities this covers"),
+        help_text=_("Tick none if it is not specified."),
+    )
+
+
+def _undisclosed_field():
+    # Ticked to withhold the name, so that a post without the box (an older page, a script)
+    # keeps the default: disclosed.
+    return forms.BooleanField(
+        label=_("Do not show our organization's name to other donors"),
+        required=False,
+        help_text=_("They then see “an undisclosed donor” with the amount and the activities."),
+    )
+
+
+class InterestForm(CoverageFieldsMixin, forms.Form):
+    """A donor's expression of interest on the case page (one per donor organization)."""
+
+    donor = forms.IntegerField(widget=forms.HiddenInput)
+    message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    covers = _covers_field()
+    undisclosed = _undisclosed_field()
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._set_coverage_choices(case)
+
+
+def interest_form(case, org, data=None) -> InterestForm:
+    return InterestForm(data, case=case, initial={"donor": org.pk}, auto_id=f"interest-{org.pk}-%s")
+
+
+class CoverageForm(CoverageFieldsMixin, forms.Form):
+    """A donor changes what its interest or commitment covers and whether it is disclosed."""
+
+    covers = _covers_field()
+    undisclosed = _undisclosed_field()
+
+    def __init__(self, *args, case, record, kind: str, **kwargs):
+        if "initial" not in kwargs:
+            kwargs["initial"] = {
+                "covers": [line.pk for line in record.covers.all()],
+                "undisclosed": not record.disclosed,
+            }
+        super().__init__(*args, auto_id=f"coverage-{kind}-{record.pk}-%s", **kwargs)
+        self._set_coverage_choices(case)
+
+
+class CommitmentCreateForm(CoverageFieldsMixin, forms.Form):
     donor = forms.IntegerField(widget=forms.HiddenInput)
     amount = DecimalTextField(
         label=_("Amount"),
@@ -90,6 +178,9 @@ class CommitmentCreateForm(forms.Form):
         help_text=_("For a pledge: when it should become a firm commitment."),
     )
 
+    covers = _covers_field()
+    undisclosed = _undisclosed_field()
+
     def clean_currency(self):
         return self.cleaned_data["currency"].upper()
 
@@ -97,11 +188,13 @@ class CommitmentCreateForm(forms.Form):
 def pledge_form(case, org, data=None) -> CommitmentCreateForm:
     """The form to record a pledge or commitment for ``org`` on ``case`` (ids unique per org:
     the case page shows one per donor organization of the user)."""
-    return CommitmentCreateForm(
+    form = CommitmentCreateForm(
         data,
         initial={"donor": org.pk, "currency": case.budget_currency, "status": "pledged"},
         auto_id=f"pledge-{org.pk}-%s",
     )
+    form._set_coverage_choices(case)
+    return form
 
 
 class NeedsFilterForm(forms.Form):

@@ -184,6 +184,19 @@ class ExpressionOfInterest(TimeStampedModel):
         verbose_name=_("donor"),
     )
     message = models.TextField(_("message"), blank=True)
+    # Coordination: which activity lines of the request the interest is about (none: not
+    # specified), and whether other donors may see who it is.
+    covers = models.ManyToManyField(
+        "cases.Activity",
+        related_name="covering_interests",
+        blank=True,
+        verbose_name=_("activities covered"),
+    )
+    disclosed = models.BooleanField(
+        _("disclosed to other donors"),
+        default=True,
+        help_text=_("Other donors see the donor's name; otherwise “an undisclosed donor”."),
+    )
     status = models.CharField(
         _("status"),
         max_length=20,
@@ -350,6 +363,18 @@ class Commitment(RateUsed, TimeStampedModel):
     )
     committed_on = models.DateField(_("committed on"), null=True, blank=True, editable=False)
     note = models.TextField(_("note"), blank=True)
+    # Coordination, as on ``ExpressionOfInterest``.
+    covers = models.ManyToManyField(
+        "cases.Activity",
+        related_name="covering_commitments",
+        blank=True,
+        verbose_name=_("activities covered"),
+    )
+    disclosed = models.BooleanField(
+        _("disclosed to other donors"),
+        default=True,
+        help_text=_("Other donors see the donor's name; otherwise “an undisclosed donor”."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

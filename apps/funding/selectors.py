@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from apps.cases.models import AssistanceRequest
+from apps.cases.models import Activity, AssistanceRequest
 from apps.cases.selectors import (
     in_region,
     list_deferred_fields,
@@ -40,6 +40,7 @@ from .models import (
     Disbursement,
     ExchangeRate,
     ExpressionOfInterest,
+    InterestStatus,
     MatchmakingMeeting,
     MeetingDecision,
     MeetingItem,
@@ -776,3 +777,173 @@ def needs_page(*, user, filters: dict, number):
     """A page of ``needs_list``, counted not at all (``peek_page``): a donor's visible cases
     are checked row by row against their permissions."""
     return peek_page(needs_list(user=user, filters=filters), NEEDS_PER_PAGE, number)
+
+
+# --- Coordination: donors on a need ------------------------------------------------------------
+
+
+@dataclass
+class CoverageEntry:
+    """One donor's active interest or live commitment on a case, as one reader may see it:
+    ``donor`` is None when the donor withheld its name from this reader."""
+
+    kind: str  # "interest" or "commitment"
+    record: ExpressionOfInterest | Commitment
+    donor: object | None
+    disclosed: bool
+    lines: list
+    own: bool
+
+    @property
+    def amount(self):
+        return getattr(self.record, "amount", None)
+
+    @property
+    def currency(self):
+        return getattr(self.record, "currency", None)
+
+
+@dataclass
+class LineCoverage:
+    """An activity line of the case and who covers it: the donors this reader may name (each
+    once, with ``funded`` when one of its commitments covers it) and how many others withheld
+    their name."""
+
+    line: object
+    named: list = field(default_factory=list)  # [(donor, funded)]
+    undisclosed: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return not self.named and not self.undisclosed
+
+
+@dataclass
+class Coordination:
+    lines: list[LineCoverage]
+    entries: list[CoverageEntry]  # other donors' (every donor's for UNODA and the State)
+    own: list[CoverageEntry]  # the reader's own organizations' (a donor's members)
+    sees_names: bool
+
+    @property
+    def covered_count(self) -> int:
+        return sum(not line.is_open for line in self.lines)
+
+    @property
+    def open_count(self) -> int:
+        return sum(line.is_open for line in self.lines)
+
+
+def case_coordination(*, access) -> Coordination:
+    """Who else is in on a case, for a reader who may see it (``access``: from
+    ``cases.selectors.case_access``): every donor's active interest and live (not cancelled)
+    commitment with what it covers, and each activity line of the case covered (by whom) or
+    still open. UNODA and the requesting State see every name; anyone else (another donor, an
+    implementing partner) sees "an undisclosed donor" for a record its donor did not disclose,
+    and the reader's own organizations' records apart (``own``). Five queries whatever the
+    number of donors and lines (the lines, the interests, the commitments, and what each
+    covers)."""
+    case, user = access.case, access.user
+    if not access.may_view:
+        return Coordination(lines=[], entries=[], own=[], sees_names=False)
+    own_orgs = member_organization_ids(user)
+    sees_names = access.is_unoda or case.requesting_organization_id in own_orgs
+    lines = list(case.activity_lines.all())
+    by_id = {line.pk: line for line in lines}
+    interests = list(
+        ExpressionOfInterest.objects.filter(request=case, status=InterestStatus.ACTIVE)
+        .select_related("donor")
+        .order_by("donor__name", "pk")
+    )
+    commitments = list(
+        Commitment.objects.filter(request=case)
+        .exclude(status=CommitmentStatus.CANCELLED)
+        .select_related("donor")
+        .order_by("donor__name", "pk")
+    )
+    covered: dict[tuple[str, int], list[int]] = {}
+    for kind, model, owner in (
+        ("interest", ExpressionOfInterest, "expressionofinterest"),
+        ("commitment", Commitment, "commitment"),
+    ):
+        through = model.covers.through.objects.filter(**{f"{owner}__request": case})
+        for record_id, line_id in through.values_list(f"{owner}_id", "activity_id"):
+            covered.setdefault((kind, record_id), []).append(line_id)
+
+    entries, own = [], []
+    coverage = {line.pk: LineCoverage(line=line) for line in lines}
+    named_on_line: dict[int, dict[int, int]] = {}  # line -> donor id -> index in ``named``
+    undisclosed_on_line: dict[int, set[int]] = {}  # line -> donor ids withheld
+    for kind, records in (("commitment", commitments), ("interest", interests)):
+        for record in records:
+            line_ids = sorted(covered.get((kind, record.pk), []), key=lambda pk: by_id[pk].position)
+            mine = record.donor_id in own_orgs
+            shown = sees_names or mine or record.disclosed
+            entry = CoverageEntry(
+                kind=kind,
+                record=record,
+                donor=record.donor if shown else None,
+                disclosed=record.disclosed,
+                lines=[by_id[pk] for pk in line_ids if pk in by_id],
+                own=mine and not sees_names,
+            )
+            (own if entry.own else entries).append(entry)
+            for pk in line_ids:
+                if pk not in coverage:
+                    continue
+                if shown:
+                    index = named_on_line.setdefault(pk, {})
+                    if record.donor_id in index:
+                        donor, funded = coverage[pk].named[index[record.donor_id]]
+                        coverage[pk].named[index[record.donor_id]] = (
+                            donor,
+                            funded or kind == "commitment",
+                        )
+                    else:
+                        index[record.donor_id] = len(coverage[pk].named)
+                        coverage[pk].named.append((record.donor, kind == "commitment"))
+                else:
+                    undisclosed_on_line.setdefault(pk, set()).add(record.donor_id)
+    for pk, donors in undisclosed_on_line.items():
+        coverage[pk].undisclosed = len(donors)
+    # The named first (by donor, funding before interest), then the withheld ones, so that
+    # their order says nothing of who they are.
+    entries.sort(
+        key=lambda e: (
+            (False, e.donor.name, e.kind, 0) if e.donor else (True, "", e.kind, e.record.pk)
+        )
+    )
+    return Coordination(
+        lines=[coverage[line.pk] for line in lines],
+        entries=entries,
+        own=own,
+        sees_names=sees_names,
+    )
+
+
+def activity_coverage_counts(cases) -> dict[int, tuple[int, int]]:
+    """For a page of cases: how many of each case's activity lines some donor's active
+    interest or live commitment covers, and how many lines it has ((covered, total); cases
+    without lines are left out). One query, whatever the number of cases, lines and donors; no
+    donor is named."""
+    ids = [case.pk for case in cases]
+    covered = Exists(
+        ExpressionOfInterest.covers.through.objects.filter(
+            activity_id=OuterRef("pk"), expressionofinterest__status=InterestStatus.ACTIVE
+        )
+    ) | Exists(
+        Commitment.covers.through.objects.filter(activity_id=OuterRef("pk")).exclude(
+            commitment__status=CommitmentStatus.CANCELLED
+        )
+    )
+    counts: dict[int, tuple[int, int]] = {}
+    rows = (
+        Activity.objects.filter(request_id__in=ids)
+        .annotate(covered=covered)
+        .values_list("request_id", "covered")
+        .order_by()
+    )
+    for request_id, is_covered in rows:
+        done, total = counts.get(request_id, (0, 0))
+        counts[request_id] = (done + bool(is_covered), total + 1)
+    return counts

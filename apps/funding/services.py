@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
-from apps.cases.models import AssistanceRequest, Status
+from apps.cases.models import Activity, AssistanceRequest, Status
 from apps.cases.services import request_transition
 from apps.cases.workflow import OPEN_NEEDS
 from apps.core.exceptions import ApplicationError
@@ -74,6 +74,58 @@ OFFER_FIELDS = (
 
 def _lock_case(case: AssistanceRequest) -> AssistanceRequest:
     return AssistanceRequest.objects.select_for_update().get(pk=case.pk)
+
+
+# --- Coordination: what a donor's interest or commitment covers --------------------------------
+
+
+def _covered_lines(case: AssistanceRequest, covers) -> list[int]:
+    """The ids of the activity lines ``covers`` names (lines or their ids), each of which must
+    be a line of ``case`` (locked by the caller); otherwise a clear error and nothing is
+    written."""
+    ids = set()
+    for line in covers or ():
+        try:
+            ids.add(line.pk if isinstance(line, Activity) else int(line))
+        except (TypeError, ValueError):
+            raise ValidationError(
+                {"covers": _("Choose the activities among the lines of this request.")}
+            ) from None
+    own = set(Activity.objects.filter(request=case, pk__in=ids).values_list("pk", flat=True))
+    if ids - own:
+        raise ValidationError(
+            {
+                "covers": _(
+                    "Only the activities of this request (%(reference)s) can be covered; "
+                    "%(count)s of the activities chosen belong to another request or no "
+                    "longer exist."
+                )
+                % {"reference": case.reference, "count": len(ids - own)}
+            }
+        )
+    return sorted(ids)
+
+
+def _named(donor: Organization, disclosed: bool) -> str:
+    """The donor as the case's history names it: every party reads the history, so a donor
+    that withheld its name from other donors is not named there either."""
+    return str(donor) if disclosed else _("an undisclosed donor")
+
+
+def _set_coverage(record, ids: list[int] | None, disclosed: bool | None) -> dict:
+    """Write the coverage and disclosure of an interest or commitment (locked by the caller);
+    returns what changed as {field: [old, new]}."""
+    changes = {}
+    if ids is not None:
+        before = sorted(record.covers.values_list("pk", flat=True))
+        if before != ids:
+            record.covers.set(ids)
+            changes["covers"] = [before, ids]
+    if disclosed is not None and record.disclosed != bool(disclosed):
+        changes["disclosed"] = [record.disclosed, bool(disclosed)]
+        record.disclosed = bool(disclosed)
+        record.save(update_fields=["disclosed", "updated_at"])
+    return changes
 
 
 # --- Offers ------------------------------------------------------------------------------------
@@ -156,9 +208,17 @@ def offer_update(
 
 @transaction.atomic
 def interest_express(
-    *, actor, case: AssistanceRequest, donor: Organization, message: str = ""
+    *,
+    actor,
+    case: AssistanceRequest,
+    donor: Organization,
+    message: str = "",
+    covers=(),
+    disclosed: bool = True,
 ) -> ExpressionOfInterest:
-    """Record a donor's interest; the first one moves a published case to 'donor interest'."""
+    """Record a donor's interest; the first one moves a published case to 'donor interest'.
+    ``covers``: the activity lines of the case it is about (none: not specified);
+    ``disclosed``: whether other donors see the donor's name."""
     locked = _lock_case(case)
     if not can_act_for_donor(actor, donor):
         raise PermissionDenied(_("You may only express interest for your own donor organization."))
@@ -192,17 +252,24 @@ def interest_express(
                 }
             }
         )
+    lines = _covered_lines(locked, covers)
     interest = ExpressionOfInterest(
-        request=locked, donor=donor, message=message.strip(), created_by=actor
+        request=locked,
+        donor=donor,
+        message=message.strip(),
+        disclosed=bool(disclosed),
+        created_by=actor,
     )
     interest.full_clean()
     interest.save()
+    if lines:
+        interest.covers.set(lines)
     if locked.status == Status.PUBLISHED:
         request_transition(
             actor=actor,
             case=locked,
             transition="register_interest",
-            comment=_("Interest expressed by %(donor)s.") % {"donor": donor},
+            comment=_("Interest expressed by %(donor)s.") % {"donor": _named(donor, disclosed)},
         )
     case.status = locked.status
     audit_record(
@@ -210,7 +277,12 @@ def interest_express(
         actor=actor,
         obj=locked,
         organization=donor,
-        detail={"action": "interest_express", "interest": interest.pk},
+        detail={
+            "action": "interest_express",
+            "interest": interest.pk,
+            "covers": lines,
+            "disclosed": interest.disclosed,
+        },
     )
     return interest
 
@@ -236,7 +308,8 @@ def interest_withdraw(*, actor, interest: ExpressionOfInterest) -> ExpressionOfI
             actor=actor,
             case=case,
             transition="interest_withdrawn",
-            comment=_("%(donor)s withdrew its interest.") % {"donor": locked.donor},
+            comment=_("%(donor)s withdrew its interest.")
+            % {"donor": _named(locked.donor, locked.disclosed)},
         )
     interest.status = locked.status
     audit_record(
@@ -375,8 +448,11 @@ def commitment_create(
     pledged_on: datetime.date | None = None,
     expected_commitment_date: datetime.date | None = None,
     note: str = "",
+    covers=(),
+    disclosed: bool = True,
 ) -> Commitment:
-    """Record a donor's pledge (or firm commitment) on a request; converts its interest."""
+    """Record a donor's pledge (or firm commitment) on a request; converts its interest.
+    ``covers`` and ``disclosed`` as for ``interest_express``."""
     locked = _lock_case(case)
     if not can_act_for_donor(actor, donor):
         raise PermissionDenied(_("You may only record funding for your own donor organization."))
@@ -417,9 +493,13 @@ def commitment_create(
         note=note,
         created_by=actor,
     )
+    lines = _covered_lines(locked, covers)
+    commitment.disclosed = bool(disclosed)
     commitment.full_clean()
     _fix_rate(commitment, on=_record_date(commitment))
     commitment.save()
+    if lines:
+        commitment.covers.set(lines)
     _log(
         commitment,
         actor,
@@ -443,7 +523,7 @@ def commitment_create(
             actor=actor,
             case=locked,
             transition="register_interest",
-            comment=_("Funding pledged by %(donor)s.") % {"donor": donor},
+            comment=_("Funding pledged by %(donor)s.") % {"donor": _named(donor, disclosed)},
         )
     case.status = locked.status
     return commitment
@@ -622,6 +702,60 @@ def disbursement_record(
         changes["status"] = [old, locked.status]
     _log(locked, actor, "disbursed", changes, note)
     return disbursement
+
+
+# --- Coordination ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def interest_coverage_update(
+    *, actor, interest: ExpressionOfInterest, covers=None, disclosed: bool | None = None
+) -> ExpressionOfInterest:
+    """The donor changes which activity lines of the case its active interest covers
+    (``covers``: lines or ids of that case; an empty list: not specified) and whether other
+    donors see its name (``disclosed``). ``None`` leaves a part as it is. Audited."""
+    case = _lock_case(interest.request)
+    locked = (
+        ExpressionOfInterest.objects.select_for_update().select_related("donor").get(pk=interest.pk)
+    )
+    require(
+        can_act_for_donor(actor, locked.donor),
+        _("You may only change your own organization's interest."),
+    )
+    if locked.status != InterestStatus.ACTIVE:
+        raise ApplicationError(
+            _("Only an active interest can be changed (this one is “%(status)s”).")
+            % {"status": locked.get_status_display()},
+            code="not_active",
+        )
+    lines = None if covers is None else _covered_lines(case, covers)
+    changes = _set_coverage(locked, lines, disclosed)
+    if changes:
+        audit_record(
+            kind=AuditKind.CHANGE,
+            actor=actor,
+            obj=case,
+            organization=locked.donor,
+            detail={"action": "interest_coverage", "interest": locked.pk, "changes": changes},
+        )
+    return locked
+
+
+@transaction.atomic
+def commitment_coverage_update(
+    *, actor, commitment: Commitment, covers=None, disclosed: bool | None = None, comment=""
+) -> Commitment:
+    """As ``interest_coverage_update``, for a commitment that is not cancelled (by whoever may
+    update it); the change goes into the commitment's history."""
+    case = _lock_case(commitment.request)
+    locked = _lock_commitment(actor, commitment)
+    if locked.status == CommitmentStatus.CANCELLED:
+        raise ApplicationError(_("A cancelled commitment cannot be changed."), code="cancelled")
+    lines = None if covers is None else _covered_lines(case, covers)
+    changes = _set_coverage(locked, lines, disclosed)
+    if changes:
+        _log(locked, actor, "coverage", changes, comment)
+    return locked
 
 
 # --- Exchange rates ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from apps.core.tables import Column, Table
 from apps.core.templatetags.portal import money
 
 from .matching import best_offers
-from .selectors import funding_gaps
+from .selectors import activity_coverage_counts, funding_gaps
 
 
 def _gap_html(case):
@@ -32,6 +32,15 @@ def attach_funding_gaps(cases: list) -> None:
         case.funding = gaps[case.pk]
 
 
+def _open_activities(case):
+    """ "2 of 4": how many of the need's activity lines no donor covers yet (None: it lists
+    none)."""
+    covered, total = case.activity_counts or (None, None)
+    if total is None:
+        return None
+    return _("%(open)s of %(total)s") % {"open": total - covered, "total": total}
+
+
 def _match(case):
     return f"{case.match.score}/100 ({case.match.offer.title})" if case.match else None
 
@@ -44,6 +53,7 @@ class NeedsTable(Table):
         case_columns.CATEGORIES,
         case_columns.STATUS,
         GAP,
+        Column("open_activities", gettext_lazy("Activities still open"), _open_activities),
         Column("match", gettext_lazy("Match with your offers"), _match),
     )
     caption = gettext_lazy("Published needs")
@@ -55,5 +65,7 @@ class NeedsTable(Table):
     def prepare(self, rows: list) -> None:
         attach_funding_gaps(rows)
         matches = best_offers(cases=rows, offers=self.offers)
+        activity_counts = activity_coverage_counts(rows)
         for case in rows:
             case.match = matches.get(case.pk)
+            case.activity_counts = activity_counts.get(case.pk)

@@ -24,6 +24,11 @@ urlpatterns = [
     ),
     path("<str:reference>/interest/", views.InterestExpressView.as_view(), name="interest-express"),
     path(
+        "<str:reference>/coverage/",
+        views.CoverageUpdateView.as_view(),
+        name="coverage-update",
+    ),
+    path(
         "<str:reference>/commitment/",
         views.CommitmentCreateView.as_view(),
         name="commitment-create",

@@ -28,6 +28,7 @@ from apps.organizations.selectors import user_is_unoda, user_memberships
 
 from . import selectors, services
 from .forms import (
+    CoverageForm,
     DisbursementForm,
     MeetingForm,
     MeetingItemForm,
@@ -39,6 +40,7 @@ from .forms import (
     ReferralBringForm,
     ReferralDeclineForm,
     ReferralFilterForm,
+    interest_form,
     pledge_form,
 )
 from .matching import match_pairs, requests_for_offer, requests_for_offers
@@ -344,16 +346,78 @@ class InterestExpressView(LoginRequiredMixin, View):
     def post(self, request, reference):
         case = get_case_or_404(request, reference)
         donor = _org_or_404(Organization.objects.filter(is_donor=True), request.POST.get("donor"))
-        message = request.POST.get("message", "")
-        try:
-            services.interest_express(actor=request.user, case=case, donor=donor, message=message)
-        except (ValidationError, PermissionDenied, ApplicationError) as error:
-            refusal_messages(request, error)
-            return case_page_again(request, case.reference, typed={"interest": {donor.pk: message}})
-        messages.success(
-            request, _("Interest recorded for %(donor)s. UNODA is informed.") % {"donor": donor}
+        form = interest_form(case, donor, request.POST)
+        if form.is_valid():
+            try:
+                services.interest_express(
+                    actor=request.user,
+                    case=case,
+                    donor=donor,
+                    message=form.cleaned_data["message"],
+                    covers=form.covered(),
+                    disclosed=form.disclosed(),
+                )
+            except ValidationError as error:
+                if "covers" in getattr(error, "error_dict", {}):
+                    add_service_errors(form, error)  # next to the activities, as ticked
+                else:  # e.g. an interest already standing: the form may no longer be shown
+                    refusal_messages(request, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+            else:
+                messages.success(
+                    request,
+                    _("Interest recorded for %(donor)s. UNODA is informed.") % {"donor": donor},
+                )
+                return redirect("cases:request-detail", reference=case.reference)
+        return case_page_again(request, case.reference, typed={"interest": {donor.pk: form}})
+
+
+class CoverageUpdateView(LoginRequiredMixin, View):
+    """A donor changes what its interest or commitment on the case covers, and whether other
+    donors see its name (the "Donors on this need" section of the case page)."""
+
+    def post(self, request, reference):
+        case = get_case_or_404(request, reference)
+        kind = request.POST.get("kind")
+        records = {
+            "interest": selectors.interest_list(user=request.user),
+            "commitment": selectors.commitment_list(user=request.user),
+        }
+        if kind not in records:
+            raise Http404
+        pk = request.POST.get("record", "")
+        record = None
+        if pk.isdigit():
+            record = records[kind].filter(request=case, pk=int(pk)).prefetch_related("covers")
+            record = record.first()
+        if record is None:
+            raise Http404(_("No such interest or commitment, or you may not see it."))
+        form = CoverageForm(request.POST, case=case, record=record, kind=kind)
+        if form.is_valid():
+            change = (
+                services.interest_coverage_update
+                if kind == "interest"
+                else services.commitment_coverage_update
+            )
+            try:
+                change(
+                    actor=request.user,
+                    **{kind: record},
+                    covers=form.covered() if "covers" in form.fields else None,
+                    disclosed=form.disclosed(),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except (PermissionDenied, ApplicationError) as error:
+                refusal_messages(request, error)
+                return redirect(reverse("cases:request-detail", args=[reference]) + "#coordination")
+            else:
+                messages.success(request, _("Saved: what it covers and who may see it."))
+                return redirect(reverse("cases:request-detail", args=[reference]) + "#coordination")
+        return case_page_again(
+            request, case.reference, typed={"coverage": {(kind, record.pk): form}}
         )
-        return redirect("cases:request-detail", reference=case.reference)
 
 
 class InterestWithdrawView(LoginRequiredMixin, View):
@@ -386,6 +450,8 @@ class CommitmentCreateView(LoginRequiredMixin, View):
                     status=form.cleaned_data["status"],
                     pledged_on=form.cleaned_data["pledged_on"],
                     expected_commitment_date=form.cleaned_data["expected_commitment_date"],
+                    covers=form.covered(),
+                    disclosed=form.disclosed(),
                 )
             except ValidationError as error:
                 add_service_errors(form, error)

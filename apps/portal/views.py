@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,7 +33,7 @@ from apps.cases.permissions import (
 )
 from apps.cases.quality import completeness
 from apps.cases.views import get_access_or_404, refusal_messages
-from apps.cases.workflow import OPEN, OPEN_TO_DONORS, transitions_from
+from apps.cases.workflow import DONOR_VISIBLE, OPEN, OPEN_TO_DONORS, transitions_from
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import add_service_errors
 from apps.core.pagination import COUNT_CAP, capped_page
@@ -43,11 +44,12 @@ from apps.followup.permissions import (
     can_view_followup,
 )
 from apps.funding import selectors as funding_selectors
-from apps.funding.forms import pledge_form
+from apps.funding.forms import CoverageForm, interest_form, pledge_form
 from apps.funding.guards import undisbursed_tranches
 from apps.funding.matching import requests_for_offer
 from apps.funding.models import CommitmentStatus, InterestStatus
 from apps.funding.permissions import (
+    can_act_for_donor,
     can_ask_offer_referral,
     can_express_interest,
     can_record_commitment,
@@ -245,6 +247,8 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         except AssistanceRequest.DoesNotExist:
             raise Http404(_("No such case, or you may not see it.")) from None
         case = access.case
+        # The activity lines, read once for the proposal, the donors' forms and coordination.
+        prefetch_related_objects([case], "activity_lines")
         audit_case_view(user=user, case=case)
         donor_orgs = [m.organization for m in user_memberships(user) if m.organization.is_donor]
         interests = list(funding_selectors.case_interests(user=user, case=case))
@@ -286,9 +290,10 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             meeting_items=list(funding_selectors.case_meeting_items(user=user, case=case)),
             offer_referrals=list(funding_selectors.case_referrals(user=user, case=case)),
             can_ask_referral=can_ask_offer_referral(user, case),
+            coordination=self._coordination(access, typed.get("coverage", {})),
             interests=interests,
             interest_orgs=[
-                (org, typed.get("interest", {}).get(org.pk, ""))
+                (org, typed.get("interest", {}).get(org.pk) or interest_form(case, org))
                 for org in donor_orgs
                 if org.pk not in engaged and can_express_interest(user, org, case)
             ],
@@ -320,6 +325,37 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             ),
         )
         return context
+
+    @staticmethod
+    def _coordination(access, typed):
+        """The "Donors on this need" section, from publication on: who else is in, what each
+        covers, and the reader's own records with a form to change them (``typed``: a refused
+        one, as typed)."""
+        if access.case.status not in DONOR_VISIBLE:
+            return None
+        coordination = funding_selectors.case_coordination(access=access)
+        for entry in coordination.own:
+            record, key = entry.record, (entry.kind, entry.record.pk)
+            record.request = access.case  # read by the permission, not again
+            if entry.kind == "interest":
+                editable = can_act_for_donor(access.user, record.donor)
+            else:
+                editable = can_update_commitment(access.user, record)
+            entry.form = (
+                typed.get(key)
+                or CoverageForm(
+                    initial={
+                        "covers": [line.pk for line in entry.lines],
+                        "undisclosed": not record.disclosed,
+                    },
+                    case=access.case,
+                    record=record,
+                    kind=entry.kind,
+                )
+                if editable
+                else None
+            )
+        return coordination
 
     @staticmethod
     def _assign_form(access):

@@ -262,6 +262,7 @@ MATRIX = {
     "funding:commitment-action": (True, signed_in(405)),
     "funding:interest-express": (True, signed_in(405)),
     "funding:commitment-create": (True, signed_in(405)),
+    "funding:coverage-update": (True, signed_in(405)),
     "followup:agreement-record": (True, unoda_page()),
     "followup:agreement-edit": (True, agreement_change_page),
     "followup:agreement-document-add": (True, agreement_change_page),

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0011_case_links'),
-        ('funding', '0006_offer_cooperation_type'),
+        ('funding', '0007_coverage_and_disclosure'),
         ('organizations', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -123,6 +123,23 @@ COMMENTS = {
 }
 
 
+# The activity lines of every demo request (the narrative above, as a list): the share of
+# the budget each is estimated at, in percent.
+ACTIVITY_LINES = [
+    ("Needs assessment and baseline survey of the depots", 15),
+    ("Procurement of equipment (doors, locks, alarms, racks)", 45),
+    ("Training of 40 officers in stockpile management", 30),
+    ("Evaluation and lessons learned", 10),
+]
+
+
+def activity_lines(budget: Decimal) -> list[dict]:
+    return [
+        {"description": text, "estimated_cost": (budget * share / 100).quantize(Decimal("1"))}
+        for text, share in ACTIVITY_LINES
+    ]
+
+
 def _age(case, *, days: int) -> None:
     """Move a demo case and its history back in time, so reminders and durations look real."""
     shift = timedelta(days=days)
@@ -225,6 +242,7 @@ class Command(BaseCommand):
                         Visibility.SELECTED_DONORS,
                     ]
                 )
+                budget = Decimal(rng.randrange(50, 2000) * 1000)
                 case = services.request_create(
                     actor=officer,
                     organization=org,
@@ -239,7 +257,8 @@ class Command(BaseCommand):
                     sustainability="Maintenance budgeted by the ministry from year three.",
                     risks="Staff turnover; procurement delays.",
                     national_report_url="https://smallarms.un-arm.org/national-reports",
-                    budget_amount=Decimal(rng.randrange(50, 2000) * 1000),
+                    budget_amount=budget,
+                    activity_lines=activity_lines(budget),
                     budget_currency=rng.choice(["USD", "USD", "EUR", "CHF"]),
                     duration_months=rng.choice([12, 18, 24, 36]),
                     priority=rng.choice([1, 2, 3]),
