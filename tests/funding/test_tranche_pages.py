@@ -120,7 +120,8 @@ def test_the_case_page_lists_a_donors_tranches_together_with_disbursements(
     second = commit(case, orgs.donor, users.donor, "300")
     services.disbursement_record(actor=users.donor, commitment=first, amount="250", note="Q1")
     body = case_page(client, users.unoda, case)
-    rows = body.split('<table class="responsive commitments">', 1)[1].split("</table>", 1)[0]
+    table = '<table class="responsive commitments" id="commitments">'
+    rows = body.split(table, 1)[1].split("</table>", 1)[0]
     # Japan's two tranches, then Norway's.
     assert rows.index(f'id="tranche-{first.pk}"') < rows.index(f'id="tranche-{second.pk}"')
     norway = Commitment.objects.get(donor=orgs.other_donor)

@@ -18,6 +18,7 @@ from apps.funding import services
 from apps.funding.models import (
     Commitment,
     CommitmentStatus,
+    ExchangeRate,
     ExpressionOfInterest,
     InterestStatus,
 )
@@ -107,6 +108,12 @@ def test_a_donor_funds_in_three_tranches_each_with_its_own_dates_amount_and_stat
     case, orgs, users
 ):
     first = commit(case, orgs.donor, users.donor, "40000", pledged_on=today() - 90 * DAY)
+    # The euro's rate of the second tranche's month (the rate of a day is one of its month).
+    ExchangeRate.objects.update_or_create(
+        currency="EUR",
+        valid_on=(today() - 10 * DAY).replace(day=1),
+        defaults={"rate_per_usd": Decimal("0.8")},
+    )
     second = services.commitment_create(
         actor=users.donor,
         case=case,
