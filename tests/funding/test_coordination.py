@@ -42,7 +42,7 @@ def need(make_case, users):
 
 
 @pytest.fixture
-def co_funded(need, orgs, users):
+def co_funded(need, orgs, users, rates):
     """Japan (orgs.donor) pledges 40,000 USD for lines 1-2, disclosed; Norway
     (orgs.other_donor) pledges 25,000 EUR for line 3 and does not disclose it; line 4 is open."""
     one, two, three, _four = lines_of(need)

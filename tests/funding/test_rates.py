@@ -145,13 +145,15 @@ def test_disbursement_and_confirmation_without_the_months_rate_change_nothing(
         donor=make_organization("Sweden", donor=True, country="SE"),
     )  # fmt: skip
     before = funding_snapshot()
-    with pytest.raises(services.MissingRate):  # no JPY nor EUR rate in February 2026
+    # April 2026 has no JPY nor EUR rate (March's are not carried into another month); both
+    # days follow the tranche's own date, as a disbursement and a confirmation must.
+    with pytest.raises(services.MissingRate):
         services.disbursement_record(
-            actor=users.other_donor, commitment=jpy, amount="1", date=datetime.date(2026, 2, 2)
+            actor=users.other_donor, commitment=jpy, amount="1", date=datetime.date(2026, 4, 2)
         )
-    with pytest.raises(services.MissingRate):  # confirmed (dated) on a day of February
+    with pytest.raises(services.MissingRate):  # confirmed (dated) on a day of April
         services.commitment_confirm(
-            actor=users.unoda, commitment=pledge, on=datetime.date(2026, 2, 27)
+            actor=users.unoda, commitment=pledge, on=datetime.date(2026, 4, 27)
         )
     assert funding_snapshot() == before
     pledge.refresh_from_db()
