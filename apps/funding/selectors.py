@@ -320,8 +320,14 @@ def referral_get(*, user, pk: int) -> OfferReferral:
 
 
 def case_referrals(*, user, case: AssistanceRequest) -> QuerySet[OfferReferral]:
-    """The referrals of ``case`` the user may see (``referral_list``), newest first."""
-    return referral_list(user=user).filter(request=case)
+    """The referrals of ``case`` the user may see (``referral_list``), newest first (the case
+    itself not read again)."""
+    return (
+        referral_list(user=user)
+        .filter(request=case)
+        .select_related(None)
+        .select_related("offer__donor", "asked_by", "handled_by", "meeting")
+    )
 
 
 def upcoming_meetings(*, user, on: datetime.date | None = None) -> QuerySet[MatchmakingMeeting]:
@@ -834,7 +840,7 @@ class Coordination:
         return sum(line.is_open for line in self.lines)
 
 
-def case_coordination(*, access) -> Coordination:
+def case_coordination(*, access, interests=None, commitments=None) -> Coordination:
     """Who else is in on a case, for a reader who may see it (``access``: from
     ``cases.selectors.case_access``): every donor's active interest and live (not cancelled)
     commitment with what it covers, and each activity line of the case covered (by whom) or
@@ -842,7 +848,11 @@ def case_coordination(*, access) -> Coordination:
     implementing partner) sees "an undisclosed donor" for a record its donor did not disclose,
     and the reader's own organizations' records apart (``own``). Five queries whatever the
     number of donors and lines (the lines, the interests, the commitments, and what each
-    covers)."""
+    covers).
+
+    ``interests`` and ``commitments``: the case's records as the page already read them for its
+    reader (``case_interests``, ``case_commitments``, each with its donor); for a reader who
+    sees every name, who may see every record, they are used instead of being read again."""
     case, user = access.case, access.user
     if not access.may_view:
         return Coordination(lines=[], entries=[], own=[], sees_names=False)
@@ -850,17 +860,27 @@ def case_coordination(*, access) -> Coordination:
     sees_names = access.is_unoda or case.requesting_organization_id in own_orgs
     lines = list(case.activity_lines.all())
     by_id = {line.pk: line for line in lines}
-    interests = list(
-        ExpressionOfInterest.objects.filter(request=case, status=InterestStatus.ACTIVE)
-        .select_related("donor")
-        .order_by("donor__name", "pk")
-    )
-    commitments = list(
-        Commitment.objects.filter(request=case)
-        .exclude(status=CommitmentStatus.CANCELLED)
-        .select_related("donor")
-        .order_by("donor__name", "pk")
-    )
+    if sees_names and interests is not None and commitments is not None:
+        interests = sorted(
+            (i for i in interests if i.status == InterestStatus.ACTIVE),
+            key=lambda i: (i.donor.name, i.pk),
+        )
+        commitments = sorted(
+            (c for c in commitments if c.status != CommitmentStatus.CANCELLED),
+            key=lambda c: (c.donor.name, c.pk),
+        )
+    else:
+        interests = list(
+            ExpressionOfInterest.objects.filter(request=case, status=InterestStatus.ACTIVE)
+            .select_related("donor")
+            .order_by("donor__name", "pk")
+        )
+        commitments = list(
+            Commitment.objects.filter(request=case)
+            .exclude(status=CommitmentStatus.CANCELLED)
+            .select_related("donor")
+            .order_by("donor__name", "pk")
+        )
     covered: dict[tuple[str, int], list[int]] = {}
     for kind, model, owner in (
         ("interest", ExpressionOfInterest, "expressionofinterest"),

@@ -252,9 +252,10 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         audit_case_view(user=user, case=case)
         donor_orgs = [m.organization for m in user_memberships(user) if m.organization.is_donor]
         interests = list(funding_selectors.case_interests(user=user, case=case))
-        commitments = list(funding_selectors.case_commitments(user=user, case=case))
+        commitments = self._with_case(
+            funding_selectors.case_commitments(user=user, case=case), case
+        )
         for commitment in commitments:
-            commitment.request = case  # read for the permission below, not again
             commitment.can_update = can_update_commitment(user, commitment)
         # A donor with an active interest or live funding is not offered a new interest; a
         # donor with live funding adds a tranche.
@@ -288,9 +289,13 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             funding=funding_selectors.request_funding(case=case),
             commitments=commitments,
             meeting_items=list(funding_selectors.case_meeting_items(user=user, case=case)),
-            offer_referrals=list(funding_selectors.case_referrals(user=user, case=case)),
+            offer_referrals=self._with_case(
+                funding_selectors.case_referrals(user=user, case=case), case
+            ),
             can_ask_referral=can_ask_offer_referral(user, case),
-            coordination=self._coordination(access, typed.get("coverage", {})),
+            coordination=self._coordination(
+                access, typed.get("coverage", {}), interests, commitments
+            ),
             interests=interests,
             interest_orgs=[
                 (org, typed.get("interest", {}).get(org.pk) or interest_form(case, org))
@@ -327,13 +332,15 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         return context
 
     @staticmethod
-    def _coordination(access, typed):
+    def _coordination(access, typed, interests, commitments):
         """The "Donors on this need" section, from publication on: who else is in, what each
         covers, and the reader's own records with a form to change them (``typed``: a refused
-        one, as typed)."""
+        one, as typed; ``interests``, ``commitments``: the page's, as read for this reader)."""
         if access.case.status not in DONOR_VISIBLE:
             return None
-        coordination = funding_selectors.case_coordination(access=access)
+        coordination = funding_selectors.case_coordination(
+            access=access, interests=interests, commitments=commitments
+        )
         for entry in coordination.own:
             record, key = entry.record, (entry.kind, entry.record.pk)
             record.request = access.case  # read by the permission, not again
@@ -356,6 +363,14 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
                 else None
             )
         return coordination
+
+    @staticmethod
+    def _with_case(records, case):
+        """``records`` of ``case`` as a list, each pointing at the case already read."""
+        records = list(records)
+        for record in records:
+            record.request = case
+        return records
 
     @staticmethod
     def _assign_form(access):

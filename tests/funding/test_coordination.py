@@ -16,7 +16,7 @@ from apps.cases.selectors import case_access
 from apps.core.exceptions import ApplicationError
 from apps.funding import services
 from apps.funding.models import Commitment, CommitmentChange, ExpressionOfInterest
-from apps.funding.selectors import case_coordination
+from apps.funding.selectors import case_commitments, case_coordination, case_interests
 from tests.factories import make_member, make_organization
 
 from .conftest import funding_snapshot
@@ -341,6 +341,36 @@ def test_the_section_reads_the_same_number_of_queries_whatever_the_donors_and_li
     access = case_access(user=users.unoda, reference=co_funded.reference)
     with django_assert_num_queries(5):
         case_coordination(access=access)
+
+
+def test_for_unoda_the_section_uses_the_records_the_page_already_read(
+    co_funded, third, users, django_assert_num_queries
+):
+    """UNODA sees every record: the page's interests and tranches are not read again, and the
+    section is the same as when it reads them itself (a withdrawn interest left out)."""
+    swiss, swiss_member = third
+    services.interest_withdraw(
+        actor=swiss_member,
+        interest=services.interest_express(actor=swiss_member, case=co_funded, donor=swiss),
+    )
+    access = case_access(user=users.unoda, reference=co_funded.reference)
+    interests = list(case_interests(user=users.unoda, case=co_funded))
+    commitments = list(case_commitments(user=users.unoda, case=co_funded))
+    # The page reads the withdrawn interest and the one converted to a tranche as well.
+    assert {i.status for i in interests} == {"withdrawn", "converted"}
+    with django_assert_num_queries(3):  # the lines, and what the records cover
+        given = case_coordination(access=access, interests=interests, commitments=commitments)
+    read = case_coordination(access=case_access(user=users.unoda, reference=co_funded.reference))
+
+    def shown(coordination):
+        return [
+            (e.kind, e.record.pk, e.donor, [line.pk for line in e.lines])
+            for e in coordination.entries
+        ]
+
+    assert shown(given) == shown(read)
+    assert len(given.entries) == 2  # the two tranches; the withdrawn interest is not there
+    assert [c.undisclosed for c in given.lines] == [c.undisclosed for c in read.lines]
 
 
 def test_the_case_page_reads_the_same_number_of_queries_with_more_donors(client, co_funded, users):
