@@ -142,14 +142,35 @@ def attachment_list(*, case: AssistanceRequest) -> QuerySet[Attachment]:
     return case.attachments.all()
 
 
-def request_timeline(*, user, case: AssistanceRequest) -> list:
+# The case page shows the latest entries of its timeline, the earlier ones on request.
+TIMELINE_RECENT = 20
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Entries of a case's timeline, oldest first, and whether earlier ones were left out."""
+
+    entries: list
+    earlier: bool
+
+
+def request_timeline(*, user, case: AssistanceRequest, recent: int | None = None) -> Timeline:
     """Status changes and the comments the user may read (internal ones for UNODA only),
-    oldest first: two queries."""
+    oldest first: two queries. ``recent``: only the latest so many (each query reads one
+    more, to know whether there are earlier entries)."""
     comments = Comment.objects.filter(request=case).select_related("author")
     if not user_is_unoda(user):
         comments = comments.filter(visibility=CommentVisibility.SHARED)
-    entries = [*request_history(case=case), *comments.order_by("created_at", "pk")]
-    return sorted(entries, key=operator.attrgetter("created_at"))
+    changes = request_history(case=case)
+    if recent is None:
+        entries = [*changes, *comments.order_by("created_at", "pk")]
+        return Timeline(sorted(entries, key=operator.attrgetter("created_at")), earlier=False)
+    latest = [
+        *changes.reverse()[: recent + 1],
+        *comments.order_by("-created_at", "-pk")[: recent + 1],
+    ]
+    latest.sort(key=operator.attrgetter("created_at"), reverse=True)
+    return Timeline(latest[:recent][::-1], earlier=len(latest) > recent)
 
 
 @dataclass(frozen=True)

@@ -275,7 +275,14 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             case=case,
             access=access,
             is_unoda=access.is_unoda,
-            timeline=selectors.request_timeline(user=user, case=case),
+            # The latest entries; the whole history with ?timeline=all.
+            timeline=selectors.request_timeline(
+                user=user,
+                case=case,
+                recent=(
+                    None if self.request.GET.get("timeline") == "all" else selectors.TIMELINE_RECENT
+                ),
+            ),
             completeness=completeness(case),
             can_edit=can_edit_request(access),
             transitions=transitions,

@@ -219,6 +219,39 @@ def test_timeline_in_arabic(client, users, make_case):
     assert f"→</span> {submitted}</strong>" in timeline
 
 
+def test_a_long_timeline_shows_its_latest_entries_and_the_whole_on_request(
+    client, users, make_case
+):
+    """The case page shows the latest TIMELINE_RECENT entries (status changes and comments
+    merged, oldest of them first) and links to the whole timeline; a State does not see,
+    nor have counted, the internal comments among them."""
+    from apps.cases.selectors import TIMELINE_RECENT
+    from apps.cases.services import comment_add
+
+    case = make_case("submitted")
+    changes = StatusChange.objects.filter(request=case).count()
+    for number in range(TIMELINE_RECENT + 5):
+        comment_add(actor=users.unoda, case=case, body=f"Note {number:02}")
+    comment_add(actor=users.unoda, case=case, body="Internal last", visibility="internal")
+    client.force_login(users.unoda)
+    body = client.get(f"/cases/{case.reference}/").content.decode()
+    items = re.findall(r"<li.*?</li>", _timeline(body), re.S)
+    assert len(items) == TIMELINE_RECENT
+    assert "Note 06" in items[0] and "Internal last" in items[-1]
+    assert f"The latest {TIMELINE_RECENT} entries are shown." in body
+    assert 'href="?timeline=all#timeline"' in body
+    whole = client.get(f"/cases/{case.reference}/", {"timeline": "all"}).content.decode()
+    items = re.findall(r"<li.*?</li>", _timeline(whole), re.S)
+    assert len(items) == changes + TIMELINE_RECENT + 6
+    assert "Show the whole timeline" not in whole
+    client.force_login(users.recipient)
+    body = client.get(f"/cases/{case.reference}/").content.decode()
+    items = re.findall(r"<li.*?</li>", _timeline(body), re.S)
+    assert len(items) == TIMELINE_RECENT
+    assert "Note 05" in items[0] and "Note 24" in items[-1]
+    assert "Internal last" not in body
+
+
 def test_needs_pages_keep_the_filters(client, users, make_case):
     """The Next and Previous links of the published needs keep the search and filters."""
     for index in range(26):
