@@ -237,7 +237,8 @@ def test_a_long_timeline_shows_its_latest_entries_and_the_whole_on_request(
     body = client.get(f"/cases/{case.reference}/").content.decode()
     items = re.findall(r"<li.*?</li>", _timeline(body), re.S)
     assert len(items) == TIMELINE_RECENT
-    assert "Note 06" in items[0] and "Internal last" in items[-1]
+    assert "Note 06" in items[0]
+    assert "Internal last" in items[-1]
     assert f"The latest {TIMELINE_RECENT} entries are shown." in body
     assert 'href="?timeline=all#timeline"' in body
     whole = client.get(f"/cases/{case.reference}/", {"timeline": "all"}).content.decode()
@@ -248,7 +249,8 @@ def test_a_long_timeline_shows_its_latest_entries_and_the_whole_on_request(
     body = client.get(f"/cases/{case.reference}/").content.decode()
     items = re.findall(r"<li.*?</li>", _timeline(body), re.S)
     assert len(items) == TIMELINE_RECENT
-    assert "Note 05" in items[0] and "Note 24" in items[-1]
+    assert "Note 05" in items[0]
+    assert "Note 24" in items[-1]
     assert "Internal last" not in body
 
 
