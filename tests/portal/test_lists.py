@@ -219,6 +219,12 @@ def test_timeline_in_arabic(client, users, make_case):
     assert f"→</span> {submitted}</strong>" in timeline
 
 
+def _case_page_timeline(client, case, **params) -> tuple[str, list[str]]:
+    """The case page's body and its timeline's entries."""
+    body = client.get(f"/cases/{case.reference}/", params).content.decode()
+    return body, re.findall(r"<li.*?</li>", _timeline(body), re.S)
+
+
 def test_a_long_timeline_shows_its_latest_entries_and_the_whole_on_request(
     client, users, make_case
 ):
@@ -234,20 +240,17 @@ def test_a_long_timeline_shows_its_latest_entries_and_the_whole_on_request(
         comment_add(actor=users.unoda, case=case, body=f"Note {number:02}")
     comment_add(actor=users.unoda, case=case, body="Internal last", visibility="internal")
     client.force_login(users.unoda)
-    body = client.get(f"/cases/{case.reference}/").content.decode()
-    items = re.findall(r"<li.*?</li>", _timeline(body), re.S)
+    body, items = _case_page_timeline(client, case)
     assert len(items) == TIMELINE_RECENT
     assert "Note 06" in items[0]
     assert "Internal last" in items[-1]
     assert f"The latest {TIMELINE_RECENT} entries are shown." in body
     assert 'href="?timeline=all#timeline"' in body
-    whole = client.get(f"/cases/{case.reference}/", {"timeline": "all"}).content.decode()
-    items = re.findall(r"<li.*?</li>", _timeline(whole), re.S)
+    whole, items = _case_page_timeline(client, case, timeline="all")
     assert len(items) == changes + TIMELINE_RECENT + 6
     assert "Show the whole timeline" not in whole
     client.force_login(users.recipient)
-    body = client.get(f"/cases/{case.reference}/").content.decode()
-    items = re.findall(r"<li.*?</li>", _timeline(body), re.S)
+    body, items = _case_page_timeline(client, case)
     assert len(items) == TIMELINE_RECENT
     assert "Note 05" in items[0]
     assert "Note 24" in items[-1]
