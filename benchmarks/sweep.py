@@ -10,6 +10,7 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps.cases.events import Event
 from apps.cases.models import AssistanceRequest
 from apps.followup.models import Agreement
 from apps.followup.selectors import add_months
@@ -128,6 +129,7 @@ def sweep_floor_ms() -> float:
                         notifications += [
                             Notification(
                                 user=user,
+                                kind=Event.REMINDER,
                                 request_id=log.request_id,
                                 reminder=log,
                                 subject=rule.name,

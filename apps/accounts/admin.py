@@ -15,7 +15,7 @@ class UserAdmin(BaseUserAdmin):
     inlines = (MembershipInline,)
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Portal"), {"fields": ("language", "notification_frequency", "is_unoda_officer")}),
+        (_("Portal"), {"fields": ("language", "is_unoda_officer")}),
     )
     add_fieldsets = (
         (

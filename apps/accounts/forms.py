@@ -1,14 +1,36 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.cases.events import Delivery, Topic
+from apps.notifications.services import notification_deliveries
+
 from .models import User
 
 
 class PreferencesForm(forms.ModelForm):
+    """The language, and how the user hears of each topic of notification (one choice per
+    topic of ``apps.cases.events.Topic``, the current one, chosen or by default, selected)."""
+
     class Meta:
         model = User
-        fields = ("language", "notification_frequency")
-        widgets = {"notification_frequency": forms.RadioSelect}
+        fields = ("language",)
+
+    def __init__(self, *args, instance, **kwargs):
+        super().__init__(*args, instance=instance, **kwargs)
+        current = notification_deliveries(user=instance)
+        for topic in Topic:
+            self.fields[f"topic_{topic.value}"] = forms.ChoiceField(
+                label=topic.label,
+                choices=Delivery.choices,
+                initial=current[topic],
+                widget=forms.RadioSelect,
+            )
+
+    def topic_fields(self):
+        return [self[f"topic_{topic.value}"] for topic in Topic]
+
+    def deliveries(self) -> dict:
+        return {topic: self.cleaned_data[f"topic_{topic.value}"] for topic in Topic}
 
 
 class ApiTokenForm(forms.Form):

@@ -4,11 +4,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class NotificationFrequency(models.TextChoices):
-    IMMEDIATE = "immediate", _("Immediately, one e-mail per notification")
-    DAILY = "daily", _("Once a day, in a digest")
-
-
 class User(AbstractUser):
     """A person who signs in. What they may do follows from memberships and the UNODA role."""
 
@@ -18,12 +13,6 @@ class User(AbstractUser):
         max_length=10,
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
-    )
-    notification_frequency = models.CharField(
-        _("e-mail notifications"),
-        max_length=10,
-        choices=NotificationFrequency.choices,
-        default=NotificationFrequency.IMMEDIATE,
     )
     is_unoda_officer = models.BooleanField(
         _("UNODA officer"),

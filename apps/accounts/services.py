@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from django_otp import match_token
 from rest_framework.authtoken.models import Token
 
+from apps.notifications.services import notification_preferences_set
 from apps.security.models import AuditKind
 from apps.security.otp import otp_required
 from apps.security.services import audit_record
@@ -12,15 +13,14 @@ from .models import User
 
 
 @transaction.atomic
-def user_update_preferences(
-    *, user: User, language: str, notification_frequency: str | None = None
-) -> User:
-    """Save the user's language and e-mail frequency (unchanged when not given)."""
+def user_update_preferences(*, user: User, language: str, deliveries: dict | None = None) -> User:
+    """Save the user's language and how they hear of each topic of notification
+    (``deliveries``: topic -> delivery; unchanged when not given)."""
     user.language = language
-    if notification_frequency is not None:
-        user.notification_frequency = notification_frequency
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["language", "notification_frequency"])
+    user.save(update_fields=["language"])
+    if deliveries is not None:
+        notification_preferences_set(user=user, deliveries=deliveries)
     return user
 
 

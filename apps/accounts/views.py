@@ -24,7 +24,11 @@ class PreferencesView(LoginRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "instance": self.request.user}
 
     def form_valid(self, form):
-        user = services.user_update_preferences(user=self.request.user, **form.cleaned_data)
+        user = services.user_update_preferences(
+            user=self.request.user,
+            language=form.cleaned_data["language"],
+            deliveries=form.deliveries(),
+        )
         with override(user.language):
             messages.success(self.request, _("Your preferences are saved."))
         response = redirect("accounts:preferences")

@@ -16,7 +16,7 @@ from modeltranslation.utils import build_localized_fieldname
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.forms import decimal_parse
 from apps.core.translated import active_language
-from apps.notifications.services import notifications_for_status_change
+from apps.notifications.services import notify
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 from apps.organizations.services import all_donors_group
@@ -24,6 +24,7 @@ from apps.security.models import AuditKind
 from apps.security.services import audit_record
 from apps.security.uploads import validate_upload
 
+from .events import TRANSITION_EVENTS, Event
 from .models import (
     ATTACHMENT_EXTENSIONS,
     Activity,
@@ -548,7 +549,15 @@ def request_transition(
             organization=locked.requesting_organization,
             detail={"action": definition.name, "from": from_status, "to": definition.target},
         )
-        notifications_for_status_change(change=change)
+        event = TRANSITION_EVENTS[definition.name]
+        if event is not None:
+            notify(
+                event,
+                case=locked,
+                actor=actor,
+                values={"comment": comment},
+                status_change=change,
+            )
     case.status = locked.status
     case.status_changed_at = locked.status_changed_at
     return change
@@ -643,6 +652,13 @@ def comment_add(
         obj=case,
         organization=case.requesting_organization,
         detail={"action": "comment_add", "comment": comment.pk, "visibility": visibility},
+    )
+    notify(
+        Event.COMMENT,
+        case=case,
+        actor=actor,
+        values={"comment": comment.body},
+        internal=visibility == CommentVisibility.INTERNAL,
     )
     return comment
 

@@ -13,12 +13,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from guardian.shortcuts import remove_perm
 
+from apps.cases.events import Event
 from apps.cases.models import ATTACHMENT_EXTENSIONS, AssistanceRequest, AttachmentKind, Status
 from apps.cases.permissions import VIEW_PERM, require
 from apps.cases.services import attachment_store, request_sync_permissions, request_transition
 from apps.cases.workflow import IMPLEMENTATION_OPEN
 from apps.core.exceptions import ApplicationError
 from apps.funding.models import CooperationType
+from apps.notifications.services import notify
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 from apps.security.models import AuditKind
@@ -269,6 +271,12 @@ def agreement_record(
         organization=locked.requesting_organization,
         detail={"action": "agreement_record", "agreement": agreement.pk},
     )
+    notify(
+        Event.AGREEMENT_RECORDED,
+        case=locked,
+        actor=actor,
+        values={"start": start_date, "end": end_date, "comment": comment},
+    )
     return agreement
 
 
@@ -407,6 +415,7 @@ def agreement_update(
             detail={"permission": VIEW_PERM, "group": previous_partner.group.name},
         )
     request_sync_permissions(case=case)
+    notify(Event.AGREEMENT_AMENDED, case=case, actor=actor, values={"comment": reason})
     return locked
 
 
@@ -564,6 +573,13 @@ def milestone_complete(
     locked.full_clean()
     locked.save()
     _audit_milestone(actor, locked, "milestone_complete")
+    notify(
+        Event.MILESTONE_DONE,
+        case=case,
+        actor=actor,
+        values={"record": locked.title, "date": completed_on, "comment": locked.completion_note},
+        anchor=f"milestone-{locked.pk}",
+    )
     return locked
 
 
@@ -659,6 +675,19 @@ def progress_report_submit(
         organization=organization,
         detail={"action": "progress_report_submit", "report": report.pk, "attachments": names},
     )
+    notify(
+        Event.PROGRESS_REPORT,
+        case=agreement.request,
+        actor=actor,
+        values={
+            "start": period_start,
+            "end": period_end,
+            "record": lambda: (
+                _("%(status)s, %(percent)s%% done")
+                % {"status": report.get_status_display(), "percent": report.percent_done}
+            ),
+        },
+    )
     return report
 
 
@@ -746,6 +775,7 @@ def feedback_submit(
         organization=feedback.organization,
         detail={"action": "feedback_submit", "feedback": feedback.pk},
     )
+    notify(Event.FEEDBACK_SUBMITTED, case=case, actor=actor, organization=feedback.organization)
     return feedback
 
 
@@ -782,6 +812,13 @@ def feedback_waive(
     )
     waiver.full_clean()
     waiver.save()
+    notify(
+        Event.FEEDBACK_WAIVED,
+        case=locked,
+        actor=actor,
+        organization=organization,
+        values={"comment": reason},
+    )
     return waiver
 
 

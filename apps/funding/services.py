@@ -3,7 +3,6 @@
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q, Sum
@@ -11,16 +10,13 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
+from apps.cases.events import Event
 from apps.cases.models import Activity, AssistanceRequest, Status
 from apps.cases.services import request_transition
 from apps.cases.workflow import OPEN_NEEDS
 from apps.core.exceptions import ApplicationError
 from apps.core.services import require_coordinator
-from apps.notifications.models import NotificationKind
-from apps.notifications.services import (
-    notification_enqueue_emails_on_commit,
-    notifications_create,
-)
+from apps.notifications.services import Amount, notify, undisclosed_donor
 from apps.organizations.models import Organization
 from apps.security.models import AuditKind
 from apps.security.services import audit_record
@@ -109,7 +105,7 @@ def _covered_lines(case: AssistanceRequest, covers) -> list[int]:
 def _named(donor: Organization, disclosed: bool) -> str:
     """The donor as the case's history names it: every party reads the history, so a donor
     that withheld its name from other donors is not named there either."""
-    return str(donor) if disclosed else _("an undisclosed donor")
+    return str(donor) if disclosed else undisclosed_donor()
 
 
 def _set_coverage(record, ids: list[int] | None, disclosed: bool | None) -> dict:
@@ -284,6 +280,7 @@ def interest_express(
             "disclosed": interest.disclosed,
         },
     )
+    _notify_record(Event.INTEREST_EXPRESSED, interest, actor, values={"comment": interest.message})
     return interest
 
 
@@ -319,7 +316,45 @@ def interest_withdraw(*, actor, interest: ExpressionOfInterest) -> ExpressionOfI
         organization=locked.donor,
         detail={"action": "interest_withdraw", "interest": locked.pk},
     )
+    _notify_record(Event.INTEREST_WITHDRAWN, locked, actor)
     return locked
+
+
+def _notify_record(event, record, actor, **options) -> None:
+    """Notify ``event`` of a donor's ``record`` (an interest, a commitment): its donor named
+    only to those who may see the name."""
+    notify(
+        event,
+        case=record.request,
+        actor=actor,
+        donor=record.donor,
+        disclosed=record.disclosed,
+        **options,
+    )
+
+
+def _tranche(commitment: Commitment):
+    """The tranche and its status, written in the reader's language."""
+    return lambda: (
+        _("tranche %(tranche)s, %(status)s")
+        % {
+            "tranche": commitment.tranche,
+            "status": commitment.get_status_display(),
+        }
+    )
+
+
+def _notify_commitment(event, commitment: Commitment, actor, comment: str = "") -> None:
+    _notify_record(
+        event,
+        commitment,
+        actor,
+        values={
+            "amount": Amount(commitment.amount, commitment.currency),
+            "record": _tranche(commitment),
+            "comment": comment,
+        },
+    )
 
 
 # --- The rate of the day --------------------------------------------------------------------
@@ -526,6 +561,8 @@ def commitment_create(
             comment=_("Funding pledged by %(donor)s.") % {"donor": _named(donor, disclosed)},
         )
     case.status = locked.status
+    commitment.request = locked
+    _notify_commitment(Event.COMMITMENT_MADE, commitment, actor, note)
     return commitment
 
 
@@ -591,6 +628,7 @@ def commitment_update(*, actor, commitment: Commitment, comment: str = "", **fie
         )
     locked.save()
     _log(locked, actor, "updated", changes, comment)
+    _notify_commitment(Event.COMMITMENT_CHANGED, locked, actor, comment)
     return locked
 
 
@@ -618,6 +656,7 @@ def commitment_confirm(
     rate_fields = _fix_rate(locked, on=locked.committed_on)
     locked.save(update_fields=["status", "committed_on", "updated_at", *rate_fields])
     _log(locked, actor, "committed", {"status": ["pledged", "committed"]}, comment)
+    _notify_commitment(Event.COMMITMENT_CHANGED, locked, actor, comment)
     return locked
 
 
@@ -635,6 +674,7 @@ def commitment_cancel(*, actor, commitment: Commitment, comment: str = "") -> Co
     locked.status = CommitmentStatus.CANCELLED
     locked.save(update_fields=["status", "updated_at"])
     _log(locked, actor, "cancelled", {"status": [old, "cancelled"]}, comment)
+    _notify_commitment(Event.COMMITMENT_CHANGED, locked, actor, comment)
     return locked
 
 
@@ -701,6 +741,16 @@ def disbursement_record(
     if old != locked.status:
         changes["status"] = [old, locked.status]
     _log(locked, actor, "disbursed", changes, note)
+    _notify_record(
+        Event.DISBURSEMENT,
+        locked,
+        actor,
+        values={
+            "amount": Amount(amount, locked.currency),
+            "date": date,
+            "comment": note,
+        },
+    )
     return disbursement
 
 
@@ -1071,48 +1121,45 @@ def meeting_record_outcome(
     _audit_meeting(
         actor, locked_meeting, "meeting_outcome", locked, decision=locked.decision, fields=changed
     )
+    if locked.request_id is not None:
+        notify(
+            Event.MEETING_OUTCOME,
+            case=locked.request,
+            actor=actor,
+            donor=locked.offer.donor if locked.offer_id else None,
+            values={
+                "record": locked_meeting.title,
+                "status": locked.get_decision_display,
+                "comment": locked.outcome,
+            },
+        )
     return locked
 
 
 # --- Offers a State asks UNODA to bring to its request -----------------------------------------
 
 
-def _members(organization_id: int, *, but=None) -> list:
-    """The active members of an organization (but ``but``), by id."""
-    users = get_user_model().objects.filter(
-        is_active=True, memberships__organization_id=organization_id
+def _referral_notify(event, referral: OfferReferral, actor) -> None:
+    """Notify ``event`` of a referral, with the State's note or UNODA's answer and the meeting
+    that will present the offer, if one was chosen."""
+    meeting = referral.meeting if event == Event.REFERRAL_BROUGHT else None
+
+    def comment():
+        lines = [referral.unoda_note or referral.note]
+        if meeting is not None:
+            lines.append(
+                _("It is on the agenda of the matchmaking meeting “%(meeting)s” on %(date)s.")
+                % {"meeting": meeting.title, "date": date_format(meeting.date)}
+            )
+        return "\n".join(line for line in lines if line)
+
+    notify(
+        event,
+        case=referral.request,
+        actor=actor,
+        donor=referral.offer.donor,
+        values={"record": referral.offer.title, "comment": comment},
     )
-    if but is not None:
-        users = users.exclude(pk=but.pk)
-    return list(users.distinct().order_by("pk"))
-
-
-def _referral_officers(case: AssistanceRequest, *, but=None) -> list:
-    """Who at UNODA hears of a State's ask: the case officer, or every UNODA officer while none
-    is assigned (or the one assigned is no longer active)."""
-    if case.case_officer_id and case.case_officer.is_active:
-        users = [case.case_officer]
-    else:
-        users = list(
-            get_user_model().objects.filter(is_active=True, is_unoda_officer=True).order_by("pk")
-        )
-    return [user for user in users if but is None or user.pk != but.pk]
-
-
-def _referral_notify(referral: OfferReferral, users, event: str) -> None:
-    """Notify ``users`` of ``event`` (asked, brought, declined) on ``referral``: in-app rows now,
-    in the transaction; their e-mails after commit."""
-    created = notifications_create(
-        users=users,
-        # A referral changes state (asked, brought, declined): no kind of its own was added to
-        # the notifications app for it.
-        kind=NotificationKind.STATUS_CHANGE,
-        subject_template=f"funding/notifications/referral_{event}_subject.txt",
-        body_template=f"funding/notifications/referral_{event}_body.txt",
-        context={"referral": referral, "case": referral.request, "offer": referral.offer},
-        request=referral.request,
-    )
-    notification_enqueue_emails_on_commit(notifications=created)
 
 
 def _audit_referral(actor, referral: OfferReferral, action: str, **detail) -> None:
@@ -1201,7 +1248,8 @@ def offer_referral_ask(
             code="already_asked",
         ) from None
     _audit_referral(actor, referral, "offer_referral_ask")
-    _referral_notify(referral, _referral_officers(locked, but=actor), "asked")
+    referral.request = locked
+    _referral_notify(Event.REFERRAL_ASKED, referral, actor)
     return referral
 
 
@@ -1280,8 +1328,7 @@ def offer_referral_bring(
     _audit_referral(
         actor, locked, "offer_referral_bring", meeting=meeting.pk if meeting is not None else None
     )
-    _referral_notify(locked, _members(case.requesting_organization_id, but=actor), "brought")
-    _referral_notify(locked, _members(offer.donor_id, but=actor), "to_donor")
+    _referral_notify(Event.REFERRAL_BROUGHT, locked, actor)
     return locked
 
 
@@ -1292,7 +1339,7 @@ def offer_referral_decline(*, actor, referral: OfferReferral, reason: str) -> Of
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the offer is not brought to the request.")})
-    case, locked = _lock_open_referral(actor, referral)
+    _case, locked = _lock_open_referral(actor, referral)
     locked.status = ReferralStatus.DECLINED
     locked.unoda_note = reason
     locked.handled_by = actor
@@ -1301,5 +1348,5 @@ def offer_referral_decline(*, actor, referral: OfferReferral, reason: str) -> Of
     locked.save(update_fields=["status", "unoda_note", "handled_by", "handled_at", "updated_at"])
     referral.status = locked.status
     _audit_referral(actor, locked, "offer_referral_decline")
-    _referral_notify(locked, _members(case.requesting_organization_id, but=actor), "declined")
+    _referral_notify(Event.REFERRAL_DECLINED, locked, actor)
     return locked

@@ -2,11 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class NotificationKind(models.TextChoices):
-    STATUS_CHANGE = "status_change", _("Status change")
-    REMINDER = "reminder", _("Reminder")
-    ESCALATION = "escalation", _("Escalation")
+from apps.cases.events import Delivery, Event, Topic
 
 
 class EmailState(models.TextChoices):
@@ -20,8 +16,8 @@ class EmailState(models.TextChoices):
 class Notification(models.Model):
     """An in-app notification for one user, and the outbox row for its e-mail.
 
-    Created in the same transaction as the event it reports (a status change, a reminder), so
-    it exists exactly when the event does; the e-mail is sent afterwards by a task, and a
+    Created in the same transaction as the event it reports (``apps.cases.events``), so it
+    exists exactly when the event does; the e-mail is sent afterwards by a task, and a
     notification whose e-mail is still pending (e.g. Redis was down) is picked up by the sweep.
     """
 
@@ -31,12 +27,7 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("user"),
     )
-    kind = models.CharField(
-        _("kind"),
-        max_length=20,
-        choices=NotificationKind.choices,
-        default=NotificationKind.STATUS_CHANGE,
-    )
+    kind = models.CharField(_("event"), max_length=40, choices=Event.choices)
     request = models.ForeignKey(
         "cases.AssistanceRequest",
         on_delete=models.CASCADE,
@@ -85,3 +76,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class NotificationPreference(models.Model):
+    """How one person hears of one topic; a topic without a row takes its role's default
+    (``apps.cases.events.ROLE_DEFAULTS``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
+    )
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    delivery = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="notification_preference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_topic_display()}: {self.get_delivery_display()}"

@@ -7,43 +7,168 @@ sending task locks the row and sends only while it is pending, so a retried or d
 never sends twice.
 """
 
+import datetime
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from kombu.exceptions import OperationalError
 
-from apps.accounts.models import NotificationFrequency
+from apps.cases.events import EVENTS, ROLE_DEFAULTS, Delivery, Event, Link, Party, Topic
+from apps.cases.permissions import access_of
+from apps.core.templatetags.portal import money
+from apps.organizations.models import Membership
+from apps.organizations.selectors import user_memberships
 
-from .models import EmailState, Notification, NotificationKind
+from .models import EmailState, Notification, NotificationPreference
+from .parties import (
+    agreement_parties,
+    case_donor_organization_ids,
+    case_officers,
+    members_by_organization,
+)
 
 logger = logging.getLogger(__name__)
 
 
-def _email_state_for(user) -> str:
-    if not user.email:
+# --- Who hears of an event, and how ----------------------------------------------------------
+
+
+class Amount:
+    """An amount of money, written in the reader's language when the message is."""
+
+    def __init__(self, amount, currency: str):
+        self.amount, self.currency = amount, currency
+
+    def __str__(self) -> str:
+        return money(self.amount, self.currency)
+
+
+def _written(value) -> str:
+    """A value of a message in the active language: dates and times in its format, lazy
+    texts translated, amounts with their currency."""
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return date_format(value)
+    if callable(value):  # a text written when the reader's language is active
+        return str(value())
+    return str(value)
+
+
+def user_role(user, donor_member: bool, recipient_member: bool) -> str:
+    """What ``user`` is in the portal, for the defaults of its preferences."""
+    if user.is_unoda_officer:
+        return "unoda"
+    if donor_member:
+        return "donor"
+    if recipient_member:
+        return "state"
+    return "partner"
+
+
+def deliveries(users, topic) -> dict[int, str]:
+    """How each of ``users`` hears of ``topic``: the chosen delivery, else the role's default
+    (two queries however many users)."""
+    ids = [user.pk for user in users]
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id__in=ids, topic=topic).values_list(
+            "user_id", "delivery"
+        )
+    )
+    kinds: dict[int, tuple[bool, bool]] = {}
+    for user_id, is_donor, is_recipient in Membership.objects.filter(user_id__in=ids).values_list(
+        "user_id", "organization__is_donor", "organization__is_recipient"
+    ):
+        donor, recipient = kinds.get(user_id, (False, False))
+        kinds[user_id] = (donor or is_donor, recipient or is_recipient)
+    result = {}
+    for user in users:
+        if user.pk in chosen:
+            result[user.pk] = chosen[user.pk]
+            continue
+        role = user_role(user, *kinds.get(user.pk, (False, False)))
+        result[user.pk] = ROLE_DEFAULTS[role].get(topic, Delivery.IMMEDIATE)
+    return result
+
+
+def notification_deliveries(*, user) -> dict:
+    """How ``user`` hears of each topic (chosen, or the role's default)."""
+    return {topic: deliveries([user], topic)[user.pk] for topic in Topic}
+
+
+@transaction.atomic
+def notification_preferences_set(*, user, deliveries: dict) -> None:
+    """Keep ``user``'s delivery of each topic in ``deliveries`` (topic -> delivery)."""
+    for topic, delivery in deliveries.items():
+        if topic not in Topic.values or delivery not in Delivery.values:
+            raise ValidationError(_("Choose one of the deliveries offered for each kind."))
+        NotificationPreference.objects.update_or_create(
+            user=user, topic=topic, defaults={"delivery": delivery}
+        )
+
+
+def _email_state(user, delivery: str) -> str:
+    if not user.email or delivery == Delivery.IN_APP:
         return EmailState.NONE
-    if user.notification_frequency == NotificationFrequency.DAILY:
-        return EmailState.DIGEST
-    return EmailState.PENDING
+    return EmailState.DIGEST if delivery == Delivery.DIGEST else EmailState.PENDING
+
+
+def event_link(case, link: Link, anchor: str = "") -> str:
+    """The path a notification of ``case`` leads to (``anchor``: a place on that page)."""
+    args = [case.reference]
+    if link == Link.PLAN:
+        path, default = reverse("followup:plan-detail", args=args), ""
+    elif link == Link.FEEDBACK:
+        path, default = reverse("followup:feedback-detail", args=args), ""
+    else:
+        path, default = reverse("cases:request-detail", args=args), LINK_ANCHORS.get(link, "")
+    anchor = anchor or default
+    return f"{path}#{anchor}" if anchor else path
+
+
+LINK_ANCHORS = {
+    Link.FUNDING: "h-funding",
+    Link.MEETINGS: "h-meetings",
+    Link.AGREEMENT: "h-agreement",
+    Link.TIMELINE: "timeline",
+}
 
 
 def notifications_build(
-    *, users, kind, subject_template, body_template, context, request=None, **links
+    *,
+    users,
+    event,
+    subject_template,
+    body_template,
+    context,
+    request=None,
+    url=None,
+    how=None,
+    **links,
 ) -> list[Notification]:
-    """One (unsaved) notification per user, each in the user's own language.
+    """One (unsaved) notification per user, each in the user's own language, written from two
+    templates (the reminders'); ``url`` defaults to the case page; ``how``: each user's
+    delivery of the event's topic, when the caller has read it (``deliveries``).
 
     The texts do not depend on the person (only on the language), so each language is
     rendered once however many people are notified.
     """
-    url = reverse("cases:request-detail", args=[request.reference]) if request else ""
+    if url is None:
+        url = reverse("cases:request-detail", args=[request.reference]) if request else ""
+    if how is None:
+        how = deliveries(users, EVENTS[event].topic) if users else {}
     texts: dict[str, tuple[str, str]] = {}
     notifications = []
     for user in users:
@@ -58,50 +183,163 @@ def notifications_build(
         notifications.append(
             Notification(
                 user=user,
-                kind=kind,
+                kind=event,
                 request=request,
                 subject=subject,
                 body=body,
                 url=url,
-                email_state=_email_state_for(user),
+                email_state=_email_state(user, how[user.pk]),
                 **links,
             )
         )
     return notifications
 
 
-def notifications_create(**options) -> list[Notification]:
-    """``notifications_build``, saved in one insert."""
-    created = Notification.objects.bulk_create(notifications_build(**options))
-    return created
+def _party_users(parties, case, *, record_donor_id=None, record_organization_id=None):
+    """The people of each of ``parties`` on ``case`` ({user: the parties they are of}), and
+    the ids of the people of the record's donor (``record_donor_id``), whatever their party."""
+    organizations: dict[int, set] = defaultdict(set)  # organization id -> parties
+    if Party.STATE in parties:
+        organizations[case.requesting_organization_id].add(Party.STATE)
+    if Party.DONORS in parties:
+        for donor_id in case_donor_organization_ids([case.pk]).get(case.pk, set()):
+            organizations[donor_id].add(Party.DONORS)
+    if parties & {Party.AGREEMENT_DONORS, Party.PARTNER}:
+        donor_ids, partner_id = agreement_parties(case)
+        if Party.AGREEMENT_DONORS in parties:
+            for donor_id in donor_ids:
+                organizations[donor_id].add(Party.AGREEMENT_DONORS)
+        if Party.PARTNER in parties and partner_id:
+            organizations[partner_id].add(Party.PARTNER)
+    if record_donor_id:
+        organizations.setdefault(record_donor_id, set())  # its people: heard of or not
+        if Party.RECORD_DONOR in parties:
+            organizations[record_donor_id].add(Party.RECORD_DONOR)
+    if Party.RECORD_ORGANIZATION in parties and record_organization_id:
+        organizations[record_organization_id].add(Party.RECORD_ORGANIZATION)
+    users: dict = defaultdict(set)
+    own: set[int] = set()
+    for organization_id, members in members_by_organization(organizations).items():
+        for user in members:
+            if organization_id == record_donor_id:
+                own.add(user.pk)
+            if organizations[organization_id]:
+                users[user] |= organizations[organization_id]
+    if Party.OFFICER in parties:
+        for user in case_officers(case):
+            users[user].add(Party.OFFICER)
+    return users, own
 
 
-def _status_change_recipients(change):
-    case = change.request
-    users = {
-        membership.user
-        for membership in case.requesting_organization.memberships.select_related("user")
-        if membership.user.is_active
-    }
-    if case.case_officer and case.case_officer.is_active:
-        users.add(case.case_officer)
-    users.discard(change.actor)
-    return sorted(users, key=lambda user: user.pk)
+def notify(
+    event: Event,
+    *,
+    case,
+    actor=None,
+    values=None,
+    donor=None,
+    disclosed: bool = True,
+    organization=None,
+    internal: bool = False,
+    anchor: str = "",
+    **links,
+) -> list[Notification]:
+    """Tell the parties of ``event`` (``apps.cases.events.EVENTS``) on ``case`` that it
+    happened; called by the service that made it happen, inside its transaction (the e-mails
+    go out after commit).
 
-
-def notifications_for_status_change(*, change) -> list[Notification]:
-    """Called inside the transition's transaction; e-mails go out after commit."""
-    created = notifications_create(
-        users=_status_change_recipients(change),
-        kind=NotificationKind.STATUS_CHANGE,
-        subject_template="notifications/status_change_subject.txt",
-        body_template="notifications/status_change_body.txt",
-        context={"change": change, "case": change.request},
-        request=change.request,
-        status_change=change,
+    ``donor``: the donor of the record (an interest, a commitment, a disbursement, an offer);
+    when the record is not ``disclosed``, other donors do not hear of it and the requesting
+    State and the partner read "an undisclosed donor". ``organization``: the organization the
+    record is of (feedback). ``internal``: UNODA only (an internal comment). ``values``: the
+    message's named values besides the case's (dates and ``Amount`` written in the reader's
+    language). The actor never hears of what they did, and nobody hears of a case they may not
+    open.
+    """
+    spec = EVENTS[event]
+    people, own = _party_users(
+        spec.parties,
+        case,
+        record_donor_id=donor.pk if donor else None,
+        record_organization_id=organization.pk if organization else None,
     )
+    recipients = []
+    for user, parties in sorted(people.items(), key=lambda item: item[0].pk):
+        if actor is not None and user.pk == actor.pk:
+            continue
+        if internal and not user.is_unoda_officer:
+            continue
+        own_donor = user.pk in own
+        # Another donor is not told of an undisclosed record at all (the requesting State and
+        # the partner are, without the donor's name).
+        hidden = not disclosed and not (user.is_unoda_officer or own_donor)
+        if hidden and not parties & {Party.STATE, Party.PARTNER}:
+            continue
+        if not access_of(user, case).may_view:
+            continue
+        recipients.append((user, user.is_unoda_officer or own_donor))
+    if not recipients:
+        return []
+    url = event_link(case, spec.link, anchor)
+    how = deliveries([user for user, _names in recipients], spec.topic)
+    texts: dict[tuple[str, bool], tuple[str, str]] = {}
+    notifications = []
+    for user, sees_names in recipients:
+        key = (user.language, sees_names or disclosed)
+        if key not in texts:
+            texts[key] = _event_texts(spec, case, actor, values, donor, organization, key[1], user)
+        subject, body = texts[key]
+        notifications.append(
+            Notification(
+                user=user,
+                kind=event,
+                request=case,
+                subject=subject,
+                body=body,
+                url=url,
+                email_state=_email_state(user, how[user.pk]),
+                **links,
+            )
+        )
+    created = Notification.objects.bulk_create(notifications)
     notification_enqueue_emails_on_commit(notifications=created)
     return created
+
+
+def _event_texts(spec, case, actor, values, donor, organization, names: bool, user):
+    """The subject and body of ``spec`` in ``user``'s language (``names``: whether the donor
+    of the record may be named to them)."""
+    with translation.override(user.language):
+        named = {
+            "reference": case.reference,
+            "title": case.title,
+            "status": case.get_status_display(),
+            "actor": _actor_name(actor),
+            "donor": (donor.name if names else undisclosed_donor()) if donor else "",
+            "organization": organization.name if organization else "",
+        }
+        named.update({key: _written(value) for key, value in (values or {}).items()})
+        subject = (str(spec.subject) % named)[:250]
+        body = render_to_string(
+            "notifications/event_body.txt",
+            {"sentence": str(spec.body) % named, "comment": named.get("comment", "")},
+        ).strip()
+    return subject, body
+
+
+def undisclosed_donor() -> str:
+    """How a sentence names a donor that keeps its name undisclosed (in the active language;
+    its own context, apart from the count of undisclosed donors in the coordination table)."""
+    return pgettext("a donor in a sentence", "an undisclosed donor")
+
+
+def _actor_name(actor) -> str:
+    if actor is None:
+        return _("the portal")
+    if actor.is_unoda_officer:
+        return _("UNODA")
+    memberships = user_memberships(actor)
+    return memberships[0].organization.name if memberships else str(actor)
 
 
 def notification_enqueue_emails_on_commit(*, notifications) -> None:
@@ -228,9 +466,11 @@ def notifications_send_digests(*, now=None) -> int:
                 continue
             user = items[0].user
             with translation.override(user.language):
-                subject = _("Assistance portal: %(count)s new notifications") % {
-                    "count": len(items)
-                }
+                subject = ngettext(
+                    "Assistance portal: %(count)s new notification",
+                    "Assistance portal: %(count)s new notifications",
+                    len(items),
+                ) % {"count": len(items)}
             _send(
                 user=user,
                 subject=subject,

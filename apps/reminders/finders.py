@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Q
 
 from apps.cases.models import AssistanceRequest, Status
-from apps.followup.models import Agreement
+from apps.cases.workflow import IMPLEMENTATION_OPEN
+from apps.followup.models import Agreement, Milestone
 from apps.followup.selectors import reporting_periods
 from apps.funding.models import Commitment, CommitmentStatus
 from apps.funding.selectors import ageing_pledges
@@ -165,9 +166,32 @@ def progress_report_due(rule, *, stage, now, after, limit) -> Batch:
     return _batch(rule, stage, items, rows_read=len(agreements), limit=limit, last_cursor=last)
 
 
+def milestone_due(rule, *, stage, now, after, limit) -> Batch:
+    """Milestones of cases in agreement or implementation not done ``delay`` days after their
+    due date (the rule's delay: 0 reminds on the due day), through the (due date, done) index."""
+    delay = offset(rule, stage)
+    rows = list(
+        Milestone.objects.filter(
+            completed_on__isnull=True,
+            due_date__lte=(now - delay).date(),
+            agreement__request__status__in=IMPLEMENTATION_OPEN,
+            pk__gt=after or 0,
+        )
+        .order_by("pk")
+        .values_list("pk", "agreement__request_id", "due_date")[:limit]
+    )
+    items = [
+        DueItem(request_id, f"milestone:{pk}", _midnight(due), _midnight(due) + delay)
+        for pk, request_id, due in rows
+    ]
+    last = rows[-1][0] if rows else None
+    return _batch(rule, stage, items, rows_read=len(rows), limit=limit, last_cursor=last)
+
+
 FINDERS = {
     Watch.CASE_STATUS: case_status_due,
     Watch.PLEDGE_NOT_CONVERTED: pledge_not_converted_due,
     Watch.COMMITMENT_NOT_DISBURSED: commitment_not_disbursed_due,
     Watch.PROGRESS_REPORT: progress_report_due,
+    Watch.MILESTONE: milestone_due,
 }

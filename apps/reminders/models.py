@@ -18,6 +18,7 @@ class Watch(models.TextChoices):
         _("A commitment not fully disbursed some days after it was committed"),
     )
     PROGRESS_REPORT = "progress_report", _("A reporting period ended without a progress report")
+    MILESTONE = "milestone", _("A milestone not done by its due date")
 
 
 class ReminderRule(TimeStampedModel):

@@ -1,56 +1,16 @@
 """Whom a reminder goes to, and what it may suggest."""
 
-from collections import defaultdict
-
-from django.contrib.auth import get_user_model
-
 from apps.cases.models import Status
 from apps.followup.models import Agreement, Feedback, FeedbackStatus
 from apps.funding.matching import offers_for_request
-from apps.funding.models import Commitment, CommitmentStatus, ExpressionOfInterest, InterestStatus
-from apps.organizations.models import Membership
+from apps.notifications.parties import (
+    by_case,
+    case_donor_organization_ids,
+    members_by_organization,
+    unoda_officers,
+)
 
 from .models import Stage
-
-
-def unoda_officers() -> list:
-    return list(get_user_model().objects.filter(is_active=True, is_unoda_officer=True))
-
-
-def _members_by_organization(organization_ids) -> dict[int, set]:
-    members: dict[int, set] = defaultdict(set)
-    for membership in Membership.objects.filter(
-        organization_id__in=organization_ids, user__is_active=True
-    ).select_related("user"):
-        members[membership.organization_id].add(membership.user)
-    return members
-
-
-def _by_case(rows) -> dict[int, set]:
-    grouped: dict[int, set] = defaultdict(set)
-    for case_id, value in rows:
-        grouped[case_id].add(value)
-    return grouped
-
-
-def case_donor_organization_ids(case_ids) -> dict[int, set]:
-    """Donors involved in each case: active interest, a live commitment, or the agreement."""
-    donors = _by_case(
-        ExpressionOfInterest.objects.filter(
-            request_id__in=case_ids, status__in=[InterestStatus.ACTIVE, InterestStatus.CONVERTED]
-        ).values_list("request_id", "donor_id")
-    )
-    for rows in (
-        Commitment.objects.filter(request_id__in=case_ids)
-        .exclude(status=CommitmentStatus.CANCELLED)
-        .values_list("request_id", "donor_id"),
-        Agreement.donors.through.objects.filter(agreement__request_id__in=case_ids).values_list(
-            "agreement__request_id", "organization_id"
-        ),
-    ):
-        for case_id, donor_id in rows:
-            donors[case_id].add(donor_id)
-    return donors
 
 
 def reminder_recipients_many(rule, stage, targets) -> list[list]:
@@ -62,7 +22,7 @@ def reminder_recipients_many(rule, stage, targets) -> list[list]:
     case_ids = {case.pk for case, _donor_id in targets}
     # In the feedback round only the parties whose feedback is still pending are chased.
     in_feedback = [case.pk for case, _donor_id in targets if case.status == Status.FEEDBACK]
-    pending = _by_case(
+    pending = by_case(
         Feedback.objects.filter(
             request_id__in=in_feedback, status=FeedbackStatus.PENDING
         ).values_list("request_id", "organization_id")
@@ -97,7 +57,7 @@ def reminder_recipients_many(rule, stage, targets) -> list[list]:
         if case.status == Status.FEEDBACK:
             organizations &= pending.get(case.pk, set())
         organizations_of.append(organizations)
-    members = _members_by_organization(set().union(*organizations_of))
+    members = members_by_organization(set().union(*organizations_of))
 
     recipients = []
     for (case, _donor_id), organizations in zip(targets, organizations_of, strict=True):

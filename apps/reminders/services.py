@@ -15,16 +15,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from apps.cases.events import EVENTS, Event, Link
 from apps.cases.models import AssistanceRequest
-from apps.notifications.models import EmailState, Notification, NotificationKind
+from apps.notifications.models import EmailState, Notification
 from apps.notifications.services import (
+    deliveries,
+    event_link,
     notification_send_email,
     notifications_build,
     notifications_drain_outbox,
 )
 
 from .finders import FINDERS, DueItem
-from .models import ReminderLog, ReminderRule, Stage
+from .models import ReminderLog, ReminderRule, Stage, Watch
 from .selectors import reminder_recipients_many, suggested_offers, suggests_offers
 
 logger = logging.getLogger(__name__)
@@ -118,12 +121,14 @@ def _remind(*, rule, stage, items) -> list[ReminderLog]:
         )
         for item, users in zip(items, recipients, strict=True)
     )
-    kind = NotificationKind.ESCALATION if stage == Stage.ESCALATION else NotificationKind.REMINDER
+    event = reminder_event(rule, stage)
+    everyone = {user.pk: user for users in recipients for user in users}
+    how = deliveries(list(everyone.values()), EVENTS[event].topic)
     notifications = []
     for log, users in zip(logs, recipients, strict=True):
         notifications += notifications_build(
             users=users,
-            kind=kind,
+            event=event,
             subject_template="reminders/reminder_subject.txt",
             body_template="reminders/reminder_body.txt",
             context={
@@ -134,12 +139,29 @@ def _remind(*, rule, stage, items) -> list[ReminderLog]:
                 "offers": suggested_offers(rule, log.request),
             },
             request=log.request,
+            url=_reminder_link(rule, log),
+            how=how,
             reminder=log,
         )
     Notification.objects.bulk_create(notifications)
     log_ids = [log.pk for log in logs if log.recipients]
     transaction.on_commit(lambda: reminders_enqueue_delivery(log_ids=log_ids))
     return logs
+
+
+def reminder_event(rule, stage) -> Event:
+    """The event a reminder tells of (``apps.cases.events``): a milestone due or late, else a
+    reminder or its escalation."""
+    if rule.watch == Watch.MILESTONE:
+        return Event.MILESTONE_LATE if stage == Stage.ESCALATION else Event.MILESTONE_DUE
+    return Event.ESCALATION if stage == Stage.ESCALATION else Event.REMINDER
+
+
+def _reminder_link(rule, log) -> str:
+    """A milestone's reminder leads to the milestone in the plan; the others to the case."""
+    if rule.watch == Watch.MILESTONE:
+        return event_link(log.request, Link.PLAN, log.object_key.replace(":", "-"))
+    return event_link(log.request, Link.CASE)
 
 
 def reminders_enqueue_delivery(*, log_ids) -> int:

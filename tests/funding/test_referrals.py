@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps.cases.events import Event
 from apps.cases.models import Visibility
 from apps.cases.services import request_assign_officer
 from apps.core.exceptions import ApplicationError
@@ -147,8 +148,8 @@ def snapshot():
     )
 
 
-def notified(user, subject_part=""):
-    return [n for n in Notification.objects.filter(user=user) if subject_part in n.subject]
+def notified(user, event):
+    return list(Notification.objects.filter(user=user, kind=event))
 
 
 # --- The States' page --------------------------------------------------------------------------
@@ -259,12 +260,14 @@ def test_a_state_asks_and_the_unassigned_case_goes_to_every_unoda_officer(users,
     assert (referral.status, referral.note, referral.asked_by) == ("open", "Soon.", users.recipient)
     assert referral.organization_id == needs["armoury"].requesting_organization_id
     for officer in (users.unoda, second):
-        (notification,) = notified(officer, "asks UNODA")
-        assert "Sierra Leone asks UNODA to bring an offer to" in notification.subject
-        assert "Training of guards" in notification.body
+        (notification,) = notified(officer, Event.REFERRAL_ASKED)
+        assert "the State asks for an offer" in notification.subject
+        assert "Sierra Leone asks UNODA to bring the offer “Training of guards”" in (
+            notification.body
+        )
         assert "Soon." in notification.body
-        assert notification.url == f"/cases/{needs['armoury'].reference}/"
-    assert not notified(users.recipient, "asks UNODA")
+        assert notification.url == f"/cases/{needs['armoury'].reference}/#h-funding"
+    assert not notified(users.recipient, Event.REFERRAL_ASKED)
     (audit,) = AuditEvent.objects.filter(detail__action="offer_referral_ask")
     assert audit.detail["referral"] == referral.pk
     assert audit.detail["offer"] == offers["training"].pk
@@ -276,8 +279,8 @@ def test_the_case_officer_alone_hears_of_an_ask_once_assigned(users, needs, offe
     services.offer_referral_ask(
         actor=users.recipient, offer=offers["training"], case=needs["armoury"]
     )
-    assert len(notified(second, "asks UNODA")) == 1
-    assert not notified(users.unoda, "asks UNODA")
+    assert len(notified(second, Event.REFERRAL_ASKED)) == 1
+    assert not notified(users.unoda, Event.REFERRAL_ASKED)
 
 
 def test_a_double_click_makes_one_referral(client, users, needs, offers):
@@ -394,12 +397,12 @@ def test_unoda_brings_the_offer_to_a_meeting_to_come(users, referral, upcoming, 
     assert brought.handled_at is not None
     (item,) = MeetingItem.objects.filter(meeting=upcoming)
     assert (item.request, item.offer) == (needs["armoury"], offers["training"])
-    (to_state,) = notified(users.recipient, "UNODA brings the offer")
+    (to_state,) = notified(users.recipient, Event.REFERRAL_BROUGHT)
     assert "Matchmaking to come" in to_state.body
     assert "Presented first." in to_state.body
-    (to_donor,) = notified(users.other_donor, "A request for your offer")
+    (to_donor,) = notified(users.other_donor, Event.REFERRAL_BROUGHT)
     assert needs["armoury"].reference in to_donor.body
-    assert not notified(users.donor, "your offer")  # Japan's offer is not concerned
+    assert not notified(users.donor, Event.REFERRAL_BROUGHT)  # Japan's offer is not concerned
     actions = [e.detail.get("action") for e in AuditEvent.objects.order_by("pk")]
     assert "meeting_item_add" in actions
     assert actions[-1] == "offer_referral_bring"
@@ -416,8 +419,8 @@ def test_bringing_keeps_an_agenda_item_already_there(users, referral, upcoming, 
 def test_unoda_brings_the_offer_by_telling_the_donor(users, referral):
     services.offer_referral_bring(actor=users.unoda, referral=referral)
     assert OfferReferral.objects.get().status == ReferralStatus.BROUGHT
-    assert len(notified(users.other_donor, "A request for your offer")) == 1
-    assert len(notified(users.recipient, "UNODA brings")) == 1
+    assert len(notified(users.other_donor, Event.REFERRAL_BROUGHT)) == 1
+    assert len(notified(users.recipient, Event.REFERRAL_BROUGHT)) == 1
     assert not MeetingItem.objects.exists()
 
 
@@ -457,9 +460,9 @@ def test_unoda_declines_with_a_reason_and_the_state_is_told(client, users, refer
     )
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.DECLINED
-    (notification,) = notified(users.recipient, "does not bring")
+    (notification,) = notified(users.recipient, Event.REFERRAL_DECLINED)
     assert "Norway funds no armouries this year." in notification.body
-    assert not notified(users.other_donor, "your offer")
+    assert not notified(users.other_donor, Event.REFERRAL_DECLINED)
     client.force_login(users.recipient)
     page = client.get(f"/cases/{needs['armoury'].reference}/").content.decode()
     assert "Declined by UNODA" in page

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import override
 
 from apps.cases import services
+from apps.cases.events import Topic
 from apps.cases.models import Category
 from apps.core.templatetags.portal import money
 from apps.core.translated import translated
@@ -136,7 +137,7 @@ def test_preferences_change_the_language_at_once(client, users):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.post(
         reverse("accounts:preferences"),
-        {"language": "zh-hans", "notification_frequency": "daily"},
+        {"language": "zh-hans", **{f"topic_{topic.value}": "digest" for topic in Topic}},
         follow=True,
     )
     assert '<html lang="zh-hans"' in response.content.decode()

@@ -5,9 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.notifications.models import EmailState, Notification, NotificationKind
+from apps.cases.events import Delivery, Event, Topic
+from apps.notifications.models import EmailState, Notification
 from apps.notifications.services import (
-    notifications_create,
+    notification_preferences_set,
+    notifications_build,
     notifications_drain_outbox,
     notifications_send_digests,
 )
@@ -20,15 +22,17 @@ from ..support.smtp import free_port, smtp_server
 pytestmark = pytest.mark.django_db
 
 
-def make_notification(user, **extra):
-    return notifications_create(
+def make_notification(user):
+    """A reminder's notification to ``user``, saved (as the reminder sweep writes one)."""
+    (notification,) = notifications_build(
         users=[user],
-        kind=NotificationKind.REMINDER,
-        subject_template="notifications/status_change_subject.txt",
-        body_template="notifications/status_change_body.txt",
-        context={"case": extra.pop("case", None), "change": None},
-        **extra,
-    )[0]
+        event=Event.REMINDER,
+        subject_template="notifications/event_body.txt",
+        body_template="notifications/event_body.txt",
+        context={"sentence": "Please act."},
+    )
+    notification.save()
+    return notification
 
 
 @pytest.fixture
@@ -93,7 +97,8 @@ def test_broker_down_leaves_the_email_in_the_outbox_then_the_sweep_sends_it(mail
 
 
 def test_daily_digest_users_get_one_email(mailoutbox):
-    user = UserFactory(notification_frequency="daily")
+    user = UserFactory()
+    notification_preferences_set(user=user, deliveries={Topic.REMINDERS: Delivery.DIGEST})
     first, second = make_notification(user), make_notification(user)
     assert {first.email_state, second.email_state} == {EmailState.DIGEST}
     send_notification_email.apply(args=[first.pk])  # an immediate send ignores digest items
@@ -108,3 +113,37 @@ def test_daily_digest_users_get_one_email(mailoutbox):
 def test_user_without_email_gets_in_app_only():
     notification = make_notification(UserFactory(email=""))
     assert notification.email_state == EmailState.NONE
+
+
+# The French apostrophe (U+2019) and the Chinese full-width colon (U+FF1A), written as escapes.
+DIGEST_SUBJECTS = {
+    # language: (one notification, five notifications)
+    "en": ("Assistance portal: 1 new notification", "Assistance portal: 5 new notifications"),
+    "fr": (
+        "Portail de l\u2019assistance : 1 nouvelle notification",
+        "Portail de l\u2019assistance : 5 nouvelles notifications",
+    ),
+    "es": (
+        "Portal de asistencia: 1 notificación nueva",
+        "Portal de asistencia: 5 notificaciones nuevas",
+    ),
+    "ru": (
+        "Портал помощи: 1 новое уведомление",
+        "Портал помощи: 5 новых уведомлений",
+    ),
+    "zh-hans": ("援助门户\uff1a1 条新通知", "援助门户\uff1a5 条新通知"),
+    "ar": ("بوابة المساعدة: إشعار جديد (1)", "بوابة المساعدة: 5 إشعارات جديدة"),
+}
+
+
+@pytest.mark.parametrize("language", DIGEST_SUBJECTS)
+def test_the_digest_of_one_and_of_five_reads_right(language, mailoutbox):
+    user = UserFactory(language=language)
+    notification_preferences_set(user=user, deliveries={Topic.REMINDERS: Delivery.DIGEST})
+    make_notification(user)
+    notifications_send_digests()
+    for _n in range(5):
+        make_notification(user)
+    notifications_send_digests()
+    assert [message.subject for message in mailoutbox] == list(DIGEST_SUBJECTS[language])
+    assert f'<html lang="{language}"' in mailoutbox[1].alternatives[0][0]

@@ -5,7 +5,8 @@ from django.core import mail
 from django.db import transaction
 
 from apps.cases import services
-from apps.notifications.models import EmailState, Notification, NotificationKind
+from apps.cases.events import Event
+from apps.notifications.models import EmailState, Notification
 
 from ..factories import make_member
 
@@ -18,7 +19,7 @@ def test_email_only_after_commit(make_case, users, django_capture_on_commit_call
         notification = Notification.objects.get(
             user=users.recipient,
             request=case,
-            kind=NotificationKind.STATUS_CHANGE,
+            kind=Event.REVIEW_STARTED,
             status_change__to_status="under_review",
         )
         assert notification.email_state == EmailState.PENDING
@@ -27,7 +28,7 @@ def test_email_only_after_commit(make_case, users, django_capture_on_commit_call
     queues = [c for c in callbacks if "notification_enqueue_emails" in c.__qualname__]
     assert len(queues) == 1
     assert case.reference in notification.subject
-    assert "Under review" in notification.subject
+    assert "is under review" in notification.subject
     assert [m.to for m in mail.outbox] == [[users.recipient.email]]
     notification.refresh_from_db()
     assert notification.email_state == EmailState.SENT

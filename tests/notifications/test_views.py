@@ -48,3 +48,32 @@ def test_read_redirect_refuses_other_sites(client):
         f"/notifications/{notification.pk}/read/", {"next": "https://evil.example.org/"}
     )
     assert response["Location"] == "/notifications/"
+
+
+def test_opening_a_notification_marks_it_read_and_leads_to_its_place(client):
+    user, other = UserFactory(), UserFactory()
+    notification = make_notification(user)
+    Notification.objects.filter(pk=notification.pk).update(url="/cases/REQ-2026-0001/#h-funding")
+    theirs = make_notification(other)
+    client.force_login(user)
+    # The list links to it (the e-mails too), and opening it marks it read.
+    assert (
+        f'href="/notifications/{notification.pk}/"'
+        in client.get("/notifications/").content.decode()
+    )
+    response = client.get(f"/notifications/{notification.pk}/")
+    assert (response.status_code, response["Location"]) == (302, "/cases/REQ-2026-0001/#h-funding")
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+    # Someone else's notification is not found, and stays unread.
+    assert client.get(f"/notifications/{theirs.pk}/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_marking_all_read_says_how_many_in_the_right_plural(client):
+    user = UserFactory()
+    make_notification(user)
+    client.force_login(user)
+    response = client.post("/notifications/read-all/", follow=True)
+    assert "1 notification marked as read." in response.content.decode()

@@ -6,9 +6,16 @@ from decimal import Decimal
 
 import pytest
 
+from apps.cases.events import Event
 from apps.followup.models import ProgressStatus
-from apps.followup.services import agreement_update, progress_report_submit
+from apps.followup.services import (
+    agreement_update,
+    milestone_complete,
+    milestone_create,
+    progress_report_submit,
+)
 from apps.funding.services import commitment_confirm, commitment_create
+from apps.notifications.models import Notification
 from apps.reminders.models import ReminderLog, ReminderRule, Stage
 from apps.reminders.services import reminders_sweep
 
@@ -143,3 +150,37 @@ def test_feedback_reminder_goes_only_to_parties_still_pending(frozen, make_case,
     frozen.shift(timedelta(days=15))
     reminders_sweep()
     assert reminded("feedback-pending") == {("", frozenset({users.donor.username}))}
+
+
+def test_a_milestone_not_done_is_due_on_its_day_then_late(frozen, make_case, users, orgs):
+    """The milestone rule: on the due day the State (and the case officer, here every UNODA
+    officer) hear that it is due, with a link to the milestone; a week later UNODA hears that
+    it is late. Once, whatever the sweeps; a milestone done in time is not chased."""
+    only("milestone-due")
+    case = make_case("agreement")
+    milestone, done = (
+        milestone_create(
+            actor=users.unoda, agreement=case.agreement, title=title, due_date=due
+        )
+        for title, due in (("Doors fitted", datetime.date(2026, 4, 1)),
+                           ("Guards trained", datetime.date(2026, 4, 1)))
+    )  # fmt: skip
+    milestone_complete(actor=users.recipient, milestone=done)
+    frozen.move_to(datetime.datetime(2026, 3, 31, 12, tzinfo=datetime.UTC))
+    assert reminders_sweep().total == 0
+    frozen.move_to(datetime.datetime(2026, 4, 1, 12, tzinfo=datetime.UTC))
+    assert reminders_sweep().total == 1
+    key = f"milestone:{milestone.pk}"
+    assert reminded("milestone-due") == {
+        (key, frozenset({users.recipient.username, users.unoda.username}))
+    }
+    (to_state,) = Notification.objects.filter(user=users.recipient, reminder__isnull=False)
+    assert to_state.kind == Event.MILESTONE_DUE
+    assert to_state.url.endswith(f"/plan/#milestone-{milestone.pk}")
+    assert reminders_sweep().total == 0
+    frozen.move_to(datetime.datetime(2026, 4, 8, 12, tzinfo=datetime.UTC))
+    assert reminders_sweep().total == 1
+    assert reminded("milestone-due", Stage.ESCALATION) == {(key, frozenset({users.unoda.username}))}
+    assert set(
+        Notification.objects.filter(reminder__stage=Stage.ESCALATION).values_list("kind", flat=True)
+    ) == {Event.MILESTONE_LATE}

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from apps.notifications.models import Notification, NotificationKind
+from apps.cases.events import Event
+from apps.notifications.models import Notification
 from apps.reminders.models import ReminderLog, ReminderRule, Stage, Watch
 from apps.reminders.services import reminders_sweep
 
@@ -57,7 +58,7 @@ def test_default_rule_fires_on_time_and_not_before(frozen, make_case, users, cod
     assert report.sent[(code, Stage.REMINDER)] == 1
     assert reminded(rule, case) == expected_recipients(rule, users)
     assert set(Notification.objects.filter(reminder__rule=rule).values_list("kind", flat=True)) <= {
-        NotificationKind.REMINDER
+        Event.REMINDER
     }
 
     again = reminders_sweep()
