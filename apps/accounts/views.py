@@ -10,6 +10,7 @@ from django.views.generic import FormView, TemplateView
 from django.views.i18n import set_language
 from rest_framework.authtoken.models import Token
 
+from apps.cases.events import Delivery
 from apps.security.otp import otp_required
 
 from . import services
@@ -22,6 +23,9 @@ class PreferencesView(LoginRequiredMixin, FormView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(delivery_choices=Delivery.choices, **kwargs)
 
     def form_valid(self, form):
         user = services.user_update_preferences(
