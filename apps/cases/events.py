@@ -53,6 +53,7 @@ class Event(models.TextChoices):
     REVIEW_STARTED = "review_started", _("Review started")
     RETURNED = "returned", _("Returned for revision")
     RESUBMITTED = "resubmitted", _("Request resubmitted")
+    ASSIGNED = "assigned", _("Case officer assigned")
     PUBLISHED = "published", _("Published to donors")
     INTEREST_EXPRESSED = "interest_expressed", _("Interest expressed")
     INTEREST_WITHDRAWN = "interest_withdrawn", _("Interest withdrawn")
@@ -132,6 +133,10 @@ EVENTS: dict[Event, EventSpec] = {
            _("%(reference)s resubmitted"),
            _("The assistance request %(reference)s “%(title)s” was revised and submitted "
              "again by %(actor)s.")),
+        _e(E.ASSIGNED, T.CASES, {P.OFFICER},
+           _("%(reference)s: you are its case officer"),
+           _("You are now the case officer of the assistance request %(reference)s "
+             "“%(title)s”.")),
         _e(E.PUBLISHED, T.CASES, {P.STATE, P.OFFICER},
            _("%(reference)s published to donors"),
            _("The assistance request %(reference)s “%(title)s” is now open to donors.")),

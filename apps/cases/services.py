@@ -429,6 +429,8 @@ def request_assign_officer(*, actor, case: AssistanceRequest, officer) -> Assist
         obj=locked,
         detail={"action": "assign_officer", "officer": officer.get_username() if officer else ""},
     )
+    if officer is not None:
+        notify(Event.ASSIGNED, case=locked, actor=actor)
     return locked
 
 
@@ -523,6 +525,9 @@ def request_transition(
                     % {"action": definition.label}
                 }
             )
+        # What the actor wrote; the warnings confirmed go into the history, not to the
+        # notified parties (they name every donor's undisbursed money).
+        given = comment
         if warnings:
             comment = "\n\n".join([comment, *warnings])
 
@@ -555,7 +560,7 @@ def request_transition(
                 event,
                 case=locked,
                 actor=actor,
-                values={"comment": comment},
+                values={"comment": given},
                 status_change=change,
             )
     case.status = locked.status

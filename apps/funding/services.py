@@ -352,8 +352,8 @@ def _notify_commitment(event, commitment: Commitment, actor, comment: str = "") 
         values={
             "amount": Amount(commitment.amount, commitment.currency),
             "record": _tranche(commitment),
-            "comment": comment,
         },
+        note=comment,
     )
 
 
@@ -745,11 +745,8 @@ def disbursement_record(
         Event.DISBURSEMENT,
         locked,
         actor,
-        values={
-            "amount": Amount(amount, locked.currency),
-            "date": date,
-            "comment": note,
-        },
+        values={"amount": Amount(amount, locked.currency), "date": date},
+        note=note,
     )
     return disbursement
 
@@ -1145,7 +1142,8 @@ def _referral_notify(event, referral: OfferReferral, actor) -> None:
     meeting = referral.meeting if event == Event.REFERRAL_BROUGHT else None
 
     def comment():
-        lines = [referral.unoda_note or referral.note]
+        # The State's note is for UNODA; UNODA's answer for the State and the donor.
+        lines = [referral.note if event == Event.REFERRAL_ASKED else referral.unoda_note]
         if meeting is not None:
             lines.append(
                 _("It is on the agenda of the matchmaking meeting “%(meeting)s” on %(date)s.")

@@ -40,10 +40,12 @@ def by_case(rows) -> dict[int, set]:
 
 
 def case_donor_organization_ids(case_ids) -> dict[int, set]:
-    """Donors involved in each case: active interest, a live commitment, or the agreement."""
+    """Donors involved in each case: an interest that stood until the end (active, converted,
+    or concluded when the case ended), a live commitment, or the agreement."""
     donors = by_case(
         ExpressionOfInterest.objects.filter(
-            request_id__in=case_ids, status__in=[InterestStatus.ACTIVE, InterestStatus.CONVERTED]
+            request_id__in=case_ids,
+            status__in=[InterestStatus.ACTIVE, InterestStatus.CONVERTED, InterestStatus.CONCLUDED],
         ).values_list("request_id", "donor_id")
     )
     for rows in (

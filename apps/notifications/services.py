@@ -81,31 +81,37 @@ def user_role(user, donor_member: bool, recipient_member: bool) -> str:
 def deliveries(users, topic) -> dict[int, str]:
     """How each of ``users`` hears of ``topic``: the chosen delivery, else the role's default
     (two queries however many users)."""
+    return deliveries_by_topic(users, [topic])[topic]
+
+
+def deliveries_by_topic(users, topics) -> dict:
+    """``deliveries`` of each of ``topics``: {topic: {user id: delivery}}, in two queries."""
     ids = [user.pk for user in users]
-    chosen = dict(
-        NotificationPreference.objects.filter(user_id__in=ids, topic=topic).values_list(
-            "user_id", "delivery"
-        )
-    )
+    chosen = {
+        (user_id, topic): delivery
+        for user_id, topic, delivery in NotificationPreference.objects.filter(
+            user_id__in=ids, topic__in=list(topics)
+        ).values_list("user_id", "topic", "delivery")
+    }
     kinds: dict[int, tuple[bool, bool]] = {}
     for user_id, is_donor, is_recipient in Membership.objects.filter(user_id__in=ids).values_list(
         "user_id", "organization__is_donor", "organization__is_recipient"
     ):
         donor, recipient = kinds.get(user_id, (False, False))
         kinds[user_id] = (donor or is_donor, recipient or is_recipient)
-    result = {}
+    result: dict = {topic: {} for topic in topics}
     for user in users:
-        if user.pk in chosen:
-            result[user.pk] = chosen[user.pk]
-            continue
         role = user_role(user, *kinds.get(user.pk, (False, False)))
-        result[user.pk] = ROLE_DEFAULTS[role].get(topic, Delivery.IMMEDIATE)
+        for topic in topics:
+            result[topic][user.pk] = chosen.get(
+                (user.pk, topic), ROLE_DEFAULTS[role].get(topic, Delivery.IMMEDIATE)
+            )
     return result
 
 
 def notification_deliveries(*, user) -> dict:
     """How ``user`` hears of each topic (chosen, or the role's default)."""
-    return {topic: deliveries([user], topic)[user.pk] for topic in Topic}
+    return {topic: how[user.pk] for topic, how in deliveries_by_topic([user], Topic).items()}
 
 
 @transaction.atomic
@@ -241,6 +247,7 @@ def notify(
     disclosed: bool = True,
     organization=None,
     internal: bool = False,
+    note: str = "",
     anchor: str = "",
     **links,
 ) -> list[Notification]:
@@ -251,7 +258,9 @@ def notify(
     ``donor``: the donor of the record (an interest, a commitment, a disbursement, an offer);
     when the record is not ``disclosed``, other donors do not hear of it and the requesting
     State and the partner read "an undisclosed donor". ``organization``: the organization the
-    record is of (feedback). ``internal``: UNODA only (an internal comment). ``values``: the
+    record is of (feedback). ``internal``: UNODA only (an internal comment). ``note``: the
+    donor's own words on its record (a commitment's note, a change's reason), shown to UNODA
+    and to that donor only. ``values``: the
     message's named values besides the case's (dates and ``Amount`` written in the reader's
     language). The actor never hears of what they did, and nobody hears of a case they may not
     open.
@@ -277,17 +286,18 @@ def notify(
             continue
         if not access_of(user, case).may_view:
             continue
-        recipients.append((user, user.is_unoda_officer or own_donor))
+        recipients.append((user, user.is_unoda_officer or own_donor))  # (user, is an insider)
     if not recipients:
         return []
     url = event_link(case, spec.link, anchor)
     how = deliveries([user for user, _names in recipients], spec.topic)
     texts: dict[tuple[str, bool], tuple[str, str]] = {}
     notifications = []
-    for user, sees_names in recipients:
-        key = (user.language, sees_names or disclosed)
+    for user, insider in recipients:
+        key = (user.language, insider or disclosed, insider)
         if key not in texts:
-            texts[key] = _event_texts(spec, case, actor, values, donor, organization, key[1], user)
+            shown = {**(values or {}), "comment": note} if note and insider else values
+            texts[key] = _event_texts(spec, case, actor, shown, donor, organization, key[1], user)
         subject, body = texts[key]
         notifications.append(
             Notification(

@@ -19,6 +19,7 @@ from apps.reminders.services import reminder_event
 # several share one: ``_notify_record``, ``_notify_commitment``, ``_referral_notify``).
 RECORDING = [
     (case_services.comment_add, Event.COMMENT),
+    (case_services.request_assign_officer, Event.ASSIGNED),
     (funding_services.interest_express, Event.INTEREST_EXPRESSED),
     (funding_services.interest_withdraw, Event.INTEREST_WITHDRAWN),
     (funding_services.commitment_create, Event.COMMITMENT_MADE),
@@ -37,6 +38,36 @@ RECORDING = [
     (followup_services.feedback_submit, Event.FEEDBACK_SUBMITTED),
     (followup_services.feedback_waive, Event.FEEDBACK_WAIVED),
 ]
+# Every other public service, and why nobody is notified of it: a new public service must be
+# added to RECORDING or here, with its reason.
+SILENT = {
+    "request_create": "a draft is the State's own until it is submitted",
+    "request_update": "the proposal's edits show on the case page; its submission is told",
+    "request_translate": "a translation of the proposal, no one has to act",
+    "request_sync_permissions": "not an event: called by the services above",
+    "request_transition": "told through TRANSITION_EVENTS",
+    "attachment_add": "a document of the proposal, read on the case page",
+    "attachment_store": "part of the service that stores the document",
+    "case_link_add": "UNODA's own cross-reference between cases",
+    "case_link_remove": "UNODA's own cross-reference between cases",
+    "interest_coverage_update": "which lines an interest covers: shown in coordination",
+    "commitment_coverage_update": "which lines a tranche covers: shown in coordination",
+    "exchange_rate_set": "reference data of UNODA, no case",
+    "stored_rates_fill": "reference data of UNODA, no case",
+    "offer_create": "a donor's offer is matched and brought by UNODA (referrals)",
+    "offer_update": "a donor's offer is matched and brought by UNODA (referrals)",
+    "meeting_create": "UNODA prepares a meeting; its outcomes are told",
+    "meeting_update": "UNODA prepares a meeting; its outcomes are told",
+    "meeting_add_item": "UNODA prepares a meeting; its outcomes are told",
+    "meeting_remove_item": "UNODA prepares a meeting; its outcomes are told",
+    "agreement_document_add": "the signed copy of an agreement already told of",
+    "agreement_refresh_report_schedule": "not an event: called by the services above",
+    "milestone_create": "the plan is the parties' own; its due day and lateness are reminded",
+    "milestone_update": "the plan is the parties' own; its due day and lateness are reminded",
+    "milestone_reopen": "a correction of 'done'; the milestone is reminded again when due",
+    "feedback_save": "a draft of the party's own feedback",
+    "feedback_waiver_withdraw": "the party's feedback is chased again by the feedback reminder",
+}
 REMINDED = {reminder_event(type("Rule", (), {"watch": w}), s) for w in Watch for s in Stage}
 NAMED = {"reference", "title", "status", "actor", "donor", "organization", "amount", "date",
          "record", "start", "end", "comment"}  # fmt: skip
@@ -48,6 +79,18 @@ def test_every_transition_has_its_event_or_is_told_by_its_record():
         # A transition fired by its record (an interest, an agreement) is told of by the
         # record's own event; every other one has an event of its own.
         assert (TRANSITION_EVENTS[name] is None) == transition.by_record, name
+
+
+def test_every_public_service_notifies_or_says_why_not():
+    public = {
+        name
+        for module in (case_services, funding_services, followup_services)
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if function.__module__ == module.__name__ and not name.startswith("_")
+    }
+    recording = {service.__name__ for service, _event in RECORDING}
+    assert public == recording | set(SILENT)
+    assert not recording & set(SILENT)
 
 
 @pytest.mark.parametrize(("service", "event"), RECORDING, ids=lambda v: getattr(v, "__name__", v))

@@ -158,13 +158,16 @@ def test_a_whole_life_notifies_exactly_the_parties(
     commitment, new = life.step(
         lambda: commitment_create(
             actor=p["donor"], case=case, donor=orgs.donor, amount=Decimal("50000"),
-            currency="USD", status="committed",
+            currency="USD", status="committed", note="Paid through the embassy.",
         )
     )  # fmt: skip
     # The other donor, which has an interest on the case, hears of a disclosed commitment.
     life.check(Event.COMMITMENT_MADE, new,
                in_app=["donor_ru", "other_donor", "state", "state_ar", "unoda", "unoda2"],
                emailed=["donor_ru", "other_donor", "state", "state_ar"])  # fmt: skip
+    # The donor's own note is for UNODA and the donor's colleagues only.
+    noted = {life.who(n.user) for n in new if "Paid through the embassy." in n.body}
+    assert noted == {"donor_ru", "unoda", "unoda2"}
     assert all("50,000" in n.subject or "50 000" in n.subject or "50\xa0000" in n.subject
                for n in new if n.user.language == "en")  # fmt: skip
     _, new = life.step(
@@ -269,8 +272,21 @@ def test_a_whole_life_notifies_exactly_the_parties(
     # Donors read the case's news in their digest by default.
     life.check(Event.CLOSED, new, in_app=[*everyone_but_unoda, "unoda2"],
                emailed=["partner", "state", "state_ar", "unoda2"])  # fmt: skip
+    # The officer's reason is told; what closing confirmed (every donor's undisbursed money,
+    # Norway's undisclosed tranche among it) stays in the history.
+    assert all("Paid later." in n.body and "Norway" not in n.body for n in new)
 
     # Nobody outside the case heard of anything.
     assert not Notification.objects.filter(
         user__in=[p["outsider"], p["other_state"]], request=case
     ).exists()
+
+
+def test_the_officer_assigned_hears_of_it_and_no_one_else(make_case, users):
+    officer = UserFactory(username="unoda2", is_unoda_officer=True)
+    case = make_case("submitted")
+    before = Notification.objects.count()
+    case_services.request_assign_officer(actor=users.unoda, case=case, officer=officer)
+    (notification,) = Notification.objects.all()[: Notification.objects.count() - before]
+    assert (notification.user, notification.kind) == (officer, Event.ASSIGNED)
+    assert notification.url == reverse("cases:request-detail", args=[case.reference])
