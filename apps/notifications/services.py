@@ -455,7 +455,8 @@ def notification_record_email_failure(*, notification_id: int, error: str, final
 
 
 def notifications_send_digests(*, now=None) -> int:
-    """One e-mail per user who chose the daily digest, with everything not yet e-mailed."""
+    """One e-mail per user who chose the daily digest, with everything not yet e-mailed about
+    cases they may still open."""
     now = now or timezone.now()
     user_ids = (
         Notification.objects.filter(email_state=EmailState.DIGEST)
@@ -466,15 +467,27 @@ def notifications_send_digests(*, now=None) -> int:
     sent = 0
     for user_id in list(user_ids):
         with transaction.atomic():
-            items = list(
+            waiting = list(
                 Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("user")
+                .select_related("user", "request")
                 .filter(user_id=user_id, email_state=EmailState.DIGEST)
                 .order_by("created_at")
             )
+            if not waiting:
+                continue
+            user = waiting[0].user
+            # A case the person may no longer open (a partner replaced, a donor no longer
+            # admitted) is left out of the e-mail; it stays in the portal's list as it was.
+            visible = {
+                case.pk: access_of(user, case).may_view
+                for case in {n.request for n in waiting if n.request is not None}
+            }
+            items = [n for n in waiting if n.request_id is None or visible[n.request_id]]
+            Notification.objects.filter(pk__in=[n.pk for n in waiting if n not in items]).update(
+                email_state=EmailState.NONE
+            )
             if not items:
                 continue
-            user = items[0].user
             with translation.override(user.language):
                 subject = ngettext(
                     "Assistance portal: %(count)s new notification",

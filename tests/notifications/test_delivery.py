@@ -6,6 +6,8 @@ import pytest
 from django.utils import timezone
 
 from apps.cases.events import Delivery, Event, Topic
+from apps.cases.services import comment_add, request_transition
+from apps.funding.services import interest_express
 from apps.notifications.models import EmailState, Notification
 from apps.notifications.services import (
     notification_preferences_set,
@@ -147,3 +149,18 @@ def test_the_digest_of_one_and_of_five_reads_right(language, mailoutbox):
     notifications_send_digests()
     assert [message.subject for message in mailoutbox] == list(DIGEST_SUBJECTS[language])
     assert f'<html lang="{language}"' in mailoutbox[1].alternatives[0][0]
+
+
+def test_the_digest_leaves_out_a_case_its_reader_may_no_longer_open(make_case, users, mailoutbox):
+    case = make_case("published")
+    notification_preferences_set(user=users.donor, deliveries={Topic.COMMENTS: Delivery.DIGEST})
+    interest_express(actor=users.donor, case=case, donor=users.donor.memberships.get().organization)
+    comment_add(actor=users.recipient, case=case, body="Site ready.")
+    waiting = Notification.objects.get(user=users.donor, email_state=EmailState.DIGEST)
+    # The State withdraws its request: donors no longer see it.
+    request_transition(actor=users.recipient, case=case, transition="withdraw", comment="Done.")
+    mailoutbox.clear()
+    notifications_send_digests()  # UNODA's digest (the interest) goes out
+    assert [m.to for m in mailoutbox] == [[users.unoda.email]]
+    waiting.refresh_from_db()
+    assert waiting.email_state == EmailState.NONE
