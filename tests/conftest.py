@@ -110,9 +110,21 @@ def users(orgs):
     )
 
 
+# Enough of a proposal to be submitted (the submission threshold): objectives, beneficiaries,
+# national ownership and a duration.
+PROPOSAL = {
+    "objectives": "Reduce the diversion of weapons from the central armoury of the police.",
+    "beneficiaries": "National police armourers",
+    "national_ownership": "The national commission on small arms leads and staffs the work.",
+    "duration_months": 12,
+}
+
+
 def build_case(*, orgs, users, status="draft", visibility=Visibility.ALL_DONORS, **fields):
     """A case of ``orgs.recipient`` walked to ``status`` through the service layer."""
     selected = fields.pop("selected_donors", [orgs.donor])
+    for name, value in PROPOSAL.items():
+        fields.setdefault(name, value)
     case = services.request_create(
         actor=users.recipient,
         organization=orgs.recipient,

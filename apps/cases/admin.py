@@ -231,7 +231,7 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("missing for completeness"))
     def completeness_missing(self, obj):
-        missing = [str(label) for label, met in completeness(obj).items if not met]
+        missing = [str(item.label) for item in completeness(obj).missing] if obj.pk else []
         return ", ".join(missing) if obj.pk and missing else "-"
 
     def get_readonly_fields(self, request, obj=None):

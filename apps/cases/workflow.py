@@ -60,6 +60,24 @@ def guard_has_title(case) -> str | None:
     return None
 
 
+def guard_submittable(case) -> str | None:
+    """Complete enough to submit (the coordinators' threshold), saying what is missing."""
+    from apps.core.selectors import portal_settings
+
+    threshold = portal_settings().submit_min_completeness
+    checklist = completeness(case)
+    if checklist.score >= threshold:
+        return None
+    return _(
+        "The request is %(score)s%% complete; at least %(threshold)s%% is needed to submit it. "
+        "Missing: %(missing)s"
+    ) % {
+        "score": checklist.score,
+        "threshold": threshold,
+        "missing": " ".join(str(item.advice) for item in checklist.missing),
+    }
+
+
 @dataclass(frozen=True)
 class Transition:
     name: str
@@ -107,12 +125,12 @@ TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
         _t("submit", _("Submit"), {S.DRAFT}, S.SUBMITTED, {R.RECIPIENT, R.UNODA},
-           guards=[guard_has_title]),
+           guards=[guard_has_title, guard_submittable]),
         _t("start_review", _("Start review"), {S.SUBMITTED}, S.UNDER_REVIEW, {R.UNODA}),
         _t("return_for_revision", _("Return for revision"), {S.UNDER_REVIEW}, S.NEEDS_REVISION,
            {R.UNODA}, comment_required=True),
         _t("resubmit", _("Resubmit"), {S.NEEDS_REVISION}, S.UNDER_REVIEW,
-           {R.RECIPIENT, R.UNODA}, guards=[guard_has_title]),
+           {R.RECIPIENT, R.UNODA}, guards=[guard_has_title, guard_submittable]),
         _t("publish", _("Publish to donors"), {S.UNDER_REVIEW}, S.PUBLISHED, {R.UNODA},
            guards=[guard_publishable]),
         _t("register_interest", _("Register donor interest"), {S.PUBLISHED}, S.DONOR_INTEREST,

@@ -7,7 +7,12 @@ from .services import PORTAL_SETTINGS_FIELDS, portal_settings_update
 
 @admin.register(PortalSettings)
 class PortalSettingsAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "publish_min_completeness", "pledge_ageing_days")
+    list_display = (
+        "__str__",
+        "submit_min_completeness",
+        "publish_min_completeness",
+        "pledge_ageing_days",
+    )
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not PortalSettings.objects.exists()
@@ -17,10 +22,7 @@ class PortalSettingsAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         defaults = portal_settings()
-        return {
-            "publish_min_completeness": defaults.publish_min_completeness,
-            "pledge_ageing_days": defaults.pledge_ageing_days,
-        }
+        return {name: getattr(defaults, name) for name in PORTAL_SETTINGS_FIELDS}
 
     def save_model(self, request, obj, form, change):
         saved = portal_settings_update(

@@ -124,4 +124,4 @@ class ExchangeRateForm(forms.Form):
 class PortalSettingsForm(forms.ModelForm):
     class Meta:
         model = PortalSettings
-        fields = ("publish_min_completeness", "pledge_ageing_days")
+        fields = ("submit_min_completeness", "publish_min_completeness", "pledge_ageing_days")

@@ -19,6 +19,12 @@ class PortalSettings(models.Model):
     SINGLETON_PK = 1
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
+    submit_min_completeness = models.PositiveSmallIntegerField(
+        _("minimum completeness to submit (%)"),
+        default=30,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("A State cannot submit a request less complete than this."),
+    )
     publish_min_completeness = models.PositiveSmallIntegerField(
         _("minimum completeness to publish (%)"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
@@ -44,6 +50,10 @@ class PortalSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(publish_min_completeness__lte=100),
                 name="portalsettings_completeness_max_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(submit_min_completeness__lte=100),
+                name="portalsettings_submit_completeness_max_100",
             ),
         ]
 

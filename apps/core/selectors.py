@@ -31,6 +31,7 @@ def portal_settings_read() -> PortalSettings:
     if row is None:
         row = PortalSettings(
             pk=PortalSettings.SINGLETON_PK,
+            submit_min_completeness=settings.PORTAL_SUBMIT_MIN_COMPLETENESS,
             publish_min_completeness=settings.PORTAL_PUBLISH_MIN_COMPLETENESS,
             pledge_ageing_days=settings.PORTAL_PLEDGE_AGEING_DAYS,
         )

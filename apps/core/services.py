@@ -10,7 +10,11 @@ from apps.security.services import audit_record
 from .models import PortalSettings
 from .selectors import portal_settings_read, user_is_coordinator
 
-PORTAL_SETTINGS_FIELDS = ("publish_min_completeness", "pledge_ageing_days")
+PORTAL_SETTINGS_FIELDS = (
+    "submit_min_completeness",
+    "publish_min_completeness",
+    "pledge_ageing_days",
+)
 
 
 def require_coordinator(actor) -> None:

@@ -329,6 +329,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Portal rules that UNODA may tune per deployment.
+# A request with a title only scores 0: the State is told what is missing before it submits.
+PORTAL_SUBMIT_MIN_COMPLETENESS = env.int("PORTAL_SUBMIT_MIN_COMPLETENESS", default=30)
 PORTAL_PUBLISH_MIN_COMPLETENESS = env.int("PORTAL_PUBLISH_MIN_COMPLETENESS", default=0)
 # Days after a pledge before it is flagged as ageing if not committed (default for the admin).
 PORTAL_PLEDGE_AGEING_DAYS = env.int("PORTAL_PLEDGE_AGEING_DAYS", default=90)

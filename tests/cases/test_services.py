@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from apps.cases import services
 from apps.cases.models import AssistanceRequest, Category
-from apps.cases.quality import completeness
 
 
 def test_reference_is_readable_and_sequential(make_case):
@@ -75,21 +74,6 @@ def test_budget_keeps_exact_decimals(make_case):
     case = make_case(budget_amount=Decimal("1234567.89"), budget_currency="EUR")
     case.refresh_from_db()
     assert case.budget_amount == Decimal("1234567.89")
-
-
-def test_completeness_checklist(make_case):
-    case = make_case()
-    assert completeness(case).score == 0
-    case = make_case(
-        objectives="x",
-        activities="y",
-        budget_amount=Decimal(1),
-        beneficiaries="z",
-        national_ownership="n",
-        national_report_url="https://example.org/r",
-        sustainability="s",
-    )
-    assert completeness(case).score == 100
 
 
 def test_case_officer_must_be_unoda(make_case, users):

@@ -13,6 +13,8 @@ from apps.cases import services
 from apps.cases.models import AssistanceRequest
 from apps.security.models import AuditEvent
 
+from ..conftest import PROPOSAL
+
 
 @pytest.fixture
 def case(orgs, users):
@@ -23,6 +25,7 @@ def case(orgs, users):
             organization=orgs.recipient,
             title="Gestión de existencias",
             summary="Asegurar el arsenal central.",
+            **PROPOSAL,
         )
     for name in ("submit", "start_review", "publish"):
         services.request_transition(actor=users.unoda, case=case, transition=name, comment="ok")

@@ -199,14 +199,13 @@ class TestPublishGuard:
 
     def test_completeness_threshold(self, make_case, users, settings):
         settings.PORTAL_PUBLISH_MIN_COMPLETENESS = 50
-        case = make_case("under_review", objectives="Reduce diversion.")
-        with pytest.raises(ApplicationError, match="17% complete"):
+        case = make_case("under_review")  # objectives, beneficiaries, ownership, duration
+        with pytest.raises(ApplicationError, match="44% complete"):
             services.request_transition(actor=users.unoda, case=case, transition="publish")
         services.request_update(
             actor=users.unoda,
             case=case,
-            beneficiaries="Police",
-            national_ownership="National commission",
+            sustainability="The ministry budgets the maintenance from the third year on.",
         )
         services.request_transition(actor=users.unoda, case=case, transition="publish")
         case.refresh_from_db()

@@ -191,7 +191,14 @@ def test_coordinator_sets_the_publishing_threshold_audited_shown_and_applied(
     settings.PORTAL_PUBLISH_MIN_COMPLETENESS = 0
     client.force_login(coordinator)
     assert "Save the settings" in client.get(SETTINGS).content.decode()
-    response = client.post(SETTINGS, {"publish_min_completeness": "50", "pledge_ageing_days": "60"})
+    response = client.post(
+        SETTINGS,
+        {
+            "submit_min_completeness": "30",
+            "publish_min_completeness": "50",
+            "pledge_ageing_days": "60",
+        },
+    )
     assert response.status_code == 302
     row = PortalSettings.objects.get()
     assert (row.publish_min_completeness, row.pledge_ageing_days) == (50, 60)

@@ -60,7 +60,7 @@ def needs(make_case, cat, kind, rates):
 @pytest.fixture
 def other_state_need(orgs, users, cat):
     from apps.cases import services as case_services
-    from tests.conftest import fire_step
+    from tests.conftest import PROPOSAL, fire_step
 
     case = case_services.request_create(
         actor=users.other_recipient,
@@ -68,6 +68,7 @@ def other_state_need(orgs, users, cat):
         title="Mali's armoury",
         visibility=Visibility.ALL_DONORS,
         categories=[cat["stockpile"]],
+        **PROPOSAL,
     )
     for name in ("submit", "start_review", "publish"):
         fire_step(orgs=orgs, users=users, case=case, transition=name, comment="ok")

@@ -15,7 +15,8 @@ def test_threshold_from_the_admin_row_overrides_the_setting(make_case, users, se
     assert portal_settings().publish_min_completeness == 0
     PortalSettings.objects.create(publish_min_completeness=50, pledge_ageing_days=90)
     case = make_case("under_review", objectives="Reduce diversion.")
-    with pytest.raises(ApplicationError, match="17% complete"):
+    # Objectives too short to count; beneficiaries, ownership and a duration: 3 of 9.
+    with pytest.raises(ApplicationError, match="33% complete"):
         case_services.request_transition(actor=users.unoda, case=case, transition="publish")
     case.refresh_from_db()
     assert case.status == Status.UNDER_REVIEW
@@ -31,7 +32,11 @@ def test_settings_admin_allows_one_row_and_no_delete(admin_client):
     assert admin_client.get("/admin/core/portalsettings/add/").status_code == 200
     response = admin_client.post(
         "/admin/core/portalsettings/add/",
-        {"publish_min_completeness": "60", "pledge_ageing_days": "45"},
+        {
+            "submit_min_completeness": "30",
+            "publish_min_completeness": "60",
+            "pledge_ageing_days": "45",
+        },
     )
     assert response.status_code == 302
     assert portal_settings().publish_min_completeness == 60
