@@ -291,7 +291,8 @@ def notify(
         return []
     url = event_link(case, spec.link, anchor)
     how = deliveries([user for user, _names in recipients], spec.topic)
-    texts: dict[tuple[str, bool], tuple[str, str]] = {}
+    # (language, donor named, note shown) -> (subject, body): each written once.
+    texts: dict[tuple[str, bool, bool], tuple[str, str]] = {}
     notifications = []
     for user, insider in recipients:
         key = (user.language, insider or disclosed, insider)

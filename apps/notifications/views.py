@@ -19,13 +19,11 @@ class NotificationListView(LoginRequiredMixin, ListView):
 
 
 class NotificationReadView(LoginRequiredMixin, View):
-    """Mark one notification read (only the user's own), then follow its link."""
+    """Mark one notification read (only the user's own), back to the list (opening one is
+    ``NotificationOpenView``)."""
 
     def post(self, request, pk):
         services.notification_mark_read(user=request.user, notification_id=pk)
-        target = request.POST.get("next", "")
-        if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-            return redirect(target)
         return redirect("notifications:notification-list")
 
 
