@@ -10,10 +10,12 @@ from rest_framework import serializers
 
 from apps.cases.currencies import currency_choices
 from apps.cases.models import (
+    DUPLICATE_DECISIONS,
     Activity,
     AssistanceKind,
     AssistanceRequest,
     Category,
+    NationalDocument,
     Status,
     StatusChange,
 )
@@ -128,6 +130,10 @@ class RequestSerializer(serializers.ModelSerializer):
             "budget_currency",
             "duration_months",
             "priority",
+            "national_document",
+            "national_document_title",
+            "national_document_year",
+            "poa_cycle",
             "national_report_url",
             "visibility",
             "due_date",
@@ -185,6 +191,22 @@ class RequestWriteSerializer(Input):
     priority = serializers.ChoiceField(
         choices=AssistanceRequest._meta.get_field("priority").choices, required=False
     )
+    national_document = serializers.ChoiceField(
+        choices=NationalDocument.choices, required=False, allow_blank=True
+    )
+    national_document_title = serializers.CharField(
+        required=False, allow_blank=True, max_length=200
+    )
+    national_document_year = serializers.IntegerField(
+        min_value=2001, max_value=2100, required=False, allow_null=True
+    )
+    poa_cycle = serializers.IntegerField(
+        min_value=2002,
+        max_value=2100,
+        required=False,
+        allow_null=True,
+        help_text="The year of the PoA meeting the national report was submitted for.",
+    )
     national_report_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
     visibility = serializers.ChoiceField(
         choices=AssistanceRequest._meta.get_field("visibility").choices, required=False
@@ -215,10 +237,35 @@ class TransitionSerializer(Input):
         default=False,
         help_text=(
             "Go ahead despite what the transition warns about (closing a case whose firm "
-            "commitments are not fully disbursed): without it such a transition is a 409 that "
-            "says what is left; with it a reason in `comment` is required."
+            "commitments are not fully disbursed; submitting a request that looks like one of "
+            "the State's own): without it such a transition is a 409 that says what it warns "
+            "about; with it a reason in `comment` is required."
         ),
     )
+
+
+class LikenessSerializer(serializers.Serializer):
+    """A likely duplicate (same State) or related need (same region) of a request."""
+
+    reference = serializers.CharField(source="other.reference")
+    title = serializers.CharField(source="other.title")
+    state = serializers.CharField(source="other.requesting_organization.name")
+    status = serializers.CharField(source="other.status")
+    duplicate = serializers.BooleanField(help_text="Same State: a likely duplicate.")
+    score = serializers.IntegerField(help_text="How alike, 0 to 100.")
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class DuplicateDecisionSerializer(Input):
+    reference = serializers.CharField(max_length=20, help_text="The other request.")
+    decision = serializers.ChoiceField(
+        choices=[kind.value for kind in DUPLICATE_DECISIONS],
+        help_text=(
+            "`distinct`: not a duplicate; `related`; `duplicates`: this request duplicates the "
+            "other and is withdrawn."
+        ),
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):

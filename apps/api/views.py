@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from apps.cases import selectors as case_selectors
 from apps.cases import services as case_services
+from apps.cases.duplicates import checked, likenesses
 from apps.cases.permissions import access_of
 from apps.followup import selectors as followup_selectors
 from apps.followup import services as followup_services
@@ -23,6 +24,7 @@ from apps.funding import selectors as funding_selectors
 from apps.funding import services as funding_services
 from apps.funding.models import Disbursement
 from apps.organizations.models import Organization
+from apps.organizations.selectors import user_is_unoda
 from apps.security.otp import otp_required
 from apps.security.services import audit_case_view
 
@@ -144,6 +146,37 @@ class RequestViewSet(
         data = _data(serializers.TransitionSerializer, request)
         case_services.request_transition(actor=request.user, case=case, **data)
         return Response(serializers.RequestSerializer(self.get_object_for(case)).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Likely duplicates and related needs of a request (UNODA)",
+        tags=["requests"],
+        responses={200: serializers.LikenessSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Decide on a likely duplicate or related need (UNODA)",
+        tags=["requests"],
+        request=serializers.DuplicateDecisionSerializer,
+        responses={200: serializers.LikenessSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def duplicates(self, request, reference=None, **kwargs):
+        case = self.get_object()
+        if not user_is_unoda(request.user):
+            raise PermissionDenied(_("Only UNODA officers decide on duplicates."))
+        if request.method == "POST":
+            data = _data(serializers.DuplicateDecisionSerializer, request)
+            case_services.case_duplicate_decide(
+                actor=request.user,
+                case=case,
+                other_reference=data["reference"],
+                decision=data["decision"],
+                note=data["note"],
+            )
+            case = self.get_object_for(case)
+        found = likenesses(case) if checked(case) else []
+        return Response(serializers.LikenessSerializer(found, many=True).data)
 
     @extend_schema(
         summary="Status history of a case",

@@ -185,6 +185,10 @@ class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
                     "budget_currency",
                     "duration_months",
                     "priority",
+                    "national_document",
+                    "national_document_title",
+                    "national_document_year",
+                    "poa_cycle",
                     "national_report_url",
                     "case_links",
                 )

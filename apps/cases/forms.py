@@ -6,12 +6,14 @@ from apps.organizations.models import Organization
 
 from .models import (
     ATTACHMENT_EXTENSIONS,
+    DUPLICATE_DECISIONS,
+    LINKS_BY_HAND,
     AssistanceKind,
     AssistanceRequest,
     AttachmentKind,
     Category,
     CommentVisibility,
-    LinkKind,
+    Priority,
     Status,
 )
 from .selectors import officer_list
@@ -61,7 +63,18 @@ class RequestStartForm(forms.Form):
 # The proposal template as steps: (slug, label, fields). Each step saves on its own.
 STEPS = [
     ("basics", _("Basics"), ("title", "summary", "priority", "duration_months")),
-    ("context", _("Context and background"), ("background", "national_report_url")),
+    (
+        "context",
+        _("Context and background"),
+        (
+            "background",
+            "national_document",
+            "national_document_title",
+            "national_document_year",
+            "poa_cycle",
+            "national_report_url",
+        ),
+    ),
     ("objectives", _("Objectives and activities"), ("objectives", "activities")),
     ("results", _("Results and beneficiaries"), ("expected_results", "beneficiaries")),
     (
@@ -84,7 +97,8 @@ class ProposalStepForm(forms.ModelForm):
         model = AssistanceRequest
         fields = (
             "title", "summary", "priority", "duration_months", "background",
-            "national_report_url", "objectives", "activities", "expected_results",
+            "national_document", "national_document_title", "national_document_year",
+            "poa_cycle", "national_report_url", "objectives", "activities", "expected_results",
             "beneficiaries", "national_ownership", "sustainability", "risks", "budget_amount",
             "budget_currency", "categories", "kinds", "visibility", "selected_donors",
         )  # fmt: skip
@@ -197,6 +211,13 @@ class QueueFilterForm(forms.Form):
     )
     region = forms.ChoiceField(label=_("Region"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
+    priority = forms.TypedChoiceField(
+        label=_("National priority"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any")), *Priority.choices],
+    )
     officer = forms.ChoiceField(label=_("Case officer"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     unassigned = forms.BooleanField(label=_("Unassigned only"), required=False)
@@ -238,7 +259,9 @@ class BulkAssignForm(forms.Form):
 class CaseLinkForm(forms.Form):
     """UNODA links the case to another by its reference (the service checks the rules)."""
 
-    kind = forms.ChoiceField(label=_("This case"), choices=LinkKind.choices)
+    kind = forms.ChoiceField(
+        label=_("This case"), choices=[(kind.value, kind.label) for kind in LINKS_BY_HAND]
+    )
     reference = forms.CharField(
         label=_("Reference of the other case"),
         max_length=20,
@@ -250,6 +273,21 @@ class CaseLinkForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("How the two cases serve each other, for the officers who follow them."),
+    )
+
+
+class DuplicateDecisionForm(forms.Form):
+    """UNODA's decision on one likely duplicate or related need of the case."""
+
+    reference = forms.CharField(max_length=20, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[(kind.value, kind.label) for kind in DUPLICATE_DECISIONS]
+    )
+    note = forms.CharField(
+        label=_("Note (kept with the decision)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

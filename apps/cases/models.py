@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Concat, Greatest, Least, Upper
@@ -39,6 +39,15 @@ class Priority(models.IntegerChoices):
     HIGH = 1, _("High")
     MEDIUM = 2, _("Medium")
     LOW = 3, _("Low")
+
+
+class NationalDocument(models.TextChoices):
+    """The national document a request comes from (the PoA asks that needs be tied to national
+    reports and action plans)."""
+
+    NATIONAL_REPORT = "national_report", _("PoA national report")
+    ACTION_PLAN = "action_plan", _("National action plan")
+    OTHER = "other", _("Other national document")
 
 
 class Category(models.Model):
@@ -160,7 +169,26 @@ class AssistanceRequest(TimeStampedModel):
     priority = models.PositiveSmallIntegerField(
         _("national priority"), choices=Priority.choices, default=Priority.MEDIUM
     )
-    national_report_url = models.URLField(_("link to the national report"), blank=True)
+    national_document = models.CharField(
+        _("comes from"), max_length=20, choices=NationalDocument.choices, blank=True
+    )
+    national_document_title = models.CharField(
+        _("title of the national document"), max_length=200, blank=True
+    )
+    national_document_year = models.PositiveSmallIntegerField(
+        _("year of the national document"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2001), MaxValueValidator(2100)],
+    )
+    poa_cycle = models.PositiveSmallIntegerField(
+        _("PoA reporting cycle"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2002), MaxValueValidator(2100)],
+        help_text=_("The year of the PoA meeting the national report was submitted for."),
+    )
+    national_report_url = models.URLField(_("link to the national document"), blank=True)
     visibility = models.CharField(
         _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.ALL_DONORS
     )
@@ -276,13 +304,25 @@ class LinkKind(models.TextChoices):
     BUILDS_ON = "builds_on", _("builds on")
     COMPLEMENTS = "complements", _("complements")
     REPEATS = "repeats", _("repeats")
+    # UNODA's decisions on a likely duplicate or related need (apps/cases/duplicates.py).
+    RELATED = "related", _("is related to")
+    DUPLICATES = "duplicates", _("duplicates")
+    DISTINCT = "distinct", _("is not a duplicate of")
 
+
+# The links an officer makes by hand (the form "Link a related case"), and UNODA's decisions on
+# a likely duplicate (services.case_duplicate_decide: "duplicates" withdraws the case).
+LINKS_BY_HAND = (LinkKind.BUILDS_ON, LinkKind.COMPLEMENTS, LinkKind.REPEATS, LinkKind.RELATED)
+DUPLICATE_DECISIONS = (LinkKind.DISTINCT, LinkKind.DUPLICATES, LinkKind.RELATED)
 
 # The same link as seen from the case it points to.
 LINK_INVERSE = {
     LinkKind.BUILDS_ON: _("is built on by"),
     LinkKind.COMPLEMENTS: _("is complemented by"),
     LinkKind.REPEATS: _("is repeated by"),
+    LinkKind.RELATED: _("is related to"),
+    LinkKind.DUPLICATES: _("is duplicated by"),
+    LinkKind.DISTINCT: _("is not a duplicate of"),
 }
 
 

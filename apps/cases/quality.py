@@ -117,9 +117,13 @@ def completeness(case) -> Completeness:
             _("Choose at least one category of assistance."),
         ),
         check(
-            _("Link to the national report"),
-            bool(case.national_report_url),
-            _("Link the national report or action plan the request comes from."),
+            _("National report or action plan"),
+            bool(case.national_document and case.national_document_year)
+            or bool(case.national_report_url),
+            _(
+                "Name the national report or action plan the request comes from, with its "
+                "year, or link it."
+            ),
         ),
         check(
             _("Sustainability"),

@@ -283,3 +283,50 @@ def in_region(region: str) -> Q:
 
 def days_in_state(case: AssistanceRequest, *, now: datetime.datetime | None = None) -> int:
     return ((now or timezone.now()) - case.status_changed_at).days
+
+
+@dataclass(frozen=True)
+class DocumentGroup:
+    """A State's requests that come from one national document (``kind`` empty: from none)."""
+
+    kind: str
+    label: str
+    title: str
+    year: int | None
+    cycle: int | None
+    cases: list[AssistanceRequest]
+
+
+def needs_by_national_document(*, user, organization) -> list[DocumentGroup]:
+    """The requests of ``organization`` that ``user`` may see, grouped by the national report
+    or action plan they come from: the latest document first, those tied to none last; within
+    a group the State's high priorities first. One query for the requests, one for their
+    categories."""
+    cases = (
+        visible_cases(user)
+        .filter(requesting_organization=organization)
+        .defer(*list_deferred_fields())
+        .prefetch_related("categories")
+        .order_by("priority", "-created_at", "-pk")
+    )
+    groups: dict[tuple, list[AssistanceRequest]] = {}
+    for case in cases:
+        key = (
+            case.national_document,
+            case.national_document_title.strip(),
+            case.national_document_year,
+            case.poa_cycle,
+        )
+        groups.setdefault(key, []).append(case)
+    found = [
+        DocumentGroup(
+            kind=kind,
+            label=str(members[0].get_national_document_display()),
+            title=title,
+            year=year,
+            cycle=cycle,
+            cases=members,
+        )
+        for (kind, title, year, cycle), members in groups.items()
+    ]
+    return sorted(found, key=lambda g: (not g.kind, -(g.year or 0), -(g.cycle or 0), g.title))

@@ -27,6 +27,8 @@ from apps.security.uploads import validate_upload
 from .events import TRANSITION_EVENTS, Event
 from .models import (
     ATTACHMENT_EXTENSIONS,
+    DUPLICATE_DECISIONS,
+    LINKS_BY_HAND,
     Activity,
     AssistanceRequest,
     Attachment,
@@ -80,6 +82,10 @@ PROPOSAL_FIELDS = (
     "budget_currency",
     "duration_months",
     "priority",
+    "national_document",
+    "national_document_title",
+    "national_document_year",
+    "poa_cycle",
     "national_report_url",
     "visibility",
     "due_date",
@@ -739,12 +745,48 @@ def _audit_link(actor, link: CaseLink, action: str, *cases: AssistanceRequest) -
 def case_link_add(
     *, actor, case: AssistanceRequest, other_reference: str, kind: str, note: str = ""
 ) -> CaseLink:
-    """UNODA records that ``case`` builds on, complements or repeats the case with
-    ``other_reference`` (the "multiplier effect"). Refused: a link of a case to itself, and a
-    second link between the same two cases, in either direction."""
+    """UNODA records that ``case`` builds on, complements, repeats or is related to the case
+    with ``other_reference`` (the "multiplier effect"). Refused: a link of a case to itself,
+    and a second link between the same two cases, in either direction."""
     require(user_is_unoda(actor), _("Only UNODA officers link cases."))
-    if kind not in LinkKind.values:
+    if kind not in LINKS_BY_HAND:
         raise ValidationError({"kind": _("Choose how the two cases relate.")})
+    return _link(actor, case, other_reference, kind, note)
+
+
+@transaction.atomic
+def case_duplicate_decide(
+    *, actor, case: AssistanceRequest, other_reference: str, decision: str, note: str = ""
+) -> CaseLink:
+    """UNODA decides on a likely duplicate or related need of ``case`` (apps/cases/
+    duplicates.py): "distinct" (not a duplicate), "related", or "duplicates" (``case`` is a
+    duplicate of the other: it is withdrawn, its history saying of which). Each decision is a
+    link between the two cases, so the pair is not suggested again."""
+    require(user_is_unoda(actor), _("Only UNODA officers decide on duplicates."))
+    if decision not in DUPLICATE_DECISIONS:
+        raise ValidationError({"decision": _("Choose a decision on the likely duplicate.")})
+    withdraw = TRANSITIONS["withdraw"]
+    if decision == LinkKind.DUPLICATES and case.status not in withdraw.source:
+        raise ApplicationError(
+            _("“%(action)s” is not possible while the case is “%(status)s”.")
+            % {"action": withdraw.label, "status": case.get_status_display()},
+            code="invalid_transition",
+        )
+    link = _link(actor, case, other_reference, decision, note)
+    if decision == LinkKind.DUPLICATES:
+        reason = _("Withdrawn as a duplicate of %(reference)s.") % {
+            "reference": link.to_case.reference
+        }
+        request_transition(
+            actor=actor,
+            case=case,
+            transition=withdraw.name,
+            comment="\n\n".join(filter(None, [reason, link.note])),
+        )
+    return link
+
+
+def _link(actor, case, other_reference, kind, note) -> CaseLink:
     other_reference = (other_reference or "").strip().upper()
     other_pk = (
         visible_cases(actor).filter(reference=other_reference).values_list("pk", flat=True).first()

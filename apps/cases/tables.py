@@ -27,5 +27,31 @@ CATEGORIES = Column("categories", _("Categories"), lambda c: "; ".join(_category
                     html=lambda c: ", ".join(_category_names(c)))  # fmt: skip
 STATUS = Column("status", _("Status"), lambda c: c.get_status_display(),
                 sort=("status", "reference"))  # fmt: skip
+
+
+def _priority_html(case):
+    label = case.get_priority_display()
+    return format_html('<span class="tag">{}</span>', label) if case.priority == 1 else label
+
+
+def _national_document(case) -> str:
+    """The national document a request comes from, in one cell: "PoA national report: title
+    (2024), cycle 2024"."""
+    if not case.national_document:
+        return ""
+    parts = [str(case.get_national_document_display())]
+    if case.national_document_title:
+        parts[0] += f": {case.national_document_title}"
+    if case.national_document_year:
+        parts[0] += f" ({case.national_document_year})"
+    if case.poa_cycle:
+        parts.append(_("PoA reporting cycle %(cycle)s") % {"cycle": case.poa_cycle})
+    return ", ".join(str(part) for part in parts)
+
+
+# Priority 1 is high: ascending puts the State's high priorities first.
+PRIORITY = Column("priority", _("Priority"), lambda c: c.get_priority_display(),
+                  html=_priority_html, sort=("priority", "reference"))  # fmt: skip
+NATIONAL_DOCUMENT = Column("national_document", _("Comes from"), _national_document, page=False)
 BUDGET = Column("budget", _("Budget"), lambda c: c.budget_amount, page=False)
 CURRENCY = Column("currency", _("Currency"), lambda c: c.budget_currency, page=False)

@@ -8,6 +8,7 @@ app_name = "cases"
 urlpatterns = [
     path("bulk-assign/", views.RequestBulkAssignView.as_view(), name="request-bulk-assign"),
     path("new/", views.RequestCreateView.as_view(), name="request-create"),
+    path("states/<int:pk>/", views.StateNeedsView.as_view(), name="state-needs"),
     path("<str:reference>/edit/<slug:step>/", views.RequestEditView.as_view(), name="request-edit"),
     path(
         "<str:reference>/transition/",

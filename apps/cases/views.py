@@ -433,3 +433,17 @@ class RequestTranslationsView(LoginRequiredMixin, View):
                     + f"#lang-{language}"
                 )
         return self._render(request, access, bound=form, status=400)
+
+
+class StateNeedsView(LoginRequiredMixin, View):
+    """A State's requests by the national report or action plan they come from: its own
+    members see all of them, UNODA every one, donors those they may see."""
+
+    template_name = "cases/state_needs.html"
+
+    def get(self, request, pk):
+        organization = Organization.objects.filter(pk=pk, is_recipient=True).first()
+        if organization is None:
+            raise Http404(_("No such State."))
+        groups = selectors.needs_by_national_document(user=request.user, organization=organization)
+        return render(request, self.template_name, {"organization": organization, "groups": groups})

@@ -112,6 +112,8 @@ def _t(name, label, source, target, roles, *, comment_required=False, guards=(),
 
 S = Status
 R = Role
+# Submitting a request that looks like one of the State's own: confirm it is another need.
+CONFIRM_NOT_DUPLICATE = "apps.cases.duplicates.confirm_not_duplicate"
 BEFORE_AGREEMENT = {
     S.DRAFT,
     S.SUBMITTED,
@@ -125,12 +127,13 @@ TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
         _t("submit", _("Submit"), {S.DRAFT}, S.SUBMITTED, {R.RECIPIENT, R.UNODA},
-           guards=[guard_has_title, guard_submittable]),
+           guards=[guard_has_title, guard_submittable], confirmations=[CONFIRM_NOT_DUPLICATE]),
         _t("start_review", _("Start review"), {S.SUBMITTED}, S.UNDER_REVIEW, {R.UNODA}),
         _t("return_for_revision", _("Return for revision"), {S.UNDER_REVIEW}, S.NEEDS_REVISION,
            {R.UNODA}, comment_required=True),
         _t("resubmit", _("Resubmit"), {S.NEEDS_REVISION}, S.UNDER_REVIEW,
-           {R.RECIPIENT, R.UNODA}, guards=[guard_has_title, guard_submittable]),
+           {R.RECIPIENT, R.UNODA}, guards=[guard_has_title, guard_submittable],
+           confirmations=[CONFIRM_NOT_DUPLICATE]),
         _t("publish", _("Publish to donors"), {S.UNDER_REVIEW}, S.PUBLISHED, {R.UNODA},
            guards=[guard_publishable]),
         _t("register_interest", _("Register donor interest"), {S.PUBLISHED}, S.DONOR_INTEREST,
@@ -183,6 +186,12 @@ FUNDING_UPDATABLE = OPEN_NEEDS | {S.FEEDBACK}
 IMPLEMENTATION_OPEN = frozenset({S.AGREEMENT, S.IMPLEMENTATION})
 # An agreement is signed: the case is funded and goes into the IATI activity file.
 AGREED = frozenset({S.AGREEMENT, S.IMPLEMENTATION, S.FEEDBACK, S.CLOSED})
+
+# Other requests that a request may duplicate or relate to: submitted and not yet over.
+DUPLICATE_CANDIDATES = OPEN - {S.DRAFT}
+# UNODA is shown a request's likely duplicates and related needs while it reviews it: from
+# submission until it publishes (or declines) the request.
+DUPLICATE_CHECKED = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.NEEDS_REVISION})
 
 ALL_DONORS = "all"  # admitted_donors: every donor organization
 

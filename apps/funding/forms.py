@@ -4,6 +4,7 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from apps.cases.models import Priority
 from apps.core.forms import DecimalTextField
 from apps.organizations.models import Region
 
@@ -200,6 +201,13 @@ def pledge_form(case, org, data=None) -> CommitmentCreateForm:
 class NeedsFilterForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), required=False)
     region = forms.ChoiceField(label=_("Region"), required=False)
+    priority = forms.TypedChoiceField(
+        label=_("National priority"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any")), *Priority.choices],
+    )
     q = forms.CharField(label=_("Search"), required=False)
 
     def __init__(self, *args, categories=None, **kwargs):

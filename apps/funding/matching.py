@@ -3,7 +3,9 @@ reasons; where the candidates are many, the database first ranks them with the s
 
 Score out of 100 (``WEIGHTS``): categories 40 times the share of the request's categories the
 offer covers, region 20 (15 when the offer is global), kind of help 15, amount fit 15 (7 when
-the offer covers only part of the budget), validity 10 (5 when the offer starts later).
+the offer covers only part of the budget), validity 10 (5 when the offer starts later). Among
+requests of equal score, the State's higher national priority ranks first (and a high priority
+is given as a reason).
 Expired or inactive offers, the requesting State's own offers, and offers with no category in
 common, are not suggested. Amounts are compared in one currency with the exchange-rate table;
 when no rate exists the amount does not count, and the reason says so.
@@ -35,8 +37,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.cases.currencies import CURRENCY_CODES
-from apps.cases.models import AssistanceRequest, Category
-from apps.cases.workflow import OPEN_NEEDS, TERMINAL
+from apps.cases.models import AssistanceRequest, Category, Priority
+from apps.cases.workflow import OPEN_NEEDS
 from apps.organizations.models import Region
 
 from .models import Offer, OfferRegion
@@ -81,6 +83,7 @@ class CaseFacts:
     organization_id: int
     budget: Decimal | None
     currency: str
+    priority: int = Priority.MEDIUM
 
     @classmethod
     def of(cls, case: AssistanceRequest) -> "CaseFacts":
@@ -92,6 +95,7 @@ class CaseFacts:
             case.requesting_organization_id,
             case.budget_amount,
             case.budget_currency,
+            case.priority,
         )
 
 
@@ -168,6 +172,8 @@ def score_match(
     else:
         points += w.later
         reasons.append(_("offer starts later"))
+    if case.priority == Priority.HIGH:
+        reasons.append(_("a high national priority of the State"))
     return points, reasons
 
 
@@ -200,8 +206,10 @@ def _by_offer(match: Match) -> tuple:
 
 
 def _by_request(match: Match) -> tuple:
-    """Best first; among equal scores, the request waiting longest in its status."""
-    return -match.points, match.request.status_changed_at, match.request.pk
+    """Best first; among equal scores, the State's higher priority, then the request waiting
+    longest in its status (``requests_for_offer`` orders alike in SQL)."""
+    request = match.request
+    return -match.points, request.priority, request.status_changed_at, request.pk
 
 
 def _rates(on: datetime.date) -> dict[str, Rate]:
@@ -338,7 +346,7 @@ def requests_for_offer(
     )
     rows = _ranked(
         candidates,
-        order=("status_changed_at", "pk"),
+        order=("priority", "status_changed_at", "pk"),
         limit=limit,
         overlap=_count(shared, "assistancerequest_id"),
         total=_count(links, "assistancerequest_id"),
@@ -420,34 +428,3 @@ def match_pairs(*, pairs, on=None) -> list[Match | None]:
         _match(case, offer, CaseFacts.of(case), OfferFacts.of(offer), rates=rates, on=on)
         for case, offer in pairs
     ]
-
-
-def duplicate_needs(*, case: AssistanceRequest):
-    """Other open requests of the same State that share a category with ``case``."""
-    return (
-        AssistanceRequest.objects.filter(
-            requesting_organization_id=case.requesting_organization_id,
-            categories__in=case.categories.all(),
-        )
-        .exclude(pk=case.pk)
-        .exclude(status__in=TERMINAL)
-        .distinct()
-        .order_by("pk")
-    )
-
-
-def with_duplicate_flag(queryset):
-    """Annotate a request queryset with ``has_duplicate``: same State, shared category, open."""
-    through = AssistanceRequest.categories.through
-    twin = (
-        through.objects.filter(
-            assistancerequest__requesting_organization_id=OuterRef(
-                "assistancerequest__requesting_organization_id"
-            ),
-            category_id=OuterRef("category_id"),
-        )
-        .exclude(assistancerequest_id=OuterRef("assistancerequest_id"))
-        .exclude(assistancerequest__status__in=TERMINAL)
-    )
-    mine = through.objects.filter(assistancerequest_id=OuterRef("pk")).filter(Exists(twin))
-    return queryset.annotate(has_duplicate=Exists(mine))

@@ -763,7 +763,7 @@ NEEDS_PER_PAGE = 25
 
 def needs_list(*, user, filters: dict) -> QuerySet[AssistanceRequest]:
     """The open needs the user may see (newest change first), filtered by ``category`` (a
-    code), ``region`` and ``q`` (words of a reference or title, in any language)."""
+    code), ``region``, ``priority`` and ``q`` (words of a reference or title, in any language)."""
     queryset = (
         request_list(user=user)
         .filter(status__in=OPEN_NEEDS)
@@ -774,6 +774,8 @@ def needs_list(*, user, filters: dict) -> QuerySet[AssistanceRequest]:
         queryset = queryset.filter(categories__code=category)
     if region := filters.get("region"):
         queryset = queryset.filter(in_region(region))
+    if priority := filters.get("priority"):
+        queryset = queryset.filter(priority=priority)
     if q := (filters.get("q") or "").strip():
         queryset = queryset.filter(search_condition(q, state=False))
     return queryset

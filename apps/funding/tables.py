@@ -52,9 +52,11 @@ class NeedsTable(Table):
         case_columns.TITLE,
         case_columns.CATEGORIES,
         case_columns.STATUS,
+        case_columns.PRIORITY,
         GAP,
         Column("open_activities", gettext_lazy("Activities still open"), _open_activities),
         Column("match", gettext_lazy("Match with your offers"), _match),
+        case_columns.NATIONAL_DOCUMENT,
     )
     caption = gettext_lazy("Published needs")
 

@@ -22,5 +22,7 @@ def navigation(request):
             unoda=user_is_unoda(user),
             donor=any(o.is_donor for o in organizations),
             state=any(o.is_recipient for o in organizations),
-        )
+        ),
+        # The States the user works for: each one's needs by national plan is in the menu.
+        "own_states": [o for o in organizations if o.is_recipient],
     }

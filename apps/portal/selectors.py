@@ -32,7 +32,7 @@ def request_queue(
     """Every case the user may see, filtered, searched and ordered, annotated with
     ``is_overdue``, long texts left unread.
 
-    Filters: status, region, category (code), officer (user id), overdue, unassigned.
+    Filters: status, region, category (code), priority, officer (user id), overdue, unassigned.
     """
     filters = filters or {}
     queryset = (
@@ -46,6 +46,8 @@ def request_queue(
         queryset = queryset.filter(in_region(region))
     if category := filters.get("category"):
         queryset = queryset.filter(categories__code=category)
+    if priority := filters.get("priority"):
+        queryset = queryset.filter(priority=priority)
     if officer := filters.get("officer"):
         queryset = queryset.filter(case_officer=officer)
     if filters.get("unassigned"):

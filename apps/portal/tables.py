@@ -34,6 +34,7 @@ class QueueTable(Table):
         case_columns.TITLE,
         case_columns.CATEGORIES,
         case_columns.STATUS,
+        case_columns.PRIORITY,
         Column("officer", gettext_lazy("Case officer"), _officer, html=_officer_html,
                sort=("case_officer__username", "reference")),
         # The oldest change first is the most days first.
@@ -44,6 +45,7 @@ class QueueTable(Table):
         case_columns.BUDGET,
         case_columns.CURRENCY,
         GAP,
+        case_columns.NATIONAL_DOCUMENT,
     )  # fmt: skip
     default_sort = "days"
     caption = gettext_lazy("Cases")

@@ -13,15 +13,17 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.cases import selectors, services
+from apps.cases.duplicates import checked, likenesses
 from apps.cases.forms import (
     AssignForm,
     BulkAssignForm,
     CaseLinkForm,
     CommentForm,
+    DuplicateDecisionForm,
     QueueFilterForm,
     officer_choices,
 )
-from apps.cases.models import AssistanceRequest, Status
+from apps.cases.models import AssistanceRequest, LinkKind, Status
 from apps.cases.permissions import (
     can_comment,
     can_comment_internally,
@@ -33,7 +35,15 @@ from apps.cases.permissions import (
 )
 from apps.cases.quality import completeness
 from apps.cases.views import get_access_or_404, refusal_messages
-from apps.cases.workflow import DONOR_VISIBLE, OPEN, OPEN_TO_DONORS, transitions_from
+from apps.cases.workflow import (
+    DONOR_VISIBLE,
+    OPEN,
+    OPEN_NEEDS,
+    OPEN_TO_DONORS,
+    Role,
+    resolve,
+    transitions_from,
+)
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import add_service_errors
 from apps.core.pagination import COUNT_CAP, capped_page
@@ -46,7 +56,7 @@ from apps.followup.permissions import (
 from apps.funding import selectors as funding_selectors
 from apps.funding.forms import CoverageForm, interest_form, pledge_form
 from apps.funding.guards import undisbursed_tranches
-from apps.funding.matching import requests_for_offer
+from apps.funding.matching import offers_for_request, requests_for_offer
 from apps.funding.models import CommitmentStatus, InterestStatus
 from apps.funding.permissions import (
     can_act_for_donor,
@@ -61,6 +71,8 @@ from apps.security.services import audit_case_view
 
 from .selectors import request_queue
 from .tables import DEFAULT_ORDERING, QueueTable
+
+BEST_OFFERS = 5  # offers shown on the case page, best first
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -171,7 +183,7 @@ def _queue(request) -> tuple[QueueFilterForm, QueueTable, object, list]:
     )
     filters = {
         key: data.get(key)
-        for key in ("status", "region", "category", "officer", "overdue", "unassigned")
+        for key in ("status", "region", "category", "priority", "officer", "overdue", "unassigned")
     }
     rows = request_queue(
         user=request.user, filters=filters, search=data.get("q", ""), ordering=table.ordering()
@@ -290,9 +302,25 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             # What closing would leave undisbursed (UNODA, who closes, sees every tranche).
             undisbursed=(
                 undisbursed_tranches(commitments)
-                if any(t.confirmations for t in transitions)
+                if any(t.name == "close" for t in transitions)
                 else []
             ),
+            # What the other transitions ask to confirm (submitting a likely duplicate).
+            confirm_notes={
+                t.name: notes
+                for t in transitions
+                if t.name != "close"
+                and (notes := [n for check in t.confirmations if (n := resolve(check)(case))])
+            },
+            # The offers that fit the need best, with why: for UNODA and the requesting State.
+            best_offers=(
+                offers_for_request(case=case, limit=BEST_OFFERS)
+                if case.status in OPEN_NEEDS and (access.is_unoda or Role.RECIPIENT in access.roles)
+                else None
+            ),
+            # UNODA weighs the request's likely duplicates and related needs while reviewing.
+            likenesses=likenesses(case) if access.is_unoda and checked(case) else None,
+            can_withdraw=any(t.name == "withdraw" for t in transitions),
             funding=funding_selectors.request_funding(case=case),
             commitments=commitments,
             meeting_items=list(funding_selectors.case_meeting_items(user=user, case=case)),
@@ -455,5 +483,41 @@ class CaseLinkRemoveView(LoginRequiredMixin, View):
         return redirect(_related(case))
 
 
-def _related(case) -> str:
-    return reverse("cases:request-detail", args=[case.reference]) + "#related"
+class CaseDuplicateDecideView(LoginRequiredMixin, View):
+    """UNODA decides on a likely duplicate or related need shown on the case page."""
+
+    SAID = {
+        LinkKind.DISTINCT: _("Marked: %(case)s is not a duplicate of %(other)s."),
+        LinkKind.RELATED: _("Marked: %(case)s is related to %(other)s."),
+        LinkKind.DUPLICATES: _("%(case)s was withdrawn as a duplicate of %(other)s."),
+    }
+
+    def post(self, request, reference):
+        if not can_link_cases(request.user):
+            raise PermissionDenied(_now("Only UNODA officers decide on duplicates."))
+        case = get_access_or_404(request, reference).case
+        form = DuplicateDecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _now("Choose a decision on the likely duplicate."))
+            return redirect(_related(case, "duplicates"))
+        data = form.cleaned_data
+        try:
+            link = services.case_duplicate_decide(
+                actor=request.user,
+                case=case,
+                other_reference=data["reference"],
+                decision=data["decision"],
+                note=data["note"],
+            )
+        except (ValidationError, PermissionDenied, ApplicationError) as error:
+            refusal_messages(request, error)
+        else:
+            messages.success(
+                request,
+                self.SAID[link.kind] % {"case": case.reference, "other": link.to_case.reference},
+            )
+        return redirect(_related(case, "duplicates"))
+
+
+def _related(case, section="related") -> str:
+    return reverse("cases:request-detail", args=[case.reference]) + f"#{section}"

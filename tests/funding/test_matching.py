@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,11 +13,9 @@ from apps.funding.matching import (
     CaseFacts,
     OfferFacts,
     best_offers,
-    duplicate_needs,
     offers_for_request,
     requests_for_offer,
     score_match,
-    with_duplicate_flag,
 )
 from apps.funding.models import Offer
 from apps.funding.selectors import rates_on
@@ -259,19 +258,6 @@ def test_requests_for_an_offer_among_the_visible_ones(make_case, cat, kind, orgs
     assert all(m.score == 20 + 20 + 15 + 15 + 10 for m in matches)
 
 
-def test_duplicate_needs(make_case, cat, need):
-    twin = make_case("draft", categories=[cat["marking"]])
-    make_case("withdrawn", categories=[cat["stockpile"]])
-    make_case("published", categories=[cat["legislation"]])
-    assert list(duplicate_needs(case=need)) == [twin]
-    flagged = dict(
-        with_duplicate_flag(type(need).objects.filter(pk__in=[need.pk, twin.pk])).values_list(
-            "pk", "has_duplicate"
-        )
-    )
-    assert flagged == {need.pk: True, twin.pk: True}
-
-
 def test_donor_sees_only_its_own_offers(offers, users):
     from apps.funding.selectors import offer_get, offer_list
 
@@ -357,3 +343,35 @@ class TestMeetingDossier:
         client.force_login(getattr(users, actor))
         assert client.get(f"/funding/meetings/{meeting.pk}/dossier/").status_code == 404
         assert client.get(f"/funding/meetings/{meeting.pk}/dossier.csv").status_code == 404
+
+
+def _case_page(client, user, case) -> str:
+    from django.urls import reverse
+
+    client.force_login(user)
+    response = client.get(reverse("cases:request-detail", args=[case.reference]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_unoda_and_the_state_see_the_best_offers_with_reasons_on_the_case_page(
+    need, offers, users, client
+):
+    for user in (users.unoda, users.recipient):
+        page = _case_page(client, user, need)
+        section = page[
+            page.index('id="best-offers"') : page.index(
+                "</section>", page.index('id="best-offers"')
+            )
+        ]
+        titles = re.findall(r"</strong>: (?:<a [^>]*>)?(\w+)", section)
+        assert titles == ["Best", "Later", "Partial"]
+        assert "covers the requesting State&#x27;s region" in section
+        assert "/100</span>" in section
+    # A donor sees the need, not the other donors' offers ranked for it.
+    assert 'id="best-offers"' not in _case_page(client, users.donor, need)
+
+
+def test_a_draft_has_no_best_offers_yet(make_case, cat, offers, users, client):
+    draft = make_case("draft", categories=[cat["stockpile"]])
+    assert 'id="best-offers"' not in _case_page(client, users.recipient, draft)

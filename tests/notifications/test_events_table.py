@@ -50,6 +50,8 @@ SILENT = {
     "attachment_store": "part of the service that stores the document",
     "case_link_add": "UNODA's own cross-reference between cases",
     "case_link_remove": "UNODA's own cross-reference between cases",
+    "case_duplicate_decide": "UNODA's own decision; withdrawing a duplicate notifies as the "
+    "withdrawal (request_transition)",
     "interest_coverage_update": "which lines an interest covers: shown in coordination",
     "commitment_coverage_update": "which lines a tranche covers: shown in coordination",
     "exchange_rate_set": "reference data of UNODA, no case",

@@ -100,6 +100,15 @@ def api_offer(actor, state):
     return 200 if actor in ("donor_allowed", "unoda") else 404
 
 
+def api_unoda_case(actor, state):
+    """A case's likely duplicates: UNODA; 403 to the others who see the case."""
+    if actor == "anonymous":
+        return 401
+    if actor == "unoda":
+        return 200
+    return 403 if sees_case(actor, state) else 404
+
+
 def everyone(outcome):
     return lambda actor, state: outcome
 
@@ -200,6 +209,7 @@ MATRIX = {
     "api:request-detail": (True, api_case),
     "api:request-feedback": (True, api_case),
     "api:request-history": (True, api_case),
+    "api:request-duplicates": (True, api_unoda_case),
     "api:request-progress-reports": (True, api_case),
     "api:request-transition": (True, api(405)),
     "api:offer-list": (False, api()),
@@ -241,6 +251,9 @@ MATRIX = {
     "cases:attachment-add": (True, signed_in(405)),
     "cases:case-link-add": (True, signed_in(405)),
     "cases:case-link-remove": (True, signed_in(405)),
+    "cases:case-duplicate-decide": (True, signed_in(405)),
+    # A State's needs by national plan: every signed-in user, each seeing the cases it may.
+    "cases:state-needs": (False, signed_in()),
     "cases:request-translations": (True, translations_page),
     "funding:needs": (False, donor_pages),
     "funding:donor-desk": (False, donor_pages),
@@ -462,7 +475,7 @@ def _fill(route: str, name: str, world, state: str | None) -> str:
         values["pk"] = (own or getattr(world.cases[Status.AGREEMENT], field)).pk
     elif name.startswith(("api:offer", "funding:offer")):
         values["pk"] = world.offer.pk
-    elif name.startswith("api:organization"):
+    elif name.startswith("api:organization") or name == "cases:state-needs":
         values["pk"] = world.orgs.recipient.pk
     elif name.startswith("funding:meeting"):
         values["pk"] = world.meeting.pk

@@ -22,11 +22,13 @@ from apps.cases.models import (
     AssistanceKind,
     AssistanceRequest,
     Category,
+    NationalDocument,
     Status,
     StatusChange,
     Visibility,
 )
 from apps.cases.workflow import path_to
+from apps.core.exceptions import ApplicationError
 from apps.followup import demo as followup_demo
 from apps.funding.services import interest_express
 from apps.organizations.models import OrganizationKind, Region
@@ -121,6 +123,69 @@ COMMENTS = {
     "withdraw": "The activities are now covered by the national budget.",
     "decline": "Outside the scope of the Programme of Action.",
 }
+
+
+# Where the demo requests come from (the States' national reports and action plans).
+NATIONAL_DOCUMENTS = [
+    {
+        "national_document": NationalDocument.NATIONAL_REPORT,
+        "national_document_title": "National report on the implementation of the PoA",
+        "national_document_year": 2024,
+        "poa_cycle": 2024,
+    },
+    {
+        "national_document": NationalDocument.NATIONAL_REPORT,
+        "national_document_title": "National report on the implementation of the PoA",
+        "national_document_year": 2022,
+        "poa_cycle": 2022,
+    },
+    {
+        "national_document": NationalDocument.ACTION_PLAN,
+        "national_document_title": "National action plan on small arms and light weapons",
+        "national_document_year": 2023,
+    },
+    {},
+]
+
+
+def _fire(officer, case, name):
+    """Fire ``name`` as UNODA; a submission that looks like one of the State's own requests
+    is confirmed as another need, as the State would (the warning: apps/cases/duplicates.py)."""
+    try:
+        services.request_transition(
+            actor=officer, case=case, transition=name, comment=COMMENTS.get(name, "")
+        )
+    except ApplicationError as error:
+        if error.code != "confirmation_required":
+            raise
+        services.request_transition(
+            actor=officer,
+            case=case,
+            transition=name,
+            comment="This request covers other districts than our earlier one.",
+            confirmed=True,
+        )
+
+
+def _likely_duplicate(officer, state):
+    """A second phase of one of ``state``'s requests under review, submitted as another need:
+    the officer sees the first as its likely duplicate on the case page."""
+    first = (
+        AssistanceRequest.objects.filter(requesting_organization=state, status=Status.UNDER_REVIEW)
+        .order_by("pk")
+        .first()
+    )
+    if first is None:
+        return
+    fields = {name: getattr(first, name) for name in services.PROPOSAL_FIELDS}
+    fields.update(
+        title=f"{first.title}, second phase",
+        summary=f"{state.name} asks for a second phase of {first.reference}.",
+        categories=list(first.categories.all()),
+        kinds=list(first.kinds.all()),
+    )
+    second = services.request_create(actor=officer, organization=state, **fields)
+    _fire(officer, second, "submit")
 
 
 # The activity lines of every demo request (the narrative above, as a list): the share of
@@ -249,7 +314,7 @@ class Command(BaseCommand):
                     title=title,
                     summary=f"{org.name} asks for support: {title.lower()}.",
                     background="Surplus and poorly secured weapons feed armed violence.",
-                    objectives="Reduce diversion from state stockpiles within two years.",
+                    objectives=f"{title}: reduce diversion from state stockpiles within two years.",
                     activities="Assessment; procurement; training of 40 officers; evaluation.",
                     expected_results="All depots meet ISACS 05.20 standards.",
                     beneficiaries="National police and armed forces; border communities.",
@@ -257,6 +322,7 @@ class Command(BaseCommand):
                     sustainability="Maintenance budgeted by the ministry from year three.",
                     risks="Staff turnover; procurement delays.",
                     national_report_url="https://smallarms.un-arm.org/national-reports",
+                    **rng.choice(NATIONAL_DOCUMENTS),
                     budget_amount=budget,
                     activity_lines=activity_lines(budget),
                     budget_currency=rng.choice(["USD", "USD", "EUR", "CHF"]),
@@ -285,10 +351,9 @@ class Command(BaseCommand):
                             case=case, transition=name, actor=officer, rng=rng, orgs=orgs
                         )
                         continue
-                    services.request_transition(
-                        actor=officer, case=case, transition=name, comment=COMMENTS.get(name, "")
-                    )
+                    _fire(officer, case, name)
                 _age(case, days=rng.randint(1, 90))
+        _likely_duplicate(officer, orgs["Sierra Leone"])
         users = {
             "officer": officer,
             "officer2": officer2,

@@ -1,0 +1,153 @@
+"""The State's priority and the national document a request comes from (issue 23): in the
+queue, its filter and CSV, the published needs, the matching, the case page, the API, and a
+State's page listing its needs by national report or action plan."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from apps.cases.models import Category, NationalDocument, Priority
+from apps.funding import services as funding_services
+from apps.funding.matching import requests_for_offer
+from apps.organizations.models import Region
+from apps.portal.selectors import request_queue
+
+REPORT_2024 = {
+    "national_document": NationalDocument.NATIONAL_REPORT,
+    "national_document_title": "National report on the PoA",
+    "national_document_year": 2024,
+    "poa_cycle": 2024,
+}
+PLAN_2022 = {
+    "national_document": NationalDocument.ACTION_PLAN,
+    "national_document_title": "National action plan on small arms 2022-2026",
+    "national_document_year": 2022,
+}
+
+
+@pytest.fixture
+def needs(make_case):
+    """Three published needs of Sierra Leone: high priority from the 2024 report, low from the
+    2022 plan, medium from no document."""
+    marking = Category.objects.filter(code="marking")
+    return {
+        "high": make_case(
+            "published",
+            title="Marking machines for the police",
+            priority=Priority.HIGH,
+            categories=marking,
+            **REPORT_2024,
+        ),
+        "low": make_case(
+            "published",
+            title="Record-keeping software for the army",
+            priority=Priority.LOW,
+            categories=marking,
+            **PLAN_2022,
+        ),
+        "medium": make_case(
+            "published", title="Tracing desk", priority=Priority.MEDIUM, categories=marking
+        ),
+    }
+
+
+def test_the_queue_filters_sorts_and_exports_by_priority(needs, users, client):
+    high = request_queue(user=users.unoda, filters={"priority": Priority.HIGH})
+    assert [c.reference for c in high] == [needs["high"].reference]
+    client.force_login(users.unoda)
+    page = client.get("/cases/?priority=1").content.decode()
+    assert needs["high"].reference in page
+    assert needs["low"].reference not in page
+    assert '<span class="tag">High</span>' in page
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/cases/export.csv?sort=priority").content.decode()))
+    )
+    assert [row["Reference"] for row in rows] == [
+        needs[p].reference for p in ("high", "medium", "low")
+    ]
+    assert rows[0]["Priority"] == "High"
+    assert rows[0]["Comes from"] == (
+        "PoA national report: National report on the PoA (2024), PoA reporting cycle 2024"
+    )
+    assert rows[1]["Comes from"] == ""
+
+
+def test_the_published_needs_show_and_filter_the_priority(needs, users, client):
+    client.force_login(users.donor)
+    page = client.get(reverse("funding:needs"), {"priority": Priority.LOW}).content.decode()
+    assert needs["low"].reference in page
+    assert needs["high"].reference not in page
+    assert ">Low<" in page
+
+
+def test_among_equal_matches_the_states_high_priority_ranks_first(needs, orgs, users):
+    offer = funding_services.offer_create(
+        actor=users.donor,
+        donor=orgs.donor,
+        title="Marking kits",
+        categories=list(Category.objects.filter(code="marking")),
+        kinds=[],
+        regions=[Region.AFRICA],
+        amount_min=Decimal("1"),
+        amount_max=Decimal("1000000"),
+        currency="USD",
+        cooperation_type="north_south",
+    )
+    matches = requests_for_offer(offer=offer)
+    assert len({m.score for m in matches}) == 1  # the same fit for all three
+    assert [m.request.pk for m in matches] == [needs[p].pk for p in ("high", "medium", "low")]
+    assert "a high national priority of the State" in matches[0].reasons
+    assert "a high national priority of the State" not in matches[1].reasons
+
+
+def test_a_states_page_lists_its_needs_by_national_document(needs, orgs, users, client, make_case):
+    make_case("draft", title="Draft plan for depots", priority=Priority.HIGH, **PLAN_2022)
+    client.force_login(users.recipient)
+    home = client.get("/").content.decode()
+    url = reverse("cases:state-needs", args=[orgs.recipient.pk])
+    assert f'href="{url}"' in home  # in the State official's menu
+    page = client.get(url).content.decode()
+    report = page.index("PoA national report: National report on the PoA (2024)")
+    plan = page.index("National action plan: National action plan on small arms 2022-2026 (2022)")
+    none = page.index("Not tied to a national report or action plan")
+    assert report < plan < none  # the latest document first, none last
+    assert report < page.index(needs["high"].reference) < plan
+    # In the plan's group the draft of high priority comes before the low one.
+    assert plan < page.index("Draft plan for depots") < page.index(needs["low"].reference) < none
+    assert none < page.index(needs["medium"].reference)
+    # A donor sees the published needs only, not the State's draft.
+    client.force_login(users.donor)
+    donor_page = client.get(url).content.decode()
+    assert needs["low"].reference in donor_page
+    assert "Draft plan for depots" not in donor_page
+
+
+def test_the_case_page_says_where_the_request_comes_from(needs, users, client):
+    client.force_login(users.unoda)
+    page = client.get(reverse("cases:request-detail", args=[needs["high"].reference]))
+    text = page.content.decode()
+    assert (
+        "PoA national report: National report on the PoA (2024) · PoA reporting cycle 2024" in text
+    )
+    assert reverse("cases:state-needs", args=[needs["high"].requesting_organization_id]) in text
+
+
+def test_the_api_reads_and_writes_the_national_document(needs, users, client):
+    token = Token.objects.create(user=users.recipient)
+    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    detail = client.get(reverse("api:request-detail", args=[needs["high"].reference]), **auth)
+    assert detail.json()["national_document"] == "national_report"
+    assert detail.json()["poa_cycle"] == 2024
+    created = client.post(
+        reverse("api:request-list"),
+        {"organization": needs["high"].requesting_organization_id, "title": "Depots",
+         "national_document": "action_plan", "national_document_year": 1999},
+        content_type="application/json",
+        **auth,
+    )  # fmt: skip
+    assert created.status_code == 400
+    assert list(created.json()["error"]["fields"]) == ["national_document_year"]
