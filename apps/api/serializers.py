@@ -482,6 +482,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
             "what_worked",
             "what_did_not_work",
             "lessons_learned",
+            "share_lessons",
             "would_work_together_again",
             "submitted_at",
         )
@@ -511,4 +512,9 @@ class FeedbackWriteSerializer(Input):
     what_worked = serializers.CharField(required=False, allow_blank=True)
     what_did_not_work = serializers.CharField(required=False, allow_blank=True)
     lessons_learned = serializers.CharField(required=False, allow_blank=True)
+    share_lessons = serializers.BooleanField(
+        required=False,
+        help_text="UNODA may publish the lessons learned, without naming the party, for every "
+        "State and donor of the portal.",
+    )
     would_work_together_again = serializers.BooleanField(required=False, allow_null=True)

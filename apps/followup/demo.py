@@ -16,7 +16,7 @@ from apps.funding.models import CooperationType
 from apps.funding.services import interest_express
 from apps.organizations.models import OrganizationKind
 
-from . import services
+from . import selectors, services
 from .models import RATING_FIELDS, Agreement, Feedback, FeedbackStatus, ProgressStatus
 
 # Transitions that need follow-up records; seed_demo hands them to ``walk_step``.
@@ -145,6 +145,7 @@ def submit_feedback(*, case, rng):
             what_worked=rng.choice(WORKED),
             what_did_not_work=rng.choice(DID_NOT),
             lessons_learned=rng.choice(LESSONS),
+            share_lessons=rng.random() < 0.6,
             would_work_together_again=rng.random() < 0.8,
             **ratings,
         )
@@ -255,7 +256,8 @@ def _closed_cases(*, rng, orgs, actor, count=8):
             duration_months=12,
             budget_amount=Decimal(rng.randrange(80, 900) * 1000),
             budget_currency="USD",
-            visibility=Visibility.ALL_DONORS,
+            # Every other one public: the public page gives its outcome.
+            visibility=Visibility.PUBLIC_SUMMARY if number % 2 else Visibility.ALL_DONORS,
             categories=[category],
         )
         for name in path_to(Status.CLOSED):
@@ -272,6 +274,14 @@ def _closed_cases(*, rng, orgs, actor, count=8):
                 )
             else:
                 walk_step(case=case, transition=name, actor=actor, rng=rng, orgs=orgs)
+        shared = selectors.shareable_lessons(case=case)
+        if shared:
+            services.lesson_publish(
+                actor=actor,
+                case=case,
+                title=shared[0].lessons_learned.rstrip("."),
+                body="\n\n".join(dict.fromkeys(feedback.lessons_learned for feedback in shared)),
+            )
 
 
 def load_demo(*, rng, orgs, users):

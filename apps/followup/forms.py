@@ -20,6 +20,7 @@ class FeedbackForm(forms.ModelForm):
             "what_worked",
             "what_did_not_work",
             "lessons_learned",
+            "share_lessons",
             "would_work_together_again",
         )
 
@@ -168,3 +169,31 @@ class MilestoneDoneForm(forms.Form):
 
     def __init__(self, *args, milestone_pk, **kwargs):
         super().__init__(*args, auto_id=f"done{milestone_pk}-%s", **kwargs)
+
+
+class LessonForm(forms.Form):
+    """UNODA writes a lesson learned of a closed case from what the consenting parties wrote."""
+
+    title = forms.CharField(label=_("title"), max_length=200)
+    body = forms.CharField(
+        label=_("lesson"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Written for other States and donors; do not name the parties."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="lesson-%s", **kwargs)
+
+
+class LessonFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from apps.cases.forms import category_choices
+        from apps.organizations.models import Region
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        self.fields["region"].choices = [("", _("Any")), *Region.choices]

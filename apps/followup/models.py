@@ -421,6 +421,14 @@ class Feedback(TimeStampedModel):
     what_worked = models.TextField(_("what worked"), blank=True)
     what_did_not_work = models.TextField(_("what did not work"), blank=True)
     lessons_learned = models.TextField(_("lessons learned"), blank=True)
+    share_lessons = models.BooleanField(
+        _("UNODA may share our lessons learned"),
+        default=False,
+        help_text=_(
+            "UNODA may publish the lessons learned above, without naming your organization, "
+            "on the lessons-learned page that every State and donor of the portal reads."
+        ),
+    )
     would_work_together_again = models.BooleanField(
         _("would work together again"), null=True, blank=True
     )
@@ -516,3 +524,44 @@ class FeedbackWaiver(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.request.reference}: {self.organization}"
+
+
+class Lesson(TimeStampedModel):
+    """A lesson learned that UNODA publishes from a closed case, with the consent of the party
+    (or parties) it comes from, for every State and donor of the portal to read. It names
+    neither the case nor the parties: its categories, region and year are shown."""
+
+    request = models.ForeignKey(
+        "cases.AssistanceRequest",
+        on_delete=models.CASCADE,
+        related_name="lessons",
+        verbose_name=_("assistance request"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("lesson"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("published by"),
+    )
+
+    class Meta:
+        verbose_name = _("lesson learned")
+        verbose_name_plural = _("lessons learned")
+        ordering = ("-created_at", "-pk")
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="lesson_has_title"),
+            models.CheckConstraint(condition=~Q(body=""), name="lesson_has_body"),
+            # A double click publishes once.
+            models.UniqueConstraint(
+                fields=["request", "title"],
+                name="lesson_one_per_title",
+                violation_error_message=_("A lesson with this title is already published."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

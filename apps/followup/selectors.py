@@ -9,7 +9,7 @@ from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.cases.models import AssistanceRequest, Status
+from apps.cases.models import AssistanceKind, AssistanceRequest, Category, Status
 from apps.cases.permissions import CaseAccess
 from apps.funding.models import CooperationType, cooperation_label
 from apps.organizations.models import Organization, Region
@@ -24,6 +24,7 @@ from .models import (
     Feedback,
     FeedbackStatus,
     FeedbackWaiver,
+    Lesson,
     PartyRole,
     ProgressReportAttachment,
 )
@@ -331,6 +332,43 @@ def effectiveness_by_region() -> list[dict]:
     ]
 
 
+def _by_related(path: str, things) -> list[dict]:
+    """Overall ratings grouped by the cases' ``path`` (a many-to-many: a feedback counts once
+    in each category, or kind of help, of its case), in the order of ``things``."""
+    rows = {
+        row[path]: row
+        for row in _submitted()
+        .filter(**{f"{path}__isnull": False})
+        .values(path)
+        .annotate(average=Avg("overall"), n=Count("pk"), **_by_role(Q(), "overall"))
+        .order_by()
+    }
+    return [
+        {
+            "label": str(thing),
+            "average": row["average"],
+            "n": row["n"],
+            "recipient": row["overall_recipient"],
+            "recipient_n": row["overall_recipient_n"],
+            "donor": row["overall_donor"],
+            "donor_n": row["overall_donor_n"],
+            "gap": _gap(row["overall_recipient"], row["overall_donor"]),
+        }
+        for thing in things
+        if (row := rows.get(thing.pk)) is not None
+    ]
+
+
+def effectiveness_by_category() -> list[dict]:
+    """Overall ratings grouped by the category of assistance of the case."""
+    return _by_related("request__categories", Category.objects.order_by("position", "pk"))
+
+
+def effectiveness_by_kind() -> list[dict]:
+    """Overall ratings grouped by the kind of help of the case."""
+    return _by_related("request__kinds", AssistanceKind.objects.order_by("position", "pk"))
+
+
 def effectiveness_by_cooperation() -> list[dict]:
     """Overall ratings grouped by the type of cooperation of the case's agreement, in the
     order of the types ("not recorded" last, for agreements from before it was asked)."""
@@ -413,6 +451,8 @@ def effectiveness_get(*, user) -> dict:
         "summary": effectiveness_summary(),
         "criteria": effectiveness_by_criterion(),
         "regions": effectiveness_by_region(),
+        "categories": effectiveness_by_category(),
+        "kinds": effectiveness_by_kind(),
         "cooperation": effectiveness_by_cooperation(),
         "donors": effectiveness_by_donor(),
         "criteria_names": CRITERIA,
@@ -482,3 +522,41 @@ def reports_due_list(*, user, today: datetime.date | None = None) -> list[Report
             )
         )
     return result
+
+
+# --- Lessons shared ----------------------------------------------------------------------------
+
+
+def lesson_list(*, filters: dict | None = None) -> QuerySet[Lesson]:
+    """The lessons UNODA published, newest first, for every signed-in user: searched by ``q``
+    (words of the title or the lesson, any case) and filtered by ``category`` (a code) and
+    ``region``; with the case's categories and region, not its parties."""
+    filters = filters or {}
+    lessons = (
+        Lesson.objects.select_related("request__requesting_organization")
+        .prefetch_related("request__categories")
+        .order_by("-created_at", "-pk")
+    )
+    if q := (filters.get("q") or "").strip():
+        lessons = lessons.filter(Q(title__icontains=q) | Q(body__icontains=q))
+    if category := filters.get("category"):
+        lessons = lessons.filter(request__categories__code=category)
+    if region := filters.get("region"):
+        lessons = lessons.filter(request__requesting_organization__region=region)
+    return lessons
+
+
+def shareable_lessons(*, case: AssistanceRequest) -> list[Feedback]:
+    """The submitted feedback on ``case`` whose party agreed to share its lessons (what UNODA
+    may publish from), with a lesson written."""
+    return list(
+        _submitted()
+        .filter(request=case, share_lessons=True)
+        .exclude(lessons_learned="")
+        .select_related("organization")
+        .order_by("role", "pk")
+    )
+
+
+def case_lessons(*, case: AssistanceRequest) -> QuerySet[Lesson]:
+    return Lesson.objects.filter(request=case).order_by("-created_at", "-pk")

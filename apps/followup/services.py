@@ -36,6 +36,7 @@ from .models import (
     Feedback,
     FeedbackStatus,
     FeedbackWaiver,
+    Lesson,
     Milestone,
     ProgressReport,
     ProgressReportAttachment,
@@ -67,6 +68,7 @@ FEEDBACK_FIELDS = (
     "what_worked",
     "what_did_not_work",
     "lessons_learned",
+    "share_lessons",
     "would_work_together_again",
 )
 
@@ -848,3 +850,78 @@ def feedback_waiver_withdraw(*, actor, case: AssistanceRequest, waiver_id) -> No
         detail={"action": "feedback_waiver_withdraw", "reason": waiver.reason},
     )
     waiver.delete()
+
+
+# --- Lessons shared ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lesson_publish(*, actor, case: AssistanceRequest, title: str, body: str) -> Lesson:
+    """UNODA publishes a lesson learned of a closed case, for every State and donor to read:
+    only where a party of the case agreed, in its submitted feedback, to share its lessons
+    (``Feedback.share_lessons``). UNODA writes the lesson from what those parties wrote, without
+    naming them."""
+    require(user_is_unoda(actor), _("Only UNODA officers publish lessons learned."))
+    locked = _lock_case(case)
+    if locked.status != Status.CLOSED:
+        raise ApplicationError(
+            _("Lessons are published from closed cases only."), code="invalid_state"
+        )
+    if not Feedback.objects.filter(
+        request=locked, status=FeedbackStatus.SUBMITTED, share_lessons=True
+    ).exists():
+        raise ApplicationError(
+            _("No party of this case agreed to share its lessons learned."), code="no_consent"
+        )
+    lesson = Lesson(
+        request=locked,
+        title=(title or "").strip(),
+        body=(body or "").strip(),
+        published_by=actor,
+    )
+    errors = {}
+    if not lesson.title:
+        errors["title"] = _("Give the lesson a title.")
+    if not lesson.body:
+        errors["body"] = _("Write the lesson.")
+    if errors:
+        raise ValidationError(errors)
+    lesson.full_clean()
+    lesson.save()
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=locked,
+        organization=locked.requesting_organization,
+        detail={"action": "lesson_publish", "lesson": lesson.pk, "title": lesson.title},
+    )
+    return lesson
+
+
+@transaction.atomic
+def lesson_withdraw(*, actor, lesson_id) -> None:
+    """UNODA takes a published lesson off the lessons-learned page (a lesson already taken
+    off, by a double click or another officer, is refused with a clear message)."""
+    require(user_is_unoda(actor), _("Only UNODA officers publish lessons learned."))
+    gone = ApplicationError(_("This lesson has already been withdrawn."), code="gone")
+    try:
+        lesson_id = int(lesson_id)
+    except (TypeError, ValueError):
+        raise gone from None
+    lesson = (
+        Lesson.objects.select_for_update()
+        .select_related("request__requesting_organization")
+        .filter(pk=lesson_id)
+        .first()
+    )
+    if lesson is None:
+        raise gone
+    case = lesson.request
+    lesson.delete()
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=case,
+        organization=case.requesting_organization,
+        detail={"action": "lesson_withdraw", "lesson": lesson_id, "title": lesson.title},
+    )

@@ -6,6 +6,7 @@ app_name = "followup"
 
 urlpatterns = [
     path("effectiveness/", views.EffectivenessView.as_view(), name="effectiveness"),
+    path("lessons/", views.LessonListView.as_view(), name="lesson-list"),
     path("feedback/", views.FeedbackPendingView.as_view(), name="feedback-pending"),
     path("overdue/", views.OverdueListView.as_view(), name="overdue-list"),
     path(

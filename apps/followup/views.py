@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -26,6 +27,8 @@ from .forms import (
     AgreementDocumentForm,
     AgreementForm,
     FeedbackForm,
+    LessonFilterForm,
+    LessonForm,
     MilestoneDoneForm,
     MilestoneForm,
     ProgressReportForm,
@@ -478,11 +481,25 @@ class FeedbackView(LoginRequiredMixin, TemplateView):
         parties = selectors.waivable_parties(case=case)
         return WaiverForm(data, parties=parties) if parties.exists() else None
 
+    def _lesson_form(self, case, shareable, data=None):
+        """UNODA's form to publish a lesson of a closed case whose parties agreed to share
+        theirs, first filled with what they wrote."""
+        if not user_is_unoda(self.request.user) or case.status != Status.CLOSED or not shareable:
+            return None
+        body = "\n\n".join(feedback.lessons_learned for feedback in shareable)
+        return LessonForm(data, initial={"body": body})
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         case = get_case_or_404(self.request, kwargs["reference"])
         own = self._own(case)
+        shareable = (
+            selectors.shareable_lessons(case=case) if user_is_unoda(self.request.user) else []
+        )
         context.update(
+            shareable=shareable,
+            lessons=selectors.case_lessons(case=case) if user_is_unoda(self.request.user) else [],
+            lesson_form=kwargs.get("lesson_form") or self._lesson_form(case, shareable),
             case=case,
             feedback=selectors.feedback_list(user=self.request.user, case=case),
             waivers=selectors.feedback_waivers(user=self.request.user, case=case),
@@ -498,6 +515,8 @@ class FeedbackView(LoginRequiredMixin, TemplateView):
         kind = request.POST.get("form")
         if kind in ("waive", "withdraw-waiver"):
             return self._waiver_action(request, reference, case, kind)
+        if kind == "publish-lesson":
+            return self._publish_lesson(request, reference, case)
         own = self._own(case)
         if own is None:
             raise PermissionDenied(_("You have no open feedback on this case."))
@@ -533,6 +552,25 @@ class FeedbackView(LoginRequiredMixin, TemplateView):
             )
         return redirect("followup:feedback-detail", reference=reference)
 
+    def _publish_lesson(self, request, reference, case):
+        form = LessonForm(request.POST)
+        if form.is_valid():
+            try:
+                services.lesson_publish(actor=request.user, case=case, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            except (ApplicationError, PermissionDenied) as error:
+                refusal_messages(request, error)
+                return redirect("followup:feedback-detail", reference=reference)
+            else:
+                messages.success(request, _("The lesson is published on the lessons-learned page."))
+                return redirect("followup:feedback-detail", reference=reference)
+        if not user_is_unoda(request.user):
+            raise PermissionDenied(_("Only UNODA officers publish lessons learned."))
+        return self.render_to_response(
+            self.get_context_data(reference=reference, lesson_form=form), status=400
+        )
+
     def _waiver_action(self, request, reference, case, kind):
         form = None
         try:
@@ -566,3 +604,37 @@ class FeedbackView(LoginRequiredMixin, TemplateView):
         else:
             messages.success(request, done)
         return redirect("followup:feedback-detail", reference=reference)
+
+
+class LessonListView(LoginRequiredMixin, TemplateView):
+    """The lessons learned UNODA published from closed cases, with the parties' consent: every
+    signed-in State, donor and officer reads and searches them; UNODA withdraws one here."""
+
+    template_name = "followup/lesson_list.html"
+    paginate_by = 20
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = LessonFilterForm(self.request.GET)
+        data = form.cleaned_data if form.is_valid() else {}
+        lessons = selectors.lesson_list(filters=data)
+        page = Paginator(lessons, self.paginate_by).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            form=form,
+            page_obj=page,
+            lessons=page.object_list,
+            query=query.urlencode(),
+            can_withdraw=user_is_unoda(self.request.user),
+        )
+        return context
+
+    def post(self, request):
+        try:
+            services.lesson_withdraw(actor=request.user, lesson_id=request.POST.get("lesson"))
+        except ApplicationError as error:  # a PermissionDenied is the 403 page
+            refusal_messages(request, error)
+        else:
+            messages.success(request, _("The lesson has been withdrawn."))
+        return redirect("followup:lesson-list")

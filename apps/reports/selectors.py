@@ -7,6 +7,7 @@ from itertools import islice
 
 from django.db import connection
 from django.db.models import (
+    Avg,
     Count,
     F,
     Q,
@@ -18,6 +19,8 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractYear, FirstValue
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
 
 from apps.cases.models import AssistanceRequest, Category, Status, StatusChange, Visibility
 from apps.cases.selectors import request_list
@@ -33,6 +36,42 @@ from apps.funding.models import (
 from apps.funding.selectors import BASE_CURRENCY, CENT, convert, funding_for_requests, rates_on
 from apps.organizations.models import Region
 from apps.reminders.models import ReminderLog, Stage
+
+PUBLIC_OUTCOMES = 50  # the latest closed public cases shown on the public page
+
+
+def public_outcome_list(*, limit: int = PUBLIC_OUTCOMES) -> list[dict]:
+    """Closed cases whose State allowed a public summary, latest first, each with its outcome
+    in one line (when it closed and how the parties rated it overall); nothing else of the
+    case leaves the portal."""
+    from apps.followup.models import FeedbackStatus
+
+    submitted = Q(feedback__status=FeedbackStatus.SUBMITTED)
+    cases = (
+        AssistanceRequest.objects.filter(status=Status.CLOSED, visibility=Visibility.PUBLIC_SUMMARY)
+        .select_related("requesting_organization")
+        .prefetch_related("categories")
+        .annotate(rating=Avg("feedback__overall", filter=submitted))
+        .order_by("-status_changed_at", "-pk")[:limit]
+    )
+    rows = []
+    for case in cases:
+        closed = date_format(timezone.localtime(case.status_changed_at), "YEAR_MONTH_FORMAT")
+        if case.rating is None:
+            outcome = _("Implemented and closed in %(month)s.") % {"month": closed}
+        else:
+            outcome = _(
+                "Implemented and closed in %(month)s; the parties rated it %(rating)s out of 5."
+            ) % {"month": closed, "rating": number_format(case.rating, 1)}
+        rows.append(
+            {
+                "region": case.requesting_organization.get_region_display(),
+                "categories": [category.name for category in case.categories.all()],
+                "summary": translated(case, "summary").text,
+                "outcome": outcome,
+            }
+        )
+    return rows
 
 
 def public_need_list(*, batch_size: int = 500) -> list[dict]:

@@ -20,7 +20,11 @@ class PublicNeedsView(TemplateView):
     template_name = "reports/public_needs.html"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "needs": selectors.public_need_list()}
+        return {
+            **super().get_context_data(**kwargs),
+            "needs": selectors.public_need_list(),
+            "outcomes": selectors.public_outcome_list(),
+        }
 
 
 # Lazy: translated when a page shows them, in the reader's language.

@@ -50,6 +50,9 @@ SILENT = {
     "attachment_store": "part of the service that stores the document",
     "case_link_add": "UNODA's own cross-reference between cases",
     "case_link_remove": "UNODA's own cross-reference between cases",
+    "lesson_publish": "UNODA's publication on the lessons page, with the parties' consent given "
+    "in their feedback",
+    "lesson_withdraw": "UNODA takes its own publication back",
     "case_duplicate_decide": "UNODA's own decision; withdrawing a duplicate notifies as the "
     "withdrawal (request_transition)",
     "interest_coverage_update": "which lines an interest covers: shown in coordination",

@@ -201,6 +201,8 @@ MATRIX = {
     "funding:meeting-dossier": (False, unoda_page(denied=404)),
     "funding:meeting-dossier-csv": (False, unoda_page(denied=404)),
     "followup:effectiveness": (False, unoda_page()),
+    # Lessons learned: every signed-in user reads them (UNODA withdraws them by POST).
+    "followup:lesson-list": (False, signed_in()),
     "followup:overdue-list": (False, unoda_page()),
     "followup:plan-detail": (True, case_page),
     "followup:feedback-detail": (True, case_page),
