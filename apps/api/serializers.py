@@ -112,6 +112,11 @@ class RequestSerializer(serializers.ModelSerializer):
     )
     budget_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     national_report_url = serializers.CharField(help_text="A URL, or empty.")
+    national_document = serializers.ChoiceField(
+        choices=NationalDocument.choices,
+        allow_blank=True,
+        help_text="The national document the request comes from; empty: none given.",
+    )
 
     class Meta:
         model = AssistanceRequest

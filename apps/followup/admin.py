@@ -19,6 +19,7 @@ from .models import (
     AgreementDocument,
     Feedback,
     FeedbackWaiver,
+    Lesson,
     Milestone,
     ProgressReport,
     ProgressReportAttachment,
@@ -413,6 +414,7 @@ class FeedbackAdmin(admin.ModelAdmin):
         "what_worked",
         "what_did_not_work",
         "lessons_learned",
+        "share_lessons",
         "would_work_together_again",
         "submitted_at",
         "submitted_by",
@@ -451,3 +453,25 @@ class FeedbackWaiverAdmin(ServiceErrorsMixin, admin.ModelAdmin):
             actor=request.user, case=obj.request, organization=obj.organization, reason=obj.reason
         )
         obj.pk = saved.pk
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    """The lessons UNODA published (on the feedback page of a closed case, and taken off on the
+    lessons page): read here; publishing asks for the parties' consent, which only the
+    service checks."""
+
+    list_display = ("title", "request", "published_by", "created_at")
+    search_fields = ("title", "body", "request__reference")
+    list_select_related = ("request", "published_by")
+    readonly_fields = ("request", "title", "body", "published_by", "created_at")
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
