@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from apps.cases.models import AssistanceRequest, RequestGroupObjectPermission, Status, StatusChange
 from apps.cases.workflow import OPEN_NEEDS
 from apps.followup.models import RATING_FIELDS, Feedback, FeedbackStatus
-from apps.funding.models import Commitment, Disbursement
+from apps.funding.models import Commitment, Disbursement, Offer
 from apps.organizations.models import Region
 from apps.reminders.models import ReminderLog
 
@@ -136,6 +136,18 @@ def _case_page_floor(built):
     return render_rows(rows)
 
 
+def _best_offers_floor(built):
+    """The active offers that share a category with the long case, with their donors."""
+    case = AssistanceRequest.objects.get(reference=built.long_history_reference)
+    offers = (
+        Offer.objects.filter(categories__in=case.categories.all(), is_active=True)
+        .select_related("donor")
+        .distinct()
+        .order_by("pk")[:5]
+    )
+    return render_rows([(offer.donor.name, offer.title, offer.amount_max) for offer in offers])
+
+
 API_FIELDS = (
     "pk",
     "reference",
@@ -241,6 +253,12 @@ PAGES = [
         "unoda",
         lambda b: f"/cases/{b.long_history_reference}/",
         _case_page_floor,
+    ),
+    Page(
+        "case page's best offers (UNODA, after the page)",
+        "unoda",
+        lambda b: f"/cases/{b.long_history_reference}/best-offers/",
+        _best_offers_floor,
     ),
     Page(
         "API list /api/v1/requests/ (UNODA)",

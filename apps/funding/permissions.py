@@ -7,6 +7,7 @@ from apps.cases.workflow import (
     DONOR_VISIBLE,
     FUNDING_UPDATABLE,
     OPEN_NEEDS,
+    Role,
     admitted_donors,
 )
 from apps.organizations.models import Organization
@@ -92,6 +93,12 @@ def can_ask_offer_referral(user, case: AssistanceRequest) -> bool:
         and is_member(user, case.requesting_organization_id)
         and case.status in OPEN_NEEDS
     )
+
+
+def can_see_best_offers(access) -> bool:
+    """UNODA and the requesting State see the offers that fit a request best, ranked with the
+    reasons (every donor's offers: not shown to a donor)."""
+    return access.is_unoda or Role.RECIPIENT in access.roles
 
 
 def can_handle_offer_referrals(user) -> bool:

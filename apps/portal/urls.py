@@ -11,6 +11,11 @@ urlpatterns = [
     path("<str:reference>/", views.RequestDetailView.as_view(), name="request-detail"),
     path("<str:reference>/links/", views.CaseLinkAddView.as_view(), name="case-link-add"),
     path(
+        "<str:reference>/best-offers/",
+        views.CaseBestOffersView.as_view(),
+        name="case-best-offers",
+    ),
+    path(
         "<str:reference>/duplicates/",
         views.CaseDuplicateDecideView.as_view(),
         name="case-duplicate-decide",

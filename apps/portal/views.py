@@ -36,11 +36,11 @@ from apps.cases.permissions import (
 from apps.cases.quality import completeness
 from apps.cases.views import get_access_or_404, refusal_messages
 from apps.cases.workflow import (
+    AGREED,
     DONOR_VISIBLE,
     OPEN,
     OPEN_NEEDS,
     OPEN_TO_DONORS,
-    Role,
     resolve,
     transitions_from,
 )
@@ -63,6 +63,7 @@ from apps.funding.permissions import (
     can_ask_offer_referral,
     can_express_interest,
     can_record_commitment,
+    can_see_best_offers,
     can_update_commitment,
 )
 from apps.notifications.selectors import notification_list
@@ -279,7 +280,8 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             access, [t for t in transitions_from(case.status) if not t.by_record]
         )
         agreement = overview = None
-        if can_view_followup(access):
+        # An agreement exists from its status on (recording it fires the transition).
+        if case.status in AGREED and can_view_followup(access):
             agreement = followup_selectors.agreement_get(access=access)
             if agreement is not None:
                 overview = followup_selectors.implementation_overview(access=access)
@@ -312,12 +314,8 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
                 if t.name != "close"
                 and (notes := [n for check in t.confirmations if (n := resolve(check)(case))])
             },
-            # The offers that fit the need best, with why: for UNODA and the requesting State.
-            best_offers=(
-                offers_for_request(case=case, limit=BEST_OFFERS)
-                if case.status in OPEN_NEEDS and (access.is_unoda or Role.RECIPIENT in access.roles)
-                else None
-            ),
+            # The offers that fit the need best come after the page (CaseBestOffersView).
+            shows_best_offers=case.status in OPEN_NEEDS and can_see_best_offers(access),
             # UNODA weighs the request's likely duplicates and related needs while reviewing.
             likenesses=likenesses(case) if access.is_unoda and checked(case) else None,
             can_withdraw=any(t.name == "withdraw" for t in transitions),
@@ -481,6 +479,33 @@ class CaseLinkRemoveView(LoginRequiredMixin, View):
         else:
             messages.success(request, _now("The link has been removed."))
         return redirect(_related(case))
+
+
+class CaseBestOffersView(LoginRequiredMixin, View):
+    """The offers that fit a request best, with the reasons of each score, for UNODA and the
+    requesting State: the case page loads this section after itself (htmx); without
+    JavaScript its link opens it as a page of its own."""
+
+    def get(self, request, reference):
+        access = get_access_or_404(request, reference)
+        if not can_see_best_offers(access):
+            raise PermissionDenied(_now("Only UNODA and the requesting State see the best offers."))
+        case = access.case
+        context = {
+            "case": case,
+            "is_unoda": access.is_unoda,
+            "best_offers": (
+                offers_for_request(case=case, limit=BEST_OFFERS)
+                if case.status in OPEN_NEEDS
+                else []
+            ),
+        }
+        template = (
+            "portal/_best_offers.html"
+            if request.headers.get("HX-Request")
+            else "portal/best_offers.html"
+        )
+        return render(request, template, context)
 
 
 class CaseDuplicateDecideView(LoginRequiredMixin, View):

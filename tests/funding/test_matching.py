@@ -345,33 +345,40 @@ class TestMeetingDossier:
         assert client.get(f"/funding/meetings/{meeting.pk}/dossier.csv").status_code == 404
 
 
-def _case_page(client, user, case) -> str:
-    from django.urls import reverse
-
+def _page(client, user, url, **headers):
     client.force_login(user)
-    response = client.get(reverse("cases:request-detail", args=[case.reference]))
+    response = client.get(url, headers=headers)
     assert response.status_code == 200
     return response.content.decode()
 
 
-def test_unoda_and_the_state_see_the_best_offers_with_reasons_on_the_case_page(
-    need, offers, users, client
-):
+def test_unoda_and_the_state_see_the_best_offers_with_reasons(need, offers, users, client):
+    from django.urls import reverse
+
+    case_url = reverse("cases:request-detail", args=[need.reference])
+    url = reverse("cases:case-best-offers", args=[need.reference])
     for user in (users.unoda, users.recipient):
-        page = _case_page(client, user, need)
-        section = page[
-            page.index('id="best-offers"') : page.index(
-                "</section>", page.index('id="best-offers"')
-            )
-        ]
+        # The case page loads the section after itself, and links it for a browser without
+        # JavaScript.
+        assert f'hx-get="{url}"' in _page(client, user, case_url)
+        section = _page(client, user, url, HX_Request="true")
+        assert section.startswith('<section aria-labelledby="h-best-offers"')
         titles = re.findall(r"</strong>: (?:<a [^>]*>)?(\w+)", section)
         assert titles == ["Best", "Later", "Partial"]
         assert "covers the requesting State&#x27;s region" in section
         assert "/100</span>" in section
+        page = _page(client, user, url)
+        assert "<html" in page
+        assert re.findall(r"</strong>: (?:<a [^>]*>)?(\w+)", page) == titles
     # A donor sees the need, not the other donors' offers ranked for it.
-    assert 'id="best-offers"' not in _case_page(client, users.donor, need)
+    assert 'id="best-offers"' not in _page(client, users.donor, case_url)
+    client.force_login(users.donor)
+    assert client.get(url).status_code == 403
 
 
 def test_a_draft_has_no_best_offers_yet(make_case, cat, offers, users, client):
+    from django.urls import reverse
+
     draft = make_case("draft", categories=[cat["stockpile"]])
-    assert 'id="best-offers"' not in _case_page(client, users.recipient, draft)
+    page = _page(client, users.recipient, reverse("cases:request-detail", args=[draft.reference]))
+    assert 'id="best-offers"' not in page

@@ -109,6 +109,16 @@ def api_unoda_case(actor, state):
     return 403 if sees_case(actor, state) else 404
 
 
+def best_offers_page(actor, state):
+    """The offers that fit a request best: UNODA and the requesting State; 403 to the others
+    who see the case."""
+    if actor == "anonymous":
+        return LOGIN
+    if actor in ("recipient", "unoda"):
+        return 200
+    return 403 if sees_case(actor, state) else 404
+
+
 def everyone(outcome):
     return lambda actor, state: outcome
 
@@ -254,6 +264,7 @@ MATRIX = {
     "cases:case-link-add": (True, signed_in(405)),
     "cases:case-link-remove": (True, signed_in(405)),
     "cases:case-duplicate-decide": (True, signed_in(405)),
+    "cases:case-best-offers": (True, best_offers_page),
     # A State's needs by national plan: every signed-in user, each seeing the cases it may.
     "cases:state-needs": (False, signed_in()),
     "cases:request-translations": (True, translations_page),
