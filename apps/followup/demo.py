@@ -42,6 +42,11 @@ LESSONS = [
     "Agree one reporting format for all co-funding donors at the start.",
     "Budget for maintenance beyond the project period.",
     "Involve customs as well as police from the first workshop.",
+    "Train the storekeepers before the new racks and locks arrive, not after.",
+    "Plan the destruction with the environment ministry: open burning was refused late.",
+    "Keep one national register: two agencies with their own lists double-counted weapons.",
+    "Translate the manuals into the local languages before the training starts.",
+    "Ask the donors for one joint visit instead of one each.",
 ]
 
 

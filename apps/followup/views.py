@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -235,9 +235,9 @@ class ImplementationPlanView(LoginRequiredMixin, TemplateView):
 
 
 MILESTONE_ACTIONS = {
-    "edit": _lazy("Milestone “%(milestone)s” saved."),
-    "done": _lazy("Milestone “%(milestone)s” marked done."),
-    "reopen": _lazy("Milestone “%(milestone)s” reopened."),
+    "edit": gettext_lazy("Milestone “%(milestone)s” saved."),
+    "done": gettext_lazy("Milestone “%(milestone)s” marked done."),
+    "reopen": gettext_lazy("Milestone “%(milestone)s” reopened."),
 }
 
 

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -249,8 +249,8 @@ class ReferralPagesMixin(LoginRequiredMixin):
 
 REFERRALS_PER_PAGE = 25
 REFERRAL_DONE = {
-    "bring": _lazy("The offer is brought to the request; the State and the donor are told."),
-    "decline": _lazy("Declined; the State is told why."),
+    "bring": gettext_lazy("The offer is brought to the request; the State and the donor are told."),
+    "decline": gettext_lazy("Declined; the State is told why."),
 }
 
 
@@ -705,10 +705,10 @@ class MeetingCreateView(MeetingPagesMixin, TemplateView):
 
 
 MEETING_DONE = {
-    "edit": _lazy("Meeting saved."),
-    "item": _lazy("Added to the agenda."),
-    "outcome": _lazy("Outcome recorded."),
-    "remove": _lazy("Taken off the agenda."),
+    "edit": gettext_lazy("Meeting saved."),
+    "item": gettext_lazy("Added to the agenda."),
+    "outcome": gettext_lazy("Outcome recorded."),
+    "remove": gettext_lazy("Taken off the agenda."),
 }
 
 

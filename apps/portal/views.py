@@ -7,7 +7,7 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -434,7 +434,7 @@ class CaseLinkAddView(RequestDetailView):
 
     def post(self, request, reference):
         if not can_link_cases(request.user):
-            raise PermissionDenied(_now("Only UNODA officers link cases."))
+            raise PermissionDenied(gettext("Only UNODA officers link cases."))
         case = get_access_or_404(request, reference).case
         form = CaseLinkForm(request.POST)
         if form.is_valid():
@@ -455,7 +455,7 @@ class CaseLinkAddView(RequestDetailView):
             else:
                 messages.success(
                     request,
-                    _now("Linked: %(from)s %(kind)s %(to)s.")
+                    gettext("Linked: %(from)s %(kind)s %(to)s.")
                     % {
                         "from": case.reference,
                         "kind": link.get_kind_display(),
@@ -470,14 +470,14 @@ class CaseLinkAddView(RequestDetailView):
 class CaseLinkRemoveView(LoginRequiredMixin, View):
     def post(self, request, reference, pk):
         if not can_link_cases(request.user):
-            raise PermissionDenied(_now("Only UNODA officers link cases."))
+            raise PermissionDenied(gettext("Only UNODA officers link cases."))
         case = get_access_or_404(request, reference).case
         try:
             services.case_link_remove(actor=request.user, case=case, link_id=pk)
         except (ValidationError, PermissionDenied, ApplicationError) as error:
             refusal_messages(request, error)
         else:
-            messages.success(request, _now("The link has been removed."))
+            messages.success(request, gettext("The link has been removed."))
         return redirect(_related(case))
 
 
@@ -489,7 +489,9 @@ class CaseBestOffersView(LoginRequiredMixin, View):
     def get(self, request, reference):
         access = get_access_or_404(request, reference)
         if not can_see_best_offers(access):
-            raise PermissionDenied(_now("Only UNODA and the requesting State see the best offers."))
+            raise PermissionDenied(
+                gettext("Only UNODA and the requesting State see the best offers.")
+            )
         case = access.case
         context = {
             "case": case,
@@ -519,11 +521,11 @@ class CaseDuplicateDecideView(LoginRequiredMixin, View):
 
     def post(self, request, reference):
         if not can_link_cases(request.user):
-            raise PermissionDenied(_now("Only UNODA officers decide on duplicates."))
+            raise PermissionDenied(gettext("Only UNODA officers decide on duplicates."))
         case = get_access_or_404(request, reference).case
         form = DuplicateDecisionForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _now("Choose a decision on the likely duplicate."))
+            messages.error(request, gettext("Choose a decision on the likely duplicate."))
             return redirect(_related(case, "duplicates"))
         data = form.cleaned_data
         try:

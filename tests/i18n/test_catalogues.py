@@ -94,3 +94,29 @@ def test_catalogue_has_every_message_of_the_sources(language, extracted):
         f"{catalogue_path(language).relative_to(ROOT)}; run makemessages (README, Languages) "
         "and translate them:\n" + "\n".join(sorted(map(describe, missing)))
     )
+
+
+# The names ``makemessages`` looks for (xgettext's Python keywords and Django's own): a message
+# given to a translation function under another name is never extracted, and shows in English
+# in every language.
+EXTRACTED = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy",
+             "pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy"}  # fmt: skip
+
+
+def test_translation_functions_keep_names_that_makemessages_extracts():
+    import re
+
+    imported = re.compile(
+        r"from django\.utils\.translation import (?:\w+ as \w+|\w+)(?:, (?:\w+ as \w+|\w+))*"
+    )
+    alias = re.compile(r"(\w+) as (\w+)")
+    unextracted = []
+    for path in (ROOT / "apps").rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for line in path.read_text().splitlines():
+            if match := imported.match(line.strip()):
+                for name, as_name in alias.findall(match.group(0)):
+                    if "gettext" in name and as_name not in EXTRACTED:
+                        unextracted.append(f"{path.relative_to(ROOT)}: {name} as {as_name}")
+    assert not unextracted, unextracted
