@@ -111,8 +111,10 @@ def test_a_states_page_lists_its_needs_by_national_document(needs, orgs, users, 
     url = reverse("cases:state-needs", args=[orgs.recipient.pk])
     assert f'href="{url}"' in home  # in the State official's menu
     page = client.get(url).content.decode()
-    report = page.index("PoA national report: National report on the PoA (2024)")
-    plan = page.index("National action plan: National action plan on small arms 2022-2026 (2022)")
+    report = page.index("PoA national report: <bdi>National report on the PoA</bdi> (2024)")
+    plan = page.index(
+        "National action plan: <bdi>National action plan on small arms 2022-2026</bdi> (2022)"
+    )
     none = page.index("Not tied to a national report or action plan")
     assert report < plan < none  # the latest document first, none last
     assert report < page.index(needs["high"].reference) < plan
@@ -131,8 +133,9 @@ def test_the_case_page_says_where_the_request_comes_from(needs, users, client):
     page = client.get(reverse("cases:request-detail", args=[needs["high"].reference]))
     text = page.content.decode()
     assert (
-        "PoA national report: National report on the PoA (2024) · PoA reporting cycle 2024" in text
-    )
+        "PoA national report: <bdi>National report on the PoA</bdi> (2024) · "
+        "PoA reporting cycle 2024"
+    ) in text
     assert reverse("cases:state-needs", args=[needs["high"].requesting_organization_id]) in text
 
 
