@@ -13,10 +13,11 @@ from .models import (
     AttachmentKind,
     Category,
     CommentVisibility,
+    NationalDocument,
     Priority,
     Status,
 )
-from .selectors import officer_list
+from .selectors import NO_DOCUMENT, officer_list
 from .workflow import TRANSITIONS
 
 
@@ -192,6 +193,15 @@ def category_choices(categories=None) -> list[tuple[str, str]]:
     return [("", _("Any"))] + [(c.code, c.name) for c in categories if c.is_active]
 
 
+def document_choices() -> list[tuple[str, str]]:
+    """ "Any", each kind of national document, and none given."""
+    return [
+        ("", _("Any")),
+        *NationalDocument.choices,
+        (NO_DOCUMENT, _("Not tied to a national report or action plan")),
+    ]
+
+
 class OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.username
@@ -218,6 +228,7 @@ class QueueFilterForm(forms.Form):
         empty_value=None,
         choices=[("", _("Any")), *Priority.choices],
     )
+    document = forms.ChoiceField(label=_("Comes from"), required=False, choices=document_choices)
     officer = forms.ChoiceField(label=_("Case officer"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     unassigned = forms.BooleanField(label=_("Unassigned only"), required=False)

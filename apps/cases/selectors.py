@@ -275,6 +275,14 @@ def search_condition(text: str, *, state: bool = True) -> Q:
     return condition
 
 
+NO_DOCUMENT = "none"  # the filter's value for requests tied to no national document
+
+
+def from_document(kind: str) -> Q:
+    """Requests that come from a national document of ``kind``, or ("none") from none."""
+    return Q(national_document="") if kind == NO_DOCUMENT else Q(national_document=kind)
+
+
 def in_region(region: str) -> Q:
     """Cases whose requesting State is in ``region`` (the States given as values, as in
     ``search_condition``)."""

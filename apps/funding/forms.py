@@ -208,15 +208,17 @@ class NeedsFilterForm(forms.Form):
         empty_value=None,
         choices=[("", _("Any")), *Priority.choices],
     )
+    document = forms.ChoiceField(label=_("Comes from"), required=False)
     q = forms.CharField(label=_("Search"), required=False)
 
     def __init__(self, *args, categories=None, **kwargs):
         """``categories``: every category, if the caller has read them (the active ones are
         offered); else they are read here."""
-        from apps.cases.forms import category_choices
+        from apps.cases.forms import category_choices, document_choices
 
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices(categories)
+        self.fields["document"].choices = document_choices()
         self.fields["region"].choices = [("", _("Any")), *Region.choices]
 
 

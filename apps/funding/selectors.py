@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from apps.cases.models import Activity, AssistanceRequest
 from apps.cases.selectors import (
+    from_document,
     in_region,
     list_deferred_fields,
     request_list,
@@ -776,6 +777,8 @@ def needs_list(*, user, filters: dict) -> QuerySet[AssistanceRequest]:
         queryset = queryset.filter(in_region(region))
     if priority := filters.get("priority"):
         queryset = queryset.filter(priority=priority)
+    if document := filters.get("document"):
+        queryset = queryset.filter(from_document(document))
     if q := (filters.get("q") or "").strip():
         queryset = queryset.filter(search_condition(q, state=False))
     return queryset

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.cases.models import AssistanceRequest
 from apps.cases.selectors import (
+    from_document,
     in_region,
     list_deferred_fields,
     request_list,
@@ -32,7 +33,8 @@ def request_queue(
     """Every case the user may see, filtered, searched and ordered, annotated with
     ``is_overdue``, long texts left unread.
 
-    Filters: status, region, category (code), priority, officer (user id), overdue, unassigned.
+    Filters: status, region, category (code), priority, document (a kind of national document,
+    or "none"), officer (user id), overdue, unassigned.
     """
     filters = filters or {}
     queryset = (
@@ -48,6 +50,8 @@ def request_queue(
         queryset = queryset.filter(categories__code=category)
     if priority := filters.get("priority"):
         queryset = queryset.filter(priority=priority)
+    if document := filters.get("document"):
+        queryset = queryset.filter(from_document(document))
     if officer := filters.get("officer"):
         queryset = queryset.filter(case_officer=officer)
     if filters.get("unassigned"):

@@ -184,7 +184,16 @@ def _queue(request) -> tuple[QueueFilterForm, QueueTable, object, list]:
     )
     filters = {
         key: data.get(key)
-        for key in ("status", "region", "category", "priority", "officer", "overdue", "unassigned")
+        for key in (
+            "status",
+            "region",
+            "category",
+            "priority",
+            "document",
+            "officer",
+            "overdue",
+            "unassigned",
+        )
     }
     rows = request_queue(
         user=request.user, filters=filters, search=data.get("q", ""), ordering=table.ordering()

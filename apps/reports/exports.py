@@ -6,6 +6,7 @@ import io
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from apps.cases.tables import NATIONAL_DOCUMENT
 from apps.core.tables import spreadsheet_safe as safe
 
 from . import selectors
@@ -31,6 +32,8 @@ def case_table(*, user):
         _("Requesting organization"),
         _("Region"),
         _("Categories"),
+        _("Priority"),
+        _("Comes from"),
         _("Budget"),
         _("Currency"),
         _("In this status since"),
@@ -43,6 +46,8 @@ def case_table(*, user):
             case.requesting_organization.name,
             case.requesting_organization.get_region_display(),
             ", ".join(category.code for category in case.categories.all()),
+            case.get_priority_display(),
+            NATIONAL_DOCUMENT.value(case),
             case.budget_amount,
             case.budget_currency,
             case.status_changed_at.date().isoformat(),

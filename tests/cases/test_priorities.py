@@ -154,3 +154,28 @@ def test_the_api_reads_and_writes_the_national_document(needs, users, client):
     )  # fmt: skip
     assert created.status_code == 400
     assert list(created.json()["error"]["fields"]) == ["national_document_year"]
+
+
+def test_the_dashboards_case_export_gives_priority_and_document(needs, users, client):
+    client.force_login(users.unoda)
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/reports/export/cases.csv").content.decode()))
+    )
+    by_reference = {row["Reference"]: row for row in rows}
+    high = by_reference[needs["high"].reference]
+    assert high["Priority"] == "High"
+    assert high["Comes from"].startswith("PoA national report: National report on the PoA (2024)")
+    assert by_reference[needs["medium"].reference]["Comes from"] == ""
+
+
+def test_the_queue_and_the_needs_filter_by_national_document(needs, users, client):
+    def shown(user, url, document):
+        client.force_login(user)
+        page = client.get(url, {"document": document}).content.decode()
+        return {key for key, case in needs.items() if case.reference in page}
+
+    for user, url in ((users.unoda, "/cases/"), (users.donor, reverse("funding:needs"))):
+        assert shown(user, url, "national_report") == {"high"}
+        assert shown(user, url, "action_plan") == {"low"}
+        assert shown(user, url, "none") == {"medium"}
+        assert shown(user, url, "") == {"high", "low", "medium"}
