@@ -1,10 +1,8 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +20,7 @@ from apps.cases.views import case_page_again, get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import add_service_errors
 from apps.core.pagination import peek_page
-from apps.core.tables import spreadsheet_safe
+from apps.core.tables import csv_download, spreadsheet_safe
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda, user_memberships
 
@@ -834,9 +832,7 @@ class MeetingDossierView(LoginRequiredMixin, TemplateView):
 class MeetingDossierCsvView(LoginRequiredMixin, View):
     def get(self, request, pk):
         meeting, rows = _meeting_dossier(request, pk)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}-dossier.csv"'
-        writer = csv.writer(response)
+        response, writer = csv_download(f"meeting-{meeting.pk}-dossier.csv")
         writer.writerow(
             [_("Position"), _("Type"), _("Reference"), _("Title"), _("Organization"),
              _("Categories"), _("Amount"), _("Currency"), _("Committed"), _("Gap"),

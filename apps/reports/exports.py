@@ -1,8 +1,8 @@
 """CSV and XLSX files of the case list and of the funding figures (scoped like the pages)."""
 
-import csv
 import io
 
+from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -93,18 +93,17 @@ def funding_table(*, user):
 TABLES = {"cases": case_table, "funding": funding_table}
 
 
-def to_csv(header, rows) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
+def write_csv(writer, header, rows) -> None:
     writer.writerow([safe(cell) for cell in header])
     for row in rows:
         writer.writerow([safe("" if cell is None else str(cell)) for cell in row])
-    return out.getvalue()
 
 
 def to_xlsx(header, rows, *, title: str) -> bytes:
+    """The rows as a workbook of one sheet, right to left in a right-to-left language."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
+    sheet.sheet_view.rightToLeft = get_language_bidi()
     sheet.append([safe(cell) for cell in header])
     for row in rows:
         sheet.append([safe(cell) for cell in row])

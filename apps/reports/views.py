@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.core.tables import csv_download
 from apps.followup.permissions import can_see_effectiveness
 from apps.followup.selectors import effectiveness_by_criterion
 from apps.organizations.selectors import user_is_unoda
@@ -120,14 +121,13 @@ class ExportView(LoginRequiredMixin, View):
         stamp = timezone.localdate().isoformat()
         filename = f"{table}-{stamp}.{fmt}"
         if fmt == "csv":
-            response = HttpResponse(
-                exports.to_csv(header, rows), content_type="text/csv; charset=utf-8"
-            )
-        else:
-            response = HttpResponse(
-                exports.to_xlsx(header, rows, title=table),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
+            response, writer = csv_download(filename)
+            exports.write_csv(writer, header, rows)
+            return response
+        response = HttpResponse(
+            exports.to_xlsx(header, rows, title=table),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

@@ -64,7 +64,9 @@ def test_the_queue_filters_sorts_and_exports_by_priority(needs, users, client):
     assert needs["low"].reference not in page
     assert '<span class="tag">High</span>' in page
     rows = list(
-        csv.DictReader(io.StringIO(client.get("/cases/export.csv?sort=priority").content.decode()))
+        csv.DictReader(
+            io.StringIO(client.get("/cases/export.csv?sort=priority").content.decode("utf-8-sig"))
+        )
     )
     assert [row["Reference"] for row in rows] == [
         needs[p].reference for p in ("high", "medium", "low")
@@ -159,7 +161,9 @@ def test_the_api_reads_and_writes_the_national_document(needs, users, client):
 def test_the_dashboards_case_export_gives_priority_and_document(needs, users, client):
     client.force_login(users.unoda)
     rows = list(
-        csv.DictReader(io.StringIO(client.get("/reports/export/cases.csv").content.decode()))
+        csv.DictReader(
+            io.StringIO(client.get("/reports/export/cases.csv").content.decode("utf-8-sig"))
+        )
     )
     by_reference = {row["Reference"]: row for row in rows}
     high = by_reference[needs["high"].reference]

@@ -153,7 +153,7 @@ def test_case_export_is_the_web_scope(client, users, make_case, who):
     client.force_login(user)
     response = client.get("/reports/export/cases.csv")
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     refs = {row[0] for row in rows[1:]}
     assert refs == set(request_list(user=user).values_list("reference", flat=True))
     for row in rows[1:]:
@@ -183,7 +183,11 @@ def test_funding_export(client, users, make_case, orgs):
         status=CommitmentStatus.COMMITTED,
     )
     client.force_login(users.unoda)
-    rows = list(csv.reader(io.StringIO(client.get("/reports/export/funding.csv").content.decode())))
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/reports/export/funding.csv").content.decode("utf-8-sig"))
+        )
+    )
     assert rows[1][0] == case.reference
     assert rows[1][5] == "300.00"  # committed
     assert rows[1][7] == "700.00"  # gap
