@@ -79,7 +79,8 @@ def translated(obj, field: str) -> Translated:
 def translated_text(obj, field: str, linebreaks: bool = False) -> str:
     """``{% translated_text case "title" %}``: the text in the active language, or in its
     original language marked as such, e.g. ``Título <small>(original language: Spanish)</small>``.
-    The text carries its own ``lang`` so that fonts and direction follow it."""
+    The text carries its own ``lang`` so that fonts follow it, and ``dir="auto"``: a Latin title
+    in an Arabic page (or the reverse) is isolated and reads in its own direction."""
     value = translated_value(obj, field)
     if not value.text:
         return ""
@@ -87,7 +88,7 @@ def translated_text(obj, field: str, linebreaks: bool = False) -> str:
         linebreaksbr(value.text, autoescape=True) if linebreaks else conditional_escape(value.text)
     )
     if not value.is_fallback:
-        return format_html('<span lang="{}">{}</span>', value.language, text)
+        return format_html('<span lang="{}" dir="auto">{}</span>', value.language, text)
     marker = _("(original language: %(language)s)") % {"language": value.language_name}
     return format_html(
         '<span lang="{}" dir="auto">{}</span> <small class="fallback-language">{}</small>',
