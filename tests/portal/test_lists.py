@@ -194,14 +194,21 @@ def test_timeline_entries_escaped_ordered_and_internal_comments_for_unoda_only(
     assert '<span class="arrow" aria-hidden="true">→</span> Submitted</strong>' in status_item
     assert change.actor == users.unoda
     assert (
-        "Submitted</strong> (Ana &lt;Officer&gt;)<br>Why &lt;not&gt; &amp; how</li>" in status_item
-    )
+        'Submitted</strong> (Ana &lt;Officer&gt;)<br><span dir="auto">Why &lt;not&gt; &amp; '
+        "how</span></li>"
+    ) in status_item
     shared, internal, by_recipient = items[-3:]
     assert shared.startswith("<li>")
-    assert "Ana &lt;Officer&gt;<br>Checked &lt;b&gt;twice&lt;/b&gt;<br>with the mission" in shared
+    assert (
+        'Ana &lt;Officer&gt;<br><span dir="auto">Checked &lt;b&gt;twice&lt;/b&gt;<br>with the '
+        "mission</span>"
+    ) in shared
     assert internal.startswith('<li class="internal">')
-    assert '<span class="tag">internal</span><br>Internal &amp; private' in internal
-    assert "— recipient<br>Thanks</li>" in by_recipient  # no full name: the username
+    assert (
+        '<span class="tag">internal</span><br><span dir="auto">Internal &amp; private' in internal
+    )
+    # No full name: the username.
+    assert '— recipient<br><span dir="auto">Thanks</span></li>' in by_recipient
     client.force_login(users.recipient)
     timeline = _timeline(client.get(f"/cases/{case.reference}/").content.decode())
     assert "Checked &lt;b&gt;twice" in timeline
