@@ -308,54 +308,48 @@ def effectiveness_by_criterion() -> list[dict]:
     ]
 
 
+def _overall_by(path: str, submitted=None) -> dict:
+    """The overall rating of submitted feedback grouped by ``path``, by its value: the average
+    and count, each party's, in one grouped query."""
+    submitted = _submitted() if submitted is None else submitted
+    return {
+        row[path]: row
+        for row in submitted.values(path)
+        .annotate(average=Avg("overall"), n=Count("pk"), **_by_role(Q(), "overall"))
+        .order_by()
+    }
+
+
+def _overall_row(label, row) -> dict:
+    """One row of an effectiveness table: ``label`` and the figures of ``_overall_by``."""
+    return {
+        "label": label,
+        "average": row["average"],
+        "n": row["n"],
+        "recipient": row["overall_recipient"],
+        "recipient_n": row["overall_recipient_n"],
+        "donor": row["overall_donor"],
+        "donor_n": row["overall_donor_n"],
+        "gap": _gap(row["overall_recipient"], row["overall_donor"]),
+    }
+
+
 def effectiveness_by_region() -> list[dict]:
     """Overall ratings grouped by the region of the requesting State."""
-    rows = (
-        _submitted()
-        .values("request__requesting_organization__region")
-        .annotate(average=Avg("overall"), n=Count("pk"), **_by_role(Q(), "overall"))
-        .order_by("request__requesting_organization__region")
-    )
+    rows = _overall_by("request__requesting_organization__region")
     labels = dict(Region.choices)
     return [
-        {
-            "region": labels.get(row["request__requesting_organization__region"]),
-            "average": row["average"],
-            "n": row["n"],
-            "recipient": row["overall_recipient"],
-            "recipient_n": row["overall_recipient_n"],
-            "donor": row["overall_donor"],
-            "donor_n": row["overall_donor_n"],
-            "gap": _gap(row["overall_recipient"], row["overall_donor"]),
-        }
-        for row in rows
+        {"region": labels.get(value), **_overall_row(labels.get(value), rows[value])}
+        for value in sorted(rows)
     ]
 
 
 def _by_related(path: str, things) -> list[dict]:
     """Overall ratings grouped by the cases' ``path`` (a many-to-many: a feedback counts once
     in each category, or kind of help, of its case), in the order of ``things``."""
-    rows = {
-        row[path]: row
-        for row in _submitted()
-        .filter(**{f"{path}__isnull": False})
-        .values(path)
-        .annotate(average=Avg("overall"), n=Count("pk"), **_by_role(Q(), "overall"))
-        .order_by()
-    }
+    rows = _overall_by(path, _submitted().filter(**{f"{path}__isnull": False}))
     return [
-        {
-            "label": str(thing),
-            "average": row["average"],
-            "n": row["n"],
-            "recipient": row["overall_recipient"],
-            "recipient_n": row["overall_recipient_n"],
-            "donor": row["overall_donor"],
-            "donor_n": row["overall_donor_n"],
-            "gap": _gap(row["overall_recipient"], row["overall_donor"]),
-        }
-        for thing in things
-        if (row := rows.get(thing.pk)) is not None
+        _overall_row(str(thing), row) for thing in things if (row := rows.get(thing.pk)) is not None
     ]
 
 
@@ -372,26 +366,12 @@ def effectiveness_by_kind() -> list[dict]:
 def effectiveness_by_cooperation() -> list[dict]:
     """Overall ratings grouped by the type of cooperation of the case's agreement, in the
     order of the types ("not recorded" last, for agreements from before it was asked)."""
-    rows = {
-        row["request__agreement__cooperation_type"]: row
-        for row in _submitted()
-        .filter(request__agreement__isnull=False)
-        .values("request__agreement__cooperation_type")
-        .annotate(average=Avg("overall"), n=Count("pk"), **_by_role(Q(), "overall"))
-        .order_by()
-    }
+    rows = _overall_by(
+        "request__agreement__cooperation_type",
+        _submitted().filter(request__agreement__isnull=False),
+    )
     return [
-        {
-            "cooperation_type": value,
-            "label": cooperation_label(value),
-            "average": row["average"],
-            "n": row["n"],
-            "recipient": row["overall_recipient"],
-            "recipient_n": row["overall_recipient_n"],
-            "donor": row["overall_donor"],
-            "donor_n": row["overall_donor_n"],
-            "gap": _gap(row["overall_recipient"], row["overall_donor"]),
-        }
+        {"cooperation_type": value, **_overall_row(cooperation_label(value), row)}
         for value in [*CooperationType.values, ""]
         if (row := rows.get(value)) is not None
     ]
