@@ -9,12 +9,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.cases.currencies import currency_choices
+from apps.cases.history import history_sentences
 from apps.cases.models import (
     DUPLICATE_DECISIONS,
     Activity,
     AssistanceKind,
     AssistanceRequest,
     Category,
+    HistoryEvent,
     NationalDocument,
     Status,
     StatusChange,
@@ -274,10 +276,32 @@ class DuplicateDecisionSerializer(Input):
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):
+    event = serializers.CharField(
+        read_only=True,
+        help_text="What the portal recorded with the transition (empty for none): "
+        + ", ".join(HistoryEvent.values)
+        + ".",
+    )
+    event_text = serializers.SerializerMethodField(
+        help_text="What the portal says of the transition, in the language asked for "
+        "(Accept-Language); `comment` is what the actor wrote."
+    )
+
     class Meta:
         model = StatusChange
-        fields = ("transition", "from_status", "to_status", "comment", "created_at")
+        fields = (
+            "transition",
+            "from_status",
+            "to_status",
+            "event",
+            "event_text",
+            "comment",
+            "created_at",
+        )
         read_only_fields = fields
+
+    def get_event_text(self, change) -> str:
+        return " ".join(history_sentences(change))
 
 
 # --- Offers ------------------------------------------------------------------------------------

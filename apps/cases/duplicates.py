@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from apps.organizations.selectors import organization_ids
 
 from .models import AssistanceRequest, CaseLink
-from .workflow import DUPLICATE_CANDIDATES, DUPLICATE_CHECKED
+from .workflow import DUPLICATE_CANDIDATES, DUPLICATE_CHECKED, Confirmation
 
 # The latest needs looked at: of the same State, and of the other States of the region.
 CANDIDATES = 200
@@ -185,12 +185,12 @@ def checked(case: AssistanceRequest) -> bool:
     return case.status in DUPLICATE_CHECKED
 
 
-def confirm_not_duplicate(case: AssistanceRequest) -> str | None:
+def confirm_not_duplicate(case: AssistanceRequest) -> Confirmation | None:
     """A confirmation of submitting: the State's own requests that ``case`` looks like."""
     own = [m for m in likenesses(case, related=False) if m.duplicate]
     if not own:
         return None
-    return ngettext(
+    message = ngettext(
         "This request looks like your request %(cases)s. If it is a different need, say how "
         "it differs.",
         "This request looks like your requests %(cases)s. If it is a different need, say how "
@@ -201,3 +201,4 @@ def confirm_not_duplicate(case: AssistanceRequest) -> str | None:
             f"{m.other.reference} “{m.other.title}” ({', '.join(m.reasons[1:])})" for m in own
         )
     }
+    return Confirmation(message, {"references": [m.other.reference for m in own]})

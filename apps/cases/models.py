@@ -260,8 +260,25 @@ class AssistanceRequest(TimeStampedModel):
         return display_of(Status, self.status)
 
 
+class HistoryEvent(models.TextChoices):
+    """What the portal itself says of a transition that a record fired (or a decision brought
+    about): stored as this kind with its values (``StatusChange.organization`` and ``values``)
+    and worded in the reader's language when read (``apps.cases.history``), never as a
+    sentence in the actor's language."""
+
+    INTEREST_EXPRESSED = "interest_expressed", _("Interest expressed")
+    FUNDING_PLEDGED = "funding_pledged", _("Funding pledged")
+    INTEREST_WITHDRAWN = "interest_withdrawn", _("Interest withdrawn")
+    DUPLICATE_OF = "duplicate_of", _("Withdrawn as a duplicate")
+
+
 class StatusChange(models.Model):
-    """One row per fired transition: who moved the case from where to where, and why."""
+    """One row per fired transition: who moved the case from where to where, and why.
+
+    ``comment`` holds only what the actor wrote; what the portal adds is structured:
+    ``event`` with the donor it names (``organization``) and its ``values`` (whether the donor
+    is named, the reference of the case a duplicate repeats, the confirmations the actor went
+    past)."""
 
     request = models.ForeignKey(
         AssistanceRequest,
@@ -279,6 +296,16 @@ class StatusChange(models.Model):
         verbose_name=_("actor"),
     )
     comment = models.TextField(_("comment"), blank=True)
+    event = models.CharField(_("event"), max_length=30, blank=True, choices=HistoryEvent.choices)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organization"),
+    )
+    values = models.JSONField(_("event details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:

@@ -123,7 +123,7 @@ def all_categories() -> list[Category]:
 
 
 def request_history(*, case: AssistanceRequest) -> QuerySet[StatusChange]:
-    return case.status_changes.select_related("actor").order_by("created_at", "pk")
+    return case.status_changes.select_related("actor", "organization").order_by("created_at", "pk")
 
 
 def attachment_get(*, user, reference: str, pk: int) -> Attachment:

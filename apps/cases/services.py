@@ -35,6 +35,7 @@ from .models import (
     CaseLink,
     Comment,
     CommentVisibility,
+    HistoryEvent,
     LinkKind,
     ReferenceCounter,
     Status,
@@ -448,6 +449,9 @@ def request_transition(
     comment: str = "",
     expected_status: str | None = None,
     confirmed: bool = False,
+    event: str = "",
+    organization=None,
+    values: dict | None = None,
 ) -> StatusChange:
     """Fire one transition of the lifecycle on ``case``.
 
@@ -458,7 +462,12 @@ def request_transition(
     ``expected_status`` is the status the actor saw; if it changed meanwhile, ConflictError.
     When the transition's confirmations have something to say (e.g. closing a case whose
     commitments are not fully disbursed), it is refused with what they say unless the actor
-    ``confirmed`` and gave a reason in ``comment``; the history keeps both.
+    ``confirmed`` and gave a reason in ``comment``; the history keeps both (the confirmations
+    by name, worded when read).
+    A service that fires a transition through its record names what happened as a
+    ``HistoryEvent`` (``event``, the donor as ``organization``, other ``values``): the history
+    words it in each reader's language; ``comment`` stays what a person wrote (an event
+    stands for the comment a transition requires).
     Into a terminal status, the ``ENDING_EFFECTS`` follow the transition's own effects.
     """
     definition = TRANSITIONS.get(transition)
@@ -498,7 +507,7 @@ def request_transition(
                 % {"action": definition.label, "status": locked.get_status_display()},
                 code="invalid_transition",
             )
-        if definition.comment_required and not comment:
+        if definition.comment_required and not comment and not event:
             raise ValidationError(
                 {
                     "comment": _("Please say why: a comment is required to “%(action)s”.")
@@ -508,11 +517,12 @@ def request_transition(
         for guard in definition.guards:
             if (message := resolve(guard)(locked)) is not None:
                 raise ApplicationError(message, code="guard_failed")
-        warnings = [
-            str(message)
+        spoke = {
+            check: found
             for check in definition.confirmations
-            if (message := resolve(check)(locked)) is not None
-        ]
+            if (found := resolve(check)(locked)) is not None
+        }
+        warnings = [str(found.message) for found in spoke.values()]
         if warnings and not confirmed:
             raise ApplicationError(
                 " ".join(
@@ -531,11 +541,12 @@ def request_transition(
                     % {"action": definition.label}
                 }
             )
-        # What the actor wrote; the warnings confirmed go into the history, not to the
-        # notified parties (they name every donor's undisbursed money).
-        given = comment
-        if warnings:
-            comment = "\n\n".join([comment, *warnings])
+        values = dict(values or {})
+        if spoke:
+            # Which confirmations the actor went past; not told to the notified parties.
+            values["confirmed"] = {
+                check: found.values for check, found in spoke.items() if isinstance(check, str)
+            }
 
         from_status = locked.status
         locked.status = definition.target
@@ -548,6 +559,9 @@ def request_transition(
             to_status=definition.target,
             actor=actor,
             comment=comment,
+            event=event,
+            organization=organization,
+            values=values,
         )
         ending = ENDING_EFFECTS if definition.target in TERMINAL else ()
         for effect in (*definition.effects, *ending):
@@ -566,7 +580,7 @@ def request_transition(
                 event,
                 case=locked,
                 actor=actor,
-                values={"comment": given},
+                values={"comment": comment},
                 status_change=change,
             )
     case.status = locked.status
@@ -774,14 +788,13 @@ def case_duplicate_decide(
         )
     link = _link(actor, case, other_reference, decision, note)
     if decision == LinkKind.DUPLICATES:
-        reason = _("Withdrawn as a duplicate of %(reference)s.") % {
-            "reference": link.to_case.reference
-        }
         request_transition(
             actor=actor,
             case=case,
             transition=withdraw.name,
-            comment="\n\n".join(filter(None, [reason, link.note])),
+            comment=link.note,
+            event=HistoryEvent.DUPLICATE_OF,
+            values={"reference": link.to_case.reference},
         )
     return link
 

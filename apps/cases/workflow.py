@@ -30,6 +30,18 @@ class Role(StrEnum):
 # may go ahead once they have read it, confirmed and given a reason (required then, and kept in
 # the status history with what was confirmed).
 Guard = Callable[..., str | None] | str
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a confirmation has to say: ``message`` for the actor before going ahead (in the
+    active language), and ``values`` that the history keeps, worded by ``CONFIRMATION_NOTES``
+    in each reader's language when read."""
+
+    message: str
+    values: dict
+
+
 Effect = Callable[..., None] | str
 
 
@@ -114,6 +126,18 @@ S = Status
 R = Role
 # Submitting a request that looks like one of the State's own: confirm it is another need.
 CONFIRM_NOT_DUPLICATE = "apps.cases.duplicates.confirm_not_duplicate"
+# Closing a case whose firm commitments are not fully disbursed: confirm it all the same.
+CONFIRM_UNDISBURSED = "apps.funding.guards.undisbursed_commitments"
+# What the history says of each confirmation the actor went past, with its values
+# (``apps.cases.history`` words them).
+CONFIRMATION_NOTES = {
+    CONFIRM_NOT_DUPLICATE: _(
+        "Confirmed as another need than the State's similar requests: %(references)s."
+    ),
+    CONFIRM_UNDISBURSED: _(
+        "Confirmed although firm commitments were not fully disbursed: %(lines)s."
+    ),
+}
 BEFORE_AGREEMENT = {
     S.DRAFT,
     S.SUBMITTED,
@@ -150,7 +174,7 @@ TRANSITIONS: dict[str, Transition] = {
            effects=["apps.followup.effects.open_feedback_requests"]),
         _t("close", _("Close the case"), {S.FEEDBACK}, S.CLOSED, {R.UNODA},
            guards=["apps.followup.guards.feedback_complete_or_waived"],
-           confirmations=["apps.funding.guards.undisbursed_commitments"]),
+           confirmations=[CONFIRM_UNDISBURSED]),
         _t("withdraw", _("Withdraw the request"), BEFORE_AGREEMENT, S.WITHDRAWN,
            {R.RECIPIENT, R.UNODA}, comment_required=True),
         _t("decline", _("Decline the request"),

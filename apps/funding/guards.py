@@ -5,7 +5,8 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.templatetags.portal import money
+from apps.cases.history import undisbursed_lines
+from apps.cases.workflow import Confirmation
 
 from .models import (
     FUNDED_STATUSES,
@@ -40,23 +41,24 @@ def undisbursed_tranches(commitments) -> list[Commitment]:
     return [c for c in commitments if c.status in FUNDED_STATUSES and c.undisbursed_amount > 0]
 
 
-def undisbursed_message(tranches: list[Commitment]) -> str | None:
+def undisbursed_confirmation(tranches: list[Commitment]) -> Confirmation | None:
     """What closing would leave undisbursed, per donor and tranche, or None for nothing."""
     if not tranches:
         return None
     lines = [
-        gettext("%(donor)s, tranche %(tranche)s: %(left)s of %(amount)s")
-        % {
-            "donor": c.donor,
+        {
+            "donor": str(c.donor),
             "tranche": c.tranche,
-            "left": money(c.undisbursed_amount, c.currency),
-            "amount": money(c.amount, c.currency),
+            "left": str(c.undisbursed_amount),
+            "amount": str(c.amount),
+            "currency": c.currency,
         }
         for c in tranches
     ]
-    return gettext("Firm commitments are not fully disbursed: %(lines)s.") % {
-        "lines": "; ".join(lines)
+    message = gettext("Firm commitments are not fully disbursed: %(lines)s.") % {
+        "lines": undisbursed_lines(lines)
     }
+    return Confirmation(message, {"lines": lines})
 
 
 def case_tranches(case):
@@ -69,6 +71,6 @@ def case_tranches(case):
     )
 
 
-def undisbursed_commitments(case) -> str | None:
+def undisbursed_commitments(case) -> Confirmation | None:
     """A confirmation of closing: what the firm commitments leave undisbursed."""
-    return undisbursed_message(undisbursed_tranches(case_tranches(case)))
+    return undisbursed_confirmation(undisbursed_tranches(case_tranches(case)))

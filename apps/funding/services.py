@@ -11,12 +11,12 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from apps.cases.events import Event
-from apps.cases.models import Activity, AssistanceRequest, Status
+from apps.cases.models import Activity, AssistanceRequest, HistoryEvent, Status
 from apps.cases.services import request_transition
 from apps.cases.workflow import OPEN_NEEDS
 from apps.core.exceptions import ApplicationError
 from apps.core.services import require_coordinator
-from apps.notifications.services import Amount, notify, undisclosed_donor
+from apps.notifications.services import Amount, notify
 from apps.organizations.models import Organization
 from apps.security.models import AuditKind
 from apps.security.services import audit_record
@@ -100,12 +100,6 @@ def _covered_lines(case: AssistanceRequest, covers) -> list[int]:
             }
         )
     return sorted(ids)
-
-
-def _named(donor: Organization, disclosed: bool) -> str:
-    """The donor as the case's history names it: every party reads the history, so a donor
-    that withheld its name from other donors is not named there either."""
-    return str(donor) if disclosed else undisclosed_donor()
 
 
 def _set_coverage(record, ids: list[int] | None, disclosed: bool | None) -> dict:
@@ -265,7 +259,9 @@ def interest_express(
             actor=actor,
             case=locked,
             transition="register_interest",
-            comment=_("Interest expressed by %(donor)s.") % {"donor": _named(donor, disclosed)},
+            event=HistoryEvent.INTEREST_EXPRESSED,
+            organization=donor,
+            values={"disclosed": bool(disclosed)},
         )
     case.status = locked.status
     audit_record(
@@ -305,8 +301,9 @@ def interest_withdraw(*, actor, interest: ExpressionOfInterest) -> ExpressionOfI
             actor=actor,
             case=case,
             transition="interest_withdrawn",
-            comment=_("%(donor)s withdrew its interest.")
-            % {"donor": _named(locked.donor, locked.disclosed)},
+            event=HistoryEvent.INTEREST_WITHDRAWN,
+            organization=locked.donor,
+            values={"disclosed": locked.disclosed},
         )
     interest.status = locked.status
     audit_record(
@@ -558,7 +555,9 @@ def commitment_create(
             actor=actor,
             case=locked,
             transition="register_interest",
-            comment=_("Funding pledged by %(donor)s.") % {"donor": _named(donor, disclosed)},
+            event=HistoryEvent.FUNDING_PLEDGED,
+            organization=donor,
+            values={"disclosed": bool(disclosed)},
         )
     case.status = locked.status
     commitment.request = locked

@@ -22,10 +22,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 from kombu.exceptions import OperationalError
 
 from apps.cases.events import EVENTS, ROLE_DEFAULTS, Delivery, Event, Link, Party, Topic
+from apps.cases.history import undisclosed_donor
 from apps.cases.permissions import access_of
 from apps.core.templatetags.portal import money
 from apps.organizations.models import Membership
@@ -336,12 +337,6 @@ def _event_texts(spec, case, actor, values, donor, organization, names: bool, us
             {"sentence": str(spec.body) % named, "comment": named.get("comment", "")},
         ).strip()
     return subject, body
-
-
-def undisclosed_donor() -> str:
-    """How a sentence names a donor that keeps its name undisclosed (in the active language;
-    its own context, apart from the count of undisclosed donors in the coordination table)."""
-    return pgettext("a donor in a sentence", "an undisclosed donor")
 
 
 def _actor_name(actor) -> str:

@@ -321,7 +321,9 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
                 t.name: notes
                 for t in transitions
                 if t.name != "close"
-                and (notes := [n for check in t.confirmations if (n := resolve(check)(case))])
+                and (
+                    notes := [n.message for check in t.confirmations if (n := resolve(check)(case))]
+                )
             },
             # The offers that fit the need best come after the page (CaseBestOffersView).
             shows_best_offers=case.status in OPEN_NEEDS and can_see_best_offers(access),

@@ -12,7 +12,9 @@ from rest_framework.authtoken.models import Token
 
 from apps.cases import services
 from apps.cases.duplicates import likenesses, similarity, trigrams
+from apps.cases.history import history_sentences
 from apps.cases.models import CaseLink, Category, LinkKind, Status, StatusChange
+from apps.cases.workflow import CONFIRM_NOT_DUPLICATE
 from apps.core.exceptions import ApplicationError
 from tests.conftest import COMMENT, PROPOSAL
 from tests.factories import make_member, make_organization
@@ -141,8 +143,11 @@ def test_the_state_is_warned_before_it_submits_a_likely_duplicate_of_its_own(
     assert second.status == Status.DRAFT
     change = submit(second, users.recipient, confirmed=True, comment="This one is for the customs.")
     assert change.to_status == Status.SUBMITTED
-    assert "This one is for the customs." in change.comment
-    assert first.reference in change.comment  # what was confirmed stays in the history
+    assert change.comment == "This one is for the customs."
+    # What was confirmed stays in the history, as values worded when read.
+    assert change.values["confirmed"] == {CONFIRM_NOT_DUPLICATE: {"references": [first.reference]}}
+    [note] = history_sentences(change)
+    assert first.reference in note
 
 
 def test_the_warning_refused_in_the_browser_keeps_the_draft_and_says_why(
@@ -232,8 +237,8 @@ def test_duplicate_of_withdraws_the_case_with_a_history_entry(first, orgs, users
     second.refresh_from_db()
     assert second.status == Status.WITHDRAWN
     [change] = StatusChange.objects.filter(request=second, transition="withdraw")
-    assert f"Withdrawn as a duplicate of {first.reference}." in change.comment
-    assert "Same project." in change.comment
+    assert history_sentences(change) == [f"Withdrawn as a duplicate of {first.reference}."]
+    assert change.comment == "Same project."
     link = CaseLink.objects.get()
     assert (link.from_case, link.to_case, link.kind) == (second, first, LinkKind.DUPLICATES)
     page = _unoda_page(client, users, first)

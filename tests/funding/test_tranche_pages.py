@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from apps.cases.history import history_sentences
 from apps.cases.models import AssistanceRequest, Status, StatusChange
 from apps.cases.services import request_transition
 from apps.funding import services
@@ -211,5 +212,6 @@ def test_closing_on_the_page_without_confirmation_changes_nothing(client, in_fee
     assert response.status_code == 302
     assert AssistanceRequest.objects.get(pk=case.pk).status == Status.CLOSED
     change = StatusChange.objects.filter(request=case).latest("created_at")
-    assert change.comment.startswith("Done.")
-    assert "$600.00 of $1,000.00" in change.comment
+    assert change.comment == "Done."
+    [note] = history_sentences(change)
+    assert "$600.00 of $1,000.00" in note

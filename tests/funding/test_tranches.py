@@ -11,6 +11,7 @@ from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from apps.cases.history import history_sentences
 from apps.cases.models import AssistanceRequest, Status, StatusChange
 from apps.cases.services import request_transition
 from apps.core.exceptions import ApplicationError
@@ -288,8 +289,9 @@ def test_a_confirmed_closure_needs_a_reason_kept_in_the_history(in_feedback, use
     )
     assert status_of(case) == Status.CLOSED
     change.refresh_from_db()
-    assert change.comment.startswith("Norway's payment is on its way.")
-    assert "Norway, tranche 1: $3,000.00 of $3,000.00" in change.comment
+    assert change.comment == "Norway's payment is on its way."
+    [note] = history_sentences(change)
+    assert "Norway, tranche 1: $3,000.00 of $3,000.00" in note
 
 
 def test_a_fully_disbursed_case_closes_without_confirmation(make_case, orgs, users):
