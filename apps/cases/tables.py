@@ -10,7 +10,7 @@ from apps.core.templatetags.portal import translated_text
 
 def _link(case):
     url = reverse("cases:request-detail", args=[case.reference])
-    return format_html('<a href="{}">{}</a>', url, case.reference)
+    return format_html('<a class="reference" href="{}">{}</a>', url, case.reference)
 
 
 def _category_names(case) -> list[str]:
@@ -21,6 +21,7 @@ def _category_names(case) -> list[str]:
 REFERENCE = Column("reference", _("Reference"), lambda c: c.reference, html=_link,
                    sort=("reference",))  # fmt: skip
 STATE = Column("state", _("State"), lambda c: str(c.requesting_organization),
+               html=lambda c: format_html("<bdi>{}</bdi>", c.requesting_organization),
                sort=("requesting_organization__name", "reference"))  # fmt: skip
 TITLE = Column("title", _("Title"), lambda c: c.title, html=lambda c: translated_text(c, "title"))
 CATEGORIES = Column("categories", _("Categories"), lambda c: "; ".join(_category_names(c)),

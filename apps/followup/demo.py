@@ -23,9 +23,10 @@ from .models import RATING_FIELDS, Agreement, Feedback, FeedbackStatus, Progress
 STEPS = frozenset({"record_agreement", "close"})
 
 PARTNERS = {
-    "africa": "UN Regional Centre for Peace and Disarmament in Africa",
-    "americas": "UN Regional Centre for Peace, Disarmament and Development in Latin America "
-    "and the Caribbean",
+    "africa": "United Nations Regional Centre for Peace and Disarmament in Africa",
+    "americas": "United Nations Regional Centre for Peace, Disarmament and Development in "
+    "Latin America and the Caribbean",
+    "asia": "United Nations Regional Centre for Peace and Disarmament in Asia and the Pacific",
 }
 
 WORKED = [

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from . import services
 from .models import Membership, Organization
@@ -12,7 +13,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(TranslationAdmin):
     list_display = ("name", "acronym", "kind", "country", "region", "is_recipient", "is_donor")
     list_filter = ("kind", "region", "is_recipient", "is_donor")
     search_fields = ("name", "acronym")

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from apps.core.choices import display_of
@@ -81,10 +81,9 @@ class Organization(TimeStampedModel):
 
     @property
     def display_name(self) -> str:
-        """A State is shown by its country's name in the reader's language (django-countries'
-        catalogues); names are entered in English, so English readers see the name as entered."""
-        language = get_language() or settings.LANGUAGE_CODE
-        if self.kind == OrganizationKind.STATE and self.country and not language.startswith("en"):
+        """A State is shown by the UN's short name of its country in the reader's language
+        (settings.COUNTRIES_OVERRIDE); other organisations by their name in that language."""
+        if self.kind == OrganizationKind.STATE and self.country:
             return str(self.country.name)
         return self.name
 

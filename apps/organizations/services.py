@@ -5,10 +5,13 @@ one "all donors" group, so that a case published to all donors needs one permiss
 User groups always follow Membership rows: call ``membership_sync_groups`` after any change.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import translation
+from modeltranslation.utils import build_localized_fieldname
 
-from .models import ALL_DONORS_GROUP_NAME, Membership, Organization
+from .models import ALL_DONORS_GROUP_NAME, Membership, Organization, OrganizationKind
 from .selectors import forget_memberships
 
 
@@ -30,6 +33,10 @@ def organization_create(*, name: str, kind: str, region: str, **fields) -> Organ
 @transaction.atomic
 def organization_save(*, organization: Organization) -> Organization:
     """Validate and save an organization, giving a new one its own group, then resync members."""
+    if organization.kind == OrganizationKind.STATE and organization.country:
+        _name_after_country(organization)
+    else:
+        _untranslated_as_english(organization)
     if organization.group_id is None:
         organization.group = Group.objects.create(name=_group_name(organization.name))
     organization.full_clean()
@@ -37,6 +44,36 @@ def organization_save(*, organization: Organization) -> Organization:
     for membership in organization.memberships.select_related("user"):
         membership_sync_groups(user=membership.user)
     return organization
+
+
+def _name_after_country(organization: Organization) -> None:
+    """A State's name in each language is the UN's short name of its country, so that lists
+    read and sort by the names the UN uses (settings.COUNTRIES_OVERRIDE)."""
+    for language, _label in settings.LANGUAGES:
+        with translation.override(language):
+            name = str(organization.country.name)
+        setattr(organization, build_localized_fieldname("name", language), name)
+    with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
+        organization.name = organization.name_en
+
+
+def _untranslated_as_english(organization: Organization) -> None:
+    """A name or acronym not given in a language is the English one (a proper name such as
+    Small Arms Survey), so every list reads and sorts by a name in every language; a copy left
+    from the English follows it when the English changes."""
+    previous = {}
+    if organization.pk:
+        previous = (
+            Organization.objects.filter(pk=organization.pk).values("name_en", "acronym_en").first()
+            or {}
+        )
+    for field in ("name", "acronym"):
+        english = getattr(organization, f"{field}_en") or ""
+        for language, _label in settings.LANGUAGES:
+            localized = build_localized_fieldname(field, language)
+            value = getattr(organization, localized)
+            if not value or value == previous.get(f"{field}_en"):
+                setattr(organization, localized, english)
 
 
 @transaction.atomic

@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from apps.organizations.un_names import UN_COUNTRY_NAMES
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -213,6 +215,12 @@ MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 # was written in (pages show the original language explicitly, see apps/core/translated.py).
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh-hans")
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Numbers written by Django (a rate, a count) in the same style as the amounts Babel writes
+# from CLDR: Django's Arabic and French separators differ from CLDR's (config/formats).
+FORMAT_MODULE_PATH = ["config.formats"]
+# Countries and territories carry the UN's short names (UNTERM, else UN M49) in the six
+# languages, not ISO's: "Republic of Moldova", "Türkiye" (scripts/un_country_names.py).
+COUNTRIES_OVERRIDE = UN_COUNTRY_NAMES
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

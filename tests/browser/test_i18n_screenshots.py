@@ -5,6 +5,7 @@ import pytest
 
 pytest.importorskip("playwright", reason="the browser tests need the test group (playwright)")
 
+import base64
 from decimal import Decimal
 
 from django.conf import settings
@@ -46,4 +47,41 @@ def test_case_page_in_arabic_and_chinese(
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
     assert page.evaluate("getComputedStyle(document.body).direction") == direction
     shot(page, f"case-{language}")
+    context.close()
+
+
+def test_queue_and_dashboard_in_arabic(browser, live_server, orgs, users, shot):
+    """The queue and the dashboard read right to left, and the dashboard's charts are drawn
+    mirrored in the page's Arabic font, and still render as images; screenshots go to
+    artifacts/screenshots/queue-ar.png and dashboard-ar.png."""
+    for status in ("submitted", "published", "agreement"):
+        build_case(orgs=orgs, users=users, status=status, budget_amount=Decimal("250000.00"))
+    client = Client()
+    client.force_login(users.unoda)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    context.add_cookies(
+        [
+            {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[
+                settings.SESSION_COOKIE_NAME].value, "domain": host, "path": "/"},
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": "ar", "domain": host, "path": "/"},
+        ]
+    )  # fmt: skip
+    page = context.new_page()
+    page.goto(f"{live_server.url}/cases/")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator(".reference").first).to_be_visible()
+    shot(page, "queue-ar")
+
+    page.goto(f"{live_server.url}/reports/dashboard/")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    images = page.locator("img.chart-image")
+    expect(images.first).to_be_visible()
+    for index in range(images.count()):
+        image = images.nth(index)
+        assert image.evaluate("img => img.complete && img.naturalWidth > 0"), index
+        svg = base64.b64decode(image.get_attribute("src").split(",", 1)[1]).decode()
+        assert 'direction="rtl"' in svg
+        assert "Noto Sans Arabic" in svg
+    shot(page, "dashboard-ar")
     context.close()

@@ -18,6 +18,7 @@ from apps.core.exceptions import ApplicationError
 from apps.funding import services
 from apps.funding.models import Commitment, CommitmentChange, ExpressionOfInterest
 from apps.funding.selectors import case_commitments, case_coordination, case_interests
+from apps.organizations.models import OrganizationKind
 from tests.factories import make_member, make_organization
 
 from .conftest import funding_snapshot
@@ -28,6 +29,8 @@ LINES = [
     {"description": "Training of 40 officers", "estimated_cost": Decimal("30000")},
     {"description": "Evaluation", "estimated_cost": None},
 ]
+
+FOUNDATION = OrganizationKind.FOUNDATION  # several donors, none a State
 
 
 def lines_of(case):
@@ -319,13 +322,13 @@ def test_the_section_reads_the_same_number_of_queries_whatever_the_donors_and_li
     case_services.request_update(actor=users.unoda, case=co_funded, activity_lines=more_lines)
     lines = lines_of(co_funded)
     for n in range(3):
-        donor = make_organization(f"Donor {n}", donor=True, country="CA")
+        donor = make_organization(f"Donor {n}", donor=True, kind=FOUNDATION, country="")
         member = make_member(donor, username=f"co_donor{n}")
         services.commitment_create(
             actor=member, case=co_funded, donor=donor, amount=Decimal(1000 + n),
             currency="USD", covers=lines[n : n + 3], disclosed=n % 2 == 1,
         )  # fmt: skip
-        interested = make_organization(f"Interested {n}", donor=True, country="CA")
+        interested = make_organization(f"Interested {n}", donor=True, kind=FOUNDATION, country="")
         services.interest_express(
             actor=make_member(interested, username=f"interested{n}"),
             case=co_funded,
@@ -387,7 +390,7 @@ def test_the_case_page_reads_the_same_number_of_queries_with_more_donors(client,
     before = {name: page_queries(getattr(users, name)) for name in ("unoda", "donor")}
     lines = lines_of(co_funded)
     for n in range(3):
-        donor = make_organization(f"Funder {n}", donor=True, country="CA")
+        donor = make_organization(f"Funder {n}", donor=True, kind=FOUNDATION, country="")
         member = make_member(donor, username=f"funder{n}")
         services.commitment_create(
             actor=member, case=co_funded, donor=donor, amount=Decimal(500 + n), currency="USD",

@@ -9,6 +9,7 @@ from apps.core.models import PortalSettings
 from apps.funding import selectors, services
 from apps.funding.models import Commitment
 from apps.funding.selectors import convert, rates_on
+from apps.organizations.models import OrganizationKind
 
 from .conftest import TODAY, make_coordinator
 
@@ -208,7 +209,12 @@ def test_disbursed_counts_every_disbursement_of_live_commitments_only(make_case,
 
     case = make_case("agreement", budget_amount=Decimal("1000.00"), budget_currency="USD")
     other = make_case("agreement", budget_amount=Decimal("1000.00"), budget_currency="USD")
-    donors = [make_organization(f"Donor {index}", donor=True, country="FR") for index in range(6)]
+    donors = [
+        make_organization(
+            f"Donor {index}", donor=True, kind=OrganizationKind.FOUNDATION, country=""
+        )
+        for index in range(6)
+    ]
     specs = [  # status, amount, currency, disbursements
         ("committed", "100.10", "USD", ["10.01", "20.02"]),
         ("partially_disbursed", "50", "EUR", ["5.50"]),

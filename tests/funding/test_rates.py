@@ -16,6 +16,7 @@ from apps.cases.models import AssistanceRequest
 from apps.funding import selectors, services
 from apps.funding.models import Commitment, Disbursement, ExchangeRate
 from apps.funding.selectors import rate_before, rate_of_day
+from apps.organizations.models import OrganizationKind
 from apps.reports import exports
 from apps.reports.selectors import money_by
 
@@ -316,7 +317,9 @@ def test_the_case_page_query_count_does_not_grow_with_commitments(
         status="committed", pledged_on=MAR,
     )  # fmt: skip
     for index in range(4):
-        donor = make_organization(f"Donor {index}", donor=True, country="FR")
+        donor = make_organization(
+            f"Donor {index}", donor=True, kind=OrganizationKind.FOUNDATION, country=""
+        )
         commitment = services.commitment_create(
             actor=users.unoda, case=large, donor=donor, amount="10", currency="JPY",
             status="committed", pledged_on=MAR,

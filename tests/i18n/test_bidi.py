@@ -40,3 +40,16 @@ def test_the_arabic_case_page_isolates_user_text_references_and_amounts(make_cas
     assert '<dd dir="auto">Mark 12,000 weapons (police and army) by 2027.</dd>' in page
     assert '<span dir="auto">See REQ-2026-0001 (phase 1).</span>' in page
     assert re.search(r'<span class="amount">[^<]*250[^<]*</span>', page)
+    assert f"<title>\u2066{case.reference}\u2069 · " in page  # no markup in a <title>
+    amount = re.search(r'<span class="amount">([^<]*250[^<]*)</span>', page).group(1)
+    assert amount.startswith("\u2066")
+    assert amount.endswith("US$\u2069")  # not "$US"
+
+
+def test_the_arabic_queue_isolates_references_and_state_names(make_case, users, client):
+    case = make_case("submitted")
+    client.force_login(users.unoda)
+    client.cookies["django_language"] = "ar"
+    page = client.get(reverse("cases:request-list")).content.decode()
+    assert f'<a class="reference" href="/cases/{case.reference}/">{case.reference}</a>' in page
+    assert "<bdi>سيراليون</bdi>" in page

@@ -260,7 +260,8 @@ def test_country_names_in_the_readers_language(client, orgs, users, case, langua
         ("es", "1.234.567,50\xa0US$"),
         ("ru", "1\xa0234\xa0567,50\xa0$"),
         ("zh-hans", "US$1,234,567.50"),
-        ("ar", "\u200f1,234,567.50\xa0US$"),
+        # Isolated left to right: "US$" stays "US$" inside Arabic text, not "$US".
+        ("ar", "\u20661,234,567.50\xa0US$\u2069"),
     ],
 )
 def test_amounts_in_the_readers_language(client, users, case, language, amount):
@@ -276,8 +277,40 @@ def test_numbers_and_dates_follow_the_language():
     template = Template('{{ n }} {{ d|date:"DATE_FORMAT" }}')
     context = Context({"n": 1234567.5, "d": datetime.date(2026, 11, 29)})
     with override("fr"):
-        assert template.render(context) == "1\xa0234\xa0567,5 29 novembre 2026"
+        assert template.render(context) == "1\u202f234\u202f567,5 29 novembre 2026"
     with override("ru"):
         assert "ноября 2026" in template.render(context)
     with override("zh-hans"):
         assert "2026年11月29日" in template.render(context)
+
+
+@override_settings(USE_THOUSAND_SEPARATOR=True)
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [
+        ("en", "1,234,567.5"),
+        ("fr", "1\u202f234\u202f567,5"),
+        ("es", "1.234.567,5"),
+        ("ru", "1\xa0234\xa0567,5"),
+        ("zh-hans", "1,234,567.5"),
+        ("ar", "1,234,567.5"),
+    ],
+)
+def test_one_number_style_on_a_page(language, written):
+    """Django's numbers (a rate, a count), the number filter and Babel's amounts share the
+    separators of CLDR in every language (Django's Arabic wrote 1.234.567,5 beside amounts
+    written 1,234,567.50)."""
+    template = Template("{% load portal %}{{ n }}|{{ n|number:1 }}|{{ n|money:'EUR' }}")
+    with override(language):
+        django_number, filtered, amount = template.render(Context({"n": 1234567.5})).split("|")
+    assert django_number == written
+    assert filtered == written
+    assert written + "0" in amount
+
+
+def test_the_number_filter_rounds_to_the_places_asked_and_leaves_nothing_empty():
+    template = Template("{% load portal %}[{{ a|number:2 }}][{{ b|number }}][{{ c|number:1 }}]")
+    with override("fr"):
+        assert (
+            template.render(Context({"a": 3.456, "b": 12000, "c": None})) == "[3,46][12\u202f000][]"
+        )

@@ -5,13 +5,18 @@ import functools
 from decimal import Decimal, InvalidOperation
 
 from babel import Locale
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from django import template
 from django.conf import settings
 from django.template.defaultfilters import linebreaksbr
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, get_language_info, ngettext, to_locale
+from django.utils.translation import (
+    get_language,
+    get_language_info,
+    ngettext,
+    to_locale,
+)
 from django.utils.translation import gettext as _
 
 from apps.core.translated import Translated
@@ -26,10 +31,16 @@ def _babel_locale(name: str) -> Locale:
     return Locale.parse(name)
 
 
+# Left-to-right isolate: an amount inside right-to-left text keeps its own order ("US$" does not
+# turn into "$US"), in a page, an e-mail or a CSV cell alike.
+LRI, PDI, RLM = "\u2066", "\u2069", "\u200f"
+
+
 @register.filter
 def money(amount, currency: str = "USD") -> str:
     """``{{ amount|money:currency }}``: 1234.5, "USD" -> "$1,234.50" (en), "1 234,50 $US" (fr),
-    "US$1,234.50" (zh-hans); an empty amount gives an empty string."""
+    "US$1,234.50" (zh-hans), "1,234.50 US$" isolated left to right (ar); an empty amount gives
+    an empty string."""
     if amount is None or amount == "":
         return ""
     text = str(amount)
@@ -37,14 +48,42 @@ def money(amount, currency: str = "USD") -> str:
         Decimal(text)
     except InvalidOperation:
         return text
-    return _money(text, currency or "USD", to_locale(get_language() or "en"))
+    return _money(text, currency or "USD", get_language() or "en")
 
 
 @functools.lru_cache(maxsize=4096)
-def _money(amount: str, currency: str, locale: str) -> str:
+def _money(amount: str, currency: str, language: str) -> str:
     # The lists show the same amounts on every view of their first pages: each is written
     # by Babel once per process, language and currency.
-    return format_currency(Decimal(amount), currency, locale=_babel_locale(locale))
+    written = format_currency(Decimal(amount), currency, locale=_babel_locale(to_locale(language)))
+    if language.split("-")[0] in settings.LANGUAGES_BIDI:
+        return f"{LRI}{written.lstrip(RLM)}{PDI}"
+    return written
+
+
+@register.filter
+def ltr(value) -> str:
+    """``{{ case.reference|ltr }}``: a left-to-right isolate (U+2066 ... U+2069) for text where
+    markup cannot go (a page's <title>): "REQ-2026-0040" stays whole in Arabic."""
+    return f"{LRI}{value}{PDI}"
+
+
+@register.filter
+def isolate(value) -> str:
+    """``{{ meeting.title|isolate }}``: a first-strong isolate (U+2068 ... U+2069), the plain-text
+    ``<bdi>``, for user-written text where markup cannot go (a page's <title>)."""
+    return f"\u2068{value}{PDI}"
+
+
+@register.filter
+def number(value, decimals: int = 0) -> str:
+    """``{{ average|number:2 }}``: a figure in the reader's language as CLDR writes it (Babel,
+    as amounts are): 1234.5 -> "1,234.50" (en), "1 234,50" (fr); None or "" gives ""."""
+    if value is None or value == "":
+        return ""
+    pattern = "#,##0" + ("." + "0" * int(decimals) if int(decimals) else "")
+    locale = _babel_locale(to_locale(get_language() or "en"))
+    return format_decimal(Decimal(str(value)), format=pattern, locale=locale)
 
 
 @register.simple_tag

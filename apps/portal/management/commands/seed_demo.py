@@ -63,6 +63,10 @@ ORGANIZATIONS = [
     ("Germany", "", K.STATE, "DE", R.EUROPE, False, True),
     ("Norway", "", K.STATE, "NO", R.EUROPE, False, True),
     ("Switzerland", "", K.STATE, "CH", R.EUROPE, False, True),
+    ("Côte d'Ivoire", "", K.STATE, "CI", R.AFRICA, True, False),
+    ("Democratic Republic of the Congo", "", K.STATE, "CD", R.AFRICA, True, False),
+    ("Lao People's Democratic Republic", "", K.STATE, "LA", R.ASIA, True, False),
+    ("Türkiye", "", K.STATE, "TR", R.ASIA, False, True),
     ("Papua New Guinea", "", K.STATE, "PG", R.OCEANIA, True, False),
     ("Fiji", "", K.STATE, "FJ", R.OCEANIA, True, False),
     ("Australia", "", K.STATE, "AU", R.OCEANIA, False, True),
@@ -79,7 +83,7 @@ ORGANIZATIONS = [
     ),
     ("United Nations Development Programme", "UNDP", K.UN_ENTITY, "", R.GLOBAL, False, True),
     (
-        "UN Regional Centre for Peace and Disarmament in Africa",
+        "United Nations Regional Centre for Peace and Disarmament in Africa",
         "UNREC",
         K.UN_ENTITY,
         "",
@@ -88,8 +92,8 @@ ORGANIZATIONS = [
         False,
     ),
     (
-        "UN Regional Centre for Peace, Disarmament and Development in Latin America and the "
-        "Caribbean",
+        "United Nations Regional Centre for Peace, Disarmament and Development in Latin America "
+        "and the Caribbean",
         "UNLIREC",
         K.UN_ENTITY,
         "",
@@ -97,9 +101,115 @@ ORGANIZATIONS = [
         False,
         False,
     ),
+    (
+        "United Nations Regional Centre for Peace and Disarmament in Asia and the Pacific",
+        "UNRCPD",
+        K.UN_ENTITY,
+        "",
+        R.ASIA,
+        False,
+        False,
+    ),
     ("Small Arms Survey", "", K.CIVIL_SOCIETY, "CH", R.GLOBAL, False, False),
     ("Peace Dividend Foundation", "", K.FOUNDATION, "", R.GLOBAL, False, True),
 ]
+
+# The UN's names of the regional and UN bodies in the five other languages: (name, acronym).
+# States need none: their names are their countries' UN names (organizations.services).
+TRANSLATED_NAMES = {
+    "European Union": {
+        "fr": ("Union européenne", "UE"),
+        "es": ("Unión Europea", "UE"),
+        "ru": ("Европейский союз", "ЕС"),  # noqa: RUF001 - Cyrillic on purpose
+        "ar": ("الاتحاد الأوروبي", "الاتحاد الأوروبي"),
+        "zh_hans": ("欧洲联盟", "欧盟"),
+    },
+    "African Union": {
+        "fr": ("Union africaine", "UA"),
+        "es": ("Unión Africana", "UA"),
+        "ru": ("Африканский союз", "АС"),  # noqa: RUF001 - Cyrillic on purpose
+        "ar": ("الاتحاد الأفريقي", "الاتحاد الأفريقي"),
+        "zh_hans": ("非洲联盟", "非盟"),
+    },
+    "Organization for Security and Co-operation in Europe": {
+        "fr": ("Organisation pour la sécurité et la coopération en Europe", "OSCE"),
+        "es": ("Organización para la Seguridad y la Cooperación en Europa", "OSCE"),
+        "ru": ("Организация по безопасности и сотрудничеству в Европе", "ОБСЕ"),
+        "ar": ("منظمة الأمن والتعاون في أوروبا", "منظمة الأمن والتعاون"),
+        "zh_hans": ("欧洲安全与合作组织", "欧安组织"),
+    },
+    "United Nations Development Programme": {
+        "fr": ("Programme des Nations Unies pour le développement", "PNUD"),
+        "es": ("Programa de las Naciones Unidas para el Desarrollo", "PNUD"),
+        "ru": ("Программа развития Организации Объединенных Наций", "ПРООН"),
+        "ar": ("برنامج الأمم المتحدة الإنمائي", "البرنامج الإنمائي"),
+        "zh_hans": ("联合国开发计划署", "开发署"),
+    },
+    "United Nations Regional Centre for Peace and Disarmament in Africa": {
+        "fr": ("Centre régional des Nations Unies pour la paix et le désarmement en Afrique", ""),
+        "es": ("Centro Regional de las Naciones Unidas para la Paz y el Desarme en África", ""),
+        "ru": (
+            "Региональный центр Организации Объединенных Наций по вопросам мира и разоружения "
+            "в Африке",
+            "",
+        ),
+        "ar": ("مركز الأمم المتحدة الإقليمي للسلام ونزع السلاح في أفريقيا", ""),
+        "zh_hans": ("联合国非洲和平与裁军区域中心", "非洲区域中心"),
+    },
+    "United Nations Regional Centre for Peace, Disarmament and Development in Latin America "
+    "and the Caribbean": {
+        "fr": (
+            "Centre régional des Nations Unies pour la paix, le désarmement et le développement "
+            "en Amérique latine et dans les Caraïbes",
+            "",
+        ),
+        "es": (
+            "Centro Regional de las Naciones Unidas para la Paz, el Desarme y el Desarrollo en "
+            "América Latina y el Caribe",
+            "",
+        ),
+        "ru": (
+            "Региональный центр Организации Объединенных Наций по вопросам мира, разоружения и "
+            "развития в Латинской Америке и Карибском бассейне",
+            "",
+        ),
+        "ar": (
+            "مركز الأمم المتحدة الإقليمي للسلام ونزع السلاح والتنمية في أمريكا اللاتينية "
+            "ومنطقة البحر الكاريبي",
+            "",
+        ),
+        "zh_hans": ("联合国拉丁美洲和加勒比和平、裁军与发展区域中心", "拉加区域中心"),
+    },
+    "United Nations Regional Centre for Peace and Disarmament in Asia and the Pacific": {
+        "fr": (
+            "Centre régional des Nations Unies pour la paix et le désarmement en Asie et dans "
+            "le Pacifique",
+            "",
+        ),
+        "es": (
+            "Centro Regional de las Naciones Unidas para la Paz y el Desarme en Asia y el Pacífico",
+            "",
+        ),
+        "ru": (
+            "Региональный центр Организации Объединенных Наций по вопросам мира и разоружения "
+            "в Азиатско-Тихоокеанском регионе",
+            "",
+        ),
+        "ar": ("مركز الأمم المتحدة الإقليمي للسلام ونزع السلاح في آسيا والمحيط الهادئ", ""),
+        "zh_hans": ("联合国亚洲及太平洋和平与裁军区域中心", "亚太区域中心"),
+    },
+}
+
+
+def translated_names(name):
+    """name_fr, acronym_fr... for organization_create; an empty acronym keeps the English."""
+    fields = {}
+    for language, (local_name, acronym) in TRANSLATED_NAMES.get(name, {}).items():
+        fields[f"name_{language}"] = local_name
+        if acronym:
+            fields[f"acronym_{language}"] = acronym
+    return fields
+
 
 TITLES = [
     ("stockpile", "Upgrading armoury security at regional police depots"),
@@ -266,6 +376,7 @@ class Command(BaseCommand):
                 region=region,
                 is_recipient=recipient,
                 is_donor=donor,
+                **translated_names(name),
             )
 
         officer = self._user("officer", "Amina", "Diallo", is_unoda_officer=True)
@@ -282,7 +393,7 @@ class Command(BaseCommand):
         partner = self._user("partner", "Joseph", "Mensah")
         membership_add(
             user=partner,
-            organization=orgs["UN Regional Centre for Peace and Disarmament in Africa"],
+            organization=orgs["United Nations Regional Centre for Peace and Disarmament in Africa"],
             position="Programme officer",
         )
         for index, org in enumerate(orgs.values(), start=1):
