@@ -2,10 +2,11 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .context import current_ip
 from .models import AuditEvent, AuditKind
@@ -19,6 +20,16 @@ def _describe(obj) -> tuple[str, str]:
     label = obj._meta.label_lower
     ident = getattr(obj, "reference", None) or obj.pk
     return label, str(ident)
+
+
+def _recorded_name(organization) -> str:
+    """The organisation as the log records it: its English name, whatever the actor's language,
+    so that the log reads and is searched the same way for every officer (the page marks it
+    translate="no": a record, not interface text)."""
+    if not organization:
+        return ""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(organization)[:200]
 
 
 def audit_record(
@@ -41,7 +52,7 @@ def audit_record(
         actor_username=(actor.get_username() if actor is not None else username)[:150],
         object_type=object_type,
         object_id=object_id[:100],
-        organization=str(organization or "")[:200],
+        organization=_recorded_name(organization),
         ip_address=ip_address or current_ip(),
         detail=detail or {},
     )

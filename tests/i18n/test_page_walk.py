@@ -26,19 +26,25 @@ NOT_INTERFACE = {"English", "Proposal"}
 
 
 class Visible(HTMLParser):
-    """The visible text of a page and its links."""
+    """The visible text of a page and its links, less what the page marks as not to be
+    translated (``translate="no"``: a record kept as it was written, such as the organisation
+    named in an audit event)."""
 
     ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
 
     def __init__(self):
         super().__init__()
         self.hidden = 0
+        self.kept: list[str] = []  # the open elements marked translate="no"
         self.texts: list[str] = []
         self.links: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag in ("script", "style", "template"):
+            self.hidden += 1
+        if attrs.get("translate") == "no":
+            self.kept.append(tag)
             self.hidden += 1
         if tag == "a" and (href := attrs.get("href") or "").startswith("/"):
             self.links.append(href.split("#")[0].replace("&amp;", "&"))
@@ -48,6 +54,9 @@ class Visible(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag in ("script", "style", "template"):
+            self.hidden -= 1
+        if self.kept and self.kept[-1] == tag:
+            self.kept.pop()
             self.hidden -= 1
 
     def handle_data(self, data):
@@ -119,3 +128,9 @@ def test_the_walk_sees_english_left_in_a_page():
     page = Visible()
     page.feed('<p>Bonjour</p><button title="Save draft">x</button><script>Cases</script>')
     assert page.texts == ["Bonjour", "Save draft", "x"]
+
+
+def test_the_walk_leaves_out_only_what_a_page_marks_as_a_record():
+    page = Visible()
+    page.feed('<tr><td translate="no">Japan <b>Tokyo</b></td><td>Japan</td></tr>')
+    assert page.texts == ["Japan"]
