@@ -28,7 +28,7 @@ from kombu.exceptions import OperationalError
 from apps.cases.events import EVENTS, ROLE_DEFAULTS, Delivery, Event, Link, Party, Topic
 from apps.cases.history import undisclosed_donor
 from apps.cases.permissions import access_of
-from apps.core.templatetags.portal import money
+from apps.core.templatetags.portal import isolate, ltr, money
 from apps.organizations.models import Membership
 from apps.organizations.selectors import user_memberships
 
@@ -331,6 +331,11 @@ def _event_texts(spec, case, actor, values, donor, organization, names: bool, us
             "organization": organization.name if organization else "",
         }
         named.update({key: _written(value) for key, value in (values or {}).items()})
+        if translation.get_language_bidi():
+            # Plain text has no <bdi>: the reference reads left to right, and each value in
+            # its own direction, inside an Arabic sentence (U+2066/U+2068 ... U+2069).
+            named = {key: isolate(value) if value else value for key, value in named.items()}
+            named["reference"] = ltr(case.reference)
         subject = (str(spec.subject) % named)[:250]
         body = render_to_string(
             "notifications/event_body.txt",

@@ -144,6 +144,11 @@ def test_a_whole_life_notifies_exactly_the_parties(
                emailed=["state", "state_ar"])  # fmt: skip
     # The donor is named in each reader's language: Japan, اليابان.
     assert all(("اليابان" if n.user == p["state_ar"] else "Japan") in n.subject for n in new)
+    # In Arabic plain text the reference stays left to right and the name isolated.
+    arabic = next(n for n in new if n.user == p["state_ar"])
+    assert f"\u2066{case.reference}\u2069" in arabic.subject
+    assert "\u2068اليابان\u2069" in arabic.subject + arabic.body  # noqa: RUF001 - Arabic on purpose
+    assert all("\u2066" not in n.subject for n in new if n.user != p["state_ar"])
     _, new = life.step(
         lambda: interest_express(
             actor=p["other_donor"], case=case, donor=orgs.other_donor, disclosed=False
