@@ -45,7 +45,7 @@ def test_queue_row_cells_escaped_and_labelled(client, users, orgs, make_case):
     row = _row(client.get("/cases/").content.decode(), case.reference)
     assert "<script>" not in row
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; armoury" in row
-    assert f'<a href="/cases/{case.reference}/">{case.reference}</a>' in row
+    assert f'<a class="reference" href="/cases/{case.reference}/">{case.reference}</a>' in row
     assert f'value="{case.reference}"' in row  # the bulk-assign checkbox, for UNODA
     assert '<td data-label="Status">Agreement</td>' in row
     assert '<td data-label="Funding gap"><span class="amount">$60,000.00</span></td>' in row
