@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from apps.organizations.selectors import organization_ids
 
@@ -115,7 +115,7 @@ def _likeness(facts: _Facts, other: AssistanceRequest, *, same_state: bool) -> L
     if same_state and overlap is False:
         return None  # the same need once more after the first one's period: not a duplicate
     reasons = [
-        _("Same State")
+        pgettext("duplicate check: requests of the same member State", "Same State")
         if same_state
         else _("Same region: %(state)s") % {"state": other.requesting_organization},
         ngettext("Shared category: %(names)s", "Shared categories: %(names)s", len(shared))

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.forms import DecimalTextField
 from apps.organizations.models import Organization
@@ -23,7 +24,8 @@ from .workflow import TRANSITIONS
 
 class TransitionForm(forms.Form):
     transition = forms.ChoiceField(
-        label=_("Action"), choices=[(t.name, t.label) for t in TRANSITIONS.values()]
+        label=pgettext_lazy("a workflow step applied to a case", "Action"),
+        choices=[(t.name, t.label) for t in TRANSITIONS.values()],
     )
     comment = forms.CharField(
         label=_("Comment"),
@@ -190,13 +192,15 @@ def category_choices(categories=None) -> list[tuple[str, str]]:
     (its page names its rows' categories from them too), else read here."""
     if categories is None:
         categories = Category.objects.filter(is_active=True)
-    return [("", _("Any"))] + [(c.code, c.name) for c in categories if c.is_active]
+    return [("", pgettext_lazy("filter: any category", "Any"))] + [
+        (c.code, c.name) for c in categories if c.is_active
+    ]
 
 
 def document_choices() -> list[tuple[str, str]]:
     """ "Any", each kind of national document, and none given."""
     return [
-        ("", _("Any")),
+        ("", pgettext_lazy("filter: any national report or plan", "Any")),
         *NationalDocument.choices,
         (NO_DOCUMENT, _("Not tied to a national report or action plan")),
     ]
@@ -217,7 +221,7 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Any")), *Status.choices],
+        choices=[("", pgettext_lazy("filter: any status", "Any")), *Status.choices],
     )
     region = forms.ChoiceField(label=_("Region"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
@@ -226,7 +230,7 @@ class QueueFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", _("Any")), *Priority.choices],
+        choices=[("", pgettext_lazy("filter: any priority", "Any")), *Priority.choices],
     )
     document = forms.ChoiceField(label=_("Comes from"), required=False, choices=document_choices)
     officer = forms.ChoiceField(label=_("Case officer"), required=False)
@@ -240,9 +244,15 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         from apps.organizations.models import Region
 
-        self.fields["region"].choices = [("", _("Any")), *Region.choices]
+        self.fields["region"].choices = [
+            ("", pgettext_lazy("filter: any region", "Any")),
+            *Region.choices,
+        ]
         self.fields["category"].choices = category_choices(categories)
-        self.fields["officer"].choices = [("", _("Any")), *officers]
+        self.fields["officer"].choices = [
+            ("", pgettext_lazy("filter: any case officer", "Any")),
+            *officers,
+        ]
 
 
 class AssignForm(forms.Form):

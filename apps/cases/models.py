@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Concat, Greatest, Least, Upper
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from modeltranslation.utils import build_localized_fieldname
 
@@ -14,18 +15,18 @@ from .currencies import currency_choices
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
+    DRAFT = "draft", pgettext_lazy("case status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("case status", "Submitted")
     UNDER_REVIEW = "under_review", _("Under review")
     NEEDS_REVISION = "needs_revision", _("Needs revision")
-    PUBLISHED = "published", _("Published")
+    PUBLISHED = "published", pgettext_lazy("case status", "Published")
     DONOR_INTEREST = "donor_interest", _("Donor interest")
-    AGREEMENT = "agreement", _("Agreement")
-    IMPLEMENTATION = "implementation", _("Implementation")
-    FEEDBACK = "feedback", _("Feedback")
-    CLOSED = "closed", _("Closed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-    DECLINED = "declined", _("Declined")
+    AGREEMENT = "agreement", pgettext_lazy("case status", "Agreement")
+    IMPLEMENTATION = "implementation", pgettext_lazy("case status", "Implementation")
+    FEEDBACK = "feedback", pgettext_lazy("case status", "Feedback")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
+    WITHDRAWN = "withdrawn", pgettext_lazy("case status", "Withdrawn")
+    DECLINED = "declined", pgettext_lazy("case status", "Declined")
 
 
 class Visibility(models.TextChoices):
@@ -36,9 +37,9 @@ class Visibility(models.TextChoices):
 
 
 class Priority(models.IntegerChoices):
-    HIGH = 1, _("High")
-    MEDIUM = 2, _("Medium")
-    LOW = 3, _("Low")
+    HIGH = 1, pgettext_lazy("national priority level", "High")
+    MEDIUM = 2, pgettext_lazy("national priority level", "Medium")
+    LOW = 3, pgettext_lazy("national priority level", "Low")
 
 
 class NationalDocument(models.TextChoices):
@@ -62,7 +63,9 @@ class Category(models.Model):
         blank=True,
         help_text=_("Related ISACS modules, for example 05.30, 05.40."),
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("order in a list", "position"), default=0
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -79,7 +82,9 @@ class AssistanceKind(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("order in a list", "position"), default=0
+    )
 
     class Meta:
         verbose_name = _("kind of assistance")
@@ -287,8 +292,16 @@ class StatusChange(models.Model):
         verbose_name=_("assistance request"),
     )
     transition = models.CharField(_("transition"), max_length=40)
-    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices)
-    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    from_status = models.CharField(
+        pgettext_lazy("status transition: the earlier status", "from"),
+        max_length=20,
+        choices=Status.choices,
+    )
+    to_status = models.CharField(
+        pgettext_lazy("status transition: the new status", "to"),
+        max_length=20,
+        choices=Status.choices,
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -361,7 +374,7 @@ class CaseLink(models.Model):
         AssistanceRequest,
         on_delete=models.CASCADE,
         related_name="links_from",
-        verbose_name=_("case"),
+        verbose_name=pgettext_lazy("an assistance request handled as a file", "case"),
     )
     to_case = models.ForeignKey(
         AssistanceRequest,
@@ -458,7 +471,7 @@ class AttachmentKind(models.TextChoices):
     BUDGET = "budget", _("Budget")
     NATIONAL_REPORT = "national_report", _("National report")
     EVIDENCE = "evidence", _("Evidence of a milestone")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("type of document", "Other")
 
 
 ATTACHMENT_EXTENSIONS = [
@@ -540,7 +553,9 @@ class Activity(models.Model):
         related_name="activity_lines",
         verbose_name=_("assistance request"),
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("order in a list", "position"), default=0
+    )
     description = models.TextField(_("activity"))
     estimated_cost = models.DecimalField(
         _("estimated cost"),

@@ -3,6 +3,7 @@
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.tables import Column
 from apps.core.templatetags.portal import translated_text
@@ -20,7 +21,8 @@ def _category_names(case) -> list[str]:
 
 REFERENCE = Column("reference", _("Reference"), lambda c: c.reference, html=_link,
                    sort=("reference",))  # fmt: skip
-STATE = Column("state", _("State"), lambda c: str(c.requesting_organization),
+STATE = Column("state", pgettext_lazy("a UN member State, a country", "State"),
+               lambda c: str(c.requesting_organization),
                html=lambda c: format_html("<bdi>{}</bdi>", c.requesting_organization),
                sort=("requesting_organization__name", "reference"))  # fmt: skip
 TITLE = Column("title", _("Title"), lambda c: c.title, html=lambda c: translated_text(c, "title"))

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_info, ngettext
 from django.utils.translation import gettext as _
 from django.views import View
 from modeltranslation.utils import build_localized_fieldname
@@ -108,7 +108,11 @@ class RequestBulkAssignView(LoginRequiredMixin, View):
                 done += 1
         messages.success(
             request,
-            _("%(count)s cases assigned to %(officer)s.")
+            ngettext(
+                "%(count)s case assigned to %(officer)s.",
+                "%(count)s cases assigned to %(officer)s.",
+                done,
+            )
             % {"count": done, "officer": officer.get_full_name() or officer.username},
         )
         return redirect(back)

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Status, Visibility
 from .quality import completeness
@@ -150,7 +151,8 @@ BEFORE_AGREEMENT = {
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
-        _t("submit", _("Submit"), {S.DRAFT}, S.SUBMITTED, {R.RECIPIENT, R.UNODA},
+        _t("submit", pgettext_lazy("workflow step: send a request to UNODA", "Submit"),
+           {S.DRAFT}, S.SUBMITTED, {R.RECIPIENT, R.UNODA},
            guards=[guard_has_title, guard_submittable], confirmations=[CONFIRM_NOT_DUPLICATE]),
         _t("start_review", _("Start review"), {S.SUBMITTED}, S.UNDER_REVIEW, {R.UNODA}),
         _t("return_for_revision", _("Return for revision"), {S.UNDER_REVIEW}, S.NEEDS_REVISION,

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from apps.funding import selectors as funding_selectors
@@ -81,11 +82,18 @@ class ExchangeRateListView(UnodaSettingsMixin, TemplateView):
     def change(self, request):
         if "fill_rates" in request.POST:
             filled, waiting = funding_services.stored_rates_fill(actor=request.user)
-            messages.success(
-                request,
-                _("%(filled)s amounts were given the rate of their date; %(waiting)s still wait.")
-                % {"filled": filled, "waiting": waiting},
-            )
+            # Two counts, two sentences: each one agrees with its own number.
+            filled_text = ngettext(
+                "%(count)s amount was given the rate of its date.",
+                "%(count)s amounts were given the rate of their date.",
+                filled,
+            ) % {"count": filled}
+            waiting_text = ngettext(
+                "%(count)s amount still waits for a rate.",
+                "%(count)s amounts still wait for a rate.",
+                waiting,
+            ) % {"count": waiting}
+            messages.success(request, f"{filled_text} {waiting_text}")
             return redirect("core:exchange-rate-list")
         form = ExchangeRateForm(request.POST)
         if form.is_valid():

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.funding.models import CooperationType
 
@@ -196,4 +197,7 @@ class LessonFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
-        self.fields["region"].choices = [("", _("Any")), *Region.choices]
+        self.fields["region"].choices = [
+            ("", pgettext_lazy("filter: any region", "Any")),
+            *Region.choices,
+        ]

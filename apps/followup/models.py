@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.cases.currencies import currency_choices
 from apps.cases.models import ATTACHMENT_EXTENSIONS
@@ -178,7 +179,11 @@ class AgreementChange(models.Model):
     agreement = models.ForeignKey(
         Agreement, on_delete=models.CASCADE, related_name="changes", verbose_name=_("agreement")
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=AgreementChangeKind.choices)
+    kind = models.CharField(
+        pgettext_lazy("kind of agreement change: amendment or correction", "kind"),
+        max_length=20,
+        choices=AgreementChangeKind.choices,
+    )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     reason = models.TextField(_("reason for the change"))
     document = models.ForeignKey(

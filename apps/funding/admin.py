@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.cases.admin import AssistanceRequestAdmin
 from apps.cases.models import AssistanceRequest
@@ -384,7 +385,7 @@ def funding_html(case) -> str:
             (_("pledged"), figures.pledged),
             (_("committed"), figures.committed),
             (_("disbursed"), figures.disbursed),
-            (_("gap"), figures.gap),
+            (pgettext_lazy("funding still missing", "gap"), figures.gap),
         )
     ]  # fmt: skip
     return format_html_join("\n", "<p>{}: {} {} {}</p>", rows)

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.cases.models import Priority
 from apps.core.forms import DecimalTextField
@@ -164,7 +165,11 @@ class CommitmentCreateForm(CoverageFieldsMixin, forms.Form):
     )
     currency = forms.CharField(label=_("Currency (ISO code)"), min_length=3, max_length=3)
     status = forms.ChoiceField(
-        label=_("Stage"), choices=[("pledged", _("Pledged")), ("committed", _("Committed"))]
+        label=pgettext_lazy("funding stage: pledged or committed", "Stage"),
+        choices=[
+            ("pledged", pgettext_lazy("funding status", "Pledged")),
+            ("committed", pgettext_lazy("funding status", "Committed")),
+        ],
     )
     pledged_on = forms.DateField(
         label=_("Pledged (or committed) on"),
@@ -206,7 +211,7 @@ class NeedsFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", _("Any")), *Priority.choices],
+        choices=[("", pgettext_lazy("filter: any priority", "Any")), *Priority.choices],
     )
     document = forms.ChoiceField(label=_("Comes from"), required=False)
     q = forms.CharField(label=_("Search"), required=False)
@@ -219,7 +224,10 @@ class NeedsFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices(categories)
         self.fields["document"].choices = document_choices()
-        self.fields["region"].choices = [("", _("Any")), *Region.choices]
+        self.fields["region"].choices = [
+            ("", pgettext_lazy("filter: any region", "Any")),
+            *Region.choices,
+        ]
 
 
 class OfferFilterForm(forms.Form):
@@ -229,7 +237,7 @@ class OfferFilterForm(forms.Form):
         ("available", _("Available today")),
         ("inactive", _("Withdrawn by the donor")),
         ("expired", _("Past their validity")),
-        ("all", _("All")),
+        ("all", pgettext_lazy("filter: offers in any status", "All")),
     ]
 
     q = forms.CharField(label=_("Search"), required=False)
@@ -240,7 +248,10 @@ class OfferFilterForm(forms.Form):
     cooperation = forms.ChoiceField(
         label=_("Type of cooperation"),
         required=False,
-        choices=[("", _("Any")), *CooperationType.choices],
+        choices=[
+            ("", pgettext_lazy("filter: any type of cooperation", "Any")),
+            *CooperationType.choices,
+        ],
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
 
@@ -248,10 +259,19 @@ class OfferFilterForm(forms.Form):
         from apps.cases.forms import category_choices
 
         super().__init__(*args, **kwargs)
-        self.fields["donor"].choices = [("", _("Any")), *((d.pk, d.name) for d in donors)]
+        self.fields["donor"].choices = [
+            ("", pgettext_lazy("filter: any donor", "Any")),
+            *((d.pk, d.name) for d in donors),
+        ]
         self.fields["category"].choices = category_choices(categories)
-        self.fields["kind"].choices = [("", _("Any")), *((k.code, k.name) for k in kinds)]
-        self.fields["region"].choices = [("", _("Any")), *Region.choices]
+        self.fields["kind"].choices = [
+            ("", pgettext_lazy("filter: any kind of assistance", "Any")),
+            *((k.code, k.name) for k in kinds),
+        ]
+        self.fields["region"].choices = [
+            ("", pgettext_lazy("filter: any region", "Any")),
+            *Region.choices,
+        ]
         if not with_status:
             del self.fields["status"]
 
@@ -304,7 +324,7 @@ class MeetingItemForm(forms.Form):
     """An agenda item: a case, optionally with an offer presented for it (or an offer alone)."""
 
     request = CaseChoiceField(
-        label=_("case"),
+        label=pgettext_lazy("an assistance request handled as a file", "case"),
         queryset=None,
         required=False,
         help_text=_("Cases open to donors or seeking co-funding."),
@@ -408,5 +428,8 @@ class ReferralFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[*ReferralStatus.choices, ("all", _("All"))],
+        choices=[
+            *ReferralStatus.choices,
+            ("all", pgettext_lazy("filter: requests to UNODA in any status", "All")),
+        ],
     )

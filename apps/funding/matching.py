@@ -35,6 +35,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.cases.currencies import CURRENCY_CODES
 from apps.cases.models import AssistanceRequest, Category, Priority
@@ -147,7 +148,11 @@ def score_match(
     w = WEIGHTS
     points = len(shared) * w.category / len(case.categories)
     reasons = [
-        _("%(n)s of %(total)s categories in common: %(names)s")
+        ngettext(
+            "%(n)s of %(total)s category in common: %(names)s",
+            "%(n)s of %(total)s categories in common: %(names)s",
+            len(case.categories),
+        )
         % {"n": len(shared), "total": len(case.categories), "names": ", ".join(map(str, shared))}
     ]
     if case.region in offer.regions:

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.cases.currencies import currency_choices
 from apps.core.choices import display_of
@@ -158,12 +159,12 @@ class OfferRegion(models.Model):
 
 
 class InterestStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ACTIVE = "active", pgettext_lazy("interest status", "Active")
+    WITHDRAWN = "withdrawn", pgettext_lazy("interest status", "Withdrawn")
     CONVERTED = "converted", _("Converted into a commitment")
     # The case ended (closed, withdrawn or declined): the interest stands no more and cannot
     # be withdrawn (set by ``effects.conclude_interests`` in the transition's transaction).
-    CONCLUDED = "concluded", _("Concluded")
+    CONCLUDED = "concluded", pgettext_lazy("interest status", "Concluded")
 
 
 # Interest that still stands behind a case in "donor interest".
@@ -231,10 +232,10 @@ class ExpressionOfInterest(TimeStampedModel):
 
 
 class CommitmentStatus(models.TextChoices):
-    PLEDGED = "pledged", _("Pledged")
-    COMMITTED = "committed", _("Committed")
+    PLEDGED = "pledged", pgettext_lazy("funding status", "Pledged")
+    COMMITTED = "committed", pgettext_lazy("funding status", "Committed")
     PARTIALLY_DISBURSED = "partially_disbursed", _("Partially disbursed")
-    DISBURSED = "disbursed", _("Disbursed")
+    DISBURSED = "disbursed", pgettext_lazy("funding status", "Disbursed")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -385,8 +386,8 @@ class Commitment(RateUsed, TimeStampedModel):
     )
 
     class Meta:
-        verbose_name = _("commitment")
-        verbose_name_plural = _("commitments")
+        verbose_name = pgettext_lazy("firm funding promised by a donor", "commitment")
+        verbose_name_plural = pgettext_lazy("firm funding promised by a donor", "commitments")
         ordering = ("request", "donor", "tranche", "pk")
         constraints = [
             models.CheckConstraint(
@@ -445,7 +446,7 @@ class Disbursement(RateUsed):
         Commitment,
         on_delete=models.PROTECT,
         related_name="disbursements",
-        verbose_name=_("commitment"),
+        verbose_name=pgettext_lazy("firm funding promised by a donor", "commitment"),
     )
     date = models.DateField(_("date"))
     amount = models.DecimalField(_("amount"), **MONEY, validators=POSITIVE)
@@ -481,9 +482,14 @@ class CommitmentChange(models.Model):
     """The history of a commitment: who changed what, when (written by the services only)."""
 
     commitment = models.ForeignKey(
-        Commitment, on_delete=models.CASCADE, related_name="changes", verbose_name=_("commitment")
+        Commitment,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=pgettext_lazy("firm funding promised by a donor", "commitment"),
     )
-    action = models.CharField(_("action"), max_length=30)
+    action = models.CharField(
+        pgettext_lazy("what was done to a commitment", "action"), max_length=30
+    )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -608,7 +614,9 @@ class MeetingItem(models.Model):
         related_name="meeting_items",
         verbose_name=_("offer"),
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("order in a list", "position"), default=0
+    )
     decision = models.CharField(
         _("decision"),
         max_length=20,

@@ -9,6 +9,7 @@ from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.cases.events import Event
 from apps.cases.models import Activity, AssistanceRequest, HistoryEvent, Status
@@ -91,10 +92,14 @@ def _covered_lines(case: AssistanceRequest, covers) -> list[int]:
     if ids - own:
         raise ValidationError(
             {
-                "covers": _(
+                "covers": ngettext(
+                    "Only the activities of this request (%(reference)s) can be covered; "
+                    "%(count)s of the activities chosen belongs to another request or no "
+                    "longer exists.",
                     "Only the activities of this request (%(reference)s) can be covered; "
                     "%(count)s of the activities chosen belong to another request or no "
-                    "longer exist."
+                    "longer exist.",
+                    len(ids - own),
                 )
                 % {"reference": case.reference, "count": len(ids - own)}
             }

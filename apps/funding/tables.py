@@ -3,7 +3,7 @@ that the queue shares."""
 
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from apps.cases import tables as case_columns
 from apps.core.tables import Column, Table
@@ -38,7 +38,11 @@ def _open_activities(case):
     covered, total = case.activity_counts or (None, None)
     if total is None:
         return None
-    return _("%(open)s of %(total)s") % {"open": total - covered, "total": total}
+    # The same English for both; a language that counts "of 4" differently has its forms.
+    return ngettext("%(open)s of %(total)s", "%(open)s of %(total)s", total) % {
+        "open": total - covered,
+        "total": total,
+    }
 
 
 def _match(case):

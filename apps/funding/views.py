@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -834,8 +834,9 @@ class MeetingDossierCsvView(LoginRequiredMixin, View):
         meeting, rows = _meeting_dossier(request, pk)
         response, writer = csv_download(f"meeting-{meeting.pk}-dossier.csv")
         writer.writerow(
-            [_("Position"), _("Type"), _("Reference"), _("Title"), _("Organization"),
-             _("Categories"), _("Amount"), _("Currency"), _("Committed"), _("Gap"),
+            [pgettext("order in a list", "Position"), _("Type"), _("Reference"), _("Title"),
+             _("Organization"), _("Categories"), _("Amount"), _("Currency"),
+             pgettext("amount of money", "Committed"), pgettext("funding still missing", "Gap"),
              _("Interest shown"), _("Outcome"), _("Follow-up"), _("Suggested matches"),
              _("Decision"), _("Offer presented")]
         )  # fmt: skip

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.cases.events import Delivery, Event, Topic
 
@@ -8,8 +9,8 @@ from apps.cases.events import Delivery, Event, Topic
 class EmailState(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
     DIGEST = "digest", _("Waiting for the daily digest")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
+    SENT = "sent", pgettext_lazy("e-mail delivery status", "Sent")
+    FAILED = "failed", pgettext_lazy("e-mail delivery status", "Failed")
     NONE = "none", _("No e-mail")
 
 

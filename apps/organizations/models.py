@@ -11,7 +11,7 @@ from apps.core.models import TimeStampedModel
 
 
 class OrganizationKind(models.TextChoices):
-    STATE = "state", _("State")
+    STATE = "state", pgettext_lazy("a UN member State, a country", "State")
     INTERGOVERNMENTAL = "intergovernmental", _("Intergovernmental organization")
     REGIONAL = "regional", _("Regional organization")
     UN_ENTITY = "un_entity", _("UN entity")
@@ -27,13 +27,17 @@ class Region(models.TextChoices):
     ASIA = "asia", _("Asia")
     EUROPE = "europe", _("Europe")
     OCEANIA = "oceania", _("Oceania")
-    GLOBAL = "global", _("Global")
+    GLOBAL = "global", pgettext_lazy("region: the whole world", "Global")
 
 
 class Organization(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200, unique=True)
     acronym = models.CharField(_("acronym"), max_length=30, blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind.choices)
+    kind = models.CharField(
+        pgettext_lazy("kind of organization", "kind"),
+        max_length=20,
+        choices=OrganizationKind.choices,
+    )
     country = CountryField(_("country"), blank=True)
     region = models.CharField(_("region"), max_length=20, choices=Region.choices)
     is_recipient = models.BooleanField(

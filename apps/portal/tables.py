@@ -2,7 +2,7 @@
 
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from apps.cases import tables as case_columns
 from apps.cases.selectors import days_in_state
@@ -48,7 +48,7 @@ class QueueTable(Table):
         case_columns.NATIONAL_DOCUMENT,
     )  # fmt: skip
     default_sort = "days"
-    caption = gettext_lazy("Cases")
+    caption = pgettext_lazy("assistance requests handled as files", "Cases")
 
     def prepare(self, rows: list) -> None:
         attach_funding_gaps(rows)

@@ -3,6 +3,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.cases.models import Status
 from apps.core.models import TimeStampedModel
@@ -118,7 +119,7 @@ class ReminderLog(models.Model):
         _("due period"), help_text=_("When the watched item entered its due period.")
     )
     stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices)
-    due_at = models.DateTimeField(_("due"))
+    due_at = models.DateTimeField(pgettext_lazy("date by which something is due", "due"))
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
     recipients = models.PositiveIntegerField(_("people reminded"), default=0)
 

@@ -2,7 +2,7 @@
 
 import io
 
-from django.utils.translation import get_language_bidi
+from django.utils.translation import get_language_bidi, ngettext, pgettext
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -17,7 +17,12 @@ def _amount(figure):
     if figure.amount is not None:
         return figure.amount
     if figure.awaiting:
-        return _("not convertible: %(count)s awaiting a rate (%(currencies)s)") % {
+        # The same English for both; the other languages have their plural forms.
+        return ngettext(
+            "not convertible: %(count)s awaiting a rate (%(currencies)s)",
+            "not convertible: %(count)s awaiting a rate (%(currencies)s)",
+            figure.awaiting,
+        ) % {
             "count": figure.awaiting,
             "currencies": ", ".join(figure.missing),
         }
@@ -63,9 +68,9 @@ def funding_table(*, user):
         _("Status"),
         _("Currency"),
         _("Requested"),
-        _("Pledged"),
-        _("Committed"),
-        _("Disbursed"),
+        pgettext("amount of money", "Pledged"),
+        pgettext("amount of money", "Committed"),
+        pgettext("amount of money", "Disbursed"),
         _("Funding gap"),
         _("Ageing pledges"),
         _("Committed (USD, at the rates of their dates)"),

@@ -2,7 +2,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -64,8 +64,12 @@ class DashboardView(LoginRequiredMixin, TemplateView):
                             [row["label"] for row in rows],
                             {
                                 _("Requested"): [row["requested"] for row in rows],
-                                _("Committed"): [row["committed"] for row in rows],
-                                _("Disbursed"): [row["disbursed"] for row in rows],
+                                pgettext("amount of money", "Committed"): [
+                                    row["committed"] for row in rows
+                                ],
+                                pgettext("amount of money", "Disbursed"): [
+                                    row["disbursed"] for row in rows
+                                ],
                             },
                         )
                     ),
@@ -81,7 +85,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
                     _("Cases per status"),
                     [row["label"] for row in pipeline],
                     [row["n"] for row in pipeline],
-                    name=_("Cases"),
+                    name=pgettext("assistance requests handled as files", "Cases"),
                 )
             ),
             "money": money,

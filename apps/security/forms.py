@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import AuditKind
 
@@ -17,7 +18,9 @@ class TokenForm(forms.Form):
 class AuditSearchForm(forms.Form):
     q = forms.CharField(label=_("User, object or organization"), required=False, max_length=200)
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("Any")), *AuditKind.choices]
+        label=pgettext_lazy("kind of audit event", "Kind"),
+        required=False,
+        choices=[("", pgettext_lazy("filter: any kind of event", "Any")), *AuditKind.choices],
     )
-    since = forms.DateField(label=_("From"), required=False)
-    until = forms.DateField(label=_("To"), required=False)
+    since = forms.DateField(label=pgettext_lazy("start of a date range", "From"), required=False)
+    until = forms.DateField(label=pgettext_lazy("end of a date range", "To"), required=False)

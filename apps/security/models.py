@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditKind(models.TextChoices):
@@ -44,7 +45,12 @@ class AuditEvent(models.Model):
         verbose_name=_("actor"),
     )
     actor_username = models.CharField(_("user name"), max_length=150, blank=True)
-    kind = models.CharField(_("kind"), max_length=30, choices=AuditKind.choices, db_index=True)
+    kind = models.CharField(
+        pgettext_lazy("kind of audit event", "kind"),
+        max_length=30,
+        choices=AuditKind.choices,
+        db_index=True,
+    )
     object_type = models.CharField(_("object type"), max_length=100, blank=True)
     object_id = models.CharField(_("object"), max_length=100, blank=True, db_index=True)
     organization = models.CharField(_("organization"), max_length=200, blank=True)
