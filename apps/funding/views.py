@@ -20,7 +20,7 @@ from apps.cases.views import case_page_again, get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import add_service_errors
 from apps.core.pagination import peek_page
-from apps.core.tables import csv_download, spreadsheet_safe
+from apps.core.tables import csv_stream, spreadsheet_safe
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda, user_memberships
 
@@ -832,14 +832,12 @@ class MeetingDossierView(LoginRequiredMixin, TemplateView):
 class MeetingDossierCsvView(LoginRequiredMixin, View):
     def get(self, request, pk):
         meeting, rows = _meeting_dossier(request, pk)
-        response, writer = csv_download(f"meeting-{meeting.pk}-dossier.csv")
-        writer.writerow(
+        header = (
             [pgettext("order in a list", "Position"), _("Type"), _("Reference"), _("Title"),
              _("Organization"), _("Categories"), _("Amount"), _("Currency"),
              pgettext("amount of money", "Committed"), pgettext("funding still missing", "Gap"),
              _("Interest shown"), _("Outcome"), _("Follow-up"), _("Suggested matches"),
              _("Decision"), _("Offer presented")]
         )  # fmt: skip
-        for row in rows:
-            writer.writerow([spreadsheet_safe(value) for value in row.as_list()])
-        return response
+        lines = [header] + [[spreadsheet_safe(value) for value in row.as_list()] for row in rows]
+        return csv_stream(f"meeting-{meeting.pk}-dossier.csv", lines)

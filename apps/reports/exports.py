@@ -98,10 +98,11 @@ def funding_table(*, user):
 TABLES = {"cases": case_table, "funding": funding_table}
 
 
-def write_csv(writer, header, rows) -> None:
-    writer.writerow([safe(cell) for cell in header])
+def csv_lines(header, rows):
+    """The header and the rows as the CSV's lines of cells, formulas neutralised."""
+    yield [safe(cell) for cell in header]
     for row in rows:
-        writer.writerow([safe("" if cell is None else str(cell)) for cell in row])
+        yield [safe("" if cell is None else str(cell)) for cell in row]
 
 
 def to_xlsx(header, rows, *, title: str) -> bytes:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from apps.core.tables import csv_download
+from apps.core.tables import csv_stream
 from apps.followup.permissions import can_see_effectiveness
 from apps.followup.selectors import effectiveness_by_criterion
 from apps.organizations.selectors import user_is_unoda
@@ -125,9 +125,7 @@ class ExportView(LoginRequiredMixin, View):
         stamp = timezone.localdate().isoformat()
         filename = f"{table}-{stamp}.{fmt}"
         if fmt == "csv":
-            response, writer = csv_download(filename)
-            exports.write_csv(writer, header, rows)
-            return response
+            return csv_stream(filename, exports.csv_lines(header, rows))
         response = HttpResponse(
             exports.to_xlsx(header, rows, title=table),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -65,7 +65,9 @@ def test_the_queue_filters_sorts_and_exports_by_priority(needs, users, client):
     assert '<span class="tag">High</span>' in page
     rows = list(
         csv.DictReader(
-            io.StringIO(client.get("/cases/export.csv?sort=priority").content.decode("utf-8-sig"))
+            io.StringIO(
+                client.get("/cases/export.csv?sort=priority").getvalue().decode("utf-8-sig")
+            )
         )
     )
     assert [row["Reference"] for row in rows] == [
@@ -162,7 +164,7 @@ def test_the_dashboards_case_export_gives_priority_and_document(needs, users, cl
     client.force_login(users.unoda)
     rows = list(
         csv.DictReader(
-            io.StringIO(client.get("/reports/export/cases.csv").content.decode("utf-8-sig"))
+            io.StringIO(client.get("/reports/export/cases.csv").getvalue().decode("utf-8-sig"))
         )
     )
     by_reference = {row["Reference"]: row for row in rows}

@@ -30,7 +30,7 @@ def test_every_csv_download_starts_with_the_byte_order_mark(client, users, make_
     ):
         response = client.get(url)
         assert response.status_code == 200, url
-        content = response.content
+        content = response.getvalue()
         assert content.startswith(BOM), url
         assert not content[len(BOM) :].startswith(BOM), url  # once, not per batch
         header = next(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
@@ -42,7 +42,7 @@ def test_arabic_headings_and_titles_survive_the_download(client, users, make_cas
     client.force_login(users.unoda)
     client.cookies["django_language"] = "ar"
     rows = list(
-        csv.reader(io.StringIO(client.get("/cases/export.csv").content.decode("utf-8-sig")))
+        csv.reader(io.StringIO(client.get("/cases/export.csv").getvalue().decode("utf-8-sig")))
     )
     with translation.override("ar"):
         assert rows[0][0] == translation.gettext("Reference")

@@ -332,7 +332,7 @@ class TestMeetingDossier:
         response = client.get(f"/funding/meetings/{meeting.pk}/dossier.csv")
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/csv")
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         assert rows[0][0] == "Position"
         assert rows[1][2] == need.reference
         assert rows[1][11] == "'=Japan keen"  # formula injection neutralised

@@ -265,7 +265,7 @@ def test_the_dashboard_and_the_export_use_the_stored_values(eur_case, orgs, user
     assert block["awaiting"] == 0
     header, rows = exports.funding_table(user=users.unoda)
     out = io.StringIO()
-    exports.write_csv(csv.writer(out), header, rows)
+    csv.writer(out).writerows(exports.csv_lines(header, rows))
     table = list(csv.reader(io.StringIO(out.getvalue())))
     line = dict(
         zip(table[0], next(r for r in table[1:] if r[0] == eur_case.reference), strict=True)

@@ -153,7 +153,7 @@ def test_case_export_is_the_web_scope(client, users, make_case, who):
     client.force_login(user)
     response = client.get("/reports/export/cases.csv")
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     refs = {row[0] for row in rows[1:]}
     assert refs == set(request_list(user=user).values_list("reference", flat=True))
     for row in rows[1:]:
@@ -185,7 +185,7 @@ def test_funding_export(client, users, make_case, orgs):
     client.force_login(users.unoda)
     rows = list(
         csv.reader(
-            io.StringIO(client.get("/reports/export/funding.csv").content.decode("utf-8-sig"))
+            io.StringIO(client.get("/reports/export/funding.csv").getvalue().decode("utf-8-sig"))
         )
     )
     assert rows[1][0] == case.reference

@@ -44,7 +44,7 @@ def test_exports_of_every_case_are_read_in_batches(client, users, many_cases):
     with CaptureQueriesContext(connection) as captured:
         response = client.get("/cases/export.csv")
     assert response.status_code == 200
-    lines = response.content.decode().splitlines()
+    lines = response.getvalue().decode().splitlines()
     assert len(lines) == MANY + 1  # the heading, then every case
     category = Category.objects.order_by("position").first()
     first_two = [

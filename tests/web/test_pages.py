@@ -62,7 +62,7 @@ def test_queue_filters_sort_search_and_csv(client, users, make_case):
     body = client.get("/cases/", {"q": "customs", "sort": "-days"}).content.decode()
     assert published.reference in body
     assert submitted.reference not in body
-    csv = client.get("/cases/export.csv", {"status": "submitted"}).content.decode()
+    csv = client.get("/cases/export.csv", {"status": "submitted"}).getvalue().decode()
     assert submitted.reference in csv
     assert published.reference not in csv
     assert "'=HYPERLINK(evil)" in csv

@@ -1,0 +1,62 @@
+"""CSV exports are streamed (issue 25, Must have 6): the server writes the file while it sends
+it, a batch of rows at a time, so what it holds stays the same whatever the number of cases.
+
+The memory measured is what is still reachable (the cycle collector runs after each batch
+sent): Django's prefetched querysets refer back to their instance, so a batch's rows are
+freed by the cycle collector, not at once (docs/performance.md)."""
+
+import datetime
+import gc
+import tracemalloc
+
+import pytest
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from apps.cases.models import AssistanceRequest, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def add_cases(orgs, start, count):
+    since = timezone.now() - datetime.timedelta(days=3)
+    AssistanceRequest.objects.bulk_create(
+        AssistanceRequest(
+            reference=f"REQ-2026-{index:07d}",
+            requesting_organization=orgs.recipient,
+            title=f"Securing the armoury of district {index} " + "x" * 80,
+            budget_currency="USD",
+            status=Status.PUBLISHED,
+            status_changed_at=since,
+        )
+        for index in range(start, start + count)
+    )
+
+
+def streamed(client, url):
+    """The bytes sent and the most memory held while the response was written."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        response = client.get(url)
+        assert isinstance(response, StreamingHttpResponse), url
+        sent, held = 0, []
+        for chunk in response.streaming_content:
+            sent += len(chunk)
+            gc.collect()
+            held.append(tracemalloc.get_traced_memory()[0])
+    finally:
+        tracemalloc.stop()
+    return sent, max(held)
+
+
+@pytest.mark.parametrize("url", ["/cases/export.csv", "/reports/export/cases.csv"])
+def test_an_export_ten_times_larger_needs_no_more_memory(client, users, orgs, url):
+    client.force_login(users.unoda)
+    add_cases(orgs, 0, 1_000)
+    client.get(url).getvalue()  # warm: templates, translations, query compilation
+    small_sent, small_held = streamed(client, url)
+    add_cases(orgs, 1_000, 9_000)
+    large_sent, large_held = streamed(client, url)
+    assert large_sent > 9 * small_sent  # ten times the cases, ten times the bytes sent
+    assert large_held < 1.25 * small_held, (small_held, large_held)  # the same memory held
