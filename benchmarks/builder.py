@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
+from tqdm import tqdm
 
 from apps.accounts.models import User
 from apps.cases.models import (
@@ -136,7 +137,10 @@ def _chunks(items, size=BATCH):
 
 
 def _bulk(model, objects, **options):
-    for chunk in _chunks(objects):
+    # A bar per table on a terminal (tqdm leaves it out when the output is not one).
+    batches = -(-len(objects) // BATCH)
+    name = model._meta.db_table
+    for chunk in tqdm(_chunks(objects), total=batches, desc=name, unit="batch", disable=None):
         model.objects.bulk_create(chunk, **options)
 
 

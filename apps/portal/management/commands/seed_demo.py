@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.test.utils import override_settings
 from django.utils.module_loading import import_module, module_has_submodule
+from tqdm import tqdm
 
 from apps.cases import services
 from apps.cases.models import (
@@ -405,9 +406,12 @@ class Command(BaseCommand):
         categories = {c.code: c for c in Category.objects.all()}
         kinds = list(AssistanceKind.objects.all())
         number = 0
+        # A bar on a terminal (tqdm leaves it out when the output is not one: CI, logs).
+        progress = tqdm(total=len(Status) * per_state, desc="Demo cases", unit="case", disable=None)
         for status in Status:
             for _copy in range(per_state):
                 number += 1
+                progress.update()
                 org = orgs["Sierra Leone"] if number % 4 == 1 else rng.choice(recipients)
                 code, title = TITLES[number % len(TITLES)]
                 visibility = rng.choice(
@@ -464,6 +468,7 @@ class Command(BaseCommand):
                         continue
                     _fire(officer, case, name)
                 _age(case, days=rng.randint(1, 90))
+        progress.close()
         _likely_duplicate(officer, orgs["Sierra Leone"])
         users = {
             "officer": officer,
