@@ -12,6 +12,7 @@ from apps.followup.selectors import effectiveness_by_criterion
 from apps.organizations.selectors import user_is_unoda
 
 from . import charts, exports, selectors
+from .filters import DashboardFilter
 from .iati import build_activities
 
 
@@ -47,7 +48,13 @@ class DashboardView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        cases = selectors.dashboard_cases(user=user)
+        filters = DashboardFilter(
+            self.request.GET or None,
+            queryset=selectors.dashboard_cases(user=user),
+            full=user_is_unoda(user),
+        )
+        # Bad input (a date that is no date) leaves the figures unfiltered and says why.
+        cases = filters.qs if filters.is_bound and filters.is_valid() else filters.queryset
         pipeline = selectors.pipeline(cases=cases)
         money = []
         for dimension in MONEY_TITLES:
@@ -79,6 +86,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         context = {
             **super().get_context_data(**kwargs),
             "full": user_is_unoda(user),
+            "filters": filters,
             "pipeline": pipeline,
             "pipeline_chart": (
                 charts.horizontal(
