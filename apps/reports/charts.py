@@ -19,7 +19,8 @@ PAGE_FONT = '"Noto Sans", system-ui, sans-serif'
 
 def _style():
     font = FONTS.get(get_language() or "", PAGE_FONT)
-    return DefaultStyle(font_family=font)
+    # "No data" at the size of a title: pygal's 64 px overflows the chart in most languages.
+    return DefaultStyle(font_family=font, no_data_font_size=24)
 
 
 def _config(chart, title):

@@ -6,15 +6,22 @@ import pytest
 pytest.importorskip("playwright", reason="the browser tests need the test group (playwright)")
 
 import base64
+import re
 from decimal import Decimal
 
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 from playwright.sync_api import expect
 
 from tests.conftest import build_case
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def translated(language, message):
+    with translation.override(language):
+        return translation.gettext(message)
 
 
 @pytest.mark.parametrize(
@@ -84,4 +91,11 @@ def test_queue_and_dashboard_in_arabic(browser, live_server, orgs, users, shot):
         assert 'direction="rtl"' in svg
         assert "Noto Sans Arabic" in svg
     shot(page, "dashboard-ar")
+
+    # The filters: chosen in the form, applied by its button, kept in the address.
+    page.locator("select#id_region").select_option("africa")
+    page.get_by_role("button", name=translated("ar", "Apply filters")).click()
+    expect(page).to_have_url(re.compile(r"region=africa"))
+    expect(page.locator("select#id_region")).to_have_value("africa")
+    shot(page, "dashboard-filter-ar")
     context.close()

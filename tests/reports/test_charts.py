@@ -77,4 +77,6 @@ def test_an_empty_chart_says_so_in_the_readers_language():
     with translation.override("fr"):
         expected = translation.gettext("No data to chart")
     assert expected != "No data to chart"
-    assert expected in svg_of("fr", lambda: charts.bar("Vide", ["Afrique"], {"Engagé": [None]}))
+    svg = svg_of("fr", lambda: charts.bar("Vide", ["Afrique"], {"Engagé": [None]}))
+    assert expected in svg
+    assert re.search(r"\.no_data\{[^}]*font-size:24px", svg)  # within the chart's width
