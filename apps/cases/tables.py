@@ -28,7 +28,14 @@ STATE = Column("state", pgettext_lazy("a UN member State, a country", "State"),
 TITLE = Column("title", _("Title"), lambda c: c.title, html=lambda c: translated_text(c, "title"))
 CATEGORIES = Column("categories", _("Categories"), lambda c: "; ".join(_category_names(c)),
                     html=lambda c: ", ".join(_category_names(c)))  # fmt: skip
-STATUS = Column("status", _("Status"), lambda c: c.get_status_display(),
+
+
+def _status_html(case):
+    # A status is one label: it never wraps in a narrow column ("Needs revision").
+    return format_html('<span class="status">{}</span>', case.get_status_display())
+
+
+STATUS = Column("status", _("Status"), lambda c: c.get_status_display(), html=_status_html,
                 sort=("status", "reference"))  # fmt: skip
 
 

@@ -47,7 +47,7 @@ def test_queue_row_cells_escaped_and_labelled(client, users, orgs, make_case):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; armoury" in row
     assert f'<a class="reference" href="/cases/{case.reference}/">{case.reference}</a>' in row
     assert f'value="{case.reference}"' in row  # the bulk-assign checkbox, for UNODA
-    assert '<td data-label="Status">Agreement</td>' in row
+    assert '<td data-label="Status"><span class="status">Agreement</span></td>' in row
     assert '<td data-label="Funding gap"><span class="amount">$60,000.00</span></td>' in row
     assert '<td data-label="Case officer"><span class="muted">unassigned</span></td>' in row
     assert f'<td data-label="Categories">{in_order}</td>' in row  # as the case page lists them
@@ -62,7 +62,7 @@ def test_queue_rows_in_arabic(client, users, make_case):
     with translation.override("ar"):
         gettext = translation.gettext
         expected = {
-            gettext("Status"): display_of(Status, case.status),
+            gettext("Status"): f'<span class="status">{display_of(Status, case.status)}</span>',
             gettext("Case officer"): f'<span class="muted">{gettext("unassigned")}</span>',
             gettext("Overdue"): f'<span class="flag-overdue">{gettext("overdue")}</span>',
             gettext("Funding gap"): "—",
@@ -86,7 +86,7 @@ def test_needs_rows_show_gap_and_match(client, users, orgs, make_case):
     client.force_login(users.donor)
     row = _row(client.get("/funding/needs/").content.decode(), case.reference)
     assert "Mark &amp; trace" in row
-    assert '<td data-label="Status">Published</td>' in row
+    assert '<td data-label="Status"><span class="status">Published</span></td>' in row
     assert '<td data-label="Funding gap"><span class="amount">$25,000.00</span></td>' in row
     assert re.search(
         r'<td data-label="Match with your offers">\d+/100 \(Armoury &lt;upgrades&gt;\)</td>', row
