@@ -19,6 +19,23 @@ from tests.conftest import build_case
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+def signed_in(browser, live_server, user, language):
+    """A browser context signed in as ``user``, reading ``language``."""
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    context.add_cookies(
+        [
+            {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[
+                settings.SESSION_COOKIE_NAME].value, "domain": host, "path": "/"},
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "domain": host,
+             "path": "/"},
+        ]
+    )  # fmt: skip
+    return context
+
+
 def translated(language, message):
     with translation.override(language):
         return translation.gettext(message)
@@ -34,18 +51,7 @@ def test_case_page_in_arabic_and_chinese(
     case = build_case(
         orgs=orgs, users=users, status="published", budget_amount=Decimal("250000.00")
     )
-    client = Client()
-    client.force_login(users.unoda)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    host = live_server.url.split("//", 1)[1].split(":")[0]
-    context.add_cookies(
-        [
-            {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[
-                settings.SESSION_COOKIE_NAME].value, "domain": host, "path": "/"},
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "domain": host,
-             "path": "/"},
-        ]
-    )  # fmt: skip
+    context = signed_in(browser, live_server, users.unoda, language)
     page = context.new_page()
     page.goto(f"{live_server.url}/cases/{case.reference}/")
     html = page.locator("html")
@@ -63,17 +69,7 @@ def test_queue_and_dashboard_in_arabic(browser, live_server, orgs, users, shot):
     artifacts/screenshots/queue-ar.png and dashboard-ar.png."""
     for status in ("submitted", "published", "agreement"):
         build_case(orgs=orgs, users=users, status=status, budget_amount=Decimal("250000.00"))
-    client = Client()
-    client.force_login(users.unoda)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    host = live_server.url.split("//", 1)[1].split(":")[0]
-    context.add_cookies(
-        [
-            {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[
-                settings.SESSION_COOKIE_NAME].value, "domain": host, "path": "/"},
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": "ar", "domain": host, "path": "/"},
-        ]
-    )  # fmt: skip
+    context = signed_in(browser, live_server, users.unoda, "ar")
     page = context.new_page()
     page.goto(f"{live_server.url}/cases/")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
