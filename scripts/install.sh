@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install what the portal needs: a few Debian packages if missing, then the locked Python
-# dependencies into .venv with uv. Usage: scripts/install.sh [--all-groups]
+# Install what the portal needs: a few Debian packages if missing, the locked Python
+# dependencies into .venv with uv, and the locked npm packages into node_modules.
+# Usage: scripts/install.sh [--all-groups]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,7 @@ apt_install() {
 missing=()
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 command -v msgfmt >/dev/null || missing+=(gettext)
+command -v npm >/dev/null || missing+=(npm)
 # The browser tests (test group) drive Debian's Chromium; Chinese needs the Noto CJK fonts.
 if [ "${1:-}" = "--all-groups" ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
@@ -50,6 +52,14 @@ else:
             m.name = m.name.split("/", 1)[1]
         tar.extractall(".cache/pyiati", members=members, filter="data")
 PY
+fi
+
+# The front-end packages the portal serves itself (charts, the world map; with --all-groups
+# also axe-core, which the browser tests inject), exactly as package-lock.json pins them.
+if [ "${1:-}" = "--all-groups" ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+else
+  npm ci --omit=dev --no-audit --no-fund --loglevel=error
 fi
 
 # Compile the translation catalogues (the .mo files are build output, not kept in git).
