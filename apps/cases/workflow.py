@@ -105,10 +105,12 @@ class Transition:
     # Fired only by the service that writes its record (an interest, an agreement), never
     # offered as a bare button.
     by_record: bool = False
+    # Ends the case for good (withdraw, decline): the page asks to confirm it with its reason.
+    destructive: bool = False
 
 
 def _t(name, label, source, target, roles, *, comment_required=False, guards=(), effects=(),
-       confirmations=(), by_record=False):  # fmt: skip
+       confirmations=(), by_record=False, destructive=False):  # fmt: skip
     return Transition(
         name=name,
         label=label,
@@ -120,6 +122,7 @@ def _t(name, label, source, target, roles, *, comment_required=False, guards=(),
         effects=tuple(effects),
         confirmations=tuple(confirmations),
         by_record=by_record,
+        destructive=destructive,
     )
 
 
@@ -178,10 +181,10 @@ TRANSITIONS: dict[str, Transition] = {
            guards=["apps.followup.guards.feedback_complete_or_waived"],
            confirmations=[CONFIRM_UNDISBURSED]),
         _t("withdraw", _("Withdraw the request"), BEFORE_AGREEMENT, S.WITHDRAWN,
-           {R.RECIPIENT, R.UNODA}, comment_required=True),
+           {R.RECIPIENT, R.UNODA}, comment_required=True, destructive=True),
         _t("decline", _("Decline the request"),
            {S.SUBMITTED, S.UNDER_REVIEW, S.NEEDS_REVISION, S.PUBLISHED}, S.DECLINED, {R.UNODA},
-           comment_required=True),
+           comment_required=True, destructive=True),
     ]
 }  # fmt: skip
 
@@ -250,3 +253,98 @@ def path_to(status: str) -> list[str]:
                 paths[t.target] = [*paths[current], t.name]
                 frontier.append(t.target)
     return paths[status]
+
+
+# --- The lifecycle as the case page draws it -------------------------------------------------
+
+# The stages a case goes through when all goes well, in order (the status track).
+LIFECYCLE = (
+    S.DRAFT,
+    S.SUBMITTED,
+    S.UNDER_REVIEW,
+    S.PUBLISHED,
+    S.DONOR_INTEREST,
+    S.AGREEMENT,
+    S.IMPLEMENTATION,
+    S.FEEDBACK,
+    S.CLOSED,
+)
+# A status off that path is drawn at the stage it belongs to (a request returned for revision
+# is still in review); the terminal ones where the case stopped.
+STAGE_OF = {S.NEEDS_REVISION: S.UNDER_REVIEW}
+
+# What comes next in each status, and who has to act for it (the status track says it).
+NEXT_STEPS: dict[Status, tuple[str, frozenset[Role]]] = {
+    S.DRAFT: (
+        _("The State completes the request and submits it to UNODA."),
+        frozenset({R.RECIPIENT}),
+    ),
+    S.SUBMITTED: (_("UNODA starts reviewing the request."), frozenset({R.UNODA})),
+    S.UNDER_REVIEW: (
+        _("UNODA publishes the request to donors, or returns it to the State for revision."),
+        frozenset({R.UNODA}),
+    ),
+    S.NEEDS_REVISION: (
+        _("The State revises the request and resubmits it."),
+        frozenset({R.RECIPIENT}),
+    ),
+    S.PUBLISHED: (_("Donors express their interest in funding the request."), frozenset({R.DONOR})),
+    S.DONOR_INTEREST: (
+        _("Donors pledge or commit funding, and UNODA records the agreement."),
+        frozenset({R.DONOR, R.UNODA}),
+    ),
+    S.AGREEMENT: (_("UNODA starts the implementation."), frozenset({R.UNODA})),
+    S.IMPLEMENTATION: (
+        _("The implementing partner reports progress; UNODA completes the implementation."),
+        frozenset({R.PARTNER, R.UNODA}),
+    ),
+    S.FEEDBACK: (
+        _("The State and the donors give their effectiveness feedback; UNODA closes the case."),
+        frozenset({R.RECIPIENT, R.DONOR, R.UNODA}),
+    ),
+}
+
+
+# Who acts, as the status track names them.
+ACTOR_LABELS = {
+    R.RECIPIENT: pgettext_lazy("who has to act on a case", "The requesting State"),
+    R.DONOR: pgettext_lazy("who has to act on a case", "Donors"),
+    R.UNODA: pgettext_lazy("who has to act on a case", "UNODA"),
+    R.PARTNER: pgettext_lazy("who has to act on a case", "The implementing partner"),
+}
+
+
+@dataclass(frozen=True)
+class Stage:
+    status: Status
+    state: str  # "done", "current" or "ahead"
+
+
+@dataclass(frozen=True)
+class Track:
+    stages: tuple[Stage, ...]
+    ended: Status | None  # withdrawn or declined: where the track stops
+    next_step: str | None  # what comes next (None: the case is over)
+    actors: frozenset[Role]  # who has to act for it
+
+    @property
+    def actor_labels(self) -> list[str]:
+        return [str(label) for role, label in ACTOR_LABELS.items() if role in self.actors]
+
+
+def status_track(status: str, *, stopped_at: str | None = None) -> Track:
+    """Where a case in ``status`` is in its lifecycle, what comes next and who acts.
+    ``stopped_at``: for a withdrawn or declined case, the status it was in when it ended."""
+    status = Status(status)
+    ended = status if status in TERMINAL and status != S.CLOSED else None
+    reached = STAGE_OF.get(stopped_at, stopped_at) if ended else STAGE_OF.get(status, status)
+    position = LIFECYCLE.index(reached) if reached in LIFECYCLE else -1
+
+    def state(index: int) -> str:
+        if index < position or status == S.CLOSED or (index == position and ended):
+            return "done"
+        return "current" if index == position else "ahead"
+
+    stages = tuple(Stage(stage, state(index)) for index, stage in enumerate(LIFECYCLE))
+    next_step, actors = NEXT_STEPS.get(status, (None, frozenset()))
+    return Track(stages, ended, next_step, actors)

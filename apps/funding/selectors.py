@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.cases.models import Activity, AssistanceRequest
 from apps.cases.selectors import (
@@ -632,6 +633,69 @@ def funding_gaps(
 
 def request_funding(*, case: AssistanceRequest, on: datetime.date | None = None) -> FundingFigures:
     return funding_for_requests([case], on=on)[case.pk]
+
+
+@dataclass(frozen=True)
+class BarPart:
+    """One stretch of a case's funding bar: a donor's firm funding, other donors', or the gap."""
+
+    label: str
+    amount: Decimal
+    percent: Decimal  # of the bar's width (the larger of requested and committed)
+    start: Decimal  # where it begins, in percent
+    kind: str  # "committed", "others" or "gap"
+
+
+@dataclass(frozen=True)
+class FundingBar:
+    currency: str
+    requested: Decimal
+    committed: Decimal
+    disbursed: Decimal
+    gap: Decimal
+    parts: tuple[BarPart, ...]
+    disbursed_percent: Decimal  # of what is committed
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal:
+    return (part * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP) if whole else Decimal(0)
+
+
+def funding_bar(*, funding: FundingFigures, commitments: Iterable[Commitment]) -> FundingBar | None:
+    """The case page's funding bar: what each donor committed (those of ``commitments``, the
+    tranches the reader may see; the rest of the firm funding as "other donors"), then the gap,
+    against what was requested; and what was disbursed of what is committed. None when the
+    request has no budget or an amount still awaits a rate (the figures then say why)."""
+    committed, disbursed, gap = funding.committed.amount, funding.disbursed.amount, funding.gap
+    if funding.requested is None or committed is None or disbursed is None or gap.amount is None:
+        return None
+    by_donor: dict[str, Decimal] = {}
+    for commitment in commitments:
+        in_case = commitment.case_currency == funding.currency and commitment.amount_case
+        if commitment.status in FUNDED_STATUSES and in_case:
+            name = str(commitment.donor)
+            by_donor[name] = by_donor.get(name, Decimal(0)) + commitment.amount_case
+    stretches = [(name, amount, "committed") for name, amount in by_donor.items()]
+    others = committed - sum(by_donor.values(), Decimal(0))
+    if others > 0:
+        stretches.append((gettext("Other donors"), others, "others"))
+    if gap.amount > 0:
+        stretches.append((gettext("Funding gap"), gap.amount, "gap"))
+    whole = max(funding.requested, committed)
+    parts, start = [], Decimal(0)
+    for label, amount, kind in stretches:
+        percent = _percent(amount, whole)
+        parts.append(BarPart(label, amount, percent, start, kind))
+        start += percent
+    return FundingBar(
+        currency=funding.currency,
+        requested=funding.requested,
+        committed=committed,
+        disbursed=disbursed,
+        gap=gap.amount,
+        parts=tuple(parts),
+        disbursed_percent=min(_percent(disbursed, committed), Decimal(100)),
+    )
 
 
 def ageing_condition(*, on: datetime.date, ageing_days: int) -> Q:

@@ -42,6 +42,7 @@ from apps.cases.workflow import (
     OPEN_NEEDS,
     OPEN_TO_DONORS,
     resolve,
+    status_track,
     transitions_from,
 )
 from apps.core.exceptions import ApplicationError
@@ -294,18 +295,25 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             agreement = followup_selectors.agreement_get(access=access)
             if agreement is not None:
                 overview = followup_selectors.implementation_overview(access=access)
+        # The latest entries; the whole history with ?timeline=all.
+        timeline = selectors.request_timeline(
+            user=user,
+            case=case,
+            recent=None if self.request.GET.get("timeline") == "all" else selectors.TIMELINE_RECENT,
+        )
+        track = status_track(case.status, stopped_at=_stopped_at(case, timeline.entries))
+        funding = funding_selectors.request_funding(case=case)
+        primary, other_transitions = _primary_first(transitions)
         context.update(
             case=case,
             access=access,
             is_unoda=access.is_unoda,
-            # The latest entries; the whole history with ?timeline=all.
-            timeline=selectors.request_timeline(
-                user=user,
-                case=case,
-                recent=(
-                    None if self.request.GET.get("timeline") == "all" else selectors.TIMELINE_RECENT
-                ),
-            ),
+            timeline=timeline,
+            track=track,
+            your_turn=bool(track.actors & access.roles),
+            funding_bar=funding_selectors.funding_bar(funding=funding, commitments=commitments),
+            primary_transition=primary,
+            other_transitions=other_transitions,
             completeness=completeness(case),
             can_edit=can_edit_request(access),
             transitions=transitions,
@@ -330,7 +338,7 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             # UNODA weighs the request's likely duplicates and related needs while reviewing.
             likenesses=likenesses(case) if access.is_unoda and checked(case) else None,
             can_withdraw=any(t.name == "withdraw" for t in transitions),
-            funding=funding_selectors.request_funding(case=case),
+            funding=funding,
             commitments=commitments,
             meeting_items=list(funding_selectors.case_meeting_items(user=user, case=case)),
             offer_referrals=self._with_case(
@@ -426,6 +434,20 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         form = AssignForm(initial={"officer": access.case.case_officer_id})
         form.fields["officer"].choices = [("", "—"), *officers]
         return form
+
+
+def _stopped_at(case, entries) -> str | None:
+    """The status a withdrawn or declined case was in when it ended (from the timeline read
+    for the page; None when that change is older than the entries shown)."""
+    changes = [e for e in entries if getattr(e, "to_status", None) == case.status]
+    return changes[-1].from_status if changes else None
+
+
+def _primary_first(transitions) -> tuple[object | None, list]:
+    """The user's next step (the first transition that moves the case on: neither ending it
+    nor asking why) and the others, which the page keeps behind a menu."""
+    primary = next((t for t in transitions if not t.destructive and not t.comment_required), None)
+    return primary, [t for t in transitions if t is not primary]
 
 
 def case_page_again(request, reference, *, typed, status=400):
