@@ -1,10 +1,10 @@
 """CSV and XLSX files of the case list and of the funding figures (scoped like the pages)."""
 
-import io
+import tempfile
 
+import xlsxwriter
 from django.utils.translation import get_language_bidi, ngettext, pgettext
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from apps.cases.tables import NATIONAL_DOCUMENT
 from apps.core.tables import spreadsheet_safe as safe
@@ -105,14 +105,19 @@ def csv_lines(header, rows):
         yield [safe("" if cell is None else str(cell)) for cell in row]
 
 
-def to_xlsx(header, rows, *, title: str) -> bytes:
-    """The rows as a workbook of one sheet, right to left in a right-to-left language."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.sheet_view.rightToLeft = get_language_bidi()
-    sheet.append([safe(cell) for cell in header])
-    for row in rows:
-        sheet.append([safe(cell) for cell in row])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+def to_xlsx(header, rows, *, title: str):
+    """The rows as a workbook of one sheet, right to left in a right-to-left language, in a
+    temporary file read from its start. XlsxWriter's constant-memory mode writes each row to
+    disk as it comes, with its texts inline: the memory held is the same whatever the number
+    of rows (the file is deleted when closed)."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (the response sends it, then closes it)
+    workbook = xlsxwriter.Workbook(out, {"constant_memory": True})
+    sheet = workbook.add_worksheet(title[:31])
+    if get_language_bidi():
+        sheet.right_to_left()
+    sheet.write_row(0, 0, [safe(cell) for cell in header])
+    for number, row in enumerate(rows, start=1):
+        sheet.write_row(number, 0, [safe(cell) for cell in row])
+    workbook.close()
+    out.seek(0)
+    return out

@@ -1,5 +1,5 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -13,7 +13,7 @@ from apps.organizations.selectors import user_is_unoda
 
 from . import charts, exports, selectors
 from .filters import DashboardFilter
-from .iati import build_activities
+from .iati import stream_activities
 
 
 class PublicNeedsView(TemplateView):
@@ -134,20 +134,20 @@ class ExportView(LoginRequiredMixin, View):
         filename = f"{table}-{stamp}.{fmt}"
         if fmt == "csv":
             return csv_stream(filename, exports.csv_lines(header, rows))
-        response = HttpResponse(
+        return FileResponse(
             exports.to_xlsx(header, rows, title=table),
+            as_attachment=True,
+            filename=filename,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
 
 
 class IatiExportView(LoginRequiredMixin, View):
     """The IATI 2.03 activity file of the agreed and implemented cases the user may see."""
 
     def get(self, request):
-        response = HttpResponse(
-            build_activities(user=request.user), content_type="application/xml; charset=utf-8"
+        response = StreamingHttpResponse(
+            stream_activities(user=request.user), content_type="application/xml; charset=utf-8"
         )
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="iati-activities-{stamp}.xml"'

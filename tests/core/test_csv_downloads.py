@@ -60,5 +60,5 @@ def test_the_workbooks_read_right_to_left_in_arabic(
     client.cookies["django_language"] = language
     for table in ("cases", "funding"):
         response = client.get(f"/reports/export/{table}.xlsx")
-        sheet = load_workbook(io.BytesIO(response.content)).active
+        sheet = load_workbook(io.BytesIO(response.getvalue())).active
         assert sheet.sheet_view.rightToLeft is right_to_left
