@@ -2,7 +2,8 @@
 endpoint by the portal's own Chart.js (the map with chartjs-chart-geo and world-atlas), each
 followed by its table, a filter narrows them, and in Arabic the charts are mirrored; nothing is
 refused by the Content-Security-Policy. Screenshots go to artifacts/screenshots/dashboard-en.png,
-dashboard-filter-en.png, dashboard-filter-ar.png and dashboard-donor.png."""
+dashboard-filter-en.png,
+dashboard-mirrored-ar.png and dashboard-donor.png."""
 
 import pytest
 
@@ -13,6 +14,7 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
+from apps.cases.models import Category
 from apps.funding import services as funding_services
 from apps.funding.models import CommitmentStatus
 from apps.reports.rollup import dashboard_figures_build
@@ -31,6 +33,7 @@ def dashboard_cases(orgs, users):
             orgs=orgs, users=users, status=status, budget_amount=Decimal("250000.00"),
             budget_currency="USD",
         )  # fmt: skip
+        case.categories.set(Category.objects.order_by("position")[:2])
     funding_services.commitment_create(
         actor=users.donor, case=case, donor=orgs.donor, amount=Decimal("90000"),
         currency="USD", status=CommitmentStatus.COMMITTED,
@@ -107,7 +110,7 @@ def test_in_arabic_the_charts_are_mirrored(
         assert drawn(page, name)["reverse"] is True, name
     font = page.evaluate("window.Chart.defaults.font.family")
     assert "Arabic" in font
-    shot(page, "dashboard-filter-ar")
+    shot(page, "dashboard-mirrored-ar")
     assert problems == []
     context.close()
 

@@ -64,8 +64,7 @@ def test_case_page_in_arabic_and_chinese(
 
 def test_queue_and_dashboard_in_arabic(browser, live_server, orgs, users, shot):
     """The queue and the dashboard read right to left, and the dashboard's charts are drawn;
-    screenshots go to
-    artifacts/screenshots/queue-ar.png and dashboard-ar.png."""
+    screenshots go to artifacts/screenshots/queue-ar.png and dashboard-ar.png."""
     for status in ("submitted", "published", "agreement"):
         build_case(orgs=orgs, users=users, status=status, budget_amount=Decimal("250000.00"))
     context = signed_in(browser, live_server, users.unoda, "ar")
@@ -87,5 +86,6 @@ def test_queue_and_dashboard_in_arabic(browser, live_server, orgs, users, shot):
     page.get_by_role("button", name=translated("ar", "Apply filters")).click()
     expect(page).to_have_url(re.compile(r"region=africa"))
     expect(page.locator("select#id_region")).to_have_value("africa")
+    expect(page.locator("#dashboard")).to_have_attribute("data-drawn", "1")
     shot(page, "dashboard-filter-ar")
     context.close()
