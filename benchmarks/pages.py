@@ -17,14 +17,12 @@ from django.utils.text import slugify
 
 from apps.cases.models import AssistanceRequest, RequestGroupObjectPermission, Status, StatusChange
 from apps.cases.workflow import OPEN_NEEDS
-from apps.core.reference import new_generation
 from apps.followup.models import RATING_FIELDS, Feedback, FeedbackStatus
 from apps.funding.models import Commitment, Disbursement, Offer
 from apps.organizations.models import Region
 from apps.reminders.models import ReminderLog
-from apps.reports.selectors import DASHBOARD_CACHE
 
-from .measure import Result, measure, page, render_rows
+from .measure import Result, measure, page, render_rows, without_dashboard_cache
 
 PAGE_SIZE = 25
 CURRENT: dict = {}  # the data set being measured, for the floor views
@@ -50,16 +48,9 @@ class Page:
         """Time the page and its floor view, both through the full request cycle."""
         CURRENT["built"] = built
         get = page(client, self.url(built))
-        if self.cold:
-            warm = get
-
-            def get():
-                new_generation(DASHBOARD_CACHE)
-                return warm()
-
         return measure(
             self.name,
-            get,
+            without_dashboard_cache(get) if self.cold else get,
             page(client, f"/__floor__/{self.slug}/"),
             repeat=repeat,
             note=self.note,

@@ -64,11 +64,27 @@ class DashboardFigure(FigureBase):
         verbose_name = _("dashboard figure")
         verbose_name_plural = _("dashboard figures")
         indexes = [
-            models.Index(fields=["category", "donor", "month"], name="dashfig_slice_month"),
+            # Donor first: the chart by category reads every category's rows of one donor slice.
+            models.Index(fields=["donor", "category", "month"], name="dashfig_slice_month"),
         ]
 
     def __str__(self) -> str:
         return f"{self.month} {self.region} {self.status}"
+
+
+class DashboardCategoryFigure(FigureBase):
+    """The money by category without the status: the category slices only, a tenth of their
+    rows in ``DashboardFigure``, for the chart by category."""
+
+    class Meta:
+        verbose_name = _("dashboard figure by category")
+        verbose_name_plural = _("dashboard figures by category")
+        indexes = [
+            models.Index(fields=["donor", "category", "month"], name="dashcategory_slice_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.category_id}"
 
 
 class DashboardCountryFigure(FigureBase):
@@ -80,7 +96,7 @@ class DashboardCountryFigure(FigureBase):
         verbose_name = _("dashboard figure by country")
         verbose_name_plural = _("dashboard figures by country")
         indexes = [
-            models.Index(fields=["category", "donor", "month"], name="dashcountry_slice_month"),
+            models.Index(fields=["donor", "category", "month"], name="dashcountry_slice_month"),
         ]
 
     def __str__(self) -> str:

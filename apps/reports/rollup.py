@@ -26,11 +26,23 @@ from apps.cases.models import AssistanceRequest
 from apps.funding.models import FUNDED_STATUSES, Commitment, Disbursement
 from apps.funding.selectors import rates_on
 
-from .models import DashboardBuild, DashboardCountryFigure, DashboardFigure
+from .models import (
+    DashboardBuild,
+    DashboardCategoryFigure,
+    DashboardCountryFigure,
+    DashboardFigure,
+)
 from .selectors import median_days_in_status
 
 logger = logging.getLogger(__name__)
 
+# Each table of figures and what its rows are grouped by besides the month, region, type of
+# cooperation and slices.
+TABLES = (
+    (DashboardFigure, "status"),
+    (DashboardCategoryFigure, None),
+    (DashboardCountryFigure, "country"),
+)
 USD = DecimalField(max_digits=20, decimal_places=2)
 ZERO = Value(0, output_field=USD)
 
@@ -111,31 +123,38 @@ def case_facts(*, rates) -> tuple:
     )
 
 
-def _insert(model, group: str, facts_sql: str) -> str:
+def _insert(model, group: str | None, facts_sql: str) -> str:
     """``INSERT ... SELECT`` of ``model``'s rows: the facts joined to their category slices
     (none, then each category) and donor slices (none, then each donor with a firm
-    commitment), grouped by month, region, type of cooperation, the slices and ``group``."""
+    commitment), grouped by month, region, type of cooperation, the slices and ``group``
+    (``status`` or ``country``; None: the category slices only, without a status)."""
     table = model._meta.db_table
     through = AssistanceRequest.categories.through._meta.db_table
     cases = AssistanceRequest._meta.db_table
     commitments = Commitment._meta.db_table
     firm = ", ".join("%s" for _ in FUNDED_STATUSES)
-    column = "status" if group == "status" else "f_country"
+    column = {"status": "f.status", "country": "f.f_country", None: None}[group]
+    into = f", {group}" if group else ""
+    select = f", {column}" if column else ""
+    totals = (
+        f"SELECT id AS case_id, CAST(NULL AS bigint) AS category_id FROM {cases} UNION ALL "  # noqa: S608
+        if group
+        else ""
+    )
     return (
-        f"INSERT INTO {table} (month, region, cooperation, category_id, donor_id, {group}, "  # noqa: S608
+        f"INSERT INTO {table} (month, region, cooperation, category_id, donor_id{into}, "  # noqa: S608
         "cases, requested_usd, committed_usd, disbursed_usd) "
-        "SELECT f.f_month, f.f_region, f.f_cooperation, k.category_id, d.donor_id, "
-        f"f.{column}, COUNT(*), COALESCE(SUM(f.f_requested), 0), SUM(f.f_committed), "
+        "SELECT f.f_month, f.f_region, f.f_cooperation, k.category_id, d.donor_id"
+        f"{select}, COUNT(*), COALESCE(SUM(f.f_requested), 0), SUM(f.f_committed), "
         "SUM(f.f_disbursed) "
         f"FROM ({facts_sql}) AS f "
-        f"JOIN (SELECT id AS case_id, CAST(NULL AS bigint) AS category_id FROM {cases} "
-        f"UNION ALL SELECT assistancerequest_id, category_id FROM {through}) AS k "
-        "ON k.case_id = f.f_id "
+        f"JOIN ({totals}SELECT assistancerequest_id AS case_id, category_id FROM {through}) "
+        "AS k ON k.case_id = f.f_id "
         f"JOIN (SELECT id AS case_id, CAST(NULL AS bigint) AS donor_id FROM {cases} "
         f"UNION ALL SELECT DISTINCT request_id, donor_id FROM {commitments} "
         f"WHERE status IN ({firm})) AS d ON d.case_id = f.f_id "
-        "GROUP BY f.f_month, f.f_region, f.f_cooperation, k.category_id, d.donor_id, "
-        f"f.{column}"
+        "GROUP BY f.f_month, f.f_region, f.f_cooperation, k.category_id, d.donor_id"
+        f"{select}"
     )
 
 
@@ -152,10 +171,9 @@ def dashboard_figures_build() -> DashboardBuild:
     facts = case_facts(rates=rates)
     sql, params = facts.query.sql_with_params()
     with transaction.atomic():
-        DashboardFigure.objects.all().delete()
-        DashboardCountryFigure.objects.all().delete()
         with connection.cursor() as cursor:
-            for model, group in ((DashboardFigure, "status"), (DashboardCountryFigure, "country")):
+            for model, group in TABLES:
+                model.objects.all().delete()
                 cursor.execute(_insert(model, group, sql), [*params, *FUNDED_STATUSES])
         awaiting = sum(row["f_awaiting"] for row in facts.filter(f_awaiting__gt=0))
         build = DashboardBuild.objects.create(
@@ -170,5 +188,10 @@ def dashboard_figures_build() -> DashboardBuild:
             ],
         )
         DashboardBuild.objects.exclude(pk=build.pk).delete()
+    if connection.vendor == "postgresql":
+        # Fresh statistics for the new rows, before the first reader plans a query on them.
+        with connection.cursor() as cursor:
+            for model, _group in TABLES:
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
     logger.info("Dashboard figures built from %s cases.", build.cases)
     return build

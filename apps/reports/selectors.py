@@ -410,7 +410,7 @@ SUMS = {
 def dashboard_from_figures(*, params: dict, build) -> dict:
     """UNODA's figures, read from the figures kept in SQL (``rollup``): three grouped queries
     over at most a few thousand rows, whatever the number of cases."""
-    from .models import DashboardCountryFigure, DashboardFigure
+    from .models import DashboardCategoryFigure, DashboardCountryFigure, DashboardFigure
 
     statuses: dict = {}
     money: dict = {dimension: {} for dimension in MONEY_DIMENSIONS}
@@ -425,11 +425,12 @@ def dashboard_from_figures(*, params: dict, build) -> dict:
         _add(money["year"], row["year"], row)
         if row["cooperation"] is not None:
             _add(money["cooperation"], row["cooperation"], row)
-    by_category = _sliced(DashboardFigure, params, by_category=True)
-    names = dict(Category.objects.values_list("pk", "name"))
-    codes = dict(Category.objects.values_list("pk", "code"))
+    by_category = _sliced(DashboardCategoryFigure, params, by_category=True)
+    categories = {pk: (code, name) for pk, code, name in Category.objects.values_list(
+        "pk", "code", "name")}  # fmt: skip
     for row in by_category.values("category").annotate(**SUMS):
-        _add(money["category"], codes[row["category"]], row, names[row["category"]])
+        code, name = categories[row["category"]]
+        _add(money["category"], code, row, name)
     countries = _sliced(DashboardCountryFigure, params).values("country").annotate(**SUMS)
     labels = dict(Status.choices)
     return {
