@@ -530,7 +530,12 @@ def dashboard_data(*, filters, full: bool, effectiveness: bool) -> dict:
         data = cached(DASHBOARD_CACHE, load, part=part)
     else:
         data = load()
-    return {**data, "built_at": build.built_at if build else None, "live": build is None}
+    return {
+        **data,
+        "built_at": build.built_at if build else None,
+        "live": build is None,
+        "cache_key": part if build else None,
+    }
 
 
 # --- Exports -----------------------------------------------------------------------------------

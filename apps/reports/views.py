@@ -1,6 +1,7 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.core.reference import cached
 from apps.core.tables import csv_stream
 from apps.followup.permissions import can_see_effectiveness
 from apps.organizations.selectors import user_is_unoda
@@ -15,6 +17,7 @@ from apps.organizations.selectors import user_is_unoda
 from . import exports, selectors
 from .filters import DashboardFilter
 from .iati import build_activities
+from .selectors import DASHBOARD_CACHE
 
 
 class PublicNeedsView(TemplateView):
@@ -69,7 +72,7 @@ class DashboardView(DashboardMixin, TemplateView):
             {"dimension": dimension, "title": title, "figures": data["money"][dimension]}
             for dimension, title in MONEY_TITLES.items()
         ]
-        return {
+        context = {
             **super().get_context_data(**kwargs),
             "full": user_is_unoda(self.request.user),
             "filters": filters,
@@ -77,6 +80,17 @@ class DashboardView(DashboardMixin, TemplateView):
             "money": money,
             "data_url": f"{reverse('reports:dashboard-data')}?{self.request.GET.urlencode()}",
         }
+
+        def figures() -> str:
+            return render_to_string("reports/_figures.html", context, request=self.request)
+
+        # UNODA's tables are the same for everyone until the next build: kept rendered per
+        # build, filters and language, like their data; anyone else's are drawn for them.
+        key = data["cache_key"]
+        context["figures"] = (
+            cached(DASHBOARD_CACHE, figures, part=f"html:{key}") if key else figures()
+        )
+        return context
 
 
 class DashboardDataView(DashboardMixin, View):
@@ -102,6 +116,7 @@ class DashboardDataView(DashboardMixin, View):
             "donor": _("Donors"),
         }
         data.pop("reminders", None)
+        data.pop("cache_key", None)
         return JsonResponse(
             {**data, "titles": titles, "series": series, "no_data": _("No data to chart")},
             encoder=DjangoJSONEncoder,
