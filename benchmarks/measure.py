@@ -87,6 +87,19 @@ def page(client: Client, url: str) -> Callable[[], object]:
     return get
 
 
+def without_dashboard_cache(get: Callable[[], object]) -> Callable[[], object]:
+    """``get`` after forgetting the dashboard's cached figures: each run reads the figures
+    kept in SQL, not the cache in front of them."""
+    from apps.core.reference import new_generation
+    from apps.reports.selectors import DASHBOARD_CACHE
+
+    def cold():
+        new_generation(DASHBOARD_CACHE)
+        return get()
+
+    return cold
+
+
 def render_rows(rows) -> str:
     return FLOOR_TEMPLATE.render({"rows": rows})
 

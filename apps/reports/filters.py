@@ -1,5 +1,7 @@
 """The dashboard's filters: the same figures over fewer cases (issue 25, Must have 3)."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
@@ -10,24 +12,31 @@ from apps.cases.models import AssistanceRequest, Category
 from apps.funding.models import FUNDED_STATUSES, Commitment, CooperationType
 from apps.organizations.models import Organization, Region
 
+MONTH = "%Y-%m"
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
 
 class DashboardFilter(django_filters.FilterSet):
-    """Period (the day a request was made), region, category, type of cooperation of the
-    agreement and, for UNODA only, donor (a firm commitment of that donor on the case: who
-    funds what is not told to other donors or States). Categories and donors filter with
+    """Period (the months the requests were made in: the grain of the figures kept in SQL),
+    region, category, type of cooperation of the agreement and, for UNODA only, donor (a firm
+    commitment of that donor on the case: who funds what is not told to other donors or
+    States). Categories and donors filter with
     ``EXISTS``, so a case is counted once however many it has."""
 
     made_from = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__gte",
-        label=_("Made from"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        method="filter_made_from",
+        label=_("Made from (month)"),
+        input_formats=[MONTH],
+        widget=forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}, format=MONTH),
     )
     made_until = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__lte",
-        label=_("Made until"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        method="filter_made_until",
+        label=_("Made until (month)"),
+        input_formats=[MONTH],
+        widget=forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}, format=MONTH),
     )
     region = django_filters.ChoiceFilter(
         field_name="requesting_organization__region",
@@ -62,6 +71,12 @@ class DashboardFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         if not full:
             del self.filters["donor"]
+
+    def filter_made_from(self, queryset, name, value):
+        return queryset.filter(created_at__date__gte=value.replace(day=1))
+
+    def filter_made_until(self, queryset, name, value):
+        return queryset.filter(created_at__date__lt=next_month(value))
 
     def filter_category(self, queryset, name, value):
         through = AssistanceRequest.categories.through

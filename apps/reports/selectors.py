@@ -20,12 +20,16 @@ from django.db.models import (
 from django.db.models.functions import ExtractYear, FirstValue
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.cases.models import AssistanceRequest, Category, Status, StatusChange, Visibility
 from apps.cases.selectors import request_list
 from apps.cases.workflow import OPEN_NEEDS, SEEKING_COFUNDING
+from apps.core.reference import cached
 from apps.core.translated import translated
+from apps.followup.selectors import effectiveness_by_criterion
 from apps.funding.models import (
     COOPERATION_NOT_RECORDED,
     FUNDED_STATUSES,
@@ -316,6 +320,222 @@ def overdue_reminders(*, cases) -> list[dict]:
         )
         .order_by("rule_name")
     )
+
+
+# --- The dashboard's data: one dict for the page, its tables and its JSON ---------------------
+
+DASHBOARD_CACHE = "dashboard"
+MONEY_DIMENSIONS = ("region", "category", "year", "cooperation")
+
+
+def dashboard_build_latest():
+    from .models import DashboardBuild
+
+    return DashboardBuild.objects.order_by("-built_at").first()
+
+
+def _money_rows(dimension: str, totals: dict) -> list[dict]:
+    labels = _labels(dimension) if dimension != "category" else {}
+    rows = []
+    for key in sorted((k for k in totals if k is not None), key=_order(dimension)):
+        requested, committed, disbursed = totals[key][:3]
+        label = totals[key][3] if dimension == "category" else labels.get(key, str(key))
+        rows.append(
+            {
+                "key": key,
+                "label": str(label),
+                "requested": Decimal(requested).quantize(CENT),
+                "committed": Decimal(committed).quantize(CENT),
+                "disbursed": Decimal(disbursed).quantize(CENT),
+            }
+        )
+    return rows
+
+
+def _add(totals: dict, key, row, label=None) -> None:
+    now = totals.get(key, [Decimal(0), Decimal(0), Decimal(0), label])
+    now[0] += row["requested"] or 0
+    now[1] += row["committed"] or 0
+    now[2] += row["disbursed"] or 0
+    totals[key] = now
+
+
+def _country_rows(rows) -> list[dict]:
+    from django_countries import countries
+
+    result = []
+    for row in rows:
+        code = row["country"]
+        if not code:
+            continue
+        result.append(
+            {
+                "code": code,
+                "numeric": countries.numeric(code, padded=True),
+                "name": str(countries.name(code)),
+                "cases": row["n"],
+                "committed": Decimal(row["committed"] or 0).quantize(CENT),
+            }
+        )
+    return sorted(result, key=lambda row: row["name"])
+
+
+def _sliced(model, params: dict, *, by_category: bool = False):
+    """The figure rows of the filters' slice: the totals (no category, no donor) unless a
+    category or a donor is chosen; ``by_category``: the rows of each category instead."""
+    rows = model.objects.filter(donor=params.get("donor"))
+    if params.get("category") or not by_category:
+        rows = rows.filter(category=params.get("category"))
+    else:
+        rows = rows.filter(category__isnull=False)
+    if params.get("made_from"):
+        rows = rows.filter(month__gte=params["made_from"].replace(day=1))
+    if params.get("made_until"):
+        rows = rows.filter(month__lte=params["made_until"].replace(day=1))
+    if params.get("region"):
+        rows = rows.filter(region=params["region"])
+    if params.get("cooperation"):
+        rows = rows.filter(cooperation=params["cooperation"])
+    return rows.order_by()
+
+
+SUMS = {
+    "n": Sum("cases"),
+    "requested": Sum("requested_usd"),
+    "committed": Sum("committed_usd"),
+    "disbursed": Sum("disbursed_usd"),
+}
+
+
+def dashboard_from_figures(*, params: dict, build) -> dict:
+    """UNODA's figures, read from the figures kept in SQL (``rollup``): three grouped queries
+    over at most a few thousand rows, whatever the number of cases."""
+    from .models import DashboardCategoryFigure, DashboardCountryFigure, DashboardFigure
+
+    statuses: dict = {}
+    money: dict = {dimension: {} for dimension in MONEY_DIMENSIONS}
+    grouped = (
+        _sliced(DashboardFigure, params)
+        .values("status", "region", "cooperation", year=ExtractYear("month"))
+        .annotate(**SUMS)
+    )
+    for row in grouped:
+        statuses[row["status"]] = statuses.get(row["status"], 0) + row["n"]
+        _add(money["region"], row["region"], row)
+        _add(money["year"], row["year"], row)
+        if row["cooperation"] is not None:
+            _add(money["cooperation"], row["cooperation"], row)
+    by_category = _sliced(DashboardCategoryFigure, params, by_category=True)
+    categories = {pk: (code, name) for pk, code, name in Category.objects.values_list(
+        "pk", "code", "name")}  # fmt: skip
+    for row in by_category.values("category").annotate(**SUMS):
+        code, name = categories[row["category"]]
+        _add(money["category"], code, row, name)
+    countries = _sliced(DashboardCountryFigure, params).values("country").annotate(**SUMS)
+    labels = dict(Status.choices)
+    return {
+        "pipeline": [
+            {"key": status, "status": status, "label": str(label), "n": statuses.get(status, 0)}
+            for status, label in Status.choices
+        ],
+        "money": {
+            dimension: {
+                "rows": _money_rows(dimension, money[dimension]),
+                "not_convertible": build.not_convertible,
+                "awaiting": build.awaiting,
+            }
+            for dimension in MONEY_DIMENSIONS
+        },
+        "countries": _country_rows(countries),
+        "medians": [
+            {**row, "label": str(labels.get(row["status"], row["status"]))} for row in build.medians
+        ],
+        "medians_filtered": False,
+    }
+
+
+def dashboard_live(*, cases) -> dict:
+    """The figures over a user's own (small) set of cases, computed when asked: the figures
+    kept in SQL cannot tell who may see which case."""
+    money = {}
+    for dimension in MONEY_DIMENSIONS:
+        figures = money_by(cases=cases, dimension=dimension)
+        money[dimension] = {
+            "rows": [{**row, "label": str(row["label"])} for row in figures["rows"]],
+            "not_convertible": figures["not_convertible"],
+            "awaiting": figures["awaiting"],
+        }
+    countries = (
+        cases.annotate(country=F("requesting_organization__country"))
+        .values("country")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    committed = dict(
+        Commitment.objects.filter(request__in=cases.values("pk"), status__in=FUNDED_STATUSES)
+        .values_list("request__requesting_organization__country")
+        .annotate(total=Sum("amount_usd"))
+        .order_by()
+    )
+    return {
+        "pipeline": [{**row, "key": row["status"], "label": str(row["label"])}
+                     for row in pipeline(cases=cases)],
+        "money": money,
+        "countries": _country_rows(
+            {**row, "committed": committed.get(row["country"])}
+            for row in countries
+        ),
+        "medians": [{**row, "label": str(row["label"])}
+                    for row in median_days_in_status(cases=cases)],
+        "medians_filtered": True,
+    }  # fmt: skip
+
+
+def _filter_key(params: dict) -> str:
+    chosen = sorted(
+        (name, str(getattr(value, "pk", value)))
+        for name, value in params.items()
+        if value not in (None, "")
+    )
+    return urlencode(chosen)
+
+
+def dashboard_data(*, filters, full: bool, effectiveness: bool) -> dict:
+    """Every figure of the dashboard as plain data (the page's tables and the charts' JSON).
+
+    UNODA's figures come from the figures kept in SQL and are kept in the cache per filter,
+    language and build; anyone else's are computed over the cases they may see. A filter that
+    is no filter (a month that is no month) leaves the figures unfiltered."""
+    valid = filters.is_bound and filters.is_valid()
+    params = filters.form.cleaned_data if valid else {}
+    cases = filters.qs if valid else filters.queryset
+    build = dashboard_build_latest() if full else None
+
+    def load() -> dict:
+        data = (
+            dashboard_from_figures(params=params, build=build)
+            if build
+            else dashboard_live(cases=cases)
+        )
+        if full:
+            data["reminders"] = overdue_reminders(cases=cases)
+        if effectiveness:
+            data["criteria"] = [
+                {**row, "criterion": str(row["criterion"])} for row in effectiveness_by_criterion()
+            ]
+        return data
+
+    if build:
+        part = f"{build.pk}:{get_language()}:{int(effectiveness)}:{_filter_key(params)}"
+        data = cached(DASHBOARD_CACHE, load, part=part)
+    else:
+        data = load()
+    return {
+        **data,
+        "built_at": build.built_at if build else None,
+        "live": build is None,
+        "cache_key": part if build else None,
+    }
 
 
 # --- Exports -----------------------------------------------------------------------------------

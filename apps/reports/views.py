@@ -1,19 +1,23 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.core.reference import cached
 from apps.core.tables import csv_stream
 from apps.followup.permissions import can_see_effectiveness
-from apps.followup.selectors import effectiveness_by_criterion
 from apps.organizations.selectors import user_is_unoda
 
-from . import charts, exports, selectors
+from . import exports, selectors
 from .filters import DashboardFilter
 from .iati import stream_activities
+from .selectors import DASHBOARD_CACHE
 
 
 class PublicNeedsView(TemplateView):
@@ -40,87 +44,83 @@ MONEY_TITLES = {
 }
 
 
-class DashboardView(LoginRequiredMixin, TemplateView):
+class DashboardMixin(LoginRequiredMixin):
+    """The filters and the figures, the same for the page and its JSON."""
+
+    def dashboard(self) -> tuple[DashboardFilter, dict]:
+        user = self.request.user
+        full = user_is_unoda(user)
+        filters = DashboardFilter(
+            self.request.GET or None, queryset=selectors.dashboard_cases(user=user), full=full
+        )
+        data = selectors.dashboard_data(
+            filters=filters, full=full, effectiveness=can_see_effectiveness(user)
+        )
+        return filters, data
+
+
+class DashboardView(DashboardMixin, TemplateView):
     """UNODA's dashboard; donors and States get the same figures over the cases they may see,
-    without the reminder and effectiveness sections (UNODA's own)."""
+    without the reminder and effectiveness sections (UNODA's own). The charts are drawn in the
+    browser (static/dashboard.js) from ``DashboardDataView``; the tables carry the numbers."""
 
     template_name = "reports/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        user = self.request.user
-        filters = DashboardFilter(
-            self.request.GET or None,
-            queryset=selectors.dashboard_cases(user=user),
-            full=user_is_unoda(user),
-        )
-        # Bad input (a date that is no date) leaves the figures unfiltered and says why.
-        cases = filters.qs if filters.is_bound and filters.is_valid() else filters.queryset
-        pipeline = selectors.pipeline(cases=cases)
-        money = []
-        for dimension in MONEY_TITLES:
-            figures = selectors.money_by(cases=cases, dimension=dimension)
-            rows = figures["rows"]
-            money.append(
-                {
-                    "dimension": dimension,
-                    "title": MONEY_TITLES[dimension],
-                    "figures": figures,
-                    "chart": (
-                        charts.bar(
-                            str(MONEY_TITLES[dimension]),
-                            [row["label"] for row in rows],
-                            {
-                                _("Requested"): [row["requested"] for row in rows],
-                                pgettext("amount of money", "Committed"): [
-                                    row["committed"] for row in rows
-                                ],
-                                pgettext("amount of money", "Disbursed"): [
-                                    row["disbursed"] for row in rows
-                                ],
-                            },
-                        )
-                    ),
-                }
-            )
-        medians = selectors.median_days_in_status(cases=cases)
+        filters, data = self.dashboard()
+        money = [
+            {"dimension": dimension, "title": title, "figures": data["money"][dimension]}
+            for dimension, title in MONEY_TITLES.items()
+        ]
         context = {
             **super().get_context_data(**kwargs),
-            "full": user_is_unoda(user),
+            "full": user_is_unoda(self.request.user),
             "filters": filters,
-            "pipeline": pipeline,
-            "pipeline_chart": (
-                charts.horizontal(
-                    _("Cases per status"),
-                    [row["label"] for row in pipeline],
-                    [row["n"] for row in pipeline],
-                    name=pgettext("assistance requests handled as files", "Cases"),
-                )
-            ),
+            "data": data,
             "money": money,
-            "medians": medians,
-            "medians_chart": (
-                charts.horizontal(
-                    _("Median days spent in each status"),
-                    [row["label"] for row in medians],
-                    [row["days"] for row in medians],
-                    name=_("Days"),
-                )
-            ),
+            "data_url": f"{reverse('reports:dashboard-data')}?{self.request.GET.urlencode()}",
         }
-        if user_is_unoda(user):
-            context["reminders"] = selectors.overdue_reminders(cases=cases)
-        if can_see_effectiveness(user):
-            criteria = effectiveness_by_criterion()
-            context["criteria"] = criteria
-            context["criteria_chart"] = charts.bar(
-                _("Effectiveness: average ratings (1-5)"),
-                [row["criterion"] for row in criteria],
-                {
-                    _("Recipients"): [row["recipient"] for row in criteria],
-                    _("Donors"): [row["donor"] for row in criteria],
-                },
-            )
+
+        def figures() -> str:
+            return render_to_string("reports/_figures.html", context, request=self.request)
+
+        # UNODA's tables are the same for everyone until the next build: kept rendered per
+        # build, filters and language, like their data; anyone else's are drawn for them.
+        key = data["cache_key"]
+        context["figures"] = (
+            cached(DASHBOARD_CACHE, figures, part=f"html:{key}") if key else figures()
+        )
         return context
+
+
+class DashboardDataView(DashboardMixin, View):
+    """``/reports/dashboard/data/``: every chart's series as JSON, with the page's filters as
+    query parameters; the titles and labels in the reader's language."""
+
+    def get(self, request):
+        _filters, data = self.dashboard()
+        titles = {
+            "pipeline": _("Cases per status"),
+            "medians": _("Median days spent in each status"),
+            "countries": _("Cases and committed funding by requesting country"),
+            "criteria": _("Effectiveness: average ratings (1-5)"),
+            **{dimension: str(title) for dimension, title in MONEY_TITLES.items()},
+        }
+        series = {
+            "requested": _("Requested"),
+            "committed": pgettext("amount of money", "Committed"),
+            "disbursed": pgettext("amount of money", "Disbursed"),
+            "cases": pgettext("assistance requests handled as files", "Cases"),
+            "days": _("Days"),
+            "recipient": _("Recipients"),
+            "donor": _("Donors"),
+        }
+        data.pop("reminders", None)
+        data.pop("cache_key", None)
+        return JsonResponse(
+            {**data, "titles": titles, "series": series, "no_data": _("No data to chart")},
+            encoder=DjangoJSONEncoder,
+        )
 
 
 class ExportView(LoginRequiredMixin, View):

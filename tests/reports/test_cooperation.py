@@ -13,6 +13,7 @@ from apps.funding import services as funding_services
 from apps.funding.models import CommitmentStatus, CooperationType
 from apps.reports import selectors
 from apps.reports.iati import build_activities
+from apps.reports.rollup import dashboard_figures_build
 
 from .test_iati import iati_schema  # noqa: F401  (the schema fixture)
 
@@ -93,6 +94,10 @@ def test_the_dashboard_shows_the_grouping_by_type_of_cooperation(client, typed_c
     assert "150,000.50" in section
     assert "not recorded" in section
     blocks = {block["dimension"]: block for block in response.context["money"]}
+    # The same rows from the figures kept in SQL.
+    dashboard_figures_build()
+    again = client.get("/reports/dashboard/").context["money"]
+    assert again == response.context["money"]
     assert [row["key"] for row in blocks["cooperation"]["figures"]["rows"]] == [
         "north_south",
         "south_south",

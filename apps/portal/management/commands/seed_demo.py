@@ -34,6 +34,8 @@ from apps.followup import demo as followup_demo
 from apps.funding.services import interest_express
 from apps.organizations.models import OrganizationKind, Region
 from apps.organizations.services import membership_add, organization_create
+from apps.reports.models import DashboardBuild
+from apps.reports.rollup import dashboard_figures_build
 from apps.security.demo_devices import DEMO_TOTP_KEY_BASE32, demo_totp_device
 
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - printed for the demo on purpose
@@ -350,6 +352,8 @@ class Command(BaseCommand):
                             rng=rng, orgs=orgs, users=users
                         )
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        if not DashboardBuild.objects.exists():
+            dashboard_figures_build()  # the dashboard's figures, as the nightly build makes them
         for username in ("officer", "officer2", "admin"):
             demo_totp_device(User.objects.get(username=username))
         self._print_logins()
