@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from apps.cases.models import AssistanceKind, AssistanceRequest, Category, Status, StatusChange
 from apps.core.choices import display_of
@@ -189,7 +190,7 @@ def test_timeline_entries_escaped_ordered_and_internal_comments_for_unoda_only(
     change = StatusChange.objects.filter(request=case).latest("pk")
     assert len(items) == StatusChange.objects.filter(request=case).count() + 3
     status_item = next(item for item in items if "Submitted</strong>" in item)
-    shown = dateformat.format(timezone.localtime(change.created_at), "m/d/Y P")
+    shown = date_format(timezone.localtime(change.created_at), "DATETIME_FORMAT")
     assert f'<time datetime="{change.created_at.isoformat()}">{shown}</time>' in status_item
     assert '<span class="arrow" aria-hidden="true">→</span> Submitted</strong>' in status_item
     assert change.actor == users.unoda

@@ -241,6 +241,7 @@ MATRIX = {
     "api:redoc": (False, everyone(200)),
     "api:not-found": (False, everyone(404)),
     "reports:dashboard": (False, signed_in()),
+    "reports:dashboard-data": (False, signed_in()),
     "reports:export-iati": (False, signed_in()),
     "reports:export": (False, signed_in()),
     "public-needs": (False, everyone(200)),
