@@ -104,6 +104,7 @@ class AxeAudit:
         self.watched = set()
         self.checked: list[str] = []  # the URL of each audit, in order
         self.failures: list[str] = []
+        self.swaps = 0  # htmx swaps seen, all pages together
         self.busy = False
 
     def watch(self, page) -> None:
@@ -114,6 +115,7 @@ class AxeAudit:
         page.on("close", lambda: self.pending.discard(page))
 
     def swapped(self, source) -> None:
+        self.swaps += 1
         self.pending.add(source["page"])
 
     def before_use(self, page) -> None:

@@ -85,7 +85,7 @@ def test_every_role_finishes_a_case_without_the_admin(browser, live_server, worl
     expect(officer.locator(".messages")).to_be_visible()
     open_case(officer, live_server, ref)
     officer.get_by_text("Link a related case").click()
-    officer.get_by_label("This case").select_option("builds_on")
+    officer.get_by_role("combobox", name="This case").select_option("builds_on")
     officer.get_by_label("Reference of the other case").fill(world.earlier.reference)
     officer.get_by_role("button", name="Link the cases").click()
     expect(officer.locator("#related")).to_contain_text(world.earlier.reference)
