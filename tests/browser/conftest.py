@@ -5,13 +5,16 @@ which scripts/install.sh installs with ``--all-groups``. Screenshots go to artif
 """
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + sync Playwright
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+AUDITED = SCREENSHOTS.parent / "axe"  # the addresses each test audited
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -43,8 +46,34 @@ def shot():
     return take
 
 
+@pytest.fixture(scope="session")
+def _serialized_database(django_db_setup):
+    """The database's rows as serialized after migrating (the data migrations' categories,
+    kinds, reminder rules), kept from the session's start."""
+    from django.db import connection
+
+    return getattr(connection, "_test_serialized_contents", None)
+
+
 @pytest.fixture(autouse=True)
-def _content_types_and_permissions(transactional_db):
+def _data_migrations_rows(request, _serialized_database, transactional_db):
+    """After a Playwright test the test's code may see another connection object than the one
+    that kept the serialized rows (Django's connections are context-local, and Playwright's
+    sync API switches greenlets), and a serialized_rollback test after it then starts without
+    the data migrations' rows. Put the rows back in that case."""
+    from django.db import connection
+
+    marker = request.node.get_closest_marker("django_db")
+    wanted = marker is not None and marker.kwargs.get("serialized_rollback")
+    if not wanted or _serialized_database is None:
+        return
+    if not hasattr(connection, "_test_serialized_contents"):
+        connection._test_serialized_contents = _serialized_database
+        connection.creation.deserialize_db_from_string(_serialized_database)
+
+
+@pytest.fixture(autouse=True)
+def _content_types_and_permissions(_data_migrations_rows, transactional_db):
     """An earlier transactional test's flush may have left the content types and permissions
     table empty (post_migrate inhibited); guardian needs them. Recreate them and drop the
     caches that may still hold the old rows."""
@@ -159,7 +188,7 @@ class AxeAudit:
 
 
 @pytest.fixture(autouse=True)
-def axe(monkeypatch):
+def axe(request, monkeypatch):
     """Every page of every browser test is audited with axe-core (see ``AxeAudit``)."""
     from playwright.sync_api import Browser, BrowserContext, Page
 
@@ -199,3 +228,9 @@ def axe(monkeypatch):
     monkeypatch.setattr(BrowserContext, "close", close_audited)
     yield audit
     audit.finish()
+    # What was audited, for the record (CI keeps artifacts/).
+    AUDITED.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    paths = [urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "")
+             for url in audit.checked]  # fmt: skip
+    (AUDITED / f"{name}.txt").write_text("".join(f"{path}\n" for path in paths))
