@@ -32,14 +32,16 @@ PHONE = {"width": 390, "height": 844}
 # addresses that act or redirect (opening a notification marks it read).
 NOT_PAGES = re.compile(
     r"^/(admin|api|i18n)/|/attachments/\d|/documents/\d|/export|\.(csv|xml|xlsx|json|pdf)$"
-    r"|^/accounts/logout/|^/notifications/\d|/dossier/"
+    r"|^/accounts/logout/|^/notifications/\d"
 )
-# Statuses whose case pages differ most: a draft, under review, open to donors, agreed,
-# in implementation, awaiting feedback, closed.
+# Statuses whose case pages differ most: a draft, under review, returned, open to donors, with
+# an interest, agreed, in implementation, awaiting feedback, closed.
 CASE_STATUSES = [
     Status.DRAFT,
     Status.UNDER_REVIEW,
+    Status.NEEDS_REVISION,
     Status.PUBLISHED,
+    Status.DONOR_INTEREST,
     Status.AGREEMENT,
     Status.IMPLEMENTATION,
     Status.FEEDBACK,
