@@ -1,5 +1,15 @@
 /* Small progressive enhancements; every page works without them. No inline scripts (CSP). */
 document.addEventListener("DOMContentLoaded", function () {
+  // A form sent back with errors: focus its error summary, so that it is read out first and
+  // its links lead to each field (the summary itself is role=alert for those without scripts).
+  function focusErrorSummary(root) {
+    var summary = root.querySelector(".error-summary");
+    if (summary) summary.focus();
+  }
+  focusErrorSummary(document);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    focusErrorSummary(event.detail.elt || document);
+  });
   // "Select all" checkbox of the queue's bulk assign.
   document.addEventListener("change", function (event) {
     var toggle = event.target.closest("[data-select-all]");

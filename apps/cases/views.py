@@ -55,13 +55,17 @@ def case_page_again(request, reference, *, typed):
     return case_page_again(request, reference, typed=typed)
 
 
+def refusal_texts(error) -> list[str]:
+    """What a refused action says, one text per reason."""
+    if isinstance(error, ValidationError):
+        return list(error.messages)
+    return [str(error) or _("You are not allowed to do this.")]
+
+
 def refusal_messages(request, error) -> None:
     """Show a refused action as messages (never a 500)."""
-    if isinstance(error, ValidationError):
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.error(request, str(error) or _("You are not allowed to do this."))
+    for text in refusal_texts(error):
+        messages.error(request, text)
 
 
 def get_access_or_404(request, reference) -> CaseAccess:
@@ -276,6 +280,7 @@ class RequestTransitionView(LoginRequiredMixin, View):
             refusal_messages(request, error)
             typed = {
                 "name": form.cleaned_data["transition"],
+                "errors": refusal_texts(error),
                 "comment": form.cleaned_data["comment"],
                 "confirm": form.cleaned_data["confirm"],
             }

@@ -180,3 +180,12 @@ def portal_languages() -> list[dict]:
         }
         for code, _name in settings.LANGUAGES
     ]
+
+
+@register.filter
+def live_role(messages) -> str:
+    """The live region for the page's messages: ``alert`` (read out at once) when one of them
+    is an error, ``status`` (read out when the reader is idle) otherwise."""
+    from django.contrib.messages import constants
+
+    return "alert" if any(m.level >= constants.ERROR for m in messages) else "status"
