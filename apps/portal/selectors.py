@@ -217,6 +217,13 @@ def needs_action(
     return queryset.order_by(*ordering) if ordering else queryset
 
 
+def rows_in_order(queryset: QuerySet, keys: list) -> list:
+    """The rows of ``queryset`` whose keys are ``keys``, in the order of ``keys`` (a page whose
+    order was computed on the keys alone)."""
+    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
+    return [rows[key] for key in keys if key in rows]
+
+
 def needs_action_count(*, user, cap: int) -> int:
     """How many cases need the user's action, counted up to ``cap`` + 1 (the tab's figure:
     "99+" past the cap)."""

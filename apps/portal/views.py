@@ -86,6 +86,7 @@ from .selectors import (
     needs_action,
     needs_action_count,
     request_queue,
+    rows_in_order,
     saved_view_get_own,
     saved_view_list,
 )
@@ -228,7 +229,19 @@ class RequestListView(LoginRequiredMixin, View):
 
     def get(self, request):
         form, table, rows, officers, view = _queue(request)
-        page = capped_page(rows, self.paginate_by, request.GET.get("page"), cap=self.count_cap)
+        if view == DEFAULT_VIEW:
+            # Ordered by a computed urgency: the page's keys are sorted first, narrow, and only
+            # its rows are read in full.
+            page = capped_page(
+                rows.values_list("pk", flat=True),
+                self.paginate_by,
+                request.GET.get("page"),
+                cap=self.count_cap,
+            )
+            page_rows = rows_in_order(rows, list(page.object_list))
+        else:
+            page = capped_page(rows, self.paginate_by, request.GET.get("page"), cap=self.count_cap)
+            page_rows = page.object_list
         params = request.GET.copy()
         for key in ("page", "saved"):
             params.pop(key, None)
@@ -245,7 +258,7 @@ class RequestListView(LoginRequiredMixin, View):
             "form": form,
             "page_obj": page,
             "table": table,
-            "rows": table.page_rows(page.object_list),
+            "rows": table.page_rows(page_rows),
             "table_class": "queue",
             "query": query,
             "queue_views": queue_views(request.user),
