@@ -61,14 +61,14 @@ def _codes(objects) -> str:
     return " ".join(item.code for item in objects.all())
 
 
-def _queue_floor(filters=None, search=""):
+def _queue_floor(filters=None, search="", condition=None):
     """A page of cases, oldest change first, with their State, officer and categories."""
 
     def floor(built):
         queryset = (
             AssistanceRequest.objects.select_related("requesting_organization", "case_officer")
             .prefetch_related("categories")
-            .filter(**(filters or {}))
+            .filter(condition or Q(), **(filters or {}))
         )
         if search:
             queryset = queryset.filter(
@@ -239,11 +239,52 @@ def _dashboard_floor(built):
     return render_rows(rows)
 
 
-QUEUE_SEARCH = "/cases/?status=published&region=africa&q=request+1"
+QUEUE_SEARCH = "/cases/?view=all&status=published&region=africa&q=request+1"
 DASHBOARD_FILTER = "/reports/dashboard/?region=africa&made_from=2020-01&made_until=2025-12"
+SAVED_VIEW_QUERY = "view=all&status=submitted&region=africa"
+
+
+def _needs_action_floor(built):
+    """A page of the cases awaiting UNODA (submitted, under review, agreed), the officer's own
+    or unassigned, oldest change first."""
+    return _queue_floor(
+        None,
+        condition=Q(status__in=(Status.SUBMITTED, Status.UNDER_REVIEW, Status.AGREEMENT))
+        & (Q(case_officer=built.unoda) | Q(case_officer__isnull=True)),
+    )(built)
+
+
+def _saved_view_url(built) -> str:
+    """A saved view of the officer's (made once for the data set), opened from its tab."""
+    from apps.portal.models import SavedView
+
+    saved, _created = SavedView.objects.get_or_create(
+        owner=built.unoda, name="Africa, submitted", defaults={"query": SAVED_VIEW_QUERY}
+    )
+    return f"/cases/?{saved.query}&saved={saved.pk}"
+
 
 PAGES = [
-    Page("UNODA queue, first page (default sort)", "unoda", lambda b: "/cases/", _queue_floor()),
+    Page(
+        "UNODA queue, needs my action (default view)",
+        "unoda",
+        lambda b: "/cases/",
+        _needs_action_floor,
+    ),
+    Page(
+        "UNODA queue, all cases, first page (default sort)",
+        "unoda",
+        lambda b: "/cases/?view=all",
+        _queue_floor(),
+    ),
+    Page(
+        "UNODA queue, a saved view",
+        "unoda",
+        _saved_view_url,
+        _queue_floor(
+            {"status": Status.SUBMITTED, "requesting_organization__region": Region.AFRICA}
+        ),
+    ),
     Page(
         "UNODA queue, filter + search",
         "unoda",

@@ -26,3 +26,11 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 });
+/* The queue's filters start folded on a phone (the first cases above the fold) and open on a
+   wider screen. */
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.matchMedia("(min-width: 48rem)").matches) return;
+  document.querySelectorAll("details[data-open-wide]").forEach(function (panel) {
+    panel.open = true;
+  });
+});

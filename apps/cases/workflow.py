@@ -305,6 +305,21 @@ NEXT_STEPS: dict[Status, tuple[str, frozenset[Role]]] = {
 }
 
 
+# Whose turn it is, from the table above: the statuses in which the next step is one side's
+# alone (the queue's "needs my action" lists them for that side; a status where several sides
+# act, such as donor interest, waits on none of them alone).
+def _awaiting(role: Role) -> frozenset[Status]:
+    return frozenset(status for status, (_step, actors) in NEXT_STEPS.items() if actors == {role})
+
+
+# UNODA has to act: triage a submission, review a request, start an agreed implementation.
+AWAITING_UNODA = _awaiting(R.UNODA)
+# The State has to act: complete a draft, answer UNODA's questions.
+AWAITING_RECIPIENT = _awaiting(R.RECIPIENT)
+# Donors have to act: express interest in a published need.
+AWAITING_DONORS = _awaiting(R.DONOR)
+
+
 # Who acts, as the status track names them.
 ACTOR_LABELS = {
     R.RECIPIENT: pgettext_lazy("who has to act on a case", "The requesting State"),

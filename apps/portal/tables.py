@@ -9,6 +9,8 @@ from apps.cases.selectors import days_in_state
 from apps.core.tables import Column, Table
 from apps.funding.tables import GAP, attach_funding_gaps
 
+from .selectors import URGENCY_ORDERING, Urgency
+
 
 def _officer(case) -> str:
     user = case.case_officer
@@ -52,6 +54,29 @@ class QueueTable(Table):
 
     def prepare(self, rows: list) -> None:
         attach_funding_gaps(rows)
+
+
+def _urgency(case) -> str:
+    return str(Urgency.LABELS.get(getattr(case, "urgency", None), ""))
+
+
+def _urgency_html(case):
+    label = _urgency(case)
+    if getattr(case, "urgency", None) == Urgency.OVERDUE:
+        return format_html('<span class="flag-overdue urgency">{}</span>', label)
+    return format_html('<span class="urgency">{}</span>', label)
+
+
+class NeedsQueueTable(QueueTable):
+    """The needs-my-action view of the queue: why each case waits on the user first, most
+    urgent first (``selectors.needs_action`` annotates the urgency)."""
+
+    columns = (
+        Column("urgency", pgettext_lazy("why a case needs action: column", "Needs"), _urgency,
+               html=_urgency_html, sort=URGENCY_ORDERING),
+        *QueueTable.columns,
+    )  # fmt: skip
+    default_sort = "urgency"
 
 
 # What the home page lists of the queue, by the same ordering as the queue's default.

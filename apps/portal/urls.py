@@ -8,6 +8,13 @@ from . import views
 urlpatterns = [
     path("", views.RequestListView.as_view(), name="request-list"),
     path("export.csv", views.RequestQueueCsvView.as_view(), name="request-export"),
+    path("saved-views/", views.SavedViewCreateView.as_view(), name="savedview-create"),
+    path("saved-views/<int:pk>/", views.SavedViewUpdateView.as_view(), name="savedview-update"),
+    path(
+        "saved-views/<int:pk>/delete/",
+        views.SavedViewDeleteView.as_view(),
+        name="savedview-delete",
+    ),
     path("<str:reference>/", views.RequestDetailView.as_view(), name="request-detail"),
     path("<str:reference>/links/", views.CaseLinkAddView.as_view(), name="case-link-add"),
     path(

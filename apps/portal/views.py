@@ -71,7 +71,25 @@ from apps.notifications.selectors import notification_list
 from apps.organizations.selectors import user_is_unoda, user_memberships
 from apps.security.services import audit_case_view
 
-from .selectors import request_queue
+from . import services as portal_services
+from .forms import (
+    DEFAULT_VIEW,
+    SavedViewChangeForm,
+    SavedViewForm,
+    queue_filter_form,
+    queue_table_class,
+    queue_view,
+    queue_views,
+)
+from .models import SavedView
+from .selectors import (
+    needs_action,
+    needs_action_count,
+    request_queue,
+    rows_in_order,
+    saved_view_get_own,
+    saved_view_list,
+)
 from .tables import DEFAULT_ORDERING, QueueTable
 
 BEST_OFFERS = 5  # offers shown on the case page, best first
@@ -154,34 +172,33 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
 # --- The queue ---------------------------------------------------------------------------------
 
-SAVED_VIEWS = [
-    ("mine", _("My cases")),
-    ("unassigned", _("Unassigned")),
-    ("overdue", _("Overdue")),
-]
+NEEDS_COUNT_CAP = 99  # the needs tab counts up to this, then says "99+"
 
 
-def _queue(request) -> tuple[QueueFilterForm, QueueTable, object, list]:
-    """The queue's filter form, its table, its rows and the officers to choose from, as the
-    query string asks."""
+def _queue(request) -> tuple[QueueFilterForm, QueueTable, object, list, str]:
+    """The queue's filter form, its table, its rows, the officers to choose from and the view
+    (``forms.QUEUE_VIEWS``), as the query string asks. Needs-my-action is the default view;
+    the others are presets of the same filter parameters."""
+    user = request.user
     params = request.GET.copy()
-    view = params.get("view")  # a saved view is a preset of the same parameters
+    view = queue_view(params, user)
     if view == "mine":
-        params["officer"] = str(request.user.pk)
+        params["officer"] = str(user.pk)
     elif view == "unassigned":
         params["unassigned"] = "on"
     elif view == "overdue":
         params["overdue"] = "on"
-    officers = officer_choices() if user_is_unoda(request.user) else []
-    form = QueueFilterForm(params, officers=officers, categories=selectors.all_categories())
+    form = queue_filter_form(params, user=user)
+    officers = form.fields["officer"].choices[1:]
     data = form.cleaned_data if form.is_valid() else {}
     query = request.GET.copy()
-    for key in ("page", "sort"):
+    for key in ("page", "sort", "saved"):
         query.pop(key, None)
-    table = QueueTable(
+    query["view"] = view
+    table = queue_table_class(view)(
         sort=data.get("sort") or "",
         query=query.urlencode(),
-        selectable=user_is_unoda(request.user),
+        selectable=user_is_unoda(user),
     )
     filters = {
         key: data.get(key)
@@ -196,10 +213,11 @@ def _queue(request) -> tuple[QueueFilterForm, QueueTable, object, list]:
             "unassigned",
         )
     }
-    rows = request_queue(
-        user=request.user, filters=filters, search=data.get("q", ""), ordering=table.ordering()
+    read = needs_action if view == DEFAULT_VIEW else request_queue
+    rows = read(
+        user=user, filters=filters, search=data.get("q", ""), ordering=table.ordering()
     ).prefetch_related("categories")  # the table's categories column
-    return form, table, rows, officers
+    return form, table, rows, officers, view
 
 
 class RequestListView(LoginRequiredMixin, View):
@@ -210,19 +228,53 @@ class RequestListView(LoginRequiredMixin, View):
     count_cap = COUNT_CAP
 
     def get(self, request):
-        form, table, rows, officers = _queue(request)
-        page = capped_page(rows, self.paginate_by, request.GET.get("page"), cap=self.count_cap)
+        form, table, rows, officers, view = _queue(request)
+        if view == DEFAULT_VIEW:
+            # Ordered by a computed urgency: the page's keys are sorted first, narrow, and only
+            # its rows are read in full.
+            page = capped_page(
+                rows.values_list("pk", flat=True),
+                self.paginate_by,
+                request.GET.get("page"),
+                cap=self.count_cap,
+            )
+            page_rows = rows_in_order(rows, list(page.object_list))
+        else:
+            page = capped_page(rows, self.paginate_by, request.GET.get("page"), cap=self.count_cap)
+            page_rows = page.object_list
         params = request.GET.copy()
-        params.pop("page", None)
+        for key in ("page", "saved"):
+            params.pop(key, None)
+        params["view"] = view
+        query = params.urlencode()
+        saved_views = list(saved_view_list(user=request.user))
+        for saved in saved_views:
+            if saved.owner_id == request.user.pk:
+                saved.change_form = SavedViewChangeForm(instance=saved)
+        current_saved = next(
+            (saved for saved in saved_views if str(saved.pk) == request.GET.get("saved")), None
+        )
         context = {
             "form": form,
             "page_obj": page,
             "table": table,
-            "rows": table.page_rows(page.object_list),
+            "rows": table.page_rows(page_rows),
             "table_class": "queue",
-            "query": params.urlencode(),
-            "saved_views": SAVED_VIEWS,
-            "current_view": request.GET.get("view", ""),
+            "query": query,
+            "queue_views": queue_views(request.user),
+            "current_view": view,
+            "needs_count": (
+                page.paginator.count
+                if view == DEFAULT_VIEW
+                else needs_action_count(user=request.user, cap=NEEDS_COUNT_CAP)
+            ),
+            "needs_count_cap": NEEDS_COUNT_CAP,
+            "saved_views": saved_views,
+            "current_saved": current_saved,
+            "save_form": SavedViewForm(initial={"query": query}),
+            "own_saved_views": [
+                saved for saved in saved_views if saved.owner_id == request.user.pk
+            ],
             "is_unoda": table.selectable,
             "can_create": can_start_a_request(request.user),
             "bulk_form": self._bulk_form(officers) if table.selectable else None,
@@ -246,8 +298,83 @@ class RequestQueueCsvView(LoginRequiredMixin, View):
     """The current view of the queue (same filters, search and sort) as CSV."""
 
     def get(self, request):
-        _form, table, rows, _officers = _queue(request)
+        _form, table, rows, _officers, _view = _queue(request)
         return table.csv_response(rows.iterator(chunk_size=500), "cases.csv")
+
+
+def _queue_url(query: str = "", saved: SavedView | None = None) -> str:
+    url = reverse("cases:request-list")
+    if saved is not None:
+        query = f"{query}&saved={saved.pk}" if query else f"saved={saved.pk}"
+    return f"{url}?{query}" if query else url
+
+
+class SavedViewCreateView(LoginRequiredMixin, View):
+    """Save the queue as shown under a name (sent twice, it is saved once)."""
+
+    def post(self, request):
+        form = SavedViewForm(request.POST)
+        query = request.POST.get("query", "")
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(_queue_url(query))
+        try:
+            saved = portal_services.saved_view_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                query=form.cleaned_data["query"],
+                shared=form.cleaned_data["shared"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(_queue_url(query))
+        messages.success(request, gettext("View “%(name)s” saved.") % {"name": saved.name})
+        return redirect(_queue_url(saved.query, saved))
+
+
+class SavedViewUpdateView(LoginRequiredMixin, View):
+    """Rename one of the user's saved views, share it or stop sharing it."""
+
+    def post(self, request, pk):
+        try:
+            saved = saved_view_get_own(user=request.user, pk=pk)
+        except SavedView.DoesNotExist:
+            raise Http404(_("No such saved view, or it is not yours.")) from None
+        form = SavedViewChangeForm(request.POST, instance=SavedView(name=saved.name))
+        if form.is_valid():
+            try:
+                saved = portal_services.saved_view_update(
+                    actor=request.user,
+                    saved_view=saved,
+                    name=form.cleaned_data["name"],
+                    shared=form.cleaned_data["shared"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+        if form.errors:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        else:
+            messages.success(request, gettext("View “%(name)s” changed.") % {"name": saved.name})
+        return redirect(_queue_url(saved.query, saved))
+
+
+class SavedViewDeleteView(LoginRequiredMixin, View):
+    """Delete one of the user's saved views."""
+
+    def post(self, request, pk):
+        try:
+            saved = saved_view_get_own(user=request.user, pk=pk)
+        except SavedView.DoesNotExist:
+            # Deleted already (the form sent twice), or not the user's: nothing to do.
+            return redirect(_queue_url())
+        portal_services.saved_view_delete(actor=request.user, saved_view=saved)
+        messages.success(request, gettext("View “%(name)s” deleted.") % {"name": saved.name})
+        return redirect(_queue_url(saved.query))
 
 
 # --- The case page -----------------------------------------------------------------------------

@@ -56,7 +56,7 @@ def streamed(client, url):
 @pytest.mark.parametrize(
     "url",
     [
-        "/cases/export.csv",
+        "/cases/export.csv?view=all",
         "/reports/export/cases.csv",
         "/reports/export/cases.xlsx",
         "/reports/export/iati.xml",
