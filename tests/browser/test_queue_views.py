@@ -56,10 +56,10 @@ def test_needs_my_action_by_default_and_a_view_saved_from_the_page(
     shot(page, "queue-needs")
 
     page.get_by_role("link", name="All cases").click()
-    page.locator("select#id_status").select_option("published")
-    page.get_by_role("button", name="Apply filters").click()
+    page.locator("select#id_status").select_option("published")  # applied on change (htmx)
     expect(page).to_have_url(re.compile(r"view=all.*status=published"))
     expect(rows).to_have_count(1)
+    page.wait_for_load_state("networkidle")  # the part with the save form is drawn again
     page.locator(".save-view > summary").click()
     page.locator("#save-view-name").fill("Published needs")
     page.locator("#save-view-shared").check()

@@ -242,6 +242,9 @@ MATRIX = {
     "api:not-found": (False, everyone(404)),
     "reports:dashboard": (False, signed_in()),
     "reports:dashboard-data": (False, signed_in()),
+    "cases:savedview-create": (False, signed_in(405)),  # POST only: forms of the queue
+    "cases:savedview-update": (False, signed_in(405)),
+    "cases:savedview-delete": (False, signed_in(405)),
     "reports:export-iati": (False, signed_in()),
     "reports:export": (False, signed_in()),
     "public-needs": (False, everyone(200)),
