@@ -23,9 +23,8 @@ QUEUE_VIEWS = (
     ("overdue", _("Overdue"), True),
 )
 # What a saved view keeps of the queue's query string, in this order (never the page).
-QUEUE_PARAMETERS = (
-    "view",
-    "q",
+# The queue's filters, as the selectors take them.
+QUEUE_FILTERS = (
     "status",
     "region",
     "category",
@@ -34,8 +33,8 @@ QUEUE_PARAMETERS = (
     "officer",
     "overdue",
     "unassigned",
-    "sort",
 )
+QUEUE_PARAMETERS = ("view", "q", *QUEUE_FILTERS, "sort")
 
 
 def queue_views(user) -> list[tuple[str, str]]:

@@ -74,6 +74,7 @@ from apps.security.services import audit_case_view
 from . import services as portal_services
 from .forms import (
     DEFAULT_VIEW,
+    QUEUE_FILTERS,
     SavedViewChangeForm,
     SavedViewForm,
     queue_filter_form,
@@ -200,19 +201,7 @@ def _queue(request) -> tuple[QueueFilterForm, QueueTable, object, list, str]:
         query=query.urlencode(),
         selectable=user_is_unoda(user),
     )
-    filters = {
-        key: data.get(key)
-        for key in (
-            "status",
-            "region",
-            "category",
-            "priority",
-            "document",
-            "officer",
-            "overdue",
-            "unassigned",
-        )
-    }
+    filters = {key: data.get(key) for key in QUEUE_FILTERS}
     read = needs_action if view == DEFAULT_VIEW else request_queue
     rows = read(
         user=user, filters=filters, search=data.get("q", ""), ordering=table.ordering()

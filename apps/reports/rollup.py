@@ -47,6 +47,20 @@ USD = DecimalField(max_digits=20, decimal_places=2)
 ZERO = Value(0, output_field=USD)
 
 
+def _per_case(rows, case_field: str, aggregate, default):
+    """``aggregate`` over the ``rows`` of the outer case (``case_field`` leads to it), or
+    ``default`` when it has none."""
+    return Coalesce(
+        Subquery(
+            rows.filter(**{case_field: OuterRef("pk")})
+            .values(case_field)
+            .annotate(value=aggregate)
+            .values("value")
+        ),
+        default,
+    )
+
+
 def case_facts(*, rates) -> tuple:
     """One row per case: its month, region, country, status and type of cooperation, its budget
     in US dollars (with ``rates``; NULL without one), its firm committed and disbursed US
@@ -71,33 +85,9 @@ def case_facts(*, rates) -> tuple:
             f_country=F("requesting_organization__country"),
             f_cooperation=F("agreement__cooperation_type"),
             f_requested=requested,
-            f_committed=Coalesce(
-                Subquery(
-                    firm.filter(request=OuterRef("pk"))
-                    .values("request")
-                    .annotate(total=Sum("amount_usd"))
-                    .values("total")
-                ),
-                ZERO,
-            ),
-            f_disbursed=Coalesce(
-                Subquery(
-                    paid.filter(commitment__request=OuterRef("pk"))
-                    .values("commitment__request")
-                    .annotate(total=Sum("amount_usd"))
-                    .values("total")
-                ),
-                ZERO,
-            ),
-            f_awaiting=Coalesce(
-                Subquery(
-                    firm.filter(request=OuterRef("pk"))
-                    .values("request")
-                    .annotate(n=waiting)
-                    .values("n")
-                ),
-                0,
-            )
+            f_committed=_per_case(firm, "request", Sum("amount_usd"), ZERO),
+            f_disbursed=_per_case(paid, "commitment__request", Sum("amount_usd"), ZERO),
+            f_awaiting=_per_case(firm, "request", waiting, 0)
             + Coalesce(
                 Subquery(
                     paid.filter(commitment__request=OuterRef("pk"))
