@@ -71,4 +71,6 @@ def test_an_export_ten_times_larger_needs_no_more_memory(client, users, orgs, ur
     large_sent, large_held = streamed(client, url)
     # Ten times the cases, about ten times the bytes sent (a workbook is compressed).
     assert large_sent > 8 * small_sent
-    assert large_held < 1.25 * small_held, (small_held, large_held)  # the same memory held
+    # The same memory held, give or take 64 KiB of the interpreter's own noise (the workbook
+    # holds about 60 KiB; ten times the cases built in memory would add megabytes).
+    assert large_held < 1.25 * small_held + 64 * 1024, (small_held, large_held)
