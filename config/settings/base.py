@@ -113,7 +113,19 @@ def database_from_env(**kwargs) -> dict:
     config["ATOMIC_REQUESTS"] = False
     config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     config["CONN_HEALTH_CHECKS"] = True
-    return with_prepared_statements(config)
+    return with_prepared_statements(without_jit(config))
+
+
+def without_jit(config: dict) -> dict:
+    """``config`` with PostgreSQL's JIT compilation off for the portal's sessions unless
+    ``DATABASE_JIT`` is true. The portal's reads are short: JIT starts on the planner's cost
+    estimate (an ``EXISTS`` over a large table is estimated high) and then compiles for longer
+    than the query runs (docs/performance.md). Behind a pooler that refuses start-up options,
+    set ``jit = off`` on the database instead (``ALTER DATABASE ... SET jit = off``)."""
+    if config["ENGINE"].endswith("postgresql") and not env.bool("DATABASE_JIT", default=False):
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return config
 
 
 def with_prepared_statements(config: dict) -> dict:

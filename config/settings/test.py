@@ -6,13 +6,15 @@ EMAIL_FILE_PATH from its environment.
 """
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, without_jit
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://postgres:postgres@127.0.0.1:5432/portal")
+    "default": without_jit(
+        env.db("DATABASE_URL", default="postgres://postgres:postgres@127.0.0.1:5432/portal")
+    )
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
