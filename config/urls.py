@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views import defaults
 
 from apps.accounts.views import language_switch
+from apps.api.exceptions import api_error_or_page
 from apps.cases import urls as case_urls
 from apps.portal import urls as portal_urls
 from apps.portal.views import HomeView
@@ -51,3 +53,9 @@ urlpatterns = [
 
 # Uploaded files are never served from MEDIA_URL (not even with DEBUG): only through views that
 # check the user's permission on the case (e.g. ``cases:attachment-download``).
+
+# Under /api/, errors met outside the API's views answer in its JSON format, not as pages.
+handler400 = api_error_or_page(400, defaults.bad_request)
+handler403 = api_error_or_page(403, defaults.permission_denied)
+handler404 = api_error_or_page(404, defaults.page_not_found)
+handler500 = api_error_or_page(500, defaults.server_error)

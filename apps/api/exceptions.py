@@ -9,7 +9,7 @@ rule of the portal refused the action, e.g. an illegal transition) and ``Conflic
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -81,3 +81,32 @@ def exception_handler(exc, context):
             return _error(exc.default_code, exc.default_detail, _fields(detail), exc.status_code)
         return _error(exc.get_codes(), message, http_status=exc.status_code, headers=headers)
     return None
+
+
+# --- Errors outside the API's views (Django's handlers) ----------------------------------------
+
+API_PREFIX = "/api/"
+# What Django's handlers answer under /api/, in the API's format: an error met before a view
+# of the API ran (a body too large, a path no route matches) or after one failed unexpectedly.
+_HANDLED = {
+    400: ("bad_request", lambda: _("The request could not be understood.")),
+    403: ("permission_denied", lambda: _("You are not allowed to do this.")),
+    404: ("not_found", lambda: _("Not found, or you may not see it.")),
+    500: ("server_error", lambda: _("Something went wrong on our side; it has been reported.")),
+}
+
+
+def api_error_or_page(status_code: int, page_handler):
+    """A handler of Django's (``handler400``...) that answers the API's JSON error under /api/
+    and ``page_handler``'s page elsewhere."""
+
+    def handler(request, exception=None):
+        if request.path.startswith(API_PREFIX):
+            code, message = _HANDLED[status_code]
+            body = {"error": {"code": code, "message": str(message()), "fields": {}}}
+            return JsonResponse(body, status=status_code)
+        if status_code == 500:
+            return page_handler(request)
+        return page_handler(request, exception)
+
+    return handler

@@ -38,5 +38,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
-    re_path(r"^.*$", not_found, name="not-found"),
+    # Any path at all, a newline in it too ("." would not match one).
+    re_path(r"^[\s\S]*$", not_found, name="not-found"),
 ]

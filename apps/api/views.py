@@ -4,14 +4,17 @@ Scoping is the web pages' own (``request_list``, ``commitment_list``, ...), so a
 exactly what its user sees in the browser; every write is the same service function.
 """
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.db.models import Prefetch
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
 from rest_framework.response import Response
 
 from apps.cases import selectors as case_selectors
@@ -26,7 +29,7 @@ from apps.funding.models import Disbursement
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 from apps.security.otp import otp_required
-from apps.security.services import audit_case_view
+from apps.security.services import audit_case_view, audit_refused_access
 
 from . import filters, serializers
 
@@ -46,7 +49,14 @@ class TokenObtainView(ObtainAuthToken):
     two-factor check."""
 
     def post(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
+        data = request.data if isinstance(request.data, dict) else {}
+        if AxesProxyHandler.is_locked(request, {"username": data.get("username")}):
+            # A locked-out account (django-axes) is told when to try again, as a throttle.
+            raise Throttled(
+                wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+                detail=_("Too many failed sign-ins: this account is locked for a while."),
+            )
+        serializer = self.get_serializer(data=data)
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
         if otp_required(user):
@@ -66,6 +76,20 @@ class PortalViewSet(viewsets.GenericViewSet):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "request": self.request}
+
+    def get_object(self):
+        """The record of the path among those the user may see; a 404 otherwise, with the
+        refusal in the audit log when the record exists."""
+        try:
+            return super().get_object()
+        except Http404:
+            key = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+            audit_refused_access(
+                user=self.request.user,
+                records=self.get_queryset().model.objects.filter(**{self.lookup_field: key}),
+                what=self.request.path,
+            )
+            raise
 
 
 @extend_schema_view(

@@ -15,6 +15,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from apps.core.reference import cached
 from apps.organizations.selectors import organization_ids, user_group_ids, user_is_unoda
+from apps.security.services import audit_refused_access
 
 from .models import (
     AssistanceRequest,
@@ -97,8 +98,17 @@ def request_list(*, user, filters: dict | None = None) -> QuerySet[AssistanceReq
 
 def request_get(*, user, reference: str) -> AssistanceRequest:
     """The case with this reference, or ``AssistanceRequest.DoesNotExist`` if the user may not
-    see it (the same answer as for a reference that does not exist)."""
-    return visible_cases(user).get(reference=reference)
+    see it (the same answer as for a reference that does not exist; the refusal of one that
+    exists is in the audit log)."""
+    try:
+        return visible_cases(user).get(reference=reference)
+    except AssistanceRequest.DoesNotExist:
+        audit_refused_access(
+            user=user,
+            records=AssistanceRequest.objects.filter(reference=reference),
+            what=reference,
+        )
+        raise
 
 
 def case_access(*, user, reference: str) -> CaseAccess:
@@ -129,9 +139,10 @@ def request_history(*, case: AssistanceRequest) -> QuerySet[StatusChange]:
 def attachment_get(*, user, reference: str, pk: int) -> Attachment:
     """An attachment of a case the user may see, or ``Attachment.DoesNotExist`` (the same
     answer whether the case or the attachment does not exist or is not visible)."""
-    case = request_list(user=user).filter(reference=reference).first()
-    if case is None:
-        raise Attachment.DoesNotExist
+    try:
+        case = request_get(user=user, reference=reference)
+    except AssistanceRequest.DoesNotExist:
+        raise Attachment.DoesNotExist from None
     return Attachment.objects.select_related("request__requesting_organization").get(
         request=case, pk=pk
     )

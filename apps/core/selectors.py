@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from apps.organizations.selectors import user_is_unoda
 
@@ -36,3 +37,14 @@ def portal_settings_read() -> PortalSettings:
             pledge_ageing_days=settings.PORTAL_PLEDGE_AGEING_DAYS,
         )
     return row
+
+
+def coordinator_emails() -> list[str]:
+    """The e-mail addresses of the active UNODA coordinators (the security alerts go to them)."""
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=COORDINATORS_GROUP, is_active=True, is_unoda_officer=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )

@@ -34,6 +34,7 @@ from apps.organizations.selectors import (
     user_is_unoda,
     user_memberships,
 )
+from apps.security.services import audit_refused_access
 
 from .models import (
     FUNDED_STATUSES,
@@ -139,7 +140,19 @@ def own_active_offers(*, user) -> QuerySet[Offer]:
 
 
 def offer_get(*, user, pk: int) -> Offer:
-    return offer_list(user=user).get(pk=pk)
+    """An offer the user may see, or ``Offer.DoesNotExist`` (the refusal of one that exists
+    is in the audit log)."""
+    return _get_or_refuse(offer_list(user=user), Offer, user=user, pk=pk)
+
+
+def _get_or_refuse(visible: QuerySet, model, *, user, pk):
+    """The row ``pk`` of ``visible``, or ``model.DoesNotExist``, with the refusal in the audit
+    log when the row exists but is not among the ones the user may see."""
+    try:
+        return visible.get(pk=pk)
+    except model.DoesNotExist:
+        audit_refused_access(user=user, records=model.objects.filter(pk=pk), what=str(pk))
+        raise
 
 
 def _scope(user) -> tuple[int, ...] | None:
@@ -203,7 +216,7 @@ def case_commitments(*, user, case: AssistanceRequest) -> QuerySet[Commitment]:
 
 
 def commitment_get(*, user, pk: int) -> Commitment:
-    return commitment_list(user=user).get(pk=pk)
+    return _get_or_refuse(commitment_list(user=user), Commitment, user=user, pk=pk)
 
 
 def meeting_list(*, user) -> QuerySet[MatchmakingMeeting]:

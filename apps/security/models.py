@@ -20,6 +20,8 @@ class AuditKind(models.TextChoices):
     PERMISSION_REVOKE = "permission_revoke", _("Permission revoked")
     DOWNLOAD = "download", _("File download")
     SESSIONS_ENDED = "sessions_ended", _("Other sessions ended")
+    ACCESS_REFUSED = "access_refused", _("Refused access to a record")
+    ACCESS_ALERT = "access_alert", _("Alert: many refused requests")
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -1,12 +1,16 @@
 """Writes of the security app: audit events, ending a user's sessions."""
 
+import datetime
 import logging
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .context import current_ip
 from .models import AuditEvent, AuditKind
@@ -82,6 +86,60 @@ def user_sessions_end(*, user, keep_session_key: str | None = None, actor=None, 
             detail={"count": len(keys), "reason": reason},
         )
     return len(keys)
+
+
+def audit_refused_access(*, user, records: QuerySet, what: str) -> None:
+    """Log a request by ``user`` for a record that exists (``records``: the one asked for,
+    read without the user's scope) but that the user may not see; they get the same 404 as for
+    a record that does not exist. ``what`` says what was asked for (a reference, a path). Past
+    ``PORTAL_REFUSED_ALERT_COUNT`` such requests by one user within
+    ``PORTAL_REFUSED_ALERT_MINUTES``, an alert goes to the UNODA coordinators and the ADMINS and
+    into the log (once, when the count is reached)."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    record = records.first()
+    if record is None:
+        return
+    audit_record(kind=AuditKind.ACCESS_REFUSED, actor=user, obj=record, detail={"asked": what})
+    since = timezone.now() - datetime.timedelta(minutes=settings.PORTAL_REFUSED_ALERT_MINUTES)
+    refused = AuditEvent.objects.filter(
+        kind=AuditKind.ACCESS_REFUSED, actor=user, created_at__gte=since
+    ).count()
+    if refused != settings.PORTAL_REFUSED_ALERT_COUNT:
+        return
+    audit_record(
+        kind=AuditKind.ACCESS_ALERT,
+        actor=user,
+        obj=user,
+        detail={"refused": refused, "minutes": settings.PORTAL_REFUSED_ALERT_MINUTES},
+    )
+    transaction.on_commit(lambda: _send_refused_alert(user, refused))
+
+
+def _send_refused_alert(user, refused: int) -> None:
+    from apps.core.selectors import coordinator_emails
+
+    recipients = sorted({*coordinator_emails(), *(email for _name, email in settings.ADMINS)})
+    if not recipients:
+        logger.warning("Refused-access alert for %s: nobody to e-mail it to", user.get_username())
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Security alert: %(user)s asked for %(count)d records they may not see") % {
+            "user": user.get_username(),
+            "count": refused,
+        }
+        body = _(
+            "The user %(user)s asked for %(count)d records that exist but that they may not see "
+            "within %(minutes)d minutes. Each request is in the audit log (kind: refused access)."
+        ) % {
+            "user": user.get_username(),
+            "count": refused,
+            "minutes": settings.PORTAL_REFUSED_ALERT_MINUTES,
+        }
+    try:
+        send_mail(subject, body, None, recipients)
+    except OSError:
+        logger.exception("The refused-access alert for %s was not sent", user.get_username())
 
 
 def audit_case_view(*, user, case, channel: str = "page") -> None:

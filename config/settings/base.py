@@ -169,6 +169,10 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("PORTAL_LOCKOUT_MINUTES",
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
+# A request for a record that exists but that the user may not see is in the audit log; this
+# many of them by one user within these minutes e-mail an alert to the UNODA coordinators.
+PORTAL_REFUSED_ALERT_COUNT = env.int("PORTAL_REFUSED_ALERT_COUNT", default=10)
+PORTAL_REFUSED_ALERT_MINUTES = env.int("PORTAL_REFUSED_ALERT_MINUTES", default=10)
 # Sessions: absolute lifetime (SESSION_COOKIE_AGE) and idle timeout, both enforced on the
 # server by apps.security.middleware.SessionLifetimeMiddleware; gone when the browser closes.
 SESSION_COOKIE_AGE = env.int("PORTAL_SESSION_MAX_AGE_SECONDS", default=12 * 3600)

@@ -1,0 +1,59 @@
+"""Every answer under /api/ is in the API's error format, even when no view of the API ran."""
+
+import json
+
+import pytest
+from django.test import RequestFactory, override_settings
+
+from config import urls
+
+from .test_requests import ERROR_KEYS, assert_error
+
+pytestmark = pytest.mark.django_db
+
+
+def json_error(response, status_code) -> dict:
+    """The error of a handler's response (called directly, without the test client)."""
+    assert response.status_code == status_code
+    assert response["Content-Type"] == "application/json"
+    error = json.loads(response.content)["error"]
+    assert set(error) == ERROR_KEYS
+    return error
+
+
+def test_a_newline_in_the_path_is_a_json_404(api, users):
+    assert_error(api(users.unoda).get("/api/v1/requests%0A/"), 404)
+    assert_error(api(users.unoda).get("/api/v1/%0A"), 404)
+
+
+@pytest.mark.parametrize(
+    ("handler", "status_code"),
+    [(urls.handler400, 400), (urls.handler403, 403), (urls.handler404, 404)],
+)
+def test_django_error_handlers_answer_json_under_the_api(handler, status_code):
+    response = handler(RequestFactory().get("/api/v1/requests/"), Exception("boom"))
+    json_error(response, status_code)
+    page = handler(RequestFactory().get("/cases/"), Exception("boom"))
+    assert page.status_code == status_code
+    assert page["Content-Type"].startswith("text/html")
+
+
+def test_a_server_error_under_the_api_is_json_and_a_page_elsewhere():
+    error = json_error(urls.handler500(RequestFactory().get("/api/v1/requests/")), 500)
+    assert error["code"] == "server_error"
+    page = urls.handler500(RequestFactory().get("/cases/"))
+    assert page.status_code == 500
+    assert page["Content-Type"].startswith("text/html")
+
+
+@override_settings(AXES_FAILURE_LIMIT=2)
+def test_a_locked_out_account_asking_for_a_token_is_told_when_to_retry(client, users):
+    for _attempt in range(2):
+        bad = client.post("/api/v1/auth/token/", {"username": "donor", "password": "wrong"})
+        assert_error(bad, 400)
+    # Locked now: even the right password gets 429 with the time to wait.
+    locked = client.post(
+        "/api/v1/auth/token/", {"username": "donor", "password": "a-long-test-password"}
+    )
+    assert_error(locked, 429)
+    assert int(locked["Retry-After"]) > 0
