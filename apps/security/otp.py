@@ -54,7 +54,9 @@ def mark_session_verified(session, device) -> None:
 
 
 def totp_issuer() -> str:
-    return settings.OTP_TOTP_ISSUER(None)
+    """The issuer as the otpauth:// URI names it (config/settings/base.py decides)."""
+    issuer = settings.OTP_TOTP_ISSUER
+    return issuer(None) if callable(issuer) else str(issuer)
 
 
 def totp_key_text(device: TOTPDevice) -> str:
