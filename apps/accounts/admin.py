@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.organizations.admin import MembershipInline
+from apps.security.selectors import otp_authenticators_count, otp_backup_codes_remaining
 
 from . import services
 from .models import User
@@ -31,8 +32,19 @@ class UserAdmin(BaseUserAdmin):
     actions = ("reset_two_factor",)
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Portal"), {"fields": ("language", "is_unoda_officer", "two_factor_required")}),
+        (
+            _("Portal"),
+            {
+                "fields": (
+                    "language",
+                    "is_unoda_officer",
+                    "two_factor_required",
+                    "two_factor_devices",
+                )
+            },
+        ),
     )
+    readonly_fields = ("two_factor_devices",)
     add_fieldsets = (
         (
             None,
@@ -42,6 +54,22 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+    @admin.display(description=_("two-factor devices"))
+    def two_factor_devices(self, obj) -> str:
+        """What a reset would delete (keys and codes are never shown here)."""
+        if obj.pk is None:
+            return "-"
+        apps = otp_authenticators_count(user=obj)
+        codes = otp_backup_codes_remaining(user=obj)
+        return " ".join(
+            (
+                ngettext("%(count)d authenticator app,", "%(count)d authenticator apps,", apps)
+                % {"count": apps},
+                ngettext("%(count)d unused backup code.", "%(count)d unused backup codes.", codes)
+                % {"count": codes},
+            )
+        )
 
     def has_two_factor_reset_permission(self, request) -> bool:
         return services.can_reset_two_factor(request.user)

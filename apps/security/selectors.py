@@ -4,6 +4,7 @@ import datetime
 
 from django.db.models import Q, QuerySet
 from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.organizations.selectors import user_is_unoda
 
@@ -35,3 +36,8 @@ def audit_event_list(*, user, filters: dict | None = None) -> QuerySet[AuditEven
 def otp_backup_codes_remaining(*, user) -> int:
     """How many of the user's backup codes are still unused."""
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def otp_authenticators_count(*, user) -> int:
+    """How many confirmed authenticator apps the user has."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).count()

@@ -94,6 +94,8 @@ def test_admin_action_asks_why_then_resets(client, admin_user, enrolled):
     empty = client.post(url, {**data, "apply": "1", "reason": ""})
     assert empty.status_code == 200
     assert devices_of(enrolled) == 2
+    change = client.get(f"/admin/accounts/user/{enrolled.pk}/change/").content.decode()
+    assert "1 authenticator app, 10 unused backup codes." in change
     done = client.post(url, {**data, "apply": "1", "reason": "Lost phone; ID checked"})
     assert done.status_code == 302
     assert devices_of(enrolled) == 0
