@@ -19,6 +19,15 @@ class User(AbstractUser):
         default=False,
         help_text=_("UNODA case officers see and act on every case."),
     )
+    two_factor_required = models.BooleanField(
+        _("two-factor authentication required"),
+        default=False,
+        help_text=_(
+            "Asks for an authenticator code after the password even where the role does not "
+            "(officers, staff and superusers always need one). Set when an administrator resets "
+            "the user's two-factor authentication, so that they enrol again at the next sign-in."
+        ),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

@@ -12,6 +12,8 @@ from rest_framework.authtoken.models import Token
 
 from apps.cases.events import Delivery
 from apps.security.otp import otp_required
+from apps.security.selectors import otp_backup_codes_remaining
+from apps.security.services import otp_has_device
 
 from . import services
 from .forms import ApiTokenForm, PreferencesForm
@@ -25,7 +27,13 @@ class PreferencesView(LoginRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "instance": self.request.user}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(delivery_choices=Delivery.choices, **kwargs)
+        user = self.request.user
+        return super().get_context_data(
+            delivery_choices=Delivery.choices,
+            two_factor_enrolled=otp_has_device(user=user),
+            backup_codes_remaining=otp_backup_codes_remaining(user=user),
+            **kwargs,
+        )
 
     def form_valid(self, form):
         user = services.user_update_preferences(

@@ -15,6 +15,22 @@ class TokenForm(forms.Form):
     )
 
 
+class BackupCodeForm(forms.Form):
+    backup_code = forms.CharField(
+        label=_("Backup code"),
+        max_length=20,
+        help_text=_("One of the ten codes you stored when you set up two-factor authentication."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "dir": "ltr",
+            }
+        ),
+    )
+
+
 class AuditSearchForm(forms.Form):
     q = forms.CharField(label=_("User, object or organization"), required=False, max_length=200)
     kind = forms.ChoiceField(

@@ -14,6 +14,8 @@ class AuditKind(models.TextChoices):
     OTP_VERIFIED = "otp_verified", _("Two-factor verification")
     OTP_FAILED = "otp_failed", _("Failed two-factor verification")
     OTP_ENROLLED = "otp_enrolled", _("Two-factor device enrolled")
+    OTP_BACKUP_CODES = "otp_backup_codes", _("Two-factor backup codes issued")
+    OTP_RESET = "otp_reset", _("Two-factor authentication reset by an administrator")
     VIEW_CONFIDENTIAL = "view_confidential", _("View of a confidential case")
     CHANGE = "change", _("Change")
     PERMISSION_GRANT = "permission_grant", _("Permission granted")

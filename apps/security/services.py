@@ -1,4 +1,5 @@
-"""Writes of the security app: audit events, ending a user's sessions."""
+"""Writes of the security app: audit events, ending a user's sessions, two-factor enrolment,
+verification and backup codes."""
 
 import datetime
 import logging
@@ -6,6 +7,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
@@ -178,35 +180,122 @@ def otp_pending_device(*, user):
     return device
 
 
-def otp_verify(*, request, token: str) -> bool:
-    """Check ``token`` against the user's confirmed devices; on success mark the session
-    verified (django-otp) and rotate the session key."""
+def _otp_session_verified(request, device) -> None:
     import django_otp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    request.session.cycle_key()
+    django_otp.login(request, device)
+
+
+def otp_verify(*, request, token: str) -> bool:
+    """Check ``token`` against the user's confirmed authenticators; on success mark the session
+    verified (django-otp) and rotate the session key."""
+    from .otp import totp_match
 
     user = request.user
-    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
-        if device.verify_token(token):
-            request.session.cycle_key()
-            django_otp.login(request, device)
-            audit_record(kind=AuditKind.OTP_VERIFIED, actor=user)
-            return True
-    audit_record(kind=AuditKind.OTP_FAILED, actor=user)
-    return False
+    device = totp_match(user, token)
+    if device is None:
+        audit_record(kind=AuditKind.OTP_FAILED, actor=user)
+        return False
+    _otp_session_verified(request, device)
+    audit_record(kind=AuditKind.OTP_VERIFIED, actor=user)
+    return True
+
+
+def otp_verify_backup_code(*, request, code: str) -> bool:
+    """Sign-in's second step with a backup code instead of an authenticator's code: each code
+    works once (deleted as it is accepted; a concurrent second use deletes nothing and fails),
+    and a wrong code throttles the user's backup codes like a wrong authenticator code."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    from .otp import backup_code_normalise
+    from .selectors import otp_backup_codes_remaining
+
+    user = request.user
+    code = backup_code_normalise(code)
+    with transaction.atomic():
+        device = (
+            StaticDevice.objects.select_for_update()
+            .filter(user=user, confirmed=True)
+            .order_by("pk")
+            .first()
+        )
+        accepted = False
+        if device is not None and device.verify_is_allowed()[0]:
+            deleted, _per_model = StaticToken.objects.filter(device=device, token=code).delete()
+            accepted = deleted > 0
+            if accepted:
+                device.throttle_reset(commit=False)
+                device.set_last_used_timestamp(commit=False)
+                device.save()
+            else:
+                device.throttle_increment()
+        if not accepted:
+            audit_record(kind=AuditKind.OTP_FAILED, actor=user, detail={"method": "backup_code"})
+            return False
+    _otp_session_verified(request, device)
+    remaining = otp_backup_codes_remaining(user=user)
+    audit_record(
+        kind=AuditKind.OTP_VERIFIED,
+        actor=user,
+        detail={"method": "backup_code", "remaining": remaining},
+    )
+    return True
 
 
 @transaction.atomic
-def otp_enrol_confirm(*, request, token: str) -> bool:
-    import django_otp
+def otp_backup_codes_issue(*, user, reason: str) -> list[str]:
+    """A new set of backup codes for ``user``; every earlier code stops working. Returns the
+    codes as they are shown (once): nothing shows them again."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
+    from .otp import (
+        BACKUP_CODE_COUNT,
+        BACKUP_DEVICE_NAME,
+        backup_code_display,
+        backup_code_new,
+    )
+
+    device, _created = StaticDevice.objects.select_for_update().get_or_create(
+        user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = set()
+    while len(codes) < BACKUP_CODE_COUNT:
+        codes.add(backup_code_new())
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    audit_record(
+        kind=AuditKind.OTP_BACKUP_CODES,
+        actor=user,
+        obj=user,
+        detail={"count": len(codes), "reason": reason},
+    )
+    return [backup_code_display(code) for code in sorted(codes)]
+
+
+def otp_backup_codes_regenerate(*, user, token: str) -> list[str]:
+    """New backup codes, asked for from the user's security page: a current code of their
+    authenticator first (a signed-in browser alone must not be enough to mint codes)."""
+    from .otp import totp_match
+
+    if totp_match(user, (token or "").strip()) is None:
+        audit_record(kind=AuditKind.OTP_FAILED, actor=user, detail={"step": "backup_codes"})
+        raise ValidationError({"token": _("That code is not valid. Enter the current code.")})
+    return otp_backup_codes_issue(user=user, reason="regenerated")
+
+
+@transaction.atomic
+def otp_enrol_confirm(*, request, token: str) -> list[str] | None:
+    """Confirm the pending authenticator with a code it shows. On success the session is
+    verified and a new set of backup codes is issued (returned to be shown once); None when
+    the code is wrong."""
     user = request.user
     device = otp_pending_device(user=user)
     if not device.verify_token(token):
         audit_record(kind=AuditKind.OTP_FAILED, actor=user, detail={"step": "enrol"})
-        return False
+        return None
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    request.session.cycle_key()
-    django_otp.login(request, device)
+    _otp_session_verified(request, device)
     audit_record(kind=AuditKind.OTP_ENROLLED, actor=user)
-    return True
+    return otp_backup_codes_issue(user=user, reason="enrolment")

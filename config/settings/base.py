@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "django_htmx",
     "apps.core",
@@ -205,7 +206,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
-OTP_TOTP_ISSUER = env("PORTAL_OTP_ISSUER", default="Assistance follow-up portal")
+PORTAL_OTP_ISSUER = env("PORTAL_OTP_ISSUER", default="")
+
+
+def _otp_issuer(device) -> str:
+    """The issuer that authenticator apps show beside the account (django-otp calls this when
+    it writes the otpauth:// URI): PORTAL_OTP_ISSUER when set, otherwise the portal's name in
+    the language of the page that shows the QR code."""
+    return PORTAL_OTP_ISSUER or str(_("UN PoA assistance portal"))
+
+
+OTP_TOTP_ISSUER = _otp_issuer
+# The admin lists two-factor devices but never shows their keys or unused backup codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # django-guardian: no anonymous user row; anonymous visitors get nothing from object permissions.
 ANONYMOUS_USER_NAME = None

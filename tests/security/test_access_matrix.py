@@ -124,7 +124,7 @@ def everyone(outcome):
 
 
 def otp_verify(actor, state):
-    """Users without a device are sent to enrol; UNODA (verified, with a device) see the form."""
+    """Users without a device are sent to enrol; UNODA (verified, with a device) see the page."""
     if actor == "anonymous":
         return LOGIN
     return 200 if actor == "unoda" else REDIRECT
@@ -250,6 +250,7 @@ MATRIX = {
     "public-needs": (False, everyone(200)),
     "security:otp-verify": (False, otp_verify),
     "security:otp-enrol": (False, signed_in()),
+    "security:otp-backup-codes": (False, otp_verify),  # users without a device: sent to enrol
     "security:audit-list": (False, unoda_page()),
     "core:portal-settings": (False, unoda_page()),
     "core:exchange-rate-list": (False, unoda_page()),
