@@ -76,16 +76,22 @@ def user_session_keys(*, user) -> list[str]:
 
 
 @transaction.atomic
-def user_sessions_end(*, user, keep_session_key: str | None = None, actor=None, reason="") -> int:
-    """End every server-side session of ``user`` except ``keep_session_key``."""
+def user_sessions_end(
+    *, user, keep_session_key: str | None = None, actor=None, reason="", tokens: bool = False
+) -> int:
+    """End every server-side session of ``user`` except ``keep_session_key``; with ``tokens``,
+    revoke the user's API token too (a new one must be asked for)."""
+    from rest_framework.authtoken.models import Token
+
     keys = [key for key in user_session_keys(user=user) if key != keep_session_key]
     Session.objects.filter(session_key__in=keys).delete()
-    if keys:
+    revoked = Token.objects.filter(user=user).delete()[0] if tokens else 0
+    if keys or revoked:
         audit_record(
             kind=AuditKind.SESSIONS_ENDED,
             actor=actor,
             obj=user,
-            detail={"count": len(keys), "reason": reason},
+            detail={"count": len(keys), "api_tokens": revoked, "reason": reason},
         )
     return len(keys)
 
