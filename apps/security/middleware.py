@@ -5,7 +5,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -161,4 +161,20 @@ class RequestSizeLimitMiddleware:
             )
             response["Connection"] = "close"
             return response
+        return self.get_response(request)
+
+
+class PageMethodsMiddleware:
+    """Pages take GET and POST only (and HEAD, OPTIONS): any other method is refused with 405
+    before a view runs, whoever asks. Django's form views would otherwise treat a PUT as a
+    POST. The API (/api/) declares its own methods per endpoint."""
+
+    PAGE_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in self.PAGE_METHODS and not request.path.startswith("/api/"):
+            return HttpResponseNotAllowed(self.PAGE_METHODS)
         return self.get_response(request)

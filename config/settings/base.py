@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "apps.security.middleware.SecurityHeadersMiddleware",
     "apps.security.middleware.RequestContextMiddleware",
     "apps.security.middleware.RequestSizeLimitMiddleware",
+    "apps.security.middleware.PageMethodsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
