@@ -6,8 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_groups_with_perms, remove_perm
@@ -588,8 +588,9 @@ def request_transition(
     return change
 
 
-def request_sync_permissions(*, case: AssistanceRequest) -> None:
-    """Grant and revoke object permissions so they follow status and visibility.
+def request_sync_permissions(*, case: AssistanceRequest) -> int:
+    """Grant and revoke object permissions so they follow status and visibility; how many
+    were granted or revoked (0 when they already followed).
 
     The requesting organization's group always sees its case and may change it while it is
     theirs to edit; donors see it from publication on as the visibility allows; the donors and
@@ -602,15 +603,19 @@ def request_sync_permissions(*, case: AssistanceRequest) -> None:
         for perm in perms
     }
 
+    changed = []
+
     def grant(perm, group):
         if (group.pk, perm.split(".")[1]) not in held:
             assign_perm(perm, group, case)
             _audit_permission(AuditKind.PERMISSION_GRANT, case, perm, group)
+            changed.append(perm)
 
     def revoke(perm, group):
         if (group.pk, perm.split(".")[1]) in held:
             remove_perm(perm, group, case)
             _audit_permission(AuditKind.PERMISSION_REVOKE, case, perm, group)
+            changed.append(perm)
 
     grant(VIEW_PERM, own_group)
     if case.status in RECIPIENT_EDITABLE:
@@ -649,6 +654,83 @@ def request_sync_permissions(*, case: AssistanceRequest) -> None:
         revoke(VIEW_PERM, group)
     for group in wanted - current:
         grant(VIEW_PERM, group)
+    return len(changed)
+
+
+def requests_check_consistency(*, batch: int = 500) -> list[dict]:
+    """Find the cases changed behind the services' back and repair what can be repaired: a
+    status that is not the one their last history row reached (set by ``QuerySet.update`` or
+    SQL: no history, audit or notification was written), and object permissions that do not
+    follow their status and visibility (repaired, each grant and revoke audited). Each case
+    found is in the audit log and in the list returned (reference, problems); the UNODA
+    coordinators get the list by e-mail. Run daily by beat and by ``manage.py
+    check_consistency``."""
+    last_status = (
+        StatusChange.objects.filter(request=OuterRef("pk"))
+        .order_by("-created_at", "-pk")
+        .values("to_status")[:1]
+    )
+    cases = (
+        AssistanceRequest.objects.select_related("requesting_organization__group")
+        .annotate(last_status=Subquery(last_status))
+        .order_by("pk")
+    )
+    findings = []
+    for case in cases.iterator(chunk_size=batch):
+        problems = []
+        if case.last_status is not None and case.last_status != case.status:
+            problems.append(
+                {"problem": "status_without_history", "status": case.status,
+                 "history": case.last_status}
+            )  # fmt: skip
+        with transaction.atomic():
+            repaired = request_sync_permissions(case=case)
+        if repaired:
+            problems.append({"problem": "permissions_repaired", "count": repaired})
+        if problems:
+            audit_record(
+                kind=AuditKind.CONSISTENCY,
+                obj=case,
+                organization=case.requesting_organization,
+                detail={"problems": problems},
+            )
+            findings.append({"reference": case.reference, "problems": problems})
+    if findings:
+        transaction.on_commit(lambda: _send_consistency_report(findings))
+    return findings
+
+
+def _send_consistency_report(findings: list[dict]) -> None:
+    from django.core.mail import send_mail
+
+    from apps.core.selectors import coordinator_emails
+
+    recipients = coordinator_emails()
+    if not recipients:
+        logger.warning("Consistency check: %d cases found, nobody to e-mail", len(findings))
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Consistency check: %(count)d cases changed outside the portal's rules") % {
+            "count": len(findings)
+        }
+        lines = [
+            _("These cases were changed outside the portal's actions; their permissions now "
+              "follow their status again. Each one is in the audit log."),
+            "",
+        ]  # fmt: skip
+        for finding in findings:
+            described = "; ".join(_describe_problem(p) for p in finding["problems"])
+            lines.append(f"{finding['reference']}: {described}")
+    try:
+        send_mail(subject, "\n".join(lines), None, recipients)
+    except OSError:
+        logger.exception("The consistency report was not sent")
+
+
+def _describe_problem(problem: dict) -> str:
+    if problem["problem"] == "status_without_history":
+        return _("status %(status)s, but its history ends at %(history)s") % problem
+    return _("%(count)d permissions repaired") % problem
 
 
 def _audit_permission(kind, case, perm, group) -> None:

@@ -24,6 +24,7 @@ class AuditKind(models.TextChoices):
     SESSIONS_ENDED = "sessions_ended", _("Other sessions ended")
     ACCESS_REFUSED = "access_refused", _("Refused access to a record")
     ACCESS_ALERT = "access_alert", _("Alert: many refused requests")
+    CONSISTENCY = "consistency", _("Changed outside the portal's rules")
 
 
 class AuditEventQuerySet(models.QuerySet):
