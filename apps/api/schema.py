@@ -1,7 +1,8 @@
 """OpenAPI generation: every operation documents the error responses it can give."""
 
 from drf_spectacular import openapi
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 
@@ -29,7 +30,24 @@ ERRORS = {
 READ_ERRORS = ("400", "401", "403", "404", "429")
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=(
+        "A key of your choosing (at most 100 characters), new for each operation. Sent again "
+        "by the same user within 24 hours, the request is not done again: the first answer "
+        "comes back, with the header `Idempotent-Replayed: true` (409 while the first is still "
+        "running). An answer of 400 or more keeps no key: a corrected retry may reuse it."
+    ),
+)
+
+
 class AutoSchema(openapi.AutoSchema):
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        return [*parameters, IDEMPOTENCY_KEY] if self.method == "POST" else parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = READ_ERRORS if self.method in ("GET", "HEAD") else tuple(ERRORS)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -59,3 +60,31 @@ class PortalSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Portal settings"))
+
+
+class SubmittedKey(models.Model):
+    """A one-time key of a write (a form's ``form_token``, the API's ``Idempotency-Key``) and
+    the answer its first request got: the same key sent again gets that answer and writes
+    nothing (``apps.core.idempotency``). Kept ``PORTAL_IDEMPOTENCY_HOURS``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(_("key"), max_length=100)
+    path = models.CharField(_("path"), max_length=500)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    # Empty while the first request runs.
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=1000, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    body = models.TextField(_("body"), blank=True)
+
+    class Meta:
+        verbose_name = _("one-time key")
+        verbose_name_plural = _("one-time keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_answer_per_user_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key}"

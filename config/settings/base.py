@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "apps.security.middleware.OTPRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A form or API call sent twice (a double click, a retry) is done once.
+    "apps.core.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # django-axes last: it turns a locked-out sign-in into its lockout response.
@@ -93,6 +95,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% form_token %} in every form that writes (apps/core/idempotency.py).
+            "builtins": ["apps.core.templatetags.one_time"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -173,6 +177,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 # A request for a record that exists but that the user may not see is in the audit log; this
 # many of them by one user within these minutes e-mail an alert to the UNODA coordinators.
+# One-time keys of forms and API calls (apps/core/idempotency.py) are kept this long.
+PORTAL_IDEMPOTENCY_HOURS = env.int("PORTAL_IDEMPOTENCY_HOURS", default=24)
 PORTAL_REFUSED_ALERT_COUNT = env.int("PORTAL_REFUSED_ALERT_COUNT", default=10)
 PORTAL_REFUSED_ALERT_MINUTES = env.int("PORTAL_REFUSED_ALERT_MINUTES", default=10)
 # Sessions: absolute lifetime (SESSION_COOKIE_AGE) and idle timeout, both enforced on the
