@@ -33,6 +33,7 @@ class PublicNeedsView(TemplateView):
             **super().get_context_data(**kwargs),
             "needs": selectors.public_need_list(),
             "outcomes": selectors.public_outcome_list(),
+            "categories": selectors.public_category_list(),
         }
 
 
