@@ -238,9 +238,10 @@ def _loop(element, case, now) -> list[Failure]:
     for value in dict.fromkeys(str(v) for v in element.xpath(case["foreach"])):
         for kind, block in case["do"].items():
             for inner in block["cases"]:
-                subs = case.get("subs", [])
+                # Every ``$1``, not only in the keys of ``subs``: the 2.1.2 loop lists "paths"
+                # while its condition holds a ``$1`` too (and would never apply otherwise).
                 substituted = {
-                    key: _substitute(item, value) if key in subs else item
+                    key: item if key == "ruleInfo" else _substitute(item, value)
                     for key, item in inner.items()
                 }
                 if _applies(element, substituted) and not _passes(kind, element, substituted, now):
@@ -251,7 +252,7 @@ def _loop(element, case, now) -> list[Failure]:
 def _substitute(item, value: str):
     if isinstance(item, list):
         return [part.replace("$1", value) for part in item]
-    return item.replace("$1", value)
+    return item.replace("$1", value) if isinstance(item, str) else item
 
 
 # --- the portal's own checks ------------------------------------------------------------------
