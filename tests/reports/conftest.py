@@ -3,10 +3,9 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.utils import timezone
 
 from apps.cases import services as case_services
-from apps.cases.models import Category, Status, Visibility
+from apps.cases.models import AssistanceRequest, Category, Status, Visibility
 from apps.cases.workflow import path_to
 from apps.followup import services as followup_services
 from apps.funding import services as funding_services
@@ -64,28 +63,21 @@ def iati_world(time_machine, make_case, users, orgs):
     )
     for name in path_to(Status.IMPLEMENTATION)[len(path_to(Status.AGREEMENT)) :]:
         fire_step(orgs=orgs, users=users, case=public, transition=name)
+    firm = {"case": public, "currency": "USD", "status": CommitmentStatus.COMMITTED}
     japan = funding_services.commitment_create(
-        actor=users.donor,
-        case=public,
-        donor=orgs.donor,
-        amount=Decimal("50000.00"),
-        currency="USD",
-        status=CommitmentStatus.COMMITTED,
+        actor=users.donor, donor=orgs.donor, amount=Decimal("50000.00"), **firm
     )
     funding_services.disbursement_record(actor=users.donor, commitment=japan, amount="20000")
     funding_services.commitment_create(
         actor=users.other_donor,
-        case=public,
         donor=orgs.other_donor,
         amount=Decimal("10000.00"),
-        currency="USD",
-        status=CommitmentStatus.COMMITTED,
         disclosed=False,
+        **firm,
     )
     private = make_case("implementation", title="Mark the police's weapons")
     return SimpleNamespace(
-        public=public.__class__.objects.get(pk=public.pk),
+        public=AssistanceRequest.objects.get(pk=public.pk),
         private=private,
         undp=undp,
-        today=timezone.localdate(),
     )
