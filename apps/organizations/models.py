@@ -91,6 +91,13 @@ class Organization(TimeStampedModel):
                 name="organization_state_has_country",
                 violation_error_message=_("A State must have a country."),
             ),
+            # One identifier, one organisation: the IATI files name organisations by it.
+            models.UniqueConstraint(
+                fields=["iati_identifier"],
+                condition=~Q(iati_identifier=""),
+                name="organization_unique_iati_identifier",
+                violation_error_message=_("Another organization has this IATI identifier."),
+            ),
         ]
         indexes = [models.Index(fields=["is_donor"]), models.Index(fields=["region"])]
 
