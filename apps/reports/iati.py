@@ -100,6 +100,7 @@ SDG_TARGET = "16.4"
 # comes from.
 NATIONAL_DOCUMENT_CATEGORY = "A02"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+ENGLISH = "en"  # the reporting organisation's name and the codes' labels are English
 SENT_TOGETHER = 100  # activities written before the bytes are sent
 CENT = Decimal("0.01")
 
@@ -118,7 +119,7 @@ def _sub(parent, tag, text=None, **attributes):
     return element
 
 
-def _texts(obj, field: str, first: str = settings.LANGUAGE_CODE) -> list[tuple[str, str]]:
+def _texts(obj, field: str, first: str = ENGLISH) -> list[tuple[str, str]]:
     """``(language, text)`` for each language ``obj.<field>`` was written or translated in,
     ``first`` first; read from the per-language fields, whatever the active language."""
     codes = dict.fromkeys([first, *(code for code, _name in settings.LANGUAGES)])
@@ -135,7 +136,7 @@ def _narratives(parent, tag, texts: list[tuple[str, str]], **attributes):
 
 
 def _english(parent, tag, text, **attributes):
-    return _narratives(parent, tag, [(settings.LANGUAGE_CODE, text)], **attributes)
+    return _narratives(parent, tag, [(ENGLISH, text)], **attributes)
 
 
 def _org(parent, tag, organization: Organization, **attributes):
@@ -294,7 +295,8 @@ def _activity(
             funders.setdefault(commitment.donor_id, commitment.donor)
     participants = [*funders.values(), state, receiver]
     reporter = settings.PORTAL_IATI_REPORTING_ORG_REF
-    _reporting_org(activity, secondary=all(o.iati_identifier != reporter for o in participants))
+    takes_part = any(o.iati_identifier == reporter for o in participants if o.iati_identifier)
+    _reporting_org(activity, secondary=not takes_part)
 
     title = _texts(case, "title", original)
     _narratives(activity, "title", title)
@@ -340,7 +342,7 @@ def _activity(
         _sub(activity, "tag", vocabulary="99", code=f"ISACS-{module}")
     cooperation = agreement.cooperation_type if agreement else ""
     if cooperation:
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(ENGLISH):
             label = str(CooperationType(cooperation).label)
         _english(activity, "tag", label, vocabulary="99", code=f"cooperation-{cooperation}")
     if cooperation in COLLABORATION_TYPE:
@@ -443,7 +445,7 @@ def build_organisation(*, now: datetime.datetime | None = None) -> bytes:
         "iati-organisations", {"version": IATI_VERSION, "generated-datetime": _stamp(now)}
     )
     organisation = _sub(root, "iati-organisation", last_updated_datetime=_stamp(now))
-    organisation.set(XML_LANG, iati_language(settings.LANGUAGE_CODE))
+    organisation.set(XML_LANG, ENGLISH)
     _sub(organisation, "organisation-identifier", settings.PORTAL_IATI_REPORTING_ORG_REF)
     _english(organisation, "name", settings.PORTAL_IATI_REPORTING_ORG_NAME)
     _reporting_org(organisation)
