@@ -25,6 +25,7 @@ from pathlib import Path
 
 from babel.numbers import list_currencies
 from django.conf import settings
+from django.utils import timezone
 from django_countries import countries
 from lxml import etree
 
@@ -106,7 +107,7 @@ def load_ruleset() -> dict:
 
 
 def standard_failures(document, ruleset: dict, *, now: datetime.date | None = None):
-    now = now or datetime.date.today()  # noqa: DTZ011  (the date the files are checked)
+    now = now or timezone.localdate()  # the day the files are checked
     tree = document.getroottree()
     failures = []
     for context, rules in ruleset.items():
