@@ -8,7 +8,7 @@ from apps.api.exceptions import api_error_or_page
 from apps.cases import urls as case_urls
 from apps.portal import urls as portal_urls
 from apps.portal.views import HomeView
-from apps.reports.views import PublicNeedsView
+from apps.reports.views import IatiActivityFileView, IatiOrganisationFileView, PublicNeedsView
 
 # The case's own actions first: their fixed paths (``new/``) before the case page's reference.
 case_patterns = ([*case_urls.urlpatterns, *portal_urls.urlpatterns], case_urls.app_name)
@@ -45,6 +45,9 @@ urlpatterns = [
     path("api/", include("apps.api.urls")),
     path("reports/", include("apps.reports.urls")),
     path("needs/", PublicNeedsView.as_view(), name="public-needs"),
+    # The open data registered with the IATI Registry: stable URLs, no sign-in, no language.
+    path("iati/activities.xml", IatiActivityFileView.as_view(), name="iati-activities"),
+    path("iati/organisation.xml", IatiOrganisationFileView.as_view(), name="iati-organisation"),
     path("i18n/setlang/", language_switch, name="set_language"),
     path("security/", include("apps.security.urls")),
     path("settings/", include("apps.core.urls")),

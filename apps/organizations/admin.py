@@ -22,6 +22,7 @@ class OrganizationAdmin(TranslationAdmin):
     fieldsets = (
         (None, {"fields": ("name", "acronym", "kind", "country", "region")}),
         (_("Capacities"), {"fields": ("is_recipient", "is_donor")}),
+        (_("IATI"), {"fields": ("iati_identifier",)}),
         (_("Access"), {"fields": ("group",)}),
     )
 

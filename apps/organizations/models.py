@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,22 @@ class Organization(TimeStampedModel):
     )
     country = CountryField(_("country"), blank=True)
     region = models.CharField(_("region"), max_length=20, choices=Region.choices)
+    iati_identifier = models.CharField(
+        _("IATI organisation identifier"),
+        max_length=100,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[^/&|?\s]+-[^/&|?\s]+$",
+                _("An IATI organisation identifier: an agency prefix, a hyphen and the code."),
+            )
+        ],
+        help_text=_(
+            "As registered with IATI, for example XM-DAC-701 for Japan or XM-DAC-41114 for UNDP. "
+            "Leave it empty when the organisation has none: the IATI file then names it "
+            "without an identifier."
+        ),
+    )
     is_recipient = models.BooleanField(
         _("can request assistance"),
         default=False,
@@ -73,6 +90,13 @@ class Organization(TimeStampedModel):
                 condition=~Q(kind=OrganizationKind.STATE) | ~Q(country=""),
                 name="organization_state_has_country",
                 violation_error_message=_("A State must have a country."),
+            ),
+            # One identifier, one organisation: the IATI files name organisations by it.
+            models.UniqueConstraint(
+                fields=["iati_identifier"],
+                condition=~Q(iati_identifier=""),
+                name="organization_unique_iati_identifier",
+                violation_error_message=_("Another organization has this IATI identifier."),
             ),
         ]
         indexes = [models.Index(fields=["is_donor"]), models.Index(fields=["region"])]

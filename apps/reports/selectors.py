@@ -78,6 +78,12 @@ def public_outcome_list(*, limit: int = PUBLIC_OUTCOMES) -> list[dict]:
     return rows
 
 
+def public_category_list() -> list[Category]:
+    """Every category with its code, the portal's sector vocabulary (99) that the IATI files
+    point to (``/needs/#categories``): retired ones too, as older cases still carry them."""
+    return list(Category.objects.order_by("position", "code"))
+
+
 def public_need_list(*, batch_size: int = 500) -> list[dict]:
     """Published needs whose State allowed a public summary, with their funding gap.
 

@@ -1,9 +1,11 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
@@ -16,7 +18,8 @@ from apps.organizations.selectors import user_is_unoda
 
 from . import exports, selectors
 from .filters import DashboardFilter
-from .iati import stream_activities
+from .iati import build_organisation, stream_activities
+from .permissions import can_download_iati
 from .selectors import DASHBOARD_CACHE
 
 
@@ -30,6 +33,7 @@ class PublicNeedsView(TemplateView):
             **super().get_context_data(**kwargs),
             "needs": selectors.public_need_list(),
             "outcomes": selectors.public_outcome_list(),
+            "categories": selectors.public_category_list(),
         }
 
 
@@ -142,13 +146,38 @@ class ExportView(LoginRequiredMixin, View):
         )
 
 
+XML = "application/xml; charset=utf-8"
+PUBLIC_FILE_MAX_AGE = 60 * 60  # the IATI Registry reads the files once a day
+
+
 class IatiExportView(LoginRequiredMixin, View):
-    """The IATI 2.03 activity file of the agreed and implemented cases the user may see."""
+    """UNODA's IATI 2.03 activity file of every agreed case, to check before the cases are made
+    public; the public ones exactly as in ``IatiActivityFileView``."""
 
     def get(self, request):
-        response = StreamingHttpResponse(
-            stream_activities(user=request.user), content_type="application/xml; charset=utf-8"
-        )
+        if not can_download_iati(request.user):
+            raise PermissionDenied
+        response = StreamingHttpResponse(stream_activities(user=request.user), content_type=XML)
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="iati-activities-{stamp}.xml"'
+        return response
+
+
+class IatiActivityFileView(View):
+    """``/iati/activities.xml``: the public IATI activity file (agreed cases whose State chose a
+    public summary), without sign-in, at the URL registered with the IATI Registry."""
+
+    def get(self, request):
+        response = StreamingHttpResponse(stream_activities(), content_type=XML)
+        patch_cache_control(response, public=True, max_age=PUBLIC_FILE_MAX_AGE)
+        return response
+
+
+class IatiOrganisationFileView(View):
+    """``/iati/organisation.xml``: the public IATI organisation file of UNODA, the reporting
+    organisation, without sign-in."""
+
+    def get(self, request):
+        response = HttpResponse(build_organisation(), content_type=XML)
+        patch_cache_control(response, public=True, max_age=PUBLIC_FILE_MAX_AGE)
         return response

@@ -386,8 +386,11 @@ PORTAL_SUBMIT_MIN_COMPLETENESS = env.int("PORTAL_SUBMIT_MIN_COMPLETENESS", defau
 PORTAL_PUBLISH_MIN_COMPLETENESS = env.int("PORTAL_PUBLISH_MIN_COMPLETENESS", default=0)
 # Days after a pledge before it is flagged as ageing if not committed (default for the admin).
 PORTAL_PLEDGE_AGEING_DAYS = env.int("PORTAL_PLEDGE_AGEING_DAYS", default=90)
-# IATI export: UNODA has no IATI organisation identifier of its own; set the one it registers.
-PORTAL_IATI_REPORTING_ORG_REF = env("PORTAL_IATI_REPORTING_ORG_REF", default="XI-PORTAL-UNODA")
+# IATI files: the reporting organisation, UNODA, by the organisation identifier it registers
+# with IATI (an approved agency prefix, e.g. XM-DAC-..., XI-IATI-...). It is the prefix of every
+# activity identifier, so it never changes once published. No default: production requires it;
+# the local and test settings set an example.
+PORTAL_IATI_REPORTING_ORG_REF = env("PORTAL_IATI_REPORTING_ORG_REF", default="")
 PORTAL_IATI_REPORTING_ORG_NAME = env(
     "PORTAL_IATI_REPORTING_ORG_NAME", default="United Nations Office for Disarmament Affairs"
 )

@@ -12,3 +12,5 @@ EMAIL_BACKEND = env(
 WHITENOISE_USE_FINDERS = True  # serve static/ without collectstatic
 # The benchmark command (benchmarks/, a tool): in the local and test settings only.
 INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks"]  # noqa: F405
+# IATI: an example reporting-organisation identifier (production reads the registered one).
+PORTAL_IATI_REPORTING_ORG_REF = env("PORTAL_IATI_REPORTING_ORG_REF", default="XI-IATI-EXAMPLE")

@@ -9,6 +9,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": database_from_env()}  # noqa: F405
 CELERY_BROKER_URL = env("REDIS_URL")
 CELERY_TASK_ALWAYS_EAGER = False
+# The prefix of every published IATI identifier: the one UNODA registers, never a placeholder.
+PORTAL_IATI_REPORTING_ORG_REF = env("PORTAL_IATI_REPORTING_ORG_REF")
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

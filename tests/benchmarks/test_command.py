@@ -110,6 +110,7 @@ def test_the_tool_is_installed_by_local_and_test_settings_only():
         DJANGO_ALLOWED_HOSTS="portal.example.org",
         DATABASE_URL="sqlite:////tmp/unused.db",
         REDIS_URL="redis://127.0.0.1:6379/0",
+        PORTAL_IATI_REPORTING_ORG_REF="XI-IATI-EXAMPLE",
     )
     assert production.returncode != 0
     assert "Unknown command: 'benchmark'" in production.stderr

@@ -94,3 +94,22 @@ def test_memberships_are_kept_on_the_user_behind_a_lazy_request_user():
     assert not is_member(lazy, donor.pk)  # still the request's first read
     forget_memberships(user)
     assert is_member(lazy, donor.pk)
+
+
+def test_an_iati_identifier_names_one_organization_and_has_an_agency_prefix():
+    japan = make_organization("Japan", donor=True, country="JP")
+    japan.iati_identifier = "XM-DAC-701"
+    organization_save(organization=japan)
+    kenya = make_organization("Kenya", recipient=True, country="KE")
+    kenya.iati_identifier = "XM-DAC-701"
+    with pytest.raises(ValidationError, match="Another organization has this IATI identifier"):
+        organization_save(organization=kenya)
+    for wrong in ("701", "XM DAC 701", "XM-DAC/701"):
+        kenya.iati_identifier = wrong
+        with pytest.raises(ValidationError) as refused:
+            organization_save(organization=kenya)
+        assert "iati_identifier" in refused.value.message_dict
+    # Organisations without one are many: an empty identifier is no identifier.
+    kenya.iati_identifier = ""
+    organization_save(organization=kenya)
+    assert Organization.objects.filter(iati_identifier="").count() == 1

@@ -1,15 +1,20 @@
+import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone, translation
 from lxml import etree
 
 from apps.cases import services as case_services
 from apps.funding import services as funding_services
 from apps.funding.models import CommitmentStatus, ExchangeRate
-from apps.reports.iati import build_activities
+from apps.reports.iati import XML_LANG, budget_periods, build_activities, build_organisation, split
+
+from . import iati_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -110,14 +115,17 @@ def test_activities_statuses_roles_sectors_and_transactions(funded_cases, users,
     assert closed.find("activity-status").get("code") == "4"
 
 
-def test_a_donor_exports_only_what_it_sees(funded_cases, users, make_case, orgs):
-    make_case("implementation", title="Hidden")  # also visible to the donor (all donors)
-    document = parse(build_activities(user=users.other_donor))
-    # The other donor sees the cases (all donors) but not Japan's commitment.
-    assert not document.findall(".//transaction")
-    assert not parse(build_activities(user=users.outsider)).findall("iati-activity")
-    codes = {a.find("activity-status").get("code") for a in document.findall("iati-activity")}
-    assert codes <= {"1", "2", "3", "4"}
+def test_only_unoda_downloads_its_file_of_every_agreed_case(funded_cases, users, client):
+    # An activity is the same in every file: a donor's or a State's own selection of UNODA's
+    # activities would give one identifier two contents. They read the public file.
+    for user in (users.donor, users.other_donor, users.recipient, users.outsider):
+        assert not parse(build_activities(user=user)).findall("iati-activity")
+        client.force_login(user)
+        assert client.get(reverse("reports:export-iati")).status_code == 403
+    client.force_login(users.unoda)
+    response = client.get(reverse("reports:export-iati"))
+    assert response.status_code == 200
+    assert parse(response.getvalue()).findall("iati-activity")
 
 
 def test_linked_cases_are_sibling_activities_only_between_exported_cases(funded_cases, users):
@@ -137,3 +145,165 @@ def test_linked_cases_are_sibling_activities_only_between_exported_cases(funded_
     assert related[f"{prefix}-{closed.reference}"] == [(f"{prefix}-{implementing.reference}", "3")]
     assert related[f"{prefix}-{implementing.reference}"] == [(f"{prefix}-{closed.reference}", "3")]
     assert related[f"{prefix}-{funded_cases['agreement'].reference}"] == []
+
+
+# --- The published files (issue 26) ----------------------------------------------------------
+
+
+def _activity_of(document, case):
+    identifier = f"{settings.PORTAL_IATI_REPORTING_ORG_REF}-{case.reference}"
+    return next(
+        a for a in document.iter("iati-activity") if a.findtext("iati-identifier") == identifier
+    )
+
+
+def _narratives(element) -> dict[str, str]:
+    return {n.get(XML_LANG): n.text for n in element.findall("narrative")}
+
+
+def test_the_files_pass_the_schema_and_the_offline_rulesets(iati_world, iati_schema, users):
+    for xml in (build_activities(), build_activities(user=users.unoda)):
+        document = parse(xml)
+        iati_schema.assertValid(document)
+        assert iati_rules.failures(document) == []
+        assert document.findall("iati-activity")
+    # libxml2 cannot load the 2.03 organisation schema (it finds a content model of
+    # iati-common.xsd not deterministic): the elements the schema requires, in its order.
+    organisation = parse(build_organisation())
+    assert organisation.get("version") == "2.03"
+    (element,) = organisation.findall("iati-organisation")
+    assert [child.tag for child in element] == [
+        "organisation-identifier",
+        "name",
+        "reporting-org",
+    ]
+    assert element.find("reporting-org").get("ref") == settings.PORTAL_IATI_REPORTING_ORG_REF
+    assert element.get("last-updated-datetime")
+    assert iati_rules.failures(organisation) == []
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "es", "fr"])
+def test_narratives_are_per_language_whatever_the_readers_language(iati_world, users, language):
+    with translation.override(language):
+        xml = build_activities(user=users.unoda)
+    with translation.override("zh-hans"):
+        assert build_activities(user=users.unoda) == xml  # the reader's language plays no part
+    activity = _activity_of(parse(xml), iati_world.public)
+    assert activity.get(XML_LANG) == "es"  # the language the request was written in
+    assert _narratives(activity.find("title")) == {
+        "es": "Asegurar el arsenal central",
+        "fr": "Sécuriser l'arsenal central",
+    }
+    assert set(_narratives(activity.find("description"))) == {"es", "fr"}
+    state = activity.find("participating-org[@role='2']")
+    assert _narratives(state)["en"] == "Sierra Leone"
+    assert _narratives(state)["fr"] == "Sierra Leone"
+    english = _activity_of(parse(xml), iati_world.private)
+    assert english.get(XML_LANG) == "en"
+    assert _narratives(english.find("title")) == {"en": "Mark the police's weapons"}
+
+
+def test_organisations_carry_their_identifiers_and_the_partner_receives(iati_world, users):
+    activity = _activity_of(parse(build_activities(user=users.unoda)), iati_world.public)
+    reporting = activity.find("reporting-org")
+    assert reporting.get("ref") == settings.PORTAL_IATI_REPORTING_ORG_REF
+    assert reporting.get("secondary-reporter") == "1"  # UNODA reports the donors' flows
+    roles = {(p.get("role"), p.get("ref")) for p in activity.findall("participating-org")}
+    # Japan by its identifier; Sierra Leone has none: named, no made-up ref; UNDP implements.
+    assert roles == {("1", "XM-DAC-701"), ("2", None), ("4", "XM-DAC-41114")}
+    assert _narratives(activity.find("participating-org[@role='2']"))["en"] == "Sierra Leone"
+    transactions = [
+        (
+            t.find("transaction-type").get("code"),
+            t.findtext("value"),
+            t.find("provider-org").get("ref") if t.find("provider-org") is not None else None,
+            t.find("receiver-org").get("ref"),
+        )
+        for t in activity.findall("transaction")
+    ]
+    assert transactions == [
+        ("2", "50000.00", "XM-DAC-701", "XM-DAC-41114"),
+        ("3", "20000.00", "XM-DAC-701", "XM-DAC-41114"),
+        ("2", "10000.00", None, "XM-DAC-41114"),  # Norway did not disclose: not named
+    ]
+    assert "Norway" not in etree.tostring(activity, encoding="unicode")
+
+
+def test_unoda_reports_as_a_primary_reporter_where_it_takes_part(iati_world, users):
+    with override_settings(PORTAL_IATI_REPORTING_ORG_REF="XM-DAC-41114"):  # as if UNODA were UNDP
+        activity = _activity_of(parse(build_activities(user=users.unoda)), iati_world.public)
+        assert activity.find("reporting-org").get("secondary-reporter") == "0"
+        assert activity.findtext("iati-identifier") == f"XM-DAC-41114-{iati_world.public.reference}"
+
+
+def test_budgets_and_planned_disbursements_by_year_within_the_agreement(iati_world, users):
+    activity = _activity_of(parse(build_activities(user=users.unoda)), iati_world.public)
+    budgets = [
+        (b.find("period-start").get("iso-date"), b.find("period-end").get("iso-date"))
+        for b in activity.findall("budget")
+    ]
+    assert budgets == [("2026-02-01", "2026-12-31"), ("2027-01-01", "2027-01-31")]
+    total = sum(Decimal(b.findtext("value")) for b in activity.findall("budget"))
+    assert total == iati_world.public.agreement.amount
+    planned = activity.findall("planned-disbursement")
+    assert sum(Decimal(p.findtext("value")) for p in planned) == Decimal("60000.00")
+    assert {p.find("receiver-org").get("ref") for p in planned} == {"XM-DAC-41114"}
+
+
+def test_budget_periods_and_shares():
+    periods = budget_periods(datetime.date(2026, 2, 1), datetime.date(2028, 1, 31))
+    assert periods == [
+        (datetime.date(2026, 2, 1), datetime.date(2026, 12, 31)),
+        (datetime.date(2027, 1, 1), datetime.date(2027, 12, 31)),
+        (datetime.date(2028, 1, 1), datetime.date(2028, 1, 31)),
+    ]
+    shares = split(Decimal("100.00"), periods)
+    assert sum(shares) == Decimal("100.00")
+    assert shares == [Decimal("45.75"), Decimal("50.00"), Decimal("4.25")]  # 334, 365, 31 days
+
+
+def test_the_public_document_is_linked(iati_world, users):
+    activity = _activity_of(parse(build_activities(user=users.unoda)), iati_world.public)
+    link = activity.find("document-link")
+    assert link.get("url") == "https://smallarms.un-arm.org/national-reports/SL-2024.pdf"
+    assert link.get("format") == "application/pdf"
+    assert _narratives(link.find("title")) == {"es": "Informe nacional 2024"}
+    assert (
+        _activity_of(parse(build_activities(user=users.unoda)), iati_world.private).find(
+            "document-link"
+        )
+        is None
+    )
+
+
+def test_the_public_files_need_no_sign_in_and_hold_only_public_cases(iati_world, client, users):
+    response = client.get("/iati/activities.xml")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/xml")
+    public = parse(b"".join(response.streaming_content))
+    assert [a.findtext("iati-identifier") for a in public.iter("iati-activity")] == [
+        f"{settings.PORTAL_IATI_REPORTING_ORG_REF}-{iati_world.public.reference}"
+    ]
+    # One identifier, one content: the public activity is UNODA's, byte for byte.
+    unoda = parse(build_activities(user=users.unoda))
+    assert etree.tostring(_activity_of(public, iati_world.public)) == etree.tostring(
+        _activity_of(unoda, iati_world.public)
+    )
+    organisation = client.get("/iati/organisation.xml")
+    assert organisation.status_code == 200
+    assert (
+        parse(organisation.content).findtext("iati-organisation/organisation-identifier")
+        == settings.PORTAL_IATI_REPORTING_ORG_REF
+    )
+
+
+def test_the_sector_vocabulary_points_to_the_list_of_categories(iati_world, client, users):
+    activity = _activity_of(parse(build_activities(user=users.unoda)), iati_world.public)
+    sectors = activity.findall("sector[@vocabulary='99']")
+    assert len(sectors) == 2
+    uri = sectors[0].get("vocabulary-uri")
+    path, anchor = uri.removeprefix(settings.PORTAL_SITE_URL.rstrip("/")).split("#")
+    page = client.get(path).content.decode()
+    assert f'id="{anchor}"' in page
+    for sector in sectors:
+        assert f"<code>{sector.get('code')}</code>" in page

@@ -245,7 +245,10 @@ MATRIX = {
     "cases:savedview-create": (False, signed_in(405)),  # POST only: forms of the queue
     "cases:savedview-update": (False, signed_in(405)),
     "cases:savedview-delete": (False, signed_in(405)),
-    "reports:export-iati": (False, signed_in()),
+    # UNODA's own IATI file (every agreed case); everyone reads the public files.
+    "reports:export-iati": (False, unoda_page()),
+    "iati-activities": (False, everyone(200)),
+    "iati-organisation": (False, everyone(200)),
     "reports:export": (False, signed_in()),
     "public-needs": (False, everyone(200)),
     "security:otp-verify": (False, otp_verify),

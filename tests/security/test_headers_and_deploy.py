@@ -23,6 +23,7 @@ def _production_env(**extra) -> dict:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
         "DJANGO_ALLOWED_HOSTS": "portal.example.org",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "PORTAL_IATI_REPORTING_ORG_REF": "XI-IATI-EXAMPLE",
         **extra,
     }
 

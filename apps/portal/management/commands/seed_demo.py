@@ -43,6 +43,16 @@ DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - printed for the demo on purpo
 K = OrganizationKind
 R = Region
 # name, acronym, kind, country, region, recipient, donor
+# The DAC codes the IATI files use for donor governments (XM-DAC-<DAC member code>); the other
+# demo organisations have none and are named without one (see README, "IATI").
+IATI_IDENTIFIERS = {
+    "Canada": "XM-DAC-301",
+    "Japan": "XM-DAC-701",
+    "Germany": "XM-DAC-5",
+    "Norway": "XM-DAC-8",
+    "Switzerland": "XM-DAC-11",
+    "Australia": "XM-DAC-801",
+}
 ORGANIZATIONS = [
     ("Burkina Faso", "", K.STATE, "BF", R.AFRICA, True, False),
     ("Sierra Leone", "", K.STATE, "SL", R.AFRICA, True, False),
@@ -381,6 +391,7 @@ class Command(BaseCommand):
                 region=region,
                 is_recipient=recipient,
                 is_donor=donor,
+                iati_identifier=IATI_IDENTIFIERS.get(name, ""),
                 **translated_names(name),
             )
 
