@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.cases import selectors as case_selectors
@@ -32,6 +33,7 @@ from apps.security.otp import otp_required
 from apps.security.services import audit_case_view, audit_refused_access
 
 from . import filters, serializers
+from .parsers import PortalJSONParser
 
 ID_REGEX = r"[0-9]{1,18}"
 
@@ -47,6 +49,8 @@ class TokenObtainView(ObtainAuthToken):
     authentication (UNODA, staff, enrolled users): a password alone must not open them; they
     take their token from their preferences page (``accounts:api-token``) after a fresh
     two-factor check."""
+
+    parser_classes = (PortalJSONParser, FormParser, MultiPartParser)
 
     def post(self, request, *args, **kwargs):
         data = request.data if isinstance(request.data, dict) else {}

@@ -78,7 +78,11 @@ def missing_rate_link(request, error) -> None:
 
 
 def _org_or_404(queryset, pk):
-    organization = queryset.filter(pk=pk).first()
+    """The organization ``pk`` names (an id as the form sends it), or a 404."""
+    try:
+        organization = queryset.filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        organization = None
     if organization is None:
         raise Http404(_("No such organization."))
     return organization

@@ -92,3 +92,11 @@ def backup_code_normalise(text: str) -> str:
         digit = unicodedata.digit(char, None)
         chars.append(str(digit) if digit is not None else char.lower())
     return "".join(chars)
+
+
+def lockout_username(request, credentials) -> str | None:
+    """The user name django-axes records for a sign-in attempt, cut to a user name's length."""
+    username = (credentials or {}).get("username")
+    if username is None:
+        username = request.POST.get("username") if request is not None else None
+    return str(username)[:150] if username is not None else None

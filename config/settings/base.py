@@ -175,6 +175,9 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("PORTAL_LOCKOUT_MINUTES",
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
+# The user name as the lockout records it: at most as long as a user name may be (a pasted
+# page in the field must not fail the sign-in with a database error).
+AXES_USERNAME_CALLABLE = "apps.security.otp.lockout_username"
 # A request for a record that exists but that the user may not see is in the audit log; this
 # many of them by one user within these minutes e-mail an alert to the UNODA coordinators.
 # One-time keys of forms and API calls (apps/core/idempotency.py) are kept this long.
@@ -343,6 +346,11 @@ REST_FRAMEWORK = {
         "user": env("PORTAL_API_USER_RATE", default="600/minute"),
     },
     "EXCEPTION_HANDLER": "apps.api.exceptions.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.api.parsers.PortalJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "apps.api.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -53,6 +53,8 @@ OPEN_PAGES = {
     "password_reset_done",
     "password_reset_complete",
     "public-needs",
+    "iati-activities",
+    "iati-organisation",
 }
 # Pages that only read: a POST is not allowed either.
 READ_ONLY_PAGES = {
@@ -72,6 +74,8 @@ READ_ONLY_PAGES = {
     "followup:agreement-document-download",
     "followup:report-attachment-download",
     "public-needs",
+    "iati-activities",
+    "iati-organisation",
     "password_reset_done",
     "password_reset_complete",
 }
