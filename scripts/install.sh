@@ -44,8 +44,10 @@ else
   # --inexact: the run path installs the runtime dependencies without removing the test tools.
   groups=(--no-default-groups --inexact)
 fi
-UV_PYTHON_DOWNLOADS=never .cache/uv/bin/uv sync --locked --quiet --python "$(command -v python3)" \
-  "${groups[@]}"
+# The interpreter's own path, not a launcher's (pyenv's shim): uv recreates the environment,
+# dropping every group it was not asked for, when the path differs from the one it recorded.
+python="$(python3 -c 'import sys; print(sys.executable)')"
+UV_PYTHON_DOWNLOADS=never .cache/uv/bin/uv sync --locked --quiet --python "$python" "${groups[@]}"
 
 # The IATI 2.03 schema for the export's validation test (tests only): ../shared/iati where it
 # exists, otherwise the copy the pyIATI package ships (its files only, not its outdated
