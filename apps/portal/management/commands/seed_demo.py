@@ -354,7 +354,7 @@ class Command(BaseCommand):
                         import_module(f"{config.name}.demo").load_demo(
                             rng=rng, orgs=orgs, users=users
                         )
-                self._stage("Saving")
+                self._stage("Saving (and the notifications' on-commit work)")
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if not DashboardBuild.objects.exists():
             self._stage("Dashboard figures")
@@ -382,7 +382,7 @@ class Command(BaseCommand):
         return user
 
     def _load(self, rng, per_state):
-        self._stage(f"Organizations ({len(ORGANIZATIONS)}) and demo users")
+        self._stage(f"Organizations ({len(ORGANIZATIONS)})")
         orgs = {}
         for name, acronym, kind, country, region, recipient, donor in ORGANIZATIONS:
             orgs[name] = organization_create(
@@ -396,6 +396,7 @@ class Command(BaseCommand):
                 **translated_names(name),
             )
 
+        self._stage(f"Demo users ({len(orgs) + 7}, each password hashed)")
         officer = self._user("officer", "Amina", "Diallo", is_unoda_officer=True)
         officer2 = self._user("officer2", "Lucas", "Martin", is_unoda_officer=True)
         admin = self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
