@@ -10,7 +10,9 @@ from config.log_format import FORMATTERS
 wsgi_app = "config.wsgi:application"
 accesslog = None
 graceful_timeout = 30
-timeout = 60  # the longest exports stream well within this
+# A sync worker busy on one request for longer is killed and replaced: room for the largest
+# exports, which are streamed by the worker that serves them.
+timeout = 120
 forwarded_allow_ips = "127.0.0.1"
 
 logconfig_dict = {
