@@ -37,13 +37,21 @@ class CeleryWorkers(Ping):
     connected to first without retries, so that a Redis that is down makes the check fail at
     once instead of waiting on kombu's reconnection loop."""
 
+    # The whole check's budget: the broker connection, a ping that waits ``ping_timeout`` for
+    # every worker to answer, then the question of which queues they consume.
+    timeout: datetime.timedelta = dataclasses.field(
+        default=datetime.timedelta(seconds=4), repr=False
+    )
+    ping_timeout: datetime.timedelta = dataclasses.field(
+        default=datetime.timedelta(seconds=1), repr=False
+    )
     detail: str = dataclasses.field(default="", repr=False)
 
     def run(self):
         try:
             with self.app.connection_for_write() as connection:
                 connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
-            replies = self.app.control.ping(timeout=self.timeout.total_seconds())
+            replies = self.app.control.ping(timeout=self.ping_timeout.total_seconds())
         except (OSError, OperationalError) as error:
             raise ServiceUnavailable("Celery broker unreachable") from error
         if not replies:
