@@ -6,6 +6,7 @@ from django.views import defaults
 from apps.accounts.views import language_switch
 from apps.api.exceptions import api_error_or_page
 from apps.cases import urls as case_urls
+from apps.core.views import HealthView
 from apps.portal import urls as portal_urls
 from apps.portal.views import HomeView
 from apps.reports.views import IatiActivityFileView, IatiOrganisationFileView, PublicNeedsView
@@ -52,6 +53,7 @@ urlpatterns = [
     path("security/", include("apps.security.urls")),
     path("settings/", include("apps.core.urls")),
     path("admin/", admin.site.urls),
+    path("health/", HealthView.as_view(), name="health"),
 ]
 
 # Uploaded files are never served from MEDIA_URL (not even with DEBUG): only through views that

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Install what the portal needs: a few Debian packages if missing, the locked Python
 # dependencies into .venv with uv, and the locked npm packages into node_modules.
-# Usage: scripts/install.sh [--all-groups]
+# Usage: scripts/install.sh                 what running the portal needs (scripts/start.sh,
+#                                           scripts/serve.sh); anything else already installed
+#                                           (the test tools) is left in place
+#        scripts/install.sh --all-groups    everything: also the test, lint and security tools,
+#                                           Chromium and the IATI schema for the tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
+all_groups=0
+[ "${1:-}" = "--all-groups" ] && all_groups=1
 
 apt_install() {
   if [ "$(id -u)" -eq 0 ]; then
@@ -18,7 +24,7 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 command -v msgfmt >/dev/null || missing+=(gettext)
 command -v npm >/dev/null || missing+=(npm)
 # The browser tests (test group) drive Debian's Chromium; Chinese needs the Noto CJK fonts.
-if [ "${1:-}" = "--all-groups" ]; then
+if [ "$all_groups" = 1 ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
 fi
@@ -32,12 +38,22 @@ if ! .cache/uv/bin/uv --version 2>/dev/null | grep -q "$UV_VERSION"; then
   python3 -m venv .cache/uv
   .cache/uv/bin/pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
 fi
-UV_PYTHON_DOWNLOADS=never .cache/uv/bin/uv sync --locked --quiet --python "$(command -v python3)" \
-  "${@:---no-default-groups}"
+if [ "$all_groups" = 1 ]; then
+  groups=(--all-groups)
+else
+  # --inexact: the run path installs the runtime dependencies without removing the test tools.
+  groups=(--no-default-groups --inexact)
+fi
+# The interpreter's own path, not a launcher's (pyenv's shim): uv recreates the environment,
+# dropping every group it was not asked for, when the path differs from the one it recorded.
+python="$(python3 -c 'import sys; print(sys.executable)')"
+UV_PYTHON_DOWNLOADS=never .cache/uv/bin/uv sync --locked --quiet --python "$python" "${groups[@]}"
 
-# The IATI 2.03 schema for the export's validation test: ../shared/iati where it exists,
-# otherwise the copy the pyIATI package ships (its files only, not its outdated dependencies).
-if [ ! -f ../shared/iati/iati-activities-schema.xsd ] && [ ! -d .cache/pyiati/iati ]; then
+# The IATI 2.03 schema for the export's validation test (tests only): ../shared/iati where it
+# exists, otherwise the copy the pyIATI package ships (its files only, not its outdated
+# dependencies).
+if [ "$all_groups" = 1 ] && [ ! -f ../shared/iati/iati-activities-schema.xsd ] \
+  && [ ! -d .cache/pyiati/iati ]; then
   .cache/uv/bin/pip download --quiet --no-deps --dest .cache/pyiati-dl pyIATI==0.4.1
   mkdir -p .cache/pyiati
   .cache/uv/bin/python - <<'PY'
@@ -56,9 +72,11 @@ fi
 
 # The front-end packages the portal serves itself (charts, the world map; with --all-groups
 # also axe-core, which the browser tests inject), exactly as package-lock.json pins them.
-if [ "${1:-}" = "--all-groups" ]; then
+# `npm ci` empties node_modules first: the run path calls it only when a runtime package is
+# missing or differs from the lock file, so that it never removes the test tools' axe-core.
+if [ "$all_groups" = 1 ]; then
   npm ci --no-audit --no-fund --loglevel=error
-else
+elif ! npm ls --omit=dev --depth=0 >/dev/null 2>&1; then
   npm ci --omit=dev --no-audit --no-fund --loglevel=error
 fi
 

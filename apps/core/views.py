@@ -1,14 +1,21 @@
 """UNODA's settings pages: the exchange rates and the portal settings. Every UNODA officer reads
-them; a UNODA coordinator (``user_is_coordinator``) also changes them here."""
+them; a UNODA coordinator (``user_is_coordinator``) also changes them here. And /health/."""
 
+import asyncio
+import hmac
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views import View
 from django.views.generic import TemplateView
 
 from apps.funding import selectors as funding_selectors
@@ -17,6 +24,7 @@ from apps.organizations.selectors import user_is_unoda
 
 from . import services
 from .forms import ExchangeRateForm, PortalSettingsForm, add_service_errors
+from .health import health_checks
 from .pagination import capped_page
 from .selectors import portal_settings, portal_settings_read, user_is_coordinator
 
@@ -141,3 +149,42 @@ class PortalSettingsView(UnodaSettingsMixin, TemplateView):
                 messages.success(request, _("Portal settings saved."))
                 return redirect("core:portal-settings")
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class HealthView(View):
+    """``/health/``: 200 "ok" when every check passes, else 503 "error", and nothing more for
+    the public. Staff, and a monitor that sends ``Authorization: Bearer <PORTAL_HEALTH_TOKEN>``,
+    get each check's result as JSON. Never a 500: each check catches its own failure."""
+
+    async def get(self, request):
+        checks = health_checks()
+        results = await asyncio.gather(*(check.get_result() for check in checks.values()))
+        healthy = not any(result.error for result in results)
+        status = 200 if healthy else 503
+        if not await self._may_see_details(request):
+            response = HttpResponse(
+                "ok\n" if healthy else "error\n", status=status, content_type="text/plain"
+            )
+        else:
+            report = {
+                name: {
+                    "status": "error" if result.error else "ok",
+                    "detail": str(result.error) if result.error else getattr(check, "detail", ""),
+                    "seconds": round(result.time_taken, 3),
+                }
+                for (name, check), result in zip(checks.items(), results, strict=True)
+            }
+            response = JsonResponse(
+                {"status": "ok" if healthy else "error", "checks": report}, status=status
+            )
+        add_never_cache_headers(response)
+        return response
+
+    @staticmethod
+    async def _may_see_details(request) -> bool:
+        token = settings.PORTAL_HEALTH_TOKEN
+        sent = request.headers.get("Authorization", "")
+        if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            return True
+        user = await request.auser()
+        return user.is_active and user.is_staff

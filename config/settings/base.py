@@ -7,11 +7,14 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 from apps.organizations.un_names import UN_COUNTRY_NAMES
+from config import log_format
+from config.errors import admins_from, sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -56,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of a request, whatever logs it, carries the request's id.
+    "log_request_id.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files served by the app itself: the embedded default needs no other server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -175,13 +180,14 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("PORTAL_LOCKOUT_MINUTES",
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # no banner per process start (each server and worker process printed one)
 # The user name as the lockout records it: at most as long as a user name may be (a pasted
 # page in the field must not fail the sign-in with a database error).
 AXES_USERNAME_CALLABLE = "apps.security.otp.lockout_username"
-# A request for a record that exists but that the user may not see is in the audit log; this
-# many of them by one user within these minutes e-mail an alert to the UNODA coordinators.
 # One-time keys of forms and API calls (apps/core/idempotency.py) are kept this long.
 PORTAL_IDEMPOTENCY_HOURS = env.int("PORTAL_IDEMPOTENCY_HOURS", default=24)
+# A request for a record that exists but that the user may not see is in the audit log; this
+# many of them by one user within these minutes e-mail an alert to the UNODA coordinators.
 PORTAL_REFUSED_ALERT_COUNT = env.int("PORTAL_REFUSED_ALERT_COUNT", default=10)
 PORTAL_REFUSED_ALERT_MINUTES = env.int("PORTAL_REFUSED_ALERT_MINUTES", default=10)
 # Sessions: absolute lifetime (SESSION_COOKIE_AGE) and idle timeout, both enforced on the
@@ -287,6 +293,10 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost"
 EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
 EMAIL_TIMEOUT = 30
+# Who hears of errors (500s, failed tasks: every ERROR log line) by e-mail:
+# PORTAL_ADMINS="Ada Admin <ada@example.org>, ops@example.org". Nobody when empty.
+ADMINS = admins_from(env("PORTAL_ADMINS", default=""))
+SERVER_EMAIL = env("DJANGO_SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # Celery: Redis when REDIS_URL is set, otherwise tasks run in-process (embedded default).
 REDIS_URL = env("REDIS_URL", default="")
@@ -305,7 +315,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("PORTAL_BROKER_VISIBILITY_TIMEOUT", default=3600)
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler, recording each run of its loop for /health/.
+CELERY_BEAT_SCHEDULER = "apps.core.beat:HeartbeatScheduler"
+# The workers and the beat log through LOGGING below (one format, the request ids' filter).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 PORTAL_EMAIL_MAX_RETRIES = env.int("PORTAL_EMAIL_MAX_RETRIES", default=6)
 PORTAL_EMAIL_RETRY_BASE_SECONDS = env.int("PORTAL_EMAIL_RETRY_BASE_SECONDS", default=60)
 PORTAL_EMAIL_RETRY_MAX_SECONDS = min(
@@ -405,10 +418,66 @@ PORTAL_IATI_REPORTING_ORG_NAME = env(
 PORTAL_SITE_URL = env("PORTAL_SITE_URL", default="http://localhost:8000")
 PORTAL_MAIL_DOMAIN = env("PORTAL_MAIL_DOMAIN", default="portal.localhost")
 
+# /health/ (apps/core/health.py): the beat counts as down when its last run is older than this.
+PORTAL_BEAT_MAX_AGE_SECONDS = env.int("PORTAL_BEAT_MAX_AGE_SECONDS", default=60)
+# With this token (``Authorization: Bearer <token>``) a monitor reads each check's result;
+# everyone else but staff reads only "ok" or "error".
+PORTAL_HEALTH_TOKEN = env("PORTAL_HEALTH_TOKEN", default="")
+
+# Request ids (django-log-request-id): a new id per request, in every log line of that request
+# and in the response's X-Request-ID header (a user reporting an error can quote it).
+REQUEST_ID_RESPONSE_HEADER = "X-Request-ID"
+NO_REQUEST_ID = log_format.NO_REQUEST_ID  # lines outside a request
+LOG_REQUESTS = env.bool("PORTAL_LOG_REQUESTS", default=False)  # one line per request
+
+# Logs go to stdout, as text (default) or as one JSON object a line (PORTAL_LOG_FORMAT=json):
+# timestamp, level, logger, request_id, message. ERROR lines are also e-mailed to ADMINS.
+LOG_FORMAT = env("PORTAL_LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    "filters": {
+        "request_id": {"()": "log_request_id.filters.RequestIDFilter"},
+        "no_client_error_traceback": {"()": "apps.core.logging.ClientErrorWithoutTraceback"},
+        "traceback_as_one_line": {"()": "apps.core.logging.TracebackAsOneLine"},
+        "health_report_not_an_error": {"()": "apps.core.logging.HealthReportNotAnError"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": log_format.FORMATTERS,
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "no_client_error_traceback"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "request_id"],
+        },
+    },
+    "root": {
+        "handlers": ["console", "mail_admins"],
+        "level": env("DJANGO_LOG_LEVEL", default="INFO"),
+    },
+    "loggers": {
+        # Django's own handlers replaced by the root's (one format, one e-mail per error).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["health_report_not_an_error"]},
+        # django-health-check logs each failing check with its traceback.
+        "health_check": {"filters": ["traceback_as_one_line"]},
+        # A request for a host not in ALLOWED_HOSTS is a scanner's, not an error to e-mail.
+        "django.security.DisallowedHost": {"handlers": ["console"], "propagate": False},
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
+
+# Errors to Sentry too when SENTRY_DSN is set (sentry-sdk: Django and Celery integrations).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

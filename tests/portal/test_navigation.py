@@ -25,6 +25,7 @@ NOT_LINKED = {
     "password_reset_complete": "shown after setting the new password",
     "security:otp-verify": "where the two-factor check sends a user who must verify",
     "reports:dashboard-data": "the dashboard's figures, read by its script (static/dashboard.js)",
+    "health": "the health report, read by monitors and load balancers",
 }
 PER_NAME = 25  # pages walked per URL name (the many case pages need not all be read)
 

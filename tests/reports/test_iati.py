@@ -20,8 +20,8 @@ pytestmark = pytest.mark.django_db
 
 # The IATI 2.03 schema files are not copied into the project (their README asks not to): CI and
 # the development machines have them in ../shared/iati beside the project; elsewhere
-# scripts/install.sh installs the files that the pyIATI package ships (without its code's
-# 2018 dependencies).
+# scripts/install.sh --all-groups installs the files that the pyIATI package ships (without its
+# code's 2018 dependencies).
 SCHEMA_DIRS = [
     Path(settings.BASE_DIR).parent / "shared" / "iati",
     Path(settings.BASE_DIR)
@@ -41,7 +41,9 @@ def iati_schema():
         path = directory / "iati-activities-schema.xsd"
         if path.exists():
             return etree.XMLSchema(etree.parse(str(path)))
-    raise AssertionError(f"IATI 2.03 schema not found in {SCHEMA_DIRS}: run scripts/install.sh")
+    raise AssertionError(
+        f"IATI 2.03 schema not found in {SCHEMA_DIRS}: run scripts/install.sh --all-groups"
+    )
 
 
 @pytest.fixture

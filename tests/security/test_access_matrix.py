@@ -251,6 +251,8 @@ MATRIX = {
     "iati-organisation": (False, everyone(200)),
     "reports:export": (False, signed_in()),
     "public-needs": (False, everyone(200)),
+    # "ok" for everyone (staff and a monitor's token read the details): tests/ops/test_health.py
+    "health": (False, everyone(200)),
     "security:otp-verify": (False, otp_verify),
     "security:otp-enrol": (False, signed_in()),
     "security:otp-backup-codes": (False, otp_verify),  # users without a device: sent to enrol

@@ -55,6 +55,7 @@ OPEN_PAGES = {
     "public-needs",
     "iati-activities",
     "iati-organisation",
+    "health",
 }
 # Pages that only read: a POST is not allowed either.
 READ_ONLY_PAGES = {
@@ -76,6 +77,7 @@ READ_ONLY_PAGES = {
     "public-needs",
     "iati-activities",
     "iati-organisation",
+    "health",
     "password_reset_done",
     "password_reset_complete",
 }

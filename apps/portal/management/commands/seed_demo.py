@@ -6,6 +6,7 @@ Idempotent: run it again and it only prints the demo logins.
 """
 
 import random
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,7 +17,6 @@ from django.db import transaction
 from django.db.models import F
 from django.test.utils import override_settings
 from django.utils.module_loading import import_module, module_has_submodule
-from tqdm import tqdm
 
 from apps.cases import services
 from apps.cases.models import (
@@ -346,9 +346,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, per_state, seed, **options):
         User = get_user_model()
+        self._started = time.monotonic()
         if User.objects.filter(username="officer").exists():
             self.stdout.write("Demo data already loaded.")
         else:
+            self._stage(f"Loading demo data ({len(Status) * per_state} cases; about a minute)")
             # Demo notifications are real rows but no e-mail floods the console.
             dummy_mail = "django.core.mail.backends.dummy.EmailBackend"
             with override_settings(EMAIL_BACKEND=dummy_mail), transaction.atomic():
@@ -358,15 +360,24 @@ class Command(BaseCommand):
                     if config.name.startswith("apps.") and module_has_submodule(
                         config.module, "demo"
                     ):
+                        self._stage(f"Demo data of {config.label}")
                         import_module(f"{config.name}.demo").load_demo(
                             rng=rng, orgs=orgs, users=users
                         )
+                self._stage("Saving (and the notifications' on-commit work)")
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if not DashboardBuild.objects.exists():
+            self._stage("Dashboard figures")
             dashboard_figures_build()  # the dashboard's figures, as the nightly build makes them
         for username in ("officer", "officer2", "admin"):
             demo_totp_device(User.objects.get(username=username))
         self._print_logins()
+
+    def _stage(self, text: str) -> None:
+        """One progress line, with the seconds since the command started (the output may be a
+        log, not a terminal, so a line rather than a bar)."""
+        self.stdout.write(f"[{time.monotonic() - self._started:5.1f} s] {text}")
+        self.stdout.flush()
 
     def _user(self, username, first, last, **extra):
         User = get_user_model()
@@ -381,6 +392,7 @@ class Command(BaseCommand):
         return user
 
     def _load(self, rng, per_state):
+        self._stage(f"Organizations ({len(ORGANIZATIONS)})")
         orgs = {}
         for name, acronym, kind, country, region, recipient, donor in ORGANIZATIONS:
             orgs[name] = organization_create(
@@ -395,6 +407,7 @@ class Command(BaseCommand):
                 **translated_names(name),
             )
 
+        self._stage(f"Demo users ({len(orgs) + 7}, each password hashed)")
         officer = self._user("officer", "Amina", "Diallo", is_unoda_officer=True)
         officer2 = self._user("officer2", "Lucas", "Martin", is_unoda_officer=True)
         admin = self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
@@ -421,12 +434,11 @@ class Command(BaseCommand):
         categories = {c.code: c for c in Category.objects.all()}
         kinds = list(AssistanceKind.objects.all())
         number = 0
-        # A bar on a terminal (tqdm leaves it out when the output is not one: CI, logs).
-        progress = tqdm(total=len(Status) * per_state, desc="Demo cases", unit="case", disable=None)
+        total = len(Status) * per_state
         for status in Status:
+            self._stage(f"Cases {number + 1}-{number + per_state} of {total}: {status.label}")
             for _copy in range(per_state):
                 number += 1
-                progress.update()
                 org = orgs["Sierra Leone"] if number % 4 == 1 else rng.choice(recipients)
                 code, title = TITLES[number % len(TITLES)]
                 visibility = rng.choice(
@@ -483,7 +495,6 @@ class Command(BaseCommand):
                         continue
                     _fire(officer, case, name)
                 _age(case, days=rng.randint(1, 90))
-        progress.close()
         _likely_duplicate(officer, orgs["Sierra Leone"])
         users = {
             "officer": officer,
