@@ -107,7 +107,7 @@ def test_keys_are_forgotten_after_a_day(users, commitment, settings):
     assert submitted_keys_purge() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_api_post_at_the_same_instant_writes_once(users, orgs, make_case):
     case = make_case("implementation")
     commitment = commitment_create(
@@ -140,7 +140,7 @@ def test_the_same_api_post_at_the_same_instant_writes_once(users, orgs, make_cas
     assert commitment.disbursed_amount == Decimal("1000.00")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_form_at_the_same_instant_writes_once(users, make_case):
     case = make_case("published")
     token = uuid.uuid4().hex
