@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from . import checks  # noqa: F401 - registers the start-up checks
         from .models import PortalSettings
         from .reference import watch
         from .selectors import PORTAL_SETTINGS

@@ -329,11 +329,27 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 
-if REDIS_URL:
+
+def next_redis_database(url: str) -> str:
+    """``url`` (a Redis URL) with the next database number (0 after 15): the cache's database
+    beside the broker's, so that the cache's eviction never touches the broker's queues."""
+    base, _slash, number = url.rstrip("/").rpartition("/")
+    if "://" in base and number.isdigit():
+        return f"{base}/{(int(number) + 1) % 16}"
+    return f"{url.rstrip('/')}/1"
+
+
+# The broker (REDIS_URL) and the cache are on separate Redis databases (REDIS_CACHE_URL, by
+# default the broker's next one). The broker's Redis needs maxmemory-policy "noeviction" (an
+# evicted task is a lost e-mail); apps/core/checks.py warns at start-up when it is not.
+REDIS_CACHE_URL = env(
+    "REDIS_CACHE_URL", default=next_redis_database(REDIS_URL) if REDIS_URL else ""
+)
+if REDIS_CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             # Pages read kept rows from the cache (apps/core/reference.py) and read the
             # database instead when it fails: a Redis that hangs must fail fast, not block.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
