@@ -465,6 +465,12 @@ class DisbursementCreateSerializer(Input):
     amount = serializers.DecimalField(**MONEY)
     date = serializers.DateField(required=False, help_text="Not in the future; default today.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=250, default="")
+    confirm_repeat = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Record it although the same disbursement (amount, date, by you) was recorded "
+        "less than a minute ago; without it, such a repeat is refused (400).",
+    )
 
 
 # --- Follow-up ---------------------------------------------------------------------------------

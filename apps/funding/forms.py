@@ -37,6 +37,9 @@ class DisbursementForm(forms.Form):
     amount = DecimalTextField(label=_("amount"), max_digits=14, decimal_places=2)
     date = forms.DateField(label=_("date"))
     note = forms.CharField(label=_("note"), max_length=250, required=False)
+    confirm_repeat = forms.BooleanField(
+        label=_("It was paid twice: record it again"), required=False
+    )
 
 
 class OfferForm(forms.ModelForm):

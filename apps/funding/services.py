@@ -682,11 +682,25 @@ def commitment_cancel(*, actor, commitment: Commitment, comment: str = "") -> Co
     return locked
 
 
+# The same disbursement recorded again by the same person within this time is most likely sent
+# twice (two tabs, a retry): refused unless confirmed.
+REPEAT_WINDOW = datetime.timedelta(minutes=1)
+
+
 @transaction.atomic
 def disbursement_record(
-    *, actor, commitment: Commitment, amount, date: datetime.date | None = None, note: str = ""
+    *,
+    actor,
+    commitment: Commitment,
+    amount,
+    date: datetime.date | None = None,
+    note: str = "",
+    confirm_repeat: bool = False,
 ) -> Disbursement:
     """Record money paid out on one tranche; it becomes partially disbursed or disbursed.
+
+    The same amount on the same tranche and date, recorded by the same person within
+    ``REPEAT_WINDOW``, is refused unless ``confirm_repeat`` (the money would count twice).
 
     Under the tranche's row lock: the disbursements never add up to more than the tranche (the
     database cannot hold a constraint on a sum), and each is dated between the tranche's date
@@ -710,6 +724,24 @@ def disbursement_record(
             else _("A disbursement cannot be dated before its tranche was pledged (%(date)s).")
         )
         raise ValidationError({"date": message % {"date": date_format(locked.start_date)}})
+    repeat = Disbursement.objects.filter(
+        commitment=locked,
+        amount=amount,
+        date=date,
+        recorded_by=actor,
+        created_at__gte=timezone.now() - REPEAT_WINDOW,
+    )
+    if not confirm_repeat and repeat.exists():
+        raise ValidationError(
+            {
+                "confirm_repeat": _(
+                    "You recorded this same disbursement (%(amount)s %(currency)s on %(date)s) "
+                    "a moment ago. If it was paid twice, confirm to record it again."
+                )
+                % {"amount": amount, "currency": locked.currency, "date": date_format(date)}
+            },
+            code="repeat",
+        )
     disbursed = _disbursed_total(locked)
     if disbursed + amount > locked.amount:
         raise ValidationError(

@@ -587,6 +587,7 @@ class CommitmentActionView(LoginRequiredMixin, View):
         except Commitment.DoesNotExist:
             raise Http404 from None
         form = DisbursementForm(request.POST, prefix=f"c{pk}")
+        confirm_needed = False
         try:
             if action == "confirm":
                 services.commitment_confirm(actor=request.user, commitment=commitment)
@@ -605,10 +606,13 @@ class CommitmentActionView(LoginRequiredMixin, View):
                     amount=form.cleaned_data["amount"],
                     date=form.cleaned_data["date"],
                     note=form.cleaned_data["note"],
+                    confirm_repeat=form.cleaned_data["confirm_repeat"],
                 )
             else:
                 raise Http404
         except (ValidationError, PermissionDenied, ApplicationError) as error:
+            # The same disbursement a moment ago: the form again, as typed, to confirm it.
+            confirm_needed = "confirm_repeat" in getattr(error, "error_dict", {})
             refusal_messages(request, error)
             missing_rate_link(request, error)
         else:
@@ -620,7 +624,8 @@ class CommitmentActionView(LoginRequiredMixin, View):
                 "funding/_commitment_row.html",
                 {
                     "c": commitment,
-                    "form": DisbursementForm(prefix=f"c{pk}"),
+                    "form": form if confirm_needed else DisbursementForm(prefix=f"c{pk}"),
+                    "confirm_needed": confirm_needed,
                     "can_update": can_update_commitment(request.user, commitment),
                     "can_add_tranche": can_add_tranche(request.user, commitment)
                     and not selectors.commitment_list(user=request.user)

@@ -188,3 +188,36 @@ class TestScoping:
         with django_assert_max_num_queries(2):
             rows = list(selectors.commitment_list(user=users.donor))
             assert [(r.donor.name, r.request.reference) for r in rows]
+
+
+def test_the_same_disbursement_again_within_a_minute_needs_a_confirmation(commitment, users):
+    services.commitment_confirm(actor=users.donor, commitment=commitment)
+    services.disbursement_record(actor=users.donor, commitment=commitment, amount="1000")
+    with pytest.raises(ValidationError) as refused:
+        services.disbursement_record(actor=users.donor, commitment=commitment, amount="1000")
+    assert "a moment ago" in refused.value.message_dict["confirm_repeat"][0]
+    commitment.refresh_from_db()
+    assert commitment.disbursed_amount == Decimal("1000")
+    # Another amount, or the same one confirmed, is recorded.
+    services.disbursement_record(actor=users.donor, commitment=commitment, amount="1500")
+    services.disbursement_record(
+        actor=users.donor, commitment=commitment, amount="1000", confirm_repeat=True
+    )
+    commitment.refresh_from_db()
+    assert commitment.disbursed_amount == Decimal("3500")
+
+
+def test_the_api_refuses_a_repeat_disbursement_unless_confirmed(commitment, users, client):
+    services.commitment_confirm(actor=users.donor, commitment=commitment)
+    client.force_login(users.donor)
+    url = f"/api/v1/commitments/{commitment.pk}/disbursements/"
+    assert client.post(url, {"amount": "1000"}, content_type="application/json").status_code == 201
+    again = client.post(url, {"amount": "1000"}, content_type="application/json")
+    assert again.status_code == 400
+    assert "confirm_repeat" in again.json()["error"]["fields"]
+    confirmed = client.post(
+        url, {"amount": "1000", "confirm_repeat": True}, content_type="application/json"
+    )
+    assert confirmed.status_code == 201
+    commitment.refresh_from_db()
+    assert commitment.disbursed_amount == Decimal("2000")

@@ -146,8 +146,8 @@ def test_case_page_queries_do_not_grow_with_tranches(
         client.get(f"/cases/{case.reference}/")
     for _index in range(4):
         more = commit(case, orgs.donor, users.donor, "1000")
-        for _times in range(2):
-            services.disbursement_record(actor=users.donor, commitment=more, amount="1")
+        for amount in ("1", "2"):
+            services.disbursement_record(actor=users.donor, commitment=more, amount=amount)
         commit(case, orgs.other_donor, users.other_donor, "10")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(f"/cases/{case.reference}/")
