@@ -17,6 +17,7 @@ from apps.cases.services import request_transition
 from apps.cases.workflow import OPEN_NEEDS
 from apps.core.exceptions import ApplicationError
 from apps.core.services import require_coordinator
+from apps.core.text import plain_text
 from apps.notifications.services import Amount, notify
 from apps.organizations.models import Organization
 from apps.security.models import AuditKind
@@ -666,6 +667,7 @@ def commitment_confirm(
 
 @transaction.atomic
 def commitment_cancel(*, actor, commitment: Commitment, comment: str = "") -> Commitment:
+    comment = plain_text(comment, field="comment")
     locked = _lock_commitment(actor, commitment)
     if locked.status not in (CommitmentStatus.PLEDGED, CommitmentStatus.COMMITTED):
         raise ApplicationError(

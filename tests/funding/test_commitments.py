@@ -221,3 +221,14 @@ def test_the_api_refuses_a_repeat_disbursement_unless_confirmed(commitment, user
     assert confirmed.status_code == 201
     commitment.refresh_from_db()
     assert commitment.disbursed_amount == Decimal("2000")
+
+
+def test_control_characters_in_a_cancel_reason_are_refused_with_a_message(commitment, users):
+    before = funding_snapshot()
+    with pytest.raises(ValidationError) as refused:
+        services.commitment_cancel(actor=users.donor, commitment=commitment, comment="a\x00b")
+    assert "control characters" in refused.value.message_dict["comment"][0]
+    assert funding_snapshot() == before
+    services.commitment_cancel(actor=users.donor, commitment=commitment, comment="Budget cut.\n")
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.CANCELLED
