@@ -16,6 +16,28 @@ from apps.funding.models import Disbursement
 from apps.funding.services import commitment_create
 
 
+def twice_at_once(send) -> list:
+    """``send(client)`` from two threads released at the same instant, each with its own
+    client and database connection; their answers."""
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def run():
+        client = Client()
+        try:
+            barrier.wait()
+            answers.append(send(client))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
 def comment(client, case, token, body="Thank you."):
     return client.post(f"/cases/{case.reference}/comment/", {"body": body, "form_token": token})
 
@@ -119,21 +141,9 @@ def test_the_same_api_post_at_the_same_instant_writes_once(users, orgs, make_cas
         status="committed",
     )
     auth = api_auth(users.donor)
-    barrier = threading.Barrier(2)
-    answers = []
-
-    def send():
-        barrier.wait()
-        try:
-            answers.append(disburse(Client(), commitment, "same-instant", auth).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = twice_at_once(
+        lambda client: disburse(client, commitment, "same-instant", auth).status_code
+    )
     assert sorted(answers) in ([201, 201], [201, 409])
     assert Disbursement.objects.filter(commitment=commitment).count() == 1
     commitment.refresh_from_db()
@@ -144,20 +154,10 @@ def test_the_same_api_post_at_the_same_instant_writes_once(users, orgs, make_cas
 def test_the_same_form_at_the_same_instant_writes_once(users, make_case):
     case = make_case("published")
     token = uuid.uuid4().hex
-    barrier = threading.Barrier(2)
 
-    def send():
-        client = Client()
+    def send(client):
         client.force_login(users.recipient)
-        barrier.wait()
-        try:
-            comment(client, case, token)
-        finally:
-            connection.close()
+        return comment(client, case, token).status_code
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    twice_at_once(send)
     assert Comment.objects.filter(request=case).count() == 1
