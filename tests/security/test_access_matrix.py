@@ -19,7 +19,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from apps.cases.forms import STEP_SLUGS
-from apps.cases.models import Attachment, Status, Visibility
+from apps.cases.models import Attachment, Category, Status, Visibility
 from apps.cases.workflow import (
     AGREED,
     DONOR_VISIBLE,
@@ -466,6 +466,8 @@ def _build_world():
         valid_from=datetime.date(2026, 1, 1),
         created_by=users.donor,
     )
+    # A category and no amounts (both optional): the donor's pages once answered 500 for it.
+    offer.categories.add(Category.objects.order_by("pk").first())
     meeting = MatchmakingMeeting.objects.create(
         title="Matchmaking", date=datetime.date(2026, 6, 1), created_by=users.unoda
     )
