@@ -93,7 +93,16 @@ BROKEN = {
 }
 
 
-@pytest.mark.parametrize("rule", BROKEN)
+# The ruleset's own rule ids are those of the IATI Standard's 2.03 ruleset in ../shared/iati
+# (CI and the development machines). A machine without it reads the older ruleset pyIATI ships,
+# whose ids differ: there only the portal's checks are broken one by one here (the export is
+# still checked against the whole older ruleset, tests/reports/test_iati.py).
+CHECKED = [
+    rule for rule in BROKEN if rule.startswith("portal:") or iati_rules.RULESET_FILES[0].exists()
+]
+
+
+@pytest.mark.parametrize("rule", CHECKED)
 def test_a_broken_file_fails_the_rule(good, rule):
     broken = copy.deepcopy(good)
     BROKEN[rule](broken)
