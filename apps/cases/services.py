@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone, translation
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_groups_with_perms, remove_perm
 from modeltranslation.utils import build_localized_fieldname
@@ -710,9 +710,11 @@ def _send_consistency_report(findings: list[dict]) -> None:
         logger.warning("Consistency check: %d cases found, nobody to e-mail", len(findings))
         return
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Consistency check: %(count)d cases changed outside the portal's rules") % {
-            "count": len(findings)
-        }
+        subject = ngettext(
+            "Consistency check: %(count)d case changed outside the portal's rules",
+            "Consistency check: %(count)d cases changed outside the portal's rules",
+            len(findings),
+        ) % {"count": len(findings)}
         lines = [
             _("These cases were changed outside the portal's actions; their permissions now "
               "follow their status again. Each one is in the audit log."),
@@ -730,7 +732,12 @@ def _send_consistency_report(findings: list[dict]) -> None:
 def _describe_problem(problem: dict) -> str:
     if problem["problem"] == "status_without_history":
         return _("status %(status)s, but its history ends at %(history)s") % problem
-    return _("%(count)d permissions repaired") % problem
+    return (
+        ngettext(
+            "%(count)d permission repaired", "%(count)d permissions repaired", problem["count"]
+        )
+        % problem
+    )
 
 
 def _audit_permission(kind, case, perm, group) -> None:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import PortalSettings
+from .models import PortalSettings, SubmittedKey
 from .selectors import portal_settings
 from .services import PORTAL_SETTINGS_FIELDS, portal_settings_update
 
@@ -29,3 +29,20 @@ class PortalSettingsAdmin(admin.ModelAdmin):
             actor=request.user, **{name: form.cleaned_data[name] for name in PORTAL_SETTINGS_FIELDS}
         )
         obj.pk = saved.pk
+
+
+@admin.register(SubmittedKey)
+class SubmittedKeyAdmin(admin.ModelAdmin):
+    """The one-time keys of forms and API calls (apps/core/idempotency.py): read-only, for
+    looking into a request someone says was sent twice."""
+
+    list_display = ("created_at", "user", "path", "status_code")
+    list_filter = ("status_code",)
+    search_fields = ("user__username", "key", "path")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .context import current_ip
 from .models import AuditEvent, AuditKind
@@ -132,13 +133,17 @@ def _send_refused_alert(user, refused: int) -> None:
         logger.warning("Refused-access alert for %s: nobody to e-mail it to", user.get_username())
         return
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Security alert: %(user)s asked for %(count)d records they may not see") % {
-            "user": user.get_username(),
-            "count": refused,
-        }
-        body = _(
+        subject = ngettext(
+            "Security alert: %(user)s asked for %(count)d record they may not see",
+            "Security alert: %(user)s asked for %(count)d records they may not see",
+            refused,
+        ) % {"user": user.get_username(), "count": refused}
+        body = ngettext(
+            "The user %(user)s asked for %(count)d record that exists but that they may not see "
+            "within %(minutes)d minutes. Each request is in the audit log (kind: refused access).",
             "The user %(user)s asked for %(count)d records that exist but that they may not see "
-            "within %(minutes)d minutes. Each request is in the audit log (kind: refused access)."
+            "within %(minutes)d minutes. Each request is in the audit log (kind: refused access).",
+            refused,
         ) % {
             "user": user.get_username(),
             "count": refused,

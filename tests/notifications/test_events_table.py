@@ -72,6 +72,7 @@ SILENT = {
     "milestone_reopen": "a correction of 'done'; the milestone is reminded again when due",
     "feedback_save": "a draft of the party's own feedback",
     "feedback_waiver_withdraw": "the party's feedback is chased again by the feedback reminder",
+    "requests_check_consistency": "a check of UNODA's: its findings are e-mailed to coordinators",
 }
 REMINDED = {reminder_event(type("Rule", (), {"watch": w}), s) for w in Watch for s in Stage}
 NAMED = {"reference", "title", "status", "actor", "donor", "organization", "amount", "date",
