@@ -7,7 +7,7 @@
 #   2  pip-audit itself failed (its output says why)
 #   3  NOT AUDITED: the advisory data could not be reached for some or all packages; nothing
 #      is claimed about those (CI shows this and goes on; anything else fails it)
-# No offline advisory snapshot is used (README "Security" says why).
+# No offline advisory snapshot is used (docs/security.md says why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/pip-audit ] || bash scripts/install.sh --all-groups
@@ -22,7 +22,7 @@ trap 'rm -f "$requirements" "$report" "$output"' EXIT
 # Without --strict, pip-audit audits what it can reach and reports the rest as skipped; its
 # own summary then still reads "No known vulnerabilities found", a false all-clear: the JSON
 # report's per-package results decide instead.
-# Accepted findings (none today): add `--ignore-vuln <ID>` here with the reason in the README.
+# Accepted findings (none today): add `--ignore-vuln <ID>` here with the reason in docs/security.md.
 status=0
 .venv/bin/pip-audit -r "$requirements" --no-deps --disable-pip --progress-spinner off \
   --format json --output "$report" >"$output" 2>&1 || status=$?

@@ -6,7 +6,7 @@
 # Usage: scripts/serve.sh [--port N] [--demo]
 #   --port N   the web server's port on 127.0.0.1 (default 8000)
 #   --demo     load the demo data and logins (seed_demo; adds nothing when already loaded)
-# Settings: config.settings.serve (README "Running production-like"); every variable below
+# Settings: config.settings.serve (docs/operations.md); every variable below
 # has a loopback default, DJANGO_SECRET_KEY is generated once into var/secret_key.
 set -euo pipefail
 cd "$(dirname "$0")/.."

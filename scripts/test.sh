@@ -16,7 +16,7 @@ echo "== ruff check";              .venv/bin/ruff check .
 echo "== ruff format --check";     .venv/bin/ruff format --check .
 echo "== makemigrations --check";  .venv/bin/python manage.py makemigrations --check --dry-run
 # bandit over our code (apps, config, the benchmarks tool, scripts): a HIGH severity finding
-# fails; the LOW ones are accepted (README "Security": the demo and test passwords, `random`
+# fails; the LOW ones are accepted (docs/security.md: the demo and test passwords, `random`
 # for synthetic demo and benchmark data).
 echo "== bandit (high severity fails)"
 .venv/bin/bandit -r apps config benchmarks scripts -q --severity-level high --confidence-level low

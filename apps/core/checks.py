@@ -23,8 +23,8 @@ def broker_keeps_its_tasks(app_configs=None, **kwargs):
             Warning(
                 f"The broker's Redis evicts keys (maxmemory-policy {policy}): queued tasks "
                 "can be lost under memory pressure.",
-                hint="Set maxmemory-policy noeviction on the broker's Redis (README, "
-                "Deployment); the cache may use another Redis or database with allkeys-lru.",
+                hint="Set maxmemory-policy noeviction on the broker's Redis (docs/security.md, "
+                "Redis); the cache may use another Redis or database with allkeys-lru.",
                 id="portal.W001",
             )
         ]

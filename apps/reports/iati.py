@@ -1,7 +1,7 @@
 """UNODA's IATI 2.03 files: the activity file of the agreed and implemented cases, and the
 organisation file.
 
-Decisions (see README, "IATI"):
+Decisions (see docs/iati.md):
 - reporting-org: UNODA, ``settings.PORTAL_IATI_REPORTING_ORG_REF`` and ``_NAME``, type 40
   (multilateral), secondary-reporter 1: the flows are the donors' and the States', UNODA only
   reports them (0 only where UNODA itself is a participating organisation of the activity).

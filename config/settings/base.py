@@ -173,7 +173,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day: officials may read their e-mail late
 
-# Security (apps/security, README "Security"). Lockout: 5 failed sign-ins for a username or from
+# Security (apps/security, docs/security.md). Lockout: 5 failed sign-ins for a username or from
 # an address lock it for 15 minutes (django-axes); every attempt is in the audit log too.
 AXES_FAILURE_LIMIT = env.int("PORTAL_LOCKOUT_FAILURES", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("PORTAL_LOCKOUT_MINUTES", default=15))

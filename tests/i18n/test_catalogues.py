@@ -20,7 +20,7 @@ from django.utils.translation import to_locale
 ROOT = Path(settings.BASE_DIR)
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 SOURCES = ("apps", "benchmarks", "config", "templates", "manage.py")
-# The one command that updates the catalogues (README, "Languages").
+# The one command that updates the catalogues (docs/languages.md).
 MAKEMESSAGES_IGNORE = (".venv", ".cache", "node_modules", "staticfiles", "tests")
 
 
@@ -91,7 +91,7 @@ def test_catalogue_has_every_message_of_the_sources(language, extracted):
     missing = extracted - keys(read(catalogue_path(language)))
     assert not missing, (
         f"{len(missing)} messages of the sources are not in "
-        f"{catalogue_path(language).relative_to(ROOT)}; run makemessages (README, Languages) "
+        f"{catalogue_path(language).relative_to(ROOT)}; run makemessages (docs/languages.md) "
         "and translate them:\n" + "\n".join(sorted(map(describe, missing)))
     )
 

@@ -44,7 +44,7 @@ K = OrganizationKind
 R = Region
 # name, acronym, kind, country, region, recipient, donor
 # The DAC codes the IATI files use for donor governments (XM-DAC-<DAC member code>); the other
-# demo organisations have none and are named without one (see README, "IATI").
+# demo organisations have none and are named without one (see docs/iati.md).
 IATI_IDENTIFIERS = {
     "Canada": "XM-DAC-301",
     "Japan": "XM-DAC-701",
