@@ -33,6 +33,9 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
 export PORTAL_SITE_URL="${PORTAL_SITE_URL:-http://127.0.0.1:$port}"
 export PORTAL_LOG_FORMAT="${PORTAL_LOG_FORMAT:-json}"
+# The production settings require UNODA's registered IATI identifier (docs/iati.md); on one
+# machine, not published, the example one unless it is given.
+export PORTAL_IATI_REPORTING_ORG_REF="${PORTAL_IATI_REPORTING_ORG_REF:-XI-IATI-EXAMPLE}"
 mkdir -p var
 chmod 700 var
 if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
