@@ -196,7 +196,10 @@ def needs_action(
     today = today or timezone.localdate()
     parts = _needs_parts(user, today)
     if not parts:
-        return AssistanceRequest.objects.none()
+        # Nothing waits on someone who acts for no side (with the annotation of the others).
+        return AssistanceRequest.objects.annotate(
+            urgency=Value(Urgency.WAITING, output_field=IntegerField())
+        ).none()
     waiting, overdue, due_soon = Q(), Q(), Q()
     for part_waiting, part_overdue, part_soon in parts:
         waiting |= part_waiting
@@ -222,12 +225,6 @@ def rows_in_order(queryset: QuerySet, keys: list) -> list:
     order was computed on the keys alone)."""
     rows = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
     return [rows[key] for key in keys if key in rows]
-
-
-def needs_action_count(*, user, cap: int) -> int:
-    """How many cases need the user's action, counted up to ``cap`` + 1 (the tab's figure:
-    "99+" past the cap)."""
-    return needs_action(user=user, ordering=()).order_by().values("pk")[: cap + 1].count()
 
 
 # --- Saved views of the queue ------------------------------------------------------------------

@@ -85,7 +85,6 @@ from .forms import (
 from .models import SavedView
 from .selectors import (
     needs_action,
-    needs_action_count,
     request_queue,
     rows_in_order,
     saved_view_get_own,
@@ -219,15 +218,21 @@ class RequestListView(LoginRequiredMixin, View):
     def get(self, request):
         form, table, rows, officers, view = _queue(request)
         if view == DEFAULT_VIEW:
-            # Ordered by a computed urgency: the page's keys are sorted first, narrow, and only
-            # its rows are read in full.
+            # Ordered by a computed urgency: the page's keys and urgencies are sorted first,
+            # narrow; then only its rows are read in full, by key (the conditions that chose
+            # them are not evaluated twice).
             page = capped_page(
-                rows.values_list("pk", flat=True),
+                rows.values_list("pk", "urgency"),
                 self.paginate_by,
                 request.GET.get("page"),
                 cap=self.count_cap,
             )
-            page_rows = rows_in_order(rows, list(page.object_list))
+            urgencies = dict(page.object_list)
+            page_rows = rows_in_order(
+                request_queue(user=request.user).prefetch_related("categories"), list(urgencies)
+            )
+            for row in page_rows:
+                row.urgency = urgencies[row.pk]
         else:
             page = capped_page(rows, self.paginate_by, request.GET.get("page"), cap=self.count_cap)
             page_rows = page.object_list
@@ -252,11 +257,9 @@ class RequestListView(LoginRequiredMixin, View):
             "query": query,
             "queue_views": queue_views(request.user),
             "current_view": view,
-            "needs_count": (
-                page.paginator.count
-                if view == DEFAULT_VIEW
-                else needs_action_count(user=request.user, cap=NEEDS_COUNT_CAP)
-            ),
+            # Counted on the needs view itself, from its own pages' count: another view would
+            # pay a second query as costly as its own for the tab's figure.
+            "needs_count": page.paginator.count if view == DEFAULT_VIEW else None,
             "needs_count_cap": NEEDS_COUNT_CAP,
             "saved_views": saved_views,
             "current_saved": current_saved,

@@ -132,6 +132,18 @@ def test_the_default_queue_is_needs_my_action_and_all_cases_are_one_tab_away(
     assert submitted.reference in body
 
 
+def test_the_needs_tab_counts_on_the_needs_view_only(client, users, make_case):
+    for _n in range(3):
+        make_case("submitted")
+    make_case("published")
+    client.force_login(users.unoda)
+    body = client.get("/cases/").content.decode()
+    assert 'aria-current="page">Needs my action <span class="count">3</span>' in body
+    assert body.count("New submission") == 3  # each row's urgency, read with its key
+    # Another view does not pay the needs view's query for the figure.
+    assert '<span class="count">' not in client.get("/cases/", {"view": "all"}).content.decode()
+
+
 def test_new_submissions_are_on_the_first_page(client, users, make_case, monkeypatch):
     from apps.portal import views
 
