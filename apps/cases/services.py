@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_groups_with_perms, remove_perm
@@ -701,15 +701,9 @@ def requests_check_consistency(*, batch: int = 500) -> list[dict]:
 
 
 def _send_consistency_report(findings: list[dict]) -> None:
-    from django.core.mail import send_mail
+    from apps.core.services import mail_coordinators
 
-    from apps.core.selectors import coordinator_emails
-
-    recipients = coordinator_emails()
-    if not recipients:
-        logger.warning("Consistency check: %d cases found, nobody to e-mail", len(findings))
-        return
-    with translation.override(settings.LANGUAGE_CODE):
+    def compose():
         subject = ngettext(
             "Consistency check: %(count)d case changed outside the portal's rules",
             "Consistency check: %(count)d cases changed outside the portal's rules",
@@ -723,10 +717,9 @@ def _send_consistency_report(findings: list[dict]) -> None:
         for finding in findings:
             described = "; ".join(_describe_problem(p) for p in finding["problems"])
             lines.append(f"{finding['reference']}: {described}")
-    try:
-        send_mail(subject, "\n".join(lines), None, recipients)
-    except OSError:
-        logger.exception("The consistency report was not sent")
+        return subject, "\n".join(lines)
+
+    mail_coordinators(compose, what=f"The consistency report ({len(findings)} cases)")
 
 
 def _describe_problem(problem: dict) -> str:

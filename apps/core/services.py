@@ -1,7 +1,12 @@
-"""Writes of the core app: the portal settings."""
+"""Writes of the core app: the portal settings; the e-mails to UNODA's coordinators."""
 
+import logging
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.security.models import AuditKind
@@ -9,6 +14,8 @@ from apps.security.services import audit_record
 
 from .models import PortalSettings
 from .selectors import portal_settings_read, user_is_coordinator
+
+logger = logging.getLogger(__name__)
 
 PORTAL_SETTINGS_FIELDS = (
     "submit_min_completeness",
@@ -57,3 +64,25 @@ def portal_settings_update(*, actor, **fields) -> PortalSettings:
             detail={"action": "portal_settings_update", "changes": changes},
         )
     return locked
+
+
+def mail_coordinators(compose, *, what: str, admins: bool = False) -> None:
+    """E-mail the active UNODA coordinators (and the ``ADMINS`` when ``admins``) a message that
+    ``compose()`` writes as ``(subject, body)``, in the portal's language (several people of
+    different languages read it). ``what`` names the message in the log, where it goes when
+    nobody can receive it or the mail server refuses it: the caller's work is never undone by
+    a message that could not be sent."""
+    from .selectors import coordinator_emails
+
+    recipients = set(coordinator_emails())
+    if admins:
+        recipients.update(email for _name, email in settings.ADMINS)
+    if not recipients:
+        logger.warning("%s: nobody to e-mail it to", what)
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = compose()
+    try:
+        send_mail(subject, body, None, sorted(recipients))
+    except OSError:
+        logger.exception("%s was not sent", what)

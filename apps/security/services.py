@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
@@ -126,13 +125,9 @@ def audit_refused_access(*, user, records: QuerySet, what: str) -> None:
 
 
 def _send_refused_alert(user, refused: int) -> None:
-    from apps.core.selectors import coordinator_emails
+    from apps.core.services import mail_coordinators
 
-    recipients = sorted({*coordinator_emails(), *(email for _name, email in settings.ADMINS)})
-    if not recipients:
-        logger.warning("Refused-access alert for %s: nobody to e-mail it to", user.get_username())
-        return
-    with translation.override(settings.LANGUAGE_CODE):
+    def compose():
         subject = ngettext(
             "Security alert: %(user)s asked for %(count)d record they may not see",
             "Security alert: %(user)s asked for %(count)d records they may not see",
@@ -149,10 +144,11 @@ def _send_refused_alert(user, refused: int) -> None:
             "count": refused,
             "minutes": settings.PORTAL_REFUSED_ALERT_MINUTES,
         }
-    try:
-        send_mail(subject, body, None, recipients)
-    except OSError:
-        logger.exception("The refused-access alert for %s was not sent", user.get_username())
+        return subject, body
+
+    mail_coordinators(
+        compose, what=f"The refused-access alert for {user.get_username()}", admins=True
+    )
 
 
 def audit_case_view(*, user, case, channel: str = "page") -> None:
