@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "django_htmx",
+    # After modeltranslation: the apps register their history in ready(), once the
+    # per-language columns exist, so that each language's text is kept.
+    "simple_history",
     "apps.core",
     "apps.accounts",
     "apps.organizations",
@@ -73,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who made a change (django-simple-history's history_user) is the signed-in user.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "apps.accounts.middleware.UserLanguageMiddleware",
     "apps.security.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
