@@ -29,8 +29,8 @@ import simple_history
 from django.db import models
 from django.utils import formats
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from modeltranslation.fields import TranslationField
 from simple_history.models import HistoricalRecords
 
@@ -135,14 +135,27 @@ def display(model_field: models.Field, value, related: dict) -> str:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return str(YES if value else NO)
-    if isinstance(value, datetime.datetime | datetime.date | Decimal | float | int):
+    if isinstance(value, Decimal):  # amounts, grouped as the page writes them
+        return formats.number_format(value, use_l10n=True, force_grouping=True)
+    if isinstance(value, datetime.datetime | datetime.date | float | int):
         return formats.localize(value, use_l10n=True)
     return str(value)
 
 
+def _capitalized(text) -> str:
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
 def _label(model_field: models.Field) -> str:
-    label = str(model_field.verbose_name)
-    return label[:1].upper() + label[1:]
+    """The field's name in the reader's language; a per-language column by its field and the
+    language ("Title (French)")."""
+    if isinstance(model_field, TranslationField):
+        return _("%(field)s (%(language)s)") % {
+            "field": _capitalized(model_field.translated_field.verbose_name),
+            "language": get_language_info(model_field.language)["name_translated"],
+        }
+    return _capitalized(model_field.verbose_name)
 
 
 def _read_related(wanted: dict[type, set]) -> dict[type, dict]:

@@ -200,12 +200,8 @@ def offer_update(
     by(locked, actor)
     locked.save()
     _offer_set_relations(locked, categories=categories, kinds=kinds, regions=regions)
-    changed = sorted(fields)
-    changed += [
-        name
-        for name, values in (("categories", categories), ("kinds", kinds), ("regions", regions))
-        if values is not None
-    ]
+    relations = {"categories": categories, "kinds": kinds, "regions": regions}
+    changed = sorted([*fields, *(name for name, given in relations.items() if given is not None)])
     _audit_offer(actor, locked, "offer_update", fields=changed)
     return locked
 
