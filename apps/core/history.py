@@ -27,9 +27,10 @@ from decimal import Decimal
 
 import simple_history
 from django.db import models
+from django.template.defaultfilters import yesno
 from django.utils import formats
 from django.utils.module_loading import import_string
-from django.utils.translation import get_language_info, pgettext_lazy
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.fields import TranslationField
 from simple_history.models import HistoricalRecords
@@ -87,11 +88,13 @@ class FieldChange:
 
 @dataclass
 class Edit:
-    """One save that changed what a reader may see: who, when, which record, what changed."""
+    """One save that changed what a reader may see: who, when, which record (its kind, the
+    model's name, and its own name, if it has one), what changed."""
 
     when: datetime.datetime
     user: object | None
-    record: str
+    kind: str
+    name: str
     changes: list[FieldChange] = field(default_factory=list)
     # The historical row itself, for the caller's own filters.
     row: object = None
@@ -116,7 +119,7 @@ def shown_fields(model: type[models.Model], hidden: Iterable[str] = ()) -> list[
     ]
 
 
-YES, NO, EMPTY = pgettext_lazy("a yes/no value", "Yes"), pgettext_lazy("a yes/no value", "No"), "—"
+EMPTY = "—"
 
 
 def display(model_field: models.Field, value, related: dict) -> str:
@@ -126,15 +129,15 @@ def display(model_field: models.Field, value, related: dict) -> str:
         return EMPTY
     if model_field.is_relation:
         target = related.get(model_field.related_model, {}).get(value)
-        if target is None:
-            return str(_("(removed)"))
+        if target is None:  # deleted since
+            return f"#{value}"
         if hasattr(target, "get_full_name"):
             return target.get_full_name() or target.get_username()
         return str(target)
     if model_field.flatchoices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return str(YES if value else NO)
+        return yesno(value)  # Django's own "yes" and "no", in the reader's language
     if isinstance(value, Decimal):  # amounts, grouped as the page writes them
         return formats.number_format(value, use_l10n=True, force_grouping=True)
     if isinstance(value, datetime.datetime | datetime.date | float | int):
@@ -167,12 +170,13 @@ def edits(
     rows: Iterable,
     *,
     fields: list[models.Field],
-    record: Callable[[object], str],
+    name: Callable[[object], str] = lambda _row: "",
     shown: Callable[[object, object], bool] | None = None,
 ) -> list[Edit]:
     """The edits among historical ``rows`` (of one model, ordered by object, then time): each
     row compared with the row before it of the same object, the changes in ``fields`` only; a
-    save that changed none of them is left out, and so is a record's creation. ``shown(before,
+    save that changed none of them is left out, and so is a record's creation. ``name(row)``: the
+    record's own name, shown after the kind of record; ``shown(before,
     row)`` leaves out the edits a reader may not see. The values of relations that changed
     are read at the end, one query per related model."""
     pairs = []
@@ -195,11 +199,13 @@ def edits(
                     if value is not None:
                         wanted.setdefault(f.related_model, set()).add(value)
     related = _read_related(wanted)
+    kind = _capitalized(fields[0].model._meta.verbose_name) if fields else ""
     return [
         Edit(
             when=row.history_date,
             user=row.history_user,
-            record=record(row),
+            kind=kind,
+            name=name(row),
             changes=[
                 FieldChange(
                     label=_label(f),

@@ -20,7 +20,6 @@ and one per kind of related row named by a changed value (a new case officer...)
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from apps.cases.models import AssistanceRequest
 from apps.cases.workflow import DONOR_VISIBLE, Role
@@ -75,7 +74,6 @@ def case_changes(
     found += edits(
         _rows(AssistanceRequest, id=case.pk),
         fields=shown_fields(AssistanceRequest, hidden=() if access.is_unoda else UNODA_ONLY),
-        record=lambda _row: _("The request"),
         shown=while_visible,
     )
 
@@ -84,34 +82,30 @@ def case_changes(
         own = member_organization_ids(user)
         by_id = {c.pk: c for c in commitments}
 
+        def named(commitment) -> bool:
+            return access.is_unoda or commitment.disclosed or commitment.donor_id in own
+
         def tranche(row) -> str:
             commitment = by_id[row.id]
-            if access.is_unoda or commitment.disclosed or commitment.donor_id in own:
-                return _("Commitment of %(donor)s, tranche %(number)s") % {
-                    "donor": commitment.donor,
-                    "number": commitment.tranche,
-                }
-            return _("Commitment, tranche %(number)s") % {"number": commitment.tranche}
+            number = _("Tranche %(number)s") % {"number": commitment.tranche}
+            return f"{commitment.donor} · {number}" if named(commitment) else number
 
         found += edits(
             _rows(Commitment, id__in=list(by_id)),
             fields=shown_fields(Commitment, hidden=("request", "donor")),
-            record=tranche,
+            name=tranche,
         )
-        organization_ids |= {
-            c.donor_id for c in commitments if access.is_unoda or c.disclosed or c.donor_id in own
-        }
+        organization_ids |= {c.donor_id for c in commitments if named(c)}
 
     if agreement is not None and can_see_agreement_records(user, agreement):
         found += edits(
             _rows(Agreement, id=agreement.pk),
             fields=shown_fields(Agreement, hidden=("request",)),
-            record=lambda _row: pgettext("the record", "The agreement"),
         )
         found += edits(
             _rows(Milestone, agreement_id=agreement.pk),
             fields=shown_fields(Milestone, hidden=("agreement",)),
-            record=lambda row: _("Milestone “%(title)s”") % {"title": row.title},
+            name=lambda row: row.title,
         )
         if agreement.implementing_partner_id:
             organization_ids.add(agreement.implementing_partner_id)
@@ -120,13 +114,13 @@ def case_changes(
         found += edits(
             _rows(Offer, id__in=sorted(offer_ids)),
             fields=shown_fields(Offer, hidden=("donor",)),
-            record=lambda row: _("Offer “%(title)s”") % {"title": row.title},
+            name=lambda row: row.title,
         )
 
     found += edits(
         _rows(Organization, id__in=sorted(organization_ids)),
         fields=shown_fields(Organization),
-        record=lambda row: _("Organization %(name)s") % {"name": translated(row, "name")},
+        name=lambda row: str(translated(row, "name")),
     )
 
     found.sort(key=lambda edit: (edit.when, edit.row.history_id), reverse=True)

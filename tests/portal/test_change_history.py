@@ -215,13 +215,13 @@ def funded(make_case, orgs, users):
 
 def test_unoda_sees_every_edit_with_who_and_old_and_new(client, funded, users):
     changes = changes_section(page(client, users.unoda, funded))
-    assert "Commitment of Japan, tranche 1" in changes
+    assert "Commitment Japan · Tranche 1" in _plain(changes)
     assert "Amount: $1,000.00" not in changes  # numbers are shown as numbers, not money
     assert "Amount: 1,000.00" in _plain(changes)
     assert "1,000.00 → 1,200.00" in _plain(changes)
-    assert "Commitment of Norway, tranche 1" in changes
+    assert "Commitment Norway · Tranche 1" in _plain(changes)
     assert "Note: — → Norway's second thoughts" in _plain(changes)
-    assert "Milestone “Armoury doors and locks fitted”" in changes
+    assert "Milestone Armoury doors and locks fitted" in _plain(changes)
     assert "Title: Armoury doors fitted → Armoury doors and locks fitted" in _plain(changes)
     assert users.donor.username in changes or users.donor.get_full_name() in changes
 
@@ -291,7 +291,7 @@ def test_the_page_shows_the_latest_changes_then_every_change_on_demand(client, m
     for number in range(22):
         case_services.request_update(actor=users.unoda, case=case, title=f"Title {number}")
     latest = changes_section(page(client, users.unoda, case))
-    assert "The latest 20 changes are shown." in latest
+    assert "The latest 20 entries are shown." in latest
     assert "Title 0 →" not in _plain(latest)
     every = changes_section(page(client, users.unoda, case, "?changes=all"))
     assert "Title 0 → Title 1" in _plain(every)
