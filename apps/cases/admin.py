@@ -11,6 +11,7 @@ from guardian.admin import GuardedModelAdminMixin
 from modeltranslation.admin import TranslationAdmin
 from modeltranslation.utils import build_localized_fieldname
 
+from apps.core.admin import HistoryAdmin
 from apps.core.exceptions import ApplicationError
 
 from . import services
@@ -97,7 +98,7 @@ class AssistanceRequestAdminForm(forms.ModelForm):
 
 
 @admin.register(AssistanceRequest)
-class AssistanceRequestAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
+class AssistanceRequestAdmin(GuardedModelAdminMixin, HistoryAdmin):
     form = AssistanceRequestAdminForm
     list_display = (
         "reference",

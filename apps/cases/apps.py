@@ -7,9 +7,13 @@ class CasesConfig(AppConfig):
     verbose_name = _("Assistance requests")
 
     def ready(self):
+        from apps.core.history import track
         from apps.core.reference import watch
 
-        from .models import Category
+        from .models import AssistanceRequest, Category
+
+        # Each edit of a request is kept field by field (apps/core/history.py).
+        track(AssistanceRequest)
         from .selectors import CATEGORIES
 
         # The rows kept between requests (apps/core/reference.py) are read again after a

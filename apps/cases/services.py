@@ -15,6 +15,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.forms import decimal_parse
+from apps.core.history import by
 from apps.core.translated import active_language
 from apps.notifications.services import notify
 from apps.organizations.models import Organization
@@ -173,6 +174,7 @@ def request_create(
     _store_texts(case, language, texts)
     case.full_clean(exclude=["reference"])
     case.reference = _next_reference(now.year)
+    by(case, actor)
     case.save()
     for name, values in m2m.items():
         getattr(case, name).set(values)
@@ -213,6 +215,7 @@ def request_update(
     text_columns = _store_texts(locked, locked.original_language, texts)
     locked.full_clean()
     if plain or texts:
+        by(locked, actor)
         locked.save(update_fields=[*plain.keys(), *texts.keys(), *text_columns, "updated_at"])
     for name, values in m2m.items():
         getattr(locked, name).set(values)
@@ -407,6 +410,7 @@ def request_translate(
         return locked
     columns = _store_texts(locked, language, texts)
     locked.full_clean()
+    by(locked, actor)
     locked.save(update_fields=[*columns, "updated_at"])
     audit_record(
         kind=AuditKind.CHANGE,
@@ -429,6 +433,7 @@ def request_assign_officer(*, actor, case: AssistanceRequest, officer) -> Assist
         raise ValidationError({"case_officer": _("The case officer must be a UNODA officer.")})
     locked = AssistanceRequest.objects.select_for_update().get(pk=case.pk)
     locked.case_officer = officer
+    by(locked, actor)
     locked.save(update_fields=["case_officer", "updated_at"])
     audit_record(
         kind=AuditKind.CHANGE,
@@ -551,6 +556,7 @@ def request_transition(
         from_status = locked.status
         locked.status = definition.target
         locked.status_changed_at = timezone.now()
+        by(locked, actor)
         locked.save(update_fields=["status", "status_changed_at", "updated_at"])
         change = StatusChange.objects.create(
             request=locked,

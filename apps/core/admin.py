@@ -1,8 +1,22 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import PortalSettings, SubmittedKey
 from .selectors import portal_settings
 from .services import PORTAL_SETTINGS_FIELDS, portal_settings_update
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """A record's "History" page (django-simple-history): each change with who and when, and
+    each earlier version to read. Nothing is put back from there: an old version saved from the
+    admin would bypass the services' rules, so only reading is allowed
+    (``SIMPLE_HISTORY_REVERT_DISABLED`` hides the button; this refuses the post)."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(PortalSettings)

@@ -8,6 +8,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from apps.cases.models import Status
+from apps.core.admin import HistoryAdmin
 from apps.core.exceptions import ApplicationError
 
 from . import services
@@ -124,7 +125,7 @@ class ProgressReportInline(ReadOnlyInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+class AgreementAdmin(ServiceErrorsMixin, HistoryAdmin):
     list_display = (
         "request",
         "signed_on",
@@ -304,7 +305,7 @@ class AgreementChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+class MilestoneAdmin(ServiceErrorsMixin, HistoryAdmin):
     list_display = ("title", "agreement", "due_date", "completed_on")
     list_filter = (("completed_on", admin.EmptyFieldListFilter), "agreement__request__status")
     search_fields = ("title", "agreement__request__reference")

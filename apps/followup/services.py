@@ -19,6 +19,7 @@ from apps.cases.permissions import VIEW_PERM, require
 from apps.cases.services import attachment_store, request_sync_permissions, request_transition
 from apps.cases.workflow import IMPLEMENTATION_OPEN
 from apps.core.exceptions import ApplicationError
+from apps.core.history import by
 from apps.funding.models import CooperationType
 from apps.notifications.services import notify
 from apps.organizations.models import Organization
@@ -258,6 +259,7 @@ def agreement_record(
         recorded_by=actor,
     )
     agreement.full_clean()
+    by(agreement, actor)
     agreement.save()
     agreement_refresh_report_schedule(agreement=agreement)
     agreement.donors.set(donors)
@@ -374,8 +376,10 @@ def agreement_update(
     locked.full_clean()
     field_names = [name for name in changes if name != "donors"]
     if field_names:
+        by(locked, actor)
         locked.save(update_fields=[*field_names, "updated_at"])
     else:
+        by(locked, actor)
         locked.save(update_fields=["updated_at"])
     agreement_refresh_report_schedule(agreement=locked)
     if "donors" in changes:
@@ -494,7 +498,9 @@ def milestone_create(
     )
     milestone.full_clean()
     _check_milestone_due(Agreement.objects.get(pk=agreement.pk), milestone.due_date)
+    by(milestone, actor)
     milestone.save()
+    _audit_milestone(actor, milestone, "milestone_create")
     return milestone
 
 
@@ -512,14 +518,14 @@ def _lock_milestone(actor, milestone: Milestone) -> Milestone:
     return locked
 
 
-def _audit_milestone(actor, milestone: Milestone, action: str) -> None:
+def _audit_milestone(actor, milestone: Milestone, action: str, **detail) -> None:
     case = milestone.agreement.request
     audit_record(
         kind=AuditKind.CHANGE,
         actor=actor,
         obj=case,
         organization=case.requesting_organization,
-        detail={"action": action, "milestone": milestone.pk},
+        detail={"action": action, "milestone": milestone.pk, **detail},
     )
 
 
@@ -535,7 +541,9 @@ def milestone_update(*, actor, milestone: Milestone, **fields) -> Milestone:
     locked.full_clean()
     if "due_date" in fields:
         _check_milestone_due(locked.agreement, locked.due_date)
+    by(locked, actor)
     locked.save(update_fields=[*fields.keys(), "updated_at"])
+    _audit_milestone(actor, locked, "milestone_update", fields=sorted(fields))
     return locked
 
 
@@ -573,6 +581,7 @@ def milestone_complete(
     locked.completion_note = (note or "").strip()
     locked.completed_by = actor
     locked.full_clean()
+    by(locked, actor)
     locked.save()
     _audit_milestone(actor, locked, "milestone_complete")
     notify(
@@ -596,6 +605,7 @@ def milestone_reopen(*, actor, milestone: Milestone) -> Milestone:
     locked.completion_note = ""
     locked.completed_by = None
     locked.evidence = None
+    by(locked, actor)
     locked.save()
     _audit_milestone(actor, locked, "milestone_reopen")
     return locked
@@ -814,6 +824,13 @@ def feedback_waive(
     )
     waiver.full_clean()
     waiver.save()
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=locked,
+        organization=organization,
+        detail={"action": "feedback_waive", "waiver": waiver.pk, "reason": reason},
+    )
     notify(
         Event.FEEDBACK_WAIVED,
         case=locked,

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from apps.cases.admin import AssistanceRequestAdmin
 from apps.cases.models import AssistanceRequest
+from apps.core.admin import HistoryAdmin
 from apps.core.exceptions import ApplicationError
 
 from . import services
@@ -46,7 +47,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(HistoryAdmin):
     form = OfferAdminForm
     list_display = ("title", "donor", "amount_min", "amount_max", "currency", "valid_from",
                     "valid_until", "cooperation_type", "is_active")  # fmt: skip
@@ -147,7 +148,7 @@ class CommitmentChangeInline(ReadOnlyInline):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(HistoryAdmin):
     list_display = ("request", "donor", "tranche", "status", "amount", "currency", "pledged_on",
                     "expected_commitment_date", "ageing")  # fmt: skip
     list_filter = ("status", "currency", "donor")

@@ -7,9 +7,14 @@ class FundingConfig(AppConfig):
     verbose_name = _("Funding and matching")
 
     def ready(self):
+        from apps.core.history import track
         from apps.core.reference import watch
 
-        from .models import ExchangeRate
+        from .models import Commitment, ExchangeRate, Offer
+
+        # Each edit of an offer or a commitment is kept field by field (apps/core/history.py).
+        track(Offer)
+        track(Commitment)
         from .selectors import EXCHANGE_RATES
 
         watch(ExchangeRate, EXCHANGE_RATES)

@@ -16,6 +16,7 @@ from apps.cases.models import Activity, AssistanceRequest, HistoryEvent, Status
 from apps.cases.services import request_transition
 from apps.cases.workflow import OPEN_NEEDS
 from apps.core.exceptions import ApplicationError
+from apps.core.history import by
 from apps.core.services import require_coordinator
 from apps.core.text import plain_text
 from apps.notifications.services import Amount, notify
@@ -174,8 +175,10 @@ def offer_create(
     fields.setdefault("valid_from", timezone.localdate())
     offer = Offer(donor=donor, created_by=actor, **fields)
     offer.full_clean()
+    by(offer, actor)
     offer.save()
     _offer_set_relations(offer, categories=categories, kinds=kinds, regions=regions)
+    _audit_offer(actor, offer, "offer_create")
     return offer
 
 
@@ -194,9 +197,23 @@ def offer_update(
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
+    by(locked, actor)
     locked.save()
     _offer_set_relations(locked, categories=categories, kinds=kinds, regions=regions)
+    relations = {"categories": categories, "kinds": kinds, "regions": regions}
+    changed = sorted([*fields, *(name for name, given in relations.items() if given is not None)])
+    _audit_offer(actor, locked, "offer_update", fields=changed)
     return locked
+
+
+def _audit_offer(actor, offer: Offer, action: str, **detail) -> None:
+    audit_record(
+        kind=AuditKind.CHANGE,
+        actor=actor,
+        obj=offer,
+        organization=offer.donor,
+        detail={"action": action, "offer": offer.pk, **detail},
+    )
 
 
 # --- Expressions of interest -------------------------------------------------------------------
@@ -535,6 +552,7 @@ def commitment_create(
     commitment.disclosed = bool(disclosed)
     commitment.full_clean()
     _fix_rate(commitment, on=_record_date(commitment))
+    by(commitment, actor)
     commitment.save()
     if lines:
         commitment.covers.set(lines)
@@ -631,6 +649,7 @@ def commitment_update(*, actor, commitment: Commitment, comment: str = "", **fie
             if disbursed >= locked.amount
             else CommitmentStatus.PARTIALLY_DISBURSED
         )
+    by(locked, actor)
     locked.save()
     _log(locked, actor, "updated", changes, comment)
     _notify_commitment(Event.COMMITMENT_CHANGED, locked, actor, comment)
@@ -659,6 +678,7 @@ def commitment_confirm(
     locked.committed_on = on
     locked.full_clean()
     rate_fields = _fix_rate(locked, on=locked.committed_on)
+    by(locked, actor)
     locked.save(update_fields=["status", "committed_on", "updated_at", *rate_fields])
     _log(locked, actor, "committed", {"status": ["pledged", "committed"]}, comment)
     _notify_commitment(Event.COMMITMENT_CHANGED, locked, actor, comment)
@@ -678,6 +698,7 @@ def commitment_cancel(*, actor, commitment: Commitment, comment: str = "") -> Co
         raise ValidationError({"comment": _("Please say why the commitment is cancelled.")})
     old = locked.status
     locked.status = CommitmentStatus.CANCELLED
+    by(locked, actor)
     locked.save(update_fields=["status", "updated_at"])
     _log(locked, actor, "cancelled", {"status": [old, "cancelled"]}, comment)
     _notify_commitment(Event.COMMITMENT_CHANGED, locked, actor, comment)
@@ -774,6 +795,7 @@ def disbursement_record(
         if disbursed + amount == locked.amount
         else CommitmentStatus.PARTIALLY_DISBURSED
     )
+    by(locked, actor)
     locked.save(update_fields=["status", "updated_at"])
     changes = {"disbursed": [str(disbursed), str(disbursed + amount)]}
     if old != locked.status:
@@ -920,6 +942,7 @@ def stored_rates_fill(*, actor) -> tuple[int, int]:
         except MissingRate:
             waiting += 1
             continue
+        by(commitment, actor)
         commitment.save(update_fields=fields)
         filled += 1
     disbursements = _awaiting_rate(Disbursement.objects.all(), "commitment__request")

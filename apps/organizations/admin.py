@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from apps.core.admin import HistoryAdmin
+
 from . import services
 from .models import Membership, Organization
 
@@ -13,7 +15,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(TranslationAdmin):
+class OrganizationAdmin(HistoryAdmin, TranslationAdmin):
     list_display = ("name", "acronym", "kind", "country", "region", "is_recipient", "is_donor")
     list_filter = ("kind", "region", "is_recipient", "is_donor")
     search_fields = ("name", "acronym")
@@ -27,7 +29,7 @@ class OrganizationAdmin(TranslationAdmin):
     )
 
     def save_model(self, request, obj, form, change):
-        services.organization_save(organization=obj)
+        services.organization_save(organization=obj, actor=request.user)
 
     def save_related(self, request, form, formsets, change):
         affected = set(form.instance.group.user_set.all()) if change else set()

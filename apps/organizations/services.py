@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import translation
 from modeltranslation.utils import build_localized_fieldname
 
+from apps.core.history import by
+
 from .models import ALL_DONORS_GROUP_NAME, Membership, Organization, OrganizationKind
 from .selectors import forget_memberships
 
@@ -31,8 +33,9 @@ def organization_create(*, name: str, kind: str, region: str, **fields) -> Organ
 
 
 @transaction.atomic
-def organization_save(*, organization: Organization) -> Organization:
-    """Validate and save an organization, giving a new one its own group, then resync members."""
+def organization_save(*, organization: Organization, actor=None) -> Organization:
+    """Validate and save an organization, giving a new one its own group, then resync members.
+    ``actor``: who made the change, kept with its history."""
     if organization.kind == OrganizationKind.STATE and organization.country:
         _name_after_country(organization)
     else:
@@ -40,6 +43,7 @@ def organization_save(*, organization: Organization) -> Organization:
     if organization.group_id is None:
         organization.group = Group.objects.create(name=_group_name(organization.name))
     organization.full_clean()
+    by(organization, actor)
     organization.save()
     for membership in organization.memberships.select_related("user"):
         membership_sync_groups(user=membership.user)

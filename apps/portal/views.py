@@ -72,6 +72,7 @@ from apps.organizations.selectors import user_is_unoda, user_memberships
 from apps.security.services import audit_case_view
 
 from . import services as portal_services
+from .changes import CHANGES_RECENT, case_changes
 from .forms import (
     DEFAULT_VIEW,
     QUEUE_FILTERS,
@@ -421,6 +422,19 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             recent=None if self.request.GET.get("timeline") == "all" else selectors.TIMELINE_RECENT,
         )
         track = status_track(case.status, stopped_at=_stopped_at(case, timeline.entries))
+        meeting_items = list(funding_selectors.case_meeting_items(user=user, case=case))
+        offer_referrals = self._with_case(
+            funding_selectors.case_referrals(user=user, case=case), case
+        )
+        # Who changed which field of the case and its records; the whole of it with
+        # ?changes=all.
+        changes = case_changes(
+            access=access,
+            commitments=commitments,
+            agreement=agreement,
+            offer_ids={r.offer_id for r in [*meeting_items, *offer_referrals] if r.offer_id},
+            recent=None if self.request.GET.get("changes") == "all" else CHANGES_RECENT,
+        )
         funding = funding_selectors.request_funding(case=case)
         primary, other_transitions = _primary_first(transitions)
         context.update(
@@ -459,10 +473,9 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             can_withdraw=any(t.name == "withdraw" for t in transitions),
             funding=funding,
             commitments=commitments,
-            meeting_items=list(funding_selectors.case_meeting_items(user=user, case=case)),
-            offer_referrals=self._with_case(
-                funding_selectors.case_referrals(user=user, case=case), case
-            ),
+            meeting_items=meeting_items,
+            offer_referrals=offer_referrals,
+            changes=changes,
             can_ask_referral=can_ask_offer_referral(user, case),
             coordination=self._coordination(
                 access, typed.get("coverage", {}), interests, commitments

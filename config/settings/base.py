@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "django_htmx",
+    # After modeltranslation: the apps register their history in ready(), once the
+    # per-language columns exist, so that each language's text is kept.
+    "simple_history",
     "apps.core",
     "apps.accounts",
     "apps.organizations",
@@ -73,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who made a change (django-simple-history's history_user) is the signed-in user.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "apps.accounts.middleware.UserLanguageMiddleware",
     "apps.security.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -256,6 +261,9 @@ LANGUAGE_COOKIE_NAME = "django_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+# The admin's "History" page of a record shows its changes and never puts an old version
+# back: every write goes through the services (apps/core/history.py).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 # A text missing in the reader's language falls back to English, then to whichever language it
 # was written in (pages show the original language explicitly, see apps/core/translated.py).
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh-hans")
