@@ -3,10 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views import defaults
 
+from apps.accounts.forms import PasswordResetRequestForm, SignInForm
 from apps.accounts.views import language_switch
 from apps.api.exceptions import api_error_or_page
 from apps.cases import urls as case_urls
-from apps.core.views import HealthView
+from apps.core.views import HealthView, bad_request
 from apps.portal import urls as portal_urls
 from apps.portal.views import HomeView
 from apps.reports.views import IatiActivityFileView, IatiOrganisationFileView, PublicNeedsView
@@ -16,12 +17,16 @@ case_patterns = ([*case_urls.urlpatterns, *portal_urls.urlpatterns], case_urls.a
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=SignInForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("apps.accounts.urls")),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(),
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetRequestForm),
         name="password_reset",
     ),
     path(
@@ -60,7 +65,7 @@ urlpatterns = [
 # check the user's permission on the case (e.g. ``cases:attachment-download``).
 
 # Under /api/, errors met outside the API's views answer in its JSON format, not as pages.
-handler400 = api_error_or_page(400, defaults.bad_request)
+handler400 = api_error_or_page(400, bad_request)
 handler403 = api_error_or_page(403, defaults.permission_denied)
 handler404 = api_error_or_page(404, defaults.page_not_found)
 handler500 = api_error_or_page(500, defaults.server_error)

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from apps.core.forms import PortalForm
 from apps.organizations.admin import MembershipInline
 from apps.security.selectors import otp_authenticators_count, otp_backup_codes_remaining
 
@@ -14,7 +15,7 @@ from . import services
 from .models import User
 
 
-class TwoFactorResetForm(forms.Form):
+class TwoFactorResetForm(PortalForm):
     reason = forms.CharField(
         label=_("Why (for the audit log)"),
         max_length=500,

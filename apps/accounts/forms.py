@@ -1,13 +1,15 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from apps.cases.events import Delivery, Topic
+from apps.core.forms import PlainTextMixin, PortalForm, PortalModelForm
 from apps.notifications.services import notification_deliveries
 
 from .models import User
 
 
-class PreferencesForm(forms.ModelForm):
+class PreferencesForm(PortalModelForm):
     """The language, and how the user hears of each topic of notification (one choice per
     topic of ``apps.cases.events.Topic``, the current one, chosen or by default, selected)."""
 
@@ -33,7 +35,7 @@ class PreferencesForm(forms.ModelForm):
         return {topic: self.cleaned_data[f"topic_{topic.value}"] for topic in Topic}
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(PortalForm):
     proof = forms.CharField(
         label=_("Current code of your authenticator app"),
         max_length=128,
@@ -45,3 +47,11 @@ class ApiTokenForm(forms.Form):
         if not two_factor:
             self.fields["proof"].label = _("Your password")
             self.fields["proof"].widget.attrs["autocomplete"] = "current-password"
+
+
+class SignInForm(PlainTextMixin, AuthenticationForm):
+    """Django's sign-in form; its user name follows the portal's rule for text."""
+
+
+class PasswordResetRequestForm(PlainTextMixin, PasswordResetForm):
+    """Django's password-reset form; its e-mail address follows the portal's rule for text."""

@@ -4,10 +4,11 @@ Status codes: 400 bad input (Django or DRF ``ValidationError``, unknown fields, 
 page size over the maximum), 401 not authenticated, 403 ``PermissionDenied``, 404 not found or
 not visible to the caller (``ObjectDoesNotExist``, ``Http404``), 409 ``ApplicationError`` (a
 rule of the portal refused the action, e.g. an illegal transition) and ``ConflictError``
-(someone else is acting on the same record), 429 throttled.
+(someone else is acting on the same record), 413 a body larger than the API reads
+(``PORTAL_API_BODY_MAX_BYTES``), 429 throttled.
 """
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -92,6 +93,7 @@ _HANDLED = {
     400: ("bad_request", lambda: _("The request could not be understood.")),
     403: ("permission_denied", lambda: _("You are not allowed to do this.")),
     404: ("not_found", lambda: _("Not found, or you may not see it.")),
+    413: ("too_large", lambda: _("The request body is too large.")),
     500: ("server_error", lambda: _("Something went wrong on our side; it has been reported.")),
 }
 
@@ -102,9 +104,10 @@ def api_error_or_page(status_code: int, page_handler):
 
     def handler(request, exception=None):
         if request.path.startswith(API_PREFIX):
-            code, message = _HANDLED[status_code]
+            answer = 413 if isinstance(exception, RequestDataTooBig) else status_code
+            code, message = _HANDLED[answer]
             body = {"error": {"code": code, "message": str(message()), "fields": {}}}
-            return JsonResponse(body, status=status_code)
+            return JsonResponse(body, status=answer)
         if status_code == 500:
             return page_handler(request)
         return page_handler(request, exception)

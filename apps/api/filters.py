@@ -1,6 +1,7 @@
 import django_filters
 
 from apps.cases.models import AssistanceRequest, Status
+from apps.core.filters import PortalFilterSet
 from apps.funding.models import (
     Commitment,
     CommitmentStatus,
@@ -11,7 +12,7 @@ from apps.funding.models import (
 from apps.organizations.models import Organization, Region
 
 
-class RequestFilter(django_filters.FilterSet):
+class RequestFilter(PortalFilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     region = django_filters.ChoiceFilter(
         field_name="requesting_organization__region", choices=Region.choices
@@ -32,7 +33,7 @@ class RequestFilter(django_filters.FilterSet):
         fields = ("status", "region", "category", "year")
 
 
-class OfferFilter(django_filters.FilterSet):
+class OfferFilter(PortalFilterSet):
     is_active = django_filters.BooleanFilter()
 
     class Meta:
@@ -40,7 +41,7 @@ class OfferFilter(django_filters.FilterSet):
         fields = ("is_active",)
 
 
-class InterestFilter(django_filters.FilterSet):
+class InterestFilter(PortalFilterSet):
     status = django_filters.ChoiceFilter(choices=InterestStatus.choices)
     request = django_filters.CharFilter(field_name="request__reference", max_length=20)
 
@@ -49,7 +50,7 @@ class InterestFilter(django_filters.FilterSet):
         fields = ("status", "request")
 
 
-class CommitmentFilter(django_filters.FilterSet):
+class CommitmentFilter(PortalFilterSet):
     status = django_filters.ChoiceFilter(choices=CommitmentStatus.choices)
     request = django_filters.CharFilter(
         field_name="request__reference", max_length=20, help_text="A case reference."
@@ -60,7 +61,7 @@ class CommitmentFilter(django_filters.FilterSet):
         fields = ("status", "request")
 
 
-class OrganizationFilter(django_filters.FilterSet):
+class OrganizationFilter(PortalFilterSet):
     region = django_filters.ChoiceFilter(choices=Region.choices)
     is_donor = django_filters.BooleanFilter()
     is_recipient = django_filters.BooleanFilter()

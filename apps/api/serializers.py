@@ -3,10 +3,12 @@
 from collections.abc import Mapping
 from decimal import Decimal
 
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.utils.translation import gettext as _
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from apps.cases.currencies import currency_choices
 from apps.cases.history import history_sentences
@@ -23,6 +25,7 @@ from apps.cases.models import (
 )
 from apps.cases.selectors import request_list
 from apps.cases.workflow import TRANSITIONS
+from apps.core.text import TEXT_MAX_LENGTH, PlainTextValidator
 from apps.followup.models import RATING_FIELDS, Feedback, ProgressReport, ProgressStatus
 from apps.funding.models import (
     Commitment,
@@ -51,8 +54,42 @@ class StrictMixin:
         return super().to_internal_value(data)
 
 
-class Input(StrictMixin, serializers.Serializer):
-    pass
+def plain_text_field(field: serializers.Field) -> None:
+    """A writable text field follows the portal's rule for text (``apps.core.text``), as the
+    forms do (``apps.core.forms.plain_text_field``): control characters refused, and a length
+    limit, ``TEXT_MAX_LENGTH`` unless it has its own (shown in the schema as ``maxLength``)."""
+    if not isinstance(field, serializers.CharField) or field.read_only:
+        return
+    if any(isinstance(validator, PlainTextValidator) for validator in field.validators):
+        return
+    # The rule refuses NUL and lone surrogates too: one message, not DRF's besides.
+    field.validators = [
+        validator
+        for validator in field.validators
+        if not isinstance(
+            validator, ProhibitNullCharactersValidator | ProhibitSurrogateCharactersValidator
+        )
+    ]
+    field.validators.append(PlainTextValidator())
+    if field.max_length is None:
+        field.max_length = TEXT_MAX_LENGTH
+        message = field.error_messages["max_length"].format(max_length=TEXT_MAX_LENGTH)
+        field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH, message=message))
+
+
+class PlainTextMixin:
+    """Every writable text field of the serializer, in a list too, follows
+    ``plain_text_field``."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            plain_text_field(getattr(field, "child", field))
+        return fields
+
+
+class Input(StrictMixin, PlainTextMixin, serializers.Serializer):
+    """The base of every serializer that reads a request's body."""
 
 
 @extend_schema_field(

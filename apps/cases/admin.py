@@ -1,4 +1,3 @@
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +12,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from apps.core.admin import HistoryAdmin
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import PortalModelForm
 
 from . import services
 from .forms import TransitionForm
@@ -73,7 +73,7 @@ TRANSLATION_COLUMNS = tuple(
 )
 
 
-class AssistanceRequestAdminForm(forms.ModelForm):
+class AssistanceRequestAdminForm(PortalModelForm):
     """``title`` and ``summary`` edit the texts in the case's original language, whatever
     language the admin is shown in; the per-language columns are the translations."""
 

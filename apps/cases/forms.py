@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from apps.core.forms import DecimalTextField
+from apps.core.forms import DecimalTextField, PortalForm, PortalModelForm
 from apps.organizations.models import Organization
 
 from .models import (
@@ -22,7 +22,7 @@ from .selectors import NO_DOCUMENT, officer_list
 from .workflow import TRANSITIONS
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(PortalForm):
     transition = forms.ChoiceField(
         label=pgettext_lazy("a workflow step applied to a case", "Action"),
         choices=[(t.name, t.label) for t in TRANSITIONS.values()],
@@ -38,7 +38,7 @@ class TransitionForm(forms.Form):
     )
 
 
-class CommentForm(forms.Form):
+class CommentForm(PortalForm):
     body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
     visibility = forms.ChoiceField(
         label=_("Who may read it"),
@@ -48,7 +48,7 @@ class CommentForm(forms.Form):
     )
 
 
-class RequestStartForm(forms.Form):
+class RequestStartForm(PortalForm):
     """The first step: for which State, and the title."""
 
     organization = forms.ModelChoiceField(
@@ -95,7 +95,7 @@ STEPS = [
 STEP_SLUGS = [slug for slug, _label, _fields in STEPS]
 
 
-class ProposalStepForm(forms.ModelForm):
+class ProposalStepForm(PortalModelForm):
     class Meta:
         model = AssistanceRequest
         fields = (
@@ -127,7 +127,7 @@ class ProposalStepForm(forms.ModelForm):
                 field.widget.attrs["rows"] = 5
 
 
-class ActivityLineForm(forms.Form):
+class ActivityLineForm(PortalForm):
     """One activity line of the proposal (a row of ``ActivityLineFormSet``): an empty row is
     left out, a kept line carries its id, "remove" takes a line out."""
 
@@ -174,7 +174,7 @@ def activity_lines_posted(formset) -> list[dict]:
     return [line for form in formset.forms if (line := form.line()) is not None]
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(PortalForm):
     kind = forms.ChoiceField(label=_("Type"), choices=AttachmentKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     file = forms.FileField(
@@ -216,7 +216,7 @@ def officer_choices() -> list[tuple[str, str]]:
     return [(str(user.pk), user.get_full_name() or user.username) for user in officer_list()]
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(PortalForm):
     q = forms.CharField(label=_("Search"), required=False)
     status = forms.ChoiceField(
         label=_("Status"),
@@ -255,7 +255,7 @@ class QueueFilterForm(forms.Form):
         ]
 
 
-class AssignForm(forms.Form):
+class AssignForm(PortalForm):
     """The case officer of one case; none to leave it unassigned."""
 
     officer = OfficerChoiceField(
@@ -266,7 +266,7 @@ class AssignForm(forms.Form):
         super().__init__(*args, auto_id="assign-%s", **kwargs)
 
 
-class BulkAssignForm(forms.Form):
+class BulkAssignForm(PortalForm):
     officer = OfficerChoiceField(label=_("Assign to"), queryset=officer_list())
     cases = forms.ModelMultipleChoiceField(
         queryset=AssistanceRequest.objects.none(), to_field_name="reference"
@@ -277,7 +277,7 @@ class BulkAssignForm(forms.Form):
         self.fields["cases"].queryset = visible
 
 
-class CaseLinkForm(forms.Form):
+class CaseLinkForm(PortalForm):
     """UNODA links the case to another by its reference (the service checks the rules)."""
 
     kind = forms.ChoiceField(
@@ -297,7 +297,7 @@ class CaseLinkForm(forms.Form):
     )
 
 
-class DuplicateDecisionForm(forms.Form):
+class DuplicateDecisionForm(PortalForm):
     """UNODA's decision on one likely duplicate or related need of the case."""
 
     reference = forms.CharField(max_length=20, widget=forms.HiddenInput)
@@ -312,7 +312,7 @@ class DuplicateDecisionForm(forms.Form):
     )
 
 
-class TranslationForm(forms.Form):
+class TranslationForm(PortalForm):
     """The title and summary of a request in one language (the fields prefixed with it, as a
     page holds one form per language); both empty removes the translation."""
 

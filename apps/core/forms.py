@@ -1,17 +1,76 @@
-"""Shared form pieces (a decimal as people type or paste it, a service's errors on a form) and
-the forms of UNODA's settings pages."""
+"""Shared form pieces (the portal's base forms, a decimal as people type or paste it, a
+service's errors on a form) and the forms of UNODA's settings pages."""
 
 import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.cases.currencies import CURRENCY_CODES
+from apps.core.text import TEXT_MAX_LENGTH, PlainTextValidator
 
 from .models import PortalSettings
+
+
+def plain_text_field(field: forms.Field) -> None:
+    """Make a form field follow the portal's rule for text (``apps.core.text``): control
+    characters refused, a length limit (``TEXT_MAX_LENGTH`` unless it has one) in the HTML
+    (``maxlength``) and on the server, and for a text area the limit said under it (a browser
+    cuts a paste at ``maxlength`` without a word). Passwords are left as typed: they are
+    compared, never shown or stored. Safe to call again on the same field."""
+    if not isinstance(field, forms.CharField) or isinstance(
+        field, forms.UUIDField | forms.JSONField
+    ):
+        return
+    if isinstance(field.widget, forms.PasswordInput):
+        return
+    if any(isinstance(validator, PlainTextValidator) for validator in field.validators):
+        return
+    # The rule refuses NUL too: one message, not Django's besides.
+    field.validators = [
+        validator
+        for validator in field.validators
+        if not isinstance(validator, ProhibitNullCharactersValidator)
+    ]
+    field.validators.append(PlainTextValidator())
+    if field.max_length is None:
+        field.max_length = TEXT_MAX_LENGTH
+        field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
+        field.widget.attrs.update(field.widget_attrs(field.widget))
+    if isinstance(field.widget, forms.Textarea):
+        limit = ngettext(
+            "At most %(limit)s character.", "At most %(limit)s characters.", field.max_length
+        ) % {"limit": formats.number_format(field.max_length, force_grouping=True)}
+        field.help_text = f"{field.help_text} {limit}" if field.help_text else limit
+
+
+class PlainTextMixin:
+    """A form whose every text field follows ``plain_text_field``: the fields a form adds in
+    its own ``__init__`` too (they are seen again before validation)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            plain_text_field(field)
+
+    def full_clean(self):
+        for field in self.fields.values():
+            plain_text_field(field)
+        super().full_clean()
+
+
+class PortalForm(PlainTextMixin, forms.Form):
+    """The base of every form of the portal."""
+
+
+class PortalModelForm(PlainTextMixin, forms.ModelForm):
+    """The base of every model form of the portal."""
+
 
 # Spaces that group thousands in French or Russian ("1 234,5"), typed or pasted.
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
@@ -98,7 +157,7 @@ def rate_currency_choices() -> list[tuple[str, str]]:
     return [("", "---------")] + [(c, c) for c in CURRENCY_CODES if c != BASE_CURRENCY]
 
 
-class ExchangeRateForm(forms.Form):
+class ExchangeRateForm(PortalForm):
     currency = forms.ChoiceField(label=_("currency"), choices=rate_currency_choices)
     rate_per_usd = DecimalTextField(
         label=_("units per 1 USD"),
@@ -121,7 +180,7 @@ class ExchangeRateForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class PortalSettingsForm(forms.ModelForm):
+class PortalSettingsForm(PortalModelForm):
     class Meta:
         model = PortalSettings
         fields = ("submit_min_completeness", "publish_min_completeness", "pledge_ageing_days")

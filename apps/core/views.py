@@ -7,15 +7,16 @@ import hmac
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views import View
+from django.views import View, defaults
 from django.views.generic import TemplateView
 
 from apps.funding import selectors as funding_selectors
@@ -188,3 +189,12 @@ class HealthView(View):
             return True
         user = await request.auser()
         return user.is_active and user.is_staff
+
+
+def bad_request(request, exception=None):
+    """Django's 400 page, except for a form larger than Django reads
+    (``DATA_UPLOAD_MAX_MEMORY_SIZE``): a 413 page that says how large a form may be."""
+    if isinstance(exception, RequestDataTooBig):
+        context = {"limit": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+        return render(request, "413.html", context, status=413)
+    return defaults.bad_request(request, exception)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.cases.models import Status
 from apps.core.admin import HistoryAdmin
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import PortalModelForm
 
 from . import services
 from .models import (
@@ -65,7 +66,7 @@ class AgreementDocumentInline(admin.TabularInline):
     readonly_fields = ("uploaded_by",)
 
 
-class AgreementAdminForm(forms.ModelForm):
+class AgreementAdminForm(PortalModelForm):
     """The agreement's fields, and for a change what kind it is and why (the history keeps
     both)."""
 

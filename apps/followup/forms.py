@@ -2,12 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from apps.core.forms import PortalForm, PortalModelForm
 from apps.funding.models import CooperationType
 
 from .models import AgreementChangeKind, Feedback, ProgressStatus
 
 
-class FeedbackForm(forms.ModelForm):
+class FeedbackForm(PortalModelForm):
     class Meta:
         model = Feedback
         fields = (
@@ -26,7 +27,7 @@ class FeedbackForm(forms.ModelForm):
         )
 
 
-class WaiverForm(forms.Form):
+class WaiverForm(PortalForm):
     organization = forms.ModelChoiceField(label=_("party"), queryset=None)
     reason = forms.CharField(
         label=_("reason"),
@@ -43,7 +44,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(PortalForm):
     signed_on = forms.DateField(label=_("signed on"), widget=DateInput)
     donors = forms.ModelMultipleChoiceField(
         label=_("donors"), queryset=None, widget=forms.CheckboxSelectMultiple
@@ -109,7 +110,7 @@ class AgreementChangeForm(AgreementForm):
         del self.fields["comment"]  # the reason is the comment here
 
 
-class AgreementDocumentForm(forms.Form):
+class AgreementDocumentForm(PortalForm):
     title = forms.CharField(label=_("title"), max_length=200)
     file = forms.FileField(label=_("signed document"))
 
@@ -132,7 +133,7 @@ class MultipleFileField(forms.FileField):
         return [clean_one(data, initial)] if data else []
 
 
-class ProgressReportForm(forms.Form):
+class ProgressReportForm(PortalForm):
     period_start = forms.DateField(label=_("period from"), widget=DateInput)
     period_end = forms.DateField(label=_("period to"), widget=DateInput)
     status = forms.ChoiceField(label=_("status"), choices=ProgressStatus.choices)
@@ -145,7 +146,7 @@ class ProgressReportForm(forms.Form):
     )
 
 
-class MilestoneForm(forms.Form):
+class MilestoneForm(PortalForm):
     title = forms.CharField(label=_("milestone"), max_length=200)
     due_date = forms.DateField(label=_("due date"), widget=DateInput)
     description = forms.CharField(
@@ -157,7 +158,7 @@ class MilestoneForm(forms.Form):
         super().__init__(*args, auto_id=f"ms{prefix_pk}-%s" if prefix_pk else "id_%s", **kwargs)
 
 
-class MilestoneDoneForm(forms.Form):
+class MilestoneDoneForm(PortalForm):
     completed_on = forms.DateField(label=_("done on"), widget=DateInput)
     note = forms.CharField(
         label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -172,7 +173,7 @@ class MilestoneDoneForm(forms.Form):
         super().__init__(*args, auto_id=f"done{milestone_pk}-%s", **kwargs)
 
 
-class LessonForm(forms.Form):
+class LessonForm(PortalForm):
     """UNODA writes a lesson learned of a closed case from what the consenting parties wrote."""
 
     title = forms.CharField(label=_("title"), max_length=200)
@@ -186,7 +187,7 @@ class LessonForm(forms.Form):
         super().__init__(*args, auto_id="lesson-%s", **kwargs)
 
 
-class LessonFilterForm(forms.Form):
+class LessonFilterForm(PortalForm):
     q = forms.CharField(label=_("Search"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     region = forms.ChoiceField(label=_("Region"), required=False)

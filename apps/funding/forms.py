@@ -6,13 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from apps.cases.models import Priority
-from apps.core.forms import DecimalTextField
+from apps.core.forms import DecimalTextField, PortalForm, PortalModelForm
 from apps.organizations.models import Region
 
 from .models import CooperationType, MeetingDecision, Offer, ReferralStatus
 
 
-class OfferAdminForm(forms.ModelForm):
+class OfferAdminForm(PortalModelForm):
     region_codes = forms.MultipleChoiceField(
         label=_("regions"), choices=Region.choices, required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -33,7 +33,7 @@ class OfferAdminForm(forms.ModelForm):
             )
 
 
-class DisbursementForm(forms.Form):
+class DisbursementForm(PortalForm):
     amount = DecimalTextField(label=_("amount"), max_digits=14, decimal_places=2)
     date = forms.DateField(label=_("date"))
     note = forms.CharField(label=_("note"), max_length=250, required=False)
@@ -42,7 +42,7 @@ class DisbursementForm(forms.Form):
     )
 
 
-class OfferForm(forms.ModelForm):
+class OfferForm(PortalModelForm):
     region_codes = forms.MultipleChoiceField(
         label=_("regions"), choices=Region.choices, required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -125,7 +125,7 @@ def _undisclosed_field():
     )
 
 
-class InterestForm(CoverageFieldsMixin, forms.Form):
+class InterestForm(CoverageFieldsMixin, PortalForm):
     """A donor's expression of interest on the case page (one per donor organization)."""
 
     donor = forms.IntegerField(widget=forms.HiddenInput)
@@ -142,7 +142,7 @@ def interest_form(case, org, data=None) -> InterestForm:
     return InterestForm(data, case=case, initial={"donor": org.pk}, auto_id=f"interest-{org.pk}-%s")
 
 
-class CoverageForm(CoverageFieldsMixin, forms.Form):
+class CoverageForm(CoverageFieldsMixin, PortalForm):
     """A donor changes what its interest or commitment covers and whether it is disclosed."""
 
     covers = _covers_field()
@@ -158,7 +158,7 @@ class CoverageForm(CoverageFieldsMixin, forms.Form):
         self._set_coverage_choices(case)
 
 
-class CommitmentCreateForm(CoverageFieldsMixin, forms.Form):
+class CommitmentCreateForm(CoverageFieldsMixin, PortalForm):
     donor = forms.IntegerField(widget=forms.HiddenInput)
     amount = DecimalTextField(
         label=_("Amount"),
@@ -206,7 +206,7 @@ def pledge_form(case, org, data=None) -> CommitmentCreateForm:
     return form
 
 
-class NeedsFilterForm(forms.Form):
+class NeedsFilterForm(PortalForm):
     category = forms.ChoiceField(label=_("Category"), required=False)
     region = forms.ChoiceField(label=_("Region"), required=False)
     priority = forms.TypedChoiceField(
@@ -233,7 +233,7 @@ class NeedsFilterForm(forms.Form):
         ]
 
 
-class OfferFilterForm(forms.Form):
+class OfferFilterForm(PortalForm):
     """The filters of the offers of assistance; UNODA may also pick the offers' status."""
 
     STATUS_CHOICES = [
@@ -286,7 +286,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(PortalForm):
     """A meeting's details and invitations (the service checks the rules)."""
 
     title = forms.CharField(label=_("title"), max_length=200)
@@ -323,7 +323,7 @@ class OfferChoiceField(forms.ModelChoiceField):
         return f"{obj.donor}: {obj.title}"
 
 
-class MeetingItemForm(forms.Form):
+class MeetingItemForm(PortalForm):
     """An agenda item: a case, optionally with an offer presented for it (or an offer alone)."""
 
     request = CaseChoiceField(
@@ -351,7 +351,7 @@ class MeetingItemForm(forms.Form):
         return data
 
 
-class MeetingOutcomeForm(forms.Form):
+class MeetingOutcomeForm(PortalForm):
     """What came of one agenda item; one form per item on the meeting page."""
 
     decision = forms.ChoiceField(label=_("decision"), choices=MeetingDecision.choices)
@@ -374,7 +374,7 @@ class MeetingOutcomeForm(forms.Form):
 # --- Offers a State asks UNODA to bring to its request -----------------------------------------
 
 
-class ReferralAskForm(forms.Form):
+class ReferralAskForm(PortalForm):
     """A State asks UNODA to bring one offer to one of its requests (one form per offer on the
     page; the requests to choose from are given, so that the page reads no more for them)."""
 
@@ -392,7 +392,7 @@ class ReferralAskForm(forms.Form):
         self.fields["request"].choices = choices
 
 
-class ReferralBringForm(forms.Form):
+class ReferralBringForm(PortalForm):
     """UNODA brings the offer to the request: on a meeting's agenda, or by telling the donor."""
 
     meeting = forms.TypedChoiceField(
@@ -418,7 +418,7 @@ class ReferralBringForm(forms.Form):
         ]
 
 
-class ReferralDeclineForm(forms.Form):
+class ReferralDeclineForm(PortalForm):
     reason = forms.CharField(
         label=_("reason (the State reads it)"), widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -427,7 +427,7 @@ class ReferralDeclineForm(forms.Form):
         super().__init__(*args, prefix=f"decline{referral_pk}", **kwargs)
 
 
-class ReferralFilterForm(forms.Form):
+class ReferralFilterForm(PortalForm):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,

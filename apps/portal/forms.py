@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.cases.forms import QueueFilterForm, officer_choices
 from apps.cases.selectors import all_categories
+from apps.core.forms import PortalModelForm
 from apps.organizations.selectors import user_is_unoda
 
 from .models import QUERY_MAX_LENGTH, SavedView
@@ -87,7 +88,7 @@ def queue_query(query: str, *, user) -> str:
     return encoded
 
 
-class SavedViewForm(forms.ModelForm):
+class SavedViewForm(PortalModelForm):
     """Save the queue as it is shown (``query``: its query string) under a name."""
 
     query = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -106,7 +107,7 @@ class SavedViewForm(forms.ModelForm):
         return name
 
 
-class SavedViewChangeForm(forms.ModelForm):
+class SavedViewChangeForm(PortalModelForm):
     """Rename a saved view, share it or stop sharing it."""
 
     class Meta:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from apps.cases.models import AssistanceRequest, Category
+from apps.core.filters import PortalFilterSet
 from apps.funding.models import FUNDED_STATUSES, Commitment, CooperationType
 from apps.organizations.models import Organization, Region
 
@@ -19,7 +20,7 @@ def next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
 
-class DashboardFilter(django_filters.FilterSet):
+class DashboardFilter(PortalFilterSet):
     """Period (the months the requests were made in: the grain of the figures kept in SQL),
     region, category, type of cooperation of the agreement and, for UNODA only, donor (a firm
     commitment of that donor on the case: who funds what is not told to other donors or

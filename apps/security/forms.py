@@ -2,10 +2,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from apps.core.forms import PortalForm
+
 from .models import AuditKind
 
 
-class TokenForm(forms.Form):
+class TokenForm(PortalForm):
     token = forms.RegexField(
         label=_("Code from your authenticator app"),
         regex=r"^\s*[0-9]{6}\s*$",
@@ -15,7 +17,7 @@ class TokenForm(forms.Form):
     )
 
 
-class BackupCodeForm(forms.Form):
+class BackupCodeForm(PortalForm):
     backup_code = forms.CharField(
         label=_("Backup code"),
         max_length=20,
@@ -31,7 +33,7 @@ class BackupCodeForm(forms.Form):
     )
 
 
-class AuditSearchForm(forms.Form):
+class AuditSearchForm(PortalForm):
     q = forms.CharField(label=_("User, object or organization"), required=False, max_length=200)
     kind = forms.ChoiceField(
         label=pgettext_lazy("kind of audit event", "Kind"),

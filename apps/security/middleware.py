@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -144,24 +145,45 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def _api_error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+
+
 class RequestSizeLimitMiddleware:
-    """Refuses a request body larger than ``PORTAL_REQUEST_MAX_BYTES`` before reading it."""
+    """Refuses a request body larger than the portal reads before reading it (413): at most
+    ``PORTAL_REQUEST_MAX_BYTES`` (a page's form with its files), and under /api/, which takes
+    no files, at most ``PORTAL_API_BODY_MAX_BYTES``, answered in the API's error format. A
+    page's form without files is limited by Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``, set well
+    above what its fields may hold, so that a form answers a too-long text with a message (the
+    413 page of ``apps.core.views.bad_request`` beyond it)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        api = request.path.startswith("/api/")
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
+            if api:
+                return _api_error("bad_request", _("Bad Content-Length."), 400)
             return HttpResponseBadRequest(_("Bad Content-Length."), content_type="text/plain")
-        if length > settings.PORTAL_REQUEST_MAX_BYTES:
+        limit = settings.PORTAL_REQUEST_MAX_BYTES
+        if api:
+            limit = min(limit, settings.PORTAL_API_BODY_MAX_BYTES)
+        if length <= limit:
+            return self.get_response(request)
+        if api:
+            message = _("The request body is too large: the API accepts at most %(size)s.") % {
+                "size": filesizeformat(limit)
+            }
+            response = _api_error("too_large", message, 413)
+        else:
             response = HttpResponse(
                 _("The request is too large."), status=413, content_type="text/plain"
             )
-            response["Connection"] = "close"
-            return response
-        return self.get_response(request)
+        response["Connection"] = "close"
+        return response
 
 
 class PageMethodsMiddleware:

@@ -220,10 +220,17 @@ PORTAL_CONTENT_SECURITY_POLICY_DOCS = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 # Uploads: at most 20 MB a file (checked by content, apps.security.uploads), a request body at
-# most 21 MB (413 above that); form fields without files at most 2.5 MB (400 above that).
+# most 21 MB (413 above that).
 PORTAL_UPLOAD_MAX_BYTES = env.int("PORTAL_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 PORTAL_REQUEST_MAX_BYTES = PORTAL_UPLOAD_MAX_BYTES + 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A page's form fields without its files: well above what the fields of the largest form may
+# hold (each text has a length limit, apps.core.text; a character may take 9 bytes once
+# percent-encoded), so that a paste longer than a field comes back in the form with a message
+# and the text kept, not refused for its size (a 413 page above this).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The API takes no files: a body above this is a 413 in its error format, before parsing. It is
+# above what the largest request body may hold (its texts' limits, JSON-escaped).
+PORTAL_API_BODY_MAX_BYTES = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
@@ -402,8 +409,9 @@ SPECTACULAR_SETTINGS = {
         '`{"error": {"code": ..., "message": ..., "fields": {...}}}`: 400 bad input (unknown '
         "fields, wrong types, page size over 100), 401 not signed in, 403 not allowed, 404 not "
         "found or not visible to you, 409 refused by a rule of the portal (e.g. a transition "
-        "not possible in the current status, or someone else acting on the case), 429 too many "
-        "requests. A refused request changes nothing."
+        "not possible in the current status, or someone else acting on the case), 413 a body "
+        "larger than 2.5 MB, 429 too many requests. Text fields refuse control characters and "
+        "have a maximum length (`maxLength`). A refused request changes nothing."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

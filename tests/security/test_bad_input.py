@@ -54,13 +54,14 @@ def test_oversize_body_is_refused_before_reading(client, users, settings):
     assert snapshot() == before
 
 
-def test_too_many_form_bytes_is_a_400(client, users, make_case, settings):
+def test_too_many_form_bytes_is_a_413(client, users, make_case, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     case = make_case("draft")
     client.force_login(users.recipient)
     before = snapshot()
     response = client.post(f"/cases/{case.reference}/comment/", {"body": "x" * 5000})
-    assert response.status_code == 400
+    assert response.status_code == 413
+    assert "Nothing was saved." in response.content.decode()
     response = client.post(
         f"/api/v1/requests/{case.reference}/",
         data='{"title": "' + "x" * 5000 + '"}',
