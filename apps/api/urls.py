@@ -37,8 +37,8 @@ def not_found(request, *args, **kwargs):
 # Redoc's bundle inserts <style> elements without a nonce as it loads: empty ones, whose rules
 # styled-components then adds through the CSSOM, and perfect-scrollbar's stylesheet. Its page
 # allows exactly those two contents by their hashes (a newer Redoc's stylesheet would have
-# another: tests/browser/test_api_docs.py fails on any refused style); its search runs in a
-# worker made from a blob.
+# another hash: tests/browser/test_admin_and_api_docs.py fails on any refused style). Its
+# search runs in a worker made from a blob.
 REDOC_POLICY = {
     "style-src": [
         "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # the empty text
