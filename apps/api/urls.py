@@ -1,3 +1,5 @@
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import (
@@ -32,12 +34,29 @@ def not_found(request, *args, **kwargs):
     raise NotFound
 
 
+# Redoc's bundle inserts <style> elements without a nonce as it loads: empty ones, whose rules
+# styled-components then adds through the CSSOM, and perfect-scrollbar's stylesheet. Its page
+# allows exactly those two contents by their hashes (a newer Redoc's stylesheet would have
+# another hash: tests/browser/test_admin_and_api_docs.py fails on any refused style). Its
+# search runs in a worker made from a blob.
+REDOC_POLICY = {
+    "style-src": [
+        "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # the empty text
+        "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",  # perfect-scrollbar's CSS
+    ],
+    "worker-src": [SELF, "blob:"],
+}
+
 urlpatterns = [
     path("v1/auth/token/", views.TokenObtainView.as_view(), name="token"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path(
+        "docs/redoc/",
+        csp_update(REDOC_POLICY)(SpectacularRedocView.as_view(url_name="api:schema")),
+        name="redoc",
+    ),
     # Any path at all, a newline in it too ("." would not match one).
     re_path(r"^[\s\S]*$", not_found, name="not-found"),
 ]

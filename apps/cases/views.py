@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import get_language_info, ngettext
 from django.utils.translation import gettext as _
 from django.views import View
@@ -16,7 +17,7 @@ from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 from apps.security.models import AuditKind
 from apps.security.services import audit_record
-from apps.security.uploads import safe_content_type, sanitise_filename
+from apps.security.uploads import download_policy, safe_content_type, sanitise_filename
 
 from . import selectors, services
 from .forms import (
@@ -291,6 +292,7 @@ class RequestTransitionView(LoginRequiredMixin, View):
         return redirect("cases:request-detail", reference=case.reference)
 
 
+@method_decorator(download_policy, name="get")
 class AttachmentDownloadView(LoginRequiredMixin, View):
     """A case's document, to whoever may see the case; always as a download, never inline."""
 
@@ -313,12 +315,9 @@ class AttachmentDownloadView(LoginRequiredMixin, View):
             handle = attachment.file.open("rb")
         except FileNotFoundError:
             raise Http404(_("The file of this document is missing.")) from None
-        response = FileResponse(
+        return FileResponse(
             handle, as_attachment=True, filename=name, content_type=safe_content_type(name)
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
 
 
 class CommentAddView(LoginRequiredMixin, View):

@@ -19,7 +19,7 @@ from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 from apps.security.models import AuditKind
 from apps.security.services import audit_record
-from apps.security.uploads import safe_content_type, sanitise_filename
+from apps.security.uploads import download_policy, safe_content_type, sanitise_filename
 
 from . import selectors, services
 from .forms import (
@@ -413,6 +413,7 @@ class AgreementDocumentAddView(UnodaOnlyMixin, TemplateView):
         return self.render_to_response(context, status=400)
 
 
+@download_policy
 def _download(request, case, file, detail: dict):
     """A stored file as a download (never inline), audited."""
     name = sanitise_filename(file.name)
@@ -427,12 +428,9 @@ def _download(request, case, file, detail: dict):
         handle = file.open("rb")
     except FileNotFoundError:
         raise Http404(_("The file of this document is missing.")) from None
-    response = FileResponse(
+    return FileResponse(
         handle, as_attachment=True, filename=name, content_type=safe_content_type(name)
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 class AgreementDocumentDownloadView(LoginRequiredMixin, View):

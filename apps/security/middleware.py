@@ -1,5 +1,5 @@
 """Request-level security: client address for the audit log, session idle and absolute
-lifetime, two-factor enforcement, Content-Security-Policy and no-store on private pages."""
+lifetime, two-factor enforcement and no-store on private pages."""
 
 import time
 
@@ -123,22 +123,16 @@ class OTPRequiredMiddleware:
         return self.get_response(request)
 
 
-class SecurityHeadersMiddleware:
-    """Content-Security-Policy on every response; ``Cache-Control: no-store`` on every
-    response to a signed-in user (cases are confidential: nothing kept in caches)."""
+class PrivateNoStoreMiddleware:
+    """``Cache-Control: no-store`` on every response to a signed-in user and on every API
+    response (cases are confidential: nothing kept in caches). The other security headers are
+    django-csp's and Django's SecurityMiddleware's."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if "Content-Security-Policy" not in response:
-            docs = request.path.startswith("/api/docs/")
-            response["Content-Security-Policy"] = (
-                settings.PORTAL_CONTENT_SECURITY_POLICY_DOCS
-                if docs
-                else settings.PORTAL_CONTENT_SECURITY_POLICY
-            )
         user = getattr(request, "user", None)
         if (user is not None and user.is_authenticated) or request.path.startswith("/api/"):
             patch_cache_control(response, no_store=True, private=True, max_age=0)

@@ -6,6 +6,8 @@ import os
 import unicodedata
 import zipfile
 
+from csp.constants import NONE
+from csp.decorators import csp
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.text import get_valid_filename
@@ -157,3 +159,8 @@ def safe_content_type(name: str) -> str:
     ext = _extension(os.path.basename(name))
     kind = EXTENSION_KIND.get(ext)
     return CONTENT_TYPES.get(kind, "application/octet-stream")
+
+
+# A stored file's own Content-Security-Policy, should a browser ever open it rather than save
+# it: nothing loads and it runs sandboxed (django-csp's per-view policy replaces the site's).
+download_policy = csp({"default-src": [NONE], "sandbox": True})

@@ -4,6 +4,7 @@ import datetime
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from apps.organizations.un_names import UN_COUNTRY_NAMES
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     # After modeltranslation: the apps register their history in ready(), once the
     # per-language columns exist, so that each language's text is kept.
     "simple_history",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.organizations",
@@ -67,7 +69,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files served by the app itself: the embedded default needs no other server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "apps.security.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "apps.security.middleware.PrivateNoStoreMiddleware",
     "apps.security.middleware.RequestContextMiddleware",
     "apps.security.middleware.RequestSizeLimitMiddleware",
     "apps.security.middleware.PageMethodsMiddleware",
@@ -109,6 +112,7 @@ TEMPLATES = [
             "builtins": ["apps.core.templatetags.one_time"],
             "context_processors": [
                 "django.template.context_processors.request",
+                "csp.context_processors.nonce",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -207,18 +211,24 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# No inline scripts or styles anywhere; the API's Redoc page injects its styles at run time,
-# so the documentation pages alone allow inline styles (never inline scripts).
-PORTAL_CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-PORTAL_CONTENT_SECURITY_POLICY_DOCS = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
+# Content-Security-Policy (django-csp's CSPMiddleware): scripts and styles from our own origin,
+# and inline ones only with this response's nonce (``{{ CSP_NONCE }}``; django-csp adds it to
+# the header only on responses whose template used it); never 'unsafe-inline'. Views with
+# other needs say so with django-csp's decorators (the API's documentation pages, downloads).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 # Uploads: at most 20 MB a file (checked by content, apps.security.uploads), a request body at
 # most 21 MB (413 above that).
 PORTAL_UPLOAD_MAX_BYTES = env.int("PORTAL_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)

@@ -90,6 +90,11 @@ def _content_types_and_permissions(_data_migrations_rows, transactional_db):
 
 AXE_SOURCE_PATH = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Pages that are not the portal's own, as in test_accessibility.py's walk: Django's admin (staff
+# only) and drf-spectacular's API documentation. Not audited: besides, axe's reading of the
+# admin's @import-ed stylesheets inserts <style> elements that the page's policy refuses, which
+# would be counted against the page (see ``csp_watch``).
+NOT_OURS = re.compile(r"^/(admin|api)/")
 # Runs in the page: the violations of WCAG 2.1 A and AA, reduced to what a failure must say.
 AXE_RUN = """async (tags) => {
   const results = await window.axe.run(document, {
@@ -160,6 +165,9 @@ class AxeAudit:
         try:
             page.wait_for_load_state("load")
             url = page.url
+            if NOT_OURS.match(urlsplit(url).path):
+                self.pending.discard(page)
+                return
             # The source itself is the expression evaluated: an eval() in the page would be
             # refused by the policy.
             if not page.evaluate("() => Boolean(window.axe)"):
@@ -234,3 +242,78 @@ def axe(request, monkeypatch):
     paths = [urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "")
              for url in audit.checked]  # fmt: skip
     (AUDITED / f"{name}.txt").write_text("".join(f"{path}\n" for path in paths))
+
+
+# --- Content-Security-Policy: nothing any browser test opens is refused (issue 27, MH 6) ---
+
+# Runs in every document before its own scripts: each refusal is reported with what was
+# refused, by which directive, and where.
+CSP_WATCH = """document.addEventListener("securitypolicyviolation", (event) => {
+  window.__portalCspViolation({
+    directive: event.effectiveDirective, blocked: event.blockedURI, page: document.URL,
+    source: event.sourceFile, line: event.lineNumber, column: event.columnNumber,
+  });
+});"""
+
+
+class CspWatch:
+    """Collects the policy's refusals in every page of every context a test opens, from the
+    ``securitypolicyviolation`` events and from Chromium's console messages about the
+    Content Security Policy (which also cover what raises no event); the test fails at its end
+    if there was any. ``allow(directive, blocked)`` names a refusal that a test expects and
+    wants (a third-party fetch that the policy is there to stop)."""
+
+    def __init__(self):
+        self.violations: list[str] = []
+        self.console: list[str] = []
+        self.allowed: list[tuple[str, str]] = []
+
+    def allow(self, directive: str, blocked: str) -> None:
+        self.allowed.append((directive, blocked))
+
+    def is_allowed(self, text: str) -> bool:
+        return any(directive in text and blocked in text for directive, blocked in self.allowed)
+
+    def violation(self, source, report: dict) -> None:
+        text = (
+            f"{report['directive']} refused {report['blocked'] or '(inline)'} on {report['page']}"
+            f" ({report['source'] or 'the page'}:{report['line']}:{report['column']})"
+        )
+        if not self.is_allowed(text):
+            self.violations.append(text)
+
+    def message(self, message) -> None:
+        text = message.text
+        if "Content Security Policy" in text and not self.is_allowed(text):
+            self.console.append(f"{text} (on {message.page.url if message.page else '?'})")
+
+    def watch(self, context) -> None:
+        context.expose_binding("__portalCspViolation", self.violation)
+        context.add_init_script(CSP_WATCH)
+        context.on("console", self.message)
+
+    def finish(self) -> None:
+        if self.violations or self.console:
+            lines = ["The Content-Security-Policy refused something:"]
+            lines += [f"  - {text}" for text in self.violations]
+            lines += [f"  - console: {text}" for text in self.console]
+            raise AssertionError("\n".join(lines))
+
+
+@pytest.fixture(autouse=True)
+def csp_watch(monkeypatch):
+    """Every browser context a test opens is watched for Content-Security-Policy refusals (see
+    ``CspWatch``); any refusal fails the test."""
+    from playwright.sync_api import Browser
+
+    watch = CspWatch()
+    new_context = Browser.new_context
+
+    def new_context_watched(browser, *args, **kwargs):
+        context = new_context(browser, *args, **kwargs)
+        watch.watch(context)
+        return context
+
+    monkeypatch.setattr(Browser, "new_context", new_context_watched)
+    yield watch
+    watch.finish()

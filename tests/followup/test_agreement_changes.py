@@ -508,6 +508,8 @@ def test_unoda_and_the_parties_download_the_records(
         response = client.get(url)
         assert response.status_code == 200
         assert response["Content-Disposition"].startswith("attachment")
+        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        assert response["X-Content-Type-Options"] == "nosniff"
         assert b"".join(response.streaming_content) == PDF
     assert AuditEvent.objects.filter(kind=AuditKind.DOWNLOAD).count() == 2
 

@@ -1,5 +1,6 @@
-"""Production settings pass ``check --deploy``; every page has the CSP and no inline script;
-pages for signed-in users are never cached."""
+"""Production settings pass ``check --deploy``; every page has django-csp's nonce-based policy
+(no 'unsafe-inline'), which its scripts and styles carry; pages for signed-in users are never
+cached."""
 
 import os
 import re
@@ -9,6 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+
+from apps.funding import services as funding_services
+from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,38 +86,126 @@ PAGES = [
     "/api/docs/",
     "/api/docs/redoc/",
 ]
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.IGNORECASE)
+SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b([^>]*)>", re.IGNORECASE)
+NONCE_ATTRIBUTE = re.compile(r'\snonce="([^"]*)"')
+
+
+def policy(response) -> dict[str, list[str]]:
+    """The response's Content-Security-Policy as {directive: [its sources]}."""
+    directives = [part.split() for part in response["Content-Security-Policy"].split(";")]
+    return {name: sources for name, *sources in directives if name}
+
+
+def nonce_of(csp: dict[str, list[str]]) -> str:
+    """The one nonce of script-src, which style-src carries too."""
+    nonces = [source for source in csp["script-src"] if source.startswith("'nonce-")]
+    assert len(nonces) == 1, csp["script-src"]
+    assert nonces[0] in csp["style-src"]
+    return nonces[0].removeprefix("'nonce-").removesuffix("'")
+
+
+def assert_strict(csp: dict[str, list[str]], path: str) -> None:
+    assert csp["default-src"] == ["'self'"], path
+    assert csp["object-src"] == ["'none'"], path
+    assert csp["base-uri"] == ["'self'"], path
+    assert csp["form-action"] == ["'self'"], path
+    assert csp["frame-ancestors"] == ["'none'"], path
+    sources = [source for sources in csp.values() for source in sources]
+    assert "'unsafe-inline'" not in sources, path
+    assert "'unsafe-eval'" not in sources, path
+    assert "*" not in sources, path
 
 
 @pytest.mark.django_db
-def test_pages_have_csp_no_inline_script_and_no_store(client, users, make_case):
+def test_pages_have_a_nonce_based_csp_that_their_scripts_and_styles_carry(client, users, make_case):
     case = make_case("published")
     client.force_login(users.unoda)
     for path in [*PAGES, f"/cases/{case.reference}/", f"/followup/{case.reference}/feedback/"]:
         response = client.get(path)
         assert response.status_code == 200, path
-        csp = response["Content-Security-Policy"]
-        assert "default-src 'self'" in csp, path
-        assert "script-src 'self';" in csp, path
-        assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0], path
-        assert "frame-ancestors 'none'" in csp, path
+        csp = policy(response)
+        assert_strict(csp, path)
+        nonce = nonce_of(csp)
+        assert csp["script-src"] == ["'self'", f"'nonce-{nonce}'"], path
         html = response.content.decode()
-        assert not INLINE_SCRIPT.search(html), f"inline <script> on {path}"
+        elements = SCRIPT_OR_STYLE.findall(html)
+        assert elements, path
+        for tag, attributes in elements:
+            assert NONCE_ATTRIBUTE.findall(attributes) == [nonce], f"<{tag}{attributes}> on {path}"
         assert not INLINE_HANDLER.search(html), f"inline event handler on {path}"
+        assert not STYLE_ATTRIBUTE.search(html), f"style attribute on {path}"
         assert "no-store" in response["Cache-Control"], path
         assert response["X-Frame-Options"] == "DENY", path
         assert response["X-Content-Type-Options"] == "nosniff", path
         assert response["Referrer-Policy"] == "same-origin", path
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin", path
 
 
 @pytest.mark.django_db
-def test_pages_use_no_inline_styles(client, users, make_case):
-    case = make_case("published")
+def test_each_response_has_its_own_nonce(client, users):
     client.force_login(users.recipient)
-    for path in ["/", "/cases/", f"/cases/{case.reference}/", "/reports/dashboard/"]:
-        html = client.get(path).content.decode()
-        assert not re.search(r"<style[\s>]", html, re.IGNORECASE), path
+    nonces = {nonce_of(policy(client.get("/"))) for _ in range(3)}
+    assert len(nonces) == 3
+
+
+@pytest.mark.django_db
+def test_pages_use_no_inline_styles_but_the_nonced_ones(client, users, make_case):
+    case = make_case("published")
+    meeting = funding_services.meeting_create(
+        actor=users.unoda, title="PoA matchmaking", date=timezone.localdate(), place="New York"
+    )
+    for user, paths in [
+        (users.recipient, ["/", "/cases/", f"/cases/{case.reference}/", "/reports/dashboard/"]),
+        (users.unoda, [f"/funding/meetings/{meeting.pk}/dossier/", "/api/docs/"]),
+    ]:
+        client.force_login(user)
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            html = response.content.decode()
+            nonce = nonce_of(policy(response))
+            for attributes in re.findall(r"<style\b([^>]*)>", html, re.IGNORECASE):
+                assert NONCE_ATTRIBUTE.findall(attributes) == [nonce], path
+            assert not STYLE_ATTRIBUTE.search(html), path
+
+
+@pytest.mark.django_db
+def test_redoc_allows_its_own_style_contents_by_hash_and_nothing_inline(client):
+    """Redoc's bundle inserts its styles without a nonce: its page allows those contents by
+    their hashes, never 'unsafe-inline'; its search runs in a blob: worker."""
+    response = client.get("/api/docs/redoc/")
+    assert response.status_code == 200
+    csp = policy(response)
+    assert_strict(csp, "/api/docs/redoc/")
+    nonce = nonce_of(csp)
+    hashes = [source for source in csp["style-src"] if source.startswith("'sha256-")]
+    assert csp["style-src"] == ["'self'", f"'nonce-{nonce}'", *hashes]
+    assert len(hashes) == 2
+    assert csp["worker-src"] == ["'self'", "blob:"]
+    script = rf'<script src="[^"]+/redoc.standalone.js" nonce="{re.escape(nonce)}">'
+    assert re.search(script, response.content.decode())
+
+
+@pytest.mark.django_db
+def test_admin_pages_have_the_strict_policy_and_nothing_inline(client, make_case):
+    case = make_case("published")
+    pages = [("/admin/login/", None)]
+    pages += [(path, UserFactory(is_staff=True, is_superuser=True)) for path in [
+        "/admin/", "/admin/cases/assistancerequest/",
+        f"/admin/cases/assistancerequest/{case.pk}/change/",
+    ]]  # fmt: skip
+    for path, user in pages:
+        if user is not None:
+            client.force_login(user)
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert_strict(policy(response), path)
+        html = response.content.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), f"inline script on {path}"
+        assert not re.search(r"<style[\s>]", html), f"inline <style> on {path}"
+        assert not INLINE_HANDLER.search(html), f"inline event handler on {path}"
 
 
 @pytest.mark.django_db
@@ -126,4 +219,6 @@ def test_api_responses_are_not_cached(client, users):
 def test_anonymous_public_page_has_csp(client):
     response = client.get("/needs/")
     assert response.status_code == 200
-    assert "default-src 'self'" in response["Content-Security-Policy"]
+    csp = policy(response)
+    assert_strict(csp, "/needs/")
+    nonce_of(csp)

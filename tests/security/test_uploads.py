@@ -136,6 +136,8 @@ def test_download_is_an_attachment_with_a_safe_type(client, make_case, users):
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
+    # django-csp's per-view policy: nothing loads, sandboxed, should a browser ever render it.
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert b"".join(response.streaming_content) == PDF
 
 
