@@ -119,11 +119,17 @@ def database_from_env(**kwargs) -> dict:
     """The database of ``DATABASE_URL``, with persistent connections: opening a PostgreSQL
     connection for each request costs more than most pages' queries. Each is checked before
     reuse, so a database restart costs one failed check, not an error page.
-    ``DATABASE_CONN_MAX_AGE`` seconds (default 60; 0 opens one per request)."""
+    ``DATABASE_CONN_MAX_AGE`` seconds (default 60; 0 opens one per request).
+    ``DATABASE_DISABLE_SERVER_SIDE_CURSORS`` (default false): true behind a pooler in
+    transaction mode (PgBouncer's ``pool_mode = transaction``), which cannot keep the cursor
+    of a chunked read (``iterator()``: exports, sweeps) from one transaction to the next."""
     config = env.db("DATABASE_URL", **kwargs)
     config["ATOMIC_REQUESTS"] = False
     config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     config["CONN_HEALTH_CHECKS"] = True
+    config["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
     return with_prepared_statements(without_jit(config))
 
 
