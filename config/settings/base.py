@@ -2,6 +2,7 @@
 
 import datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -338,11 +339,13 @@ CELERY_TIMEZONE = TIME_ZONE
 
 def next_redis_database(url: str) -> str:
     """``url`` (a Redis URL) with the next database number (0 after 15): the cache's database
-    beside the broker's, so that the cache's eviction never touches the broker's queues."""
-    base, _slash, number = url.rstrip("/").rpartition("/")
-    if "://" in base and number.isdigit():
-        return f"{base}/{(int(number) + 1) % 16}"
-    return f"{url.rstrip('/')}/1"
+    beside the broker's, so that clearing the cache never empties the broker's queues (an
+    eviction policy is the whole server's: a cache that evicts needs a Redis server of its
+    own). Its query (a managed Redis's ``?ssl_cert_reqs=required``) is kept."""
+    parts = urlsplit(url)
+    number = parts.path.strip("/")
+    database = (int(number) + 1) % 16 if number.isdigit() else 1
+    return urlunsplit(parts._replace(path=f"/{database}"))
 
 
 # The broker (REDIS_URL) and the cache are on separate Redis databases (REDIS_CACHE_URL, by
