@@ -349,10 +349,13 @@ def test_two_web_servers_two_workers_and_one_beat_share_one_postgresql_and_one_r
         f"<notification-{pk}@portal.localhost>" for pk in emailed.values_list("pk", flat=True)
     )
 
-    # Signing out on web B ends the session on web A too.
+    # Signing out on web B ends the session on web A too: its cookie, sent again, is refused.
+    session = browser.cookies["sessionid"]
     status, _headers, _html = browser.submit(web_b, "/", "/accounts/logout/", {})
     assert status == 302
-    assert signed_in_as(browser, web_a) is None
+    replayed = Browser()
+    replayed.cookies["sessionid"] = session
+    assert signed_in_as(replayed, web_a) is None
 
     # Worker 1 dies (SIGKILL, no goodbye): worker 2 alone sends what falls due next.
     worker_1.signal(signal.SIGKILL)
