@@ -3,9 +3,15 @@
 # scripts/services.sh does), migrations, collected static files, then gunicorn, one Celery
 # worker and exactly one Celery beat, all logging to stdout as JSON lines. Ctrl-C or SIGTERM
 # stops the three cleanly (each gets SIGTERM and up to 30 s to finish what it is doing).
-# Usage: scripts/serve.sh [--port N] [--demo]
-#   --port N   the web server's port on 127.0.0.1 (default 8000)
-#   --demo     load the demo data and logins (seed_demo; adds nothing when already loaded)
+# Usage: scripts/serve.sh [--port N] [--demo] [--only prepare|web|worker|beat]
+#   --port N        the web server's port on 127.0.0.1 (default 8000)
+#   --demo          load the demo data and logins (seed_demo; adds nothing when already loaded)
+#   --only prepare  only create the database if missing, migrate and collect static files
+#                   (and --demo), once per release; nothing installed or started
+#   --only PART     run that one part (web, worker or beat) in the foreground as its own
+#                   process, after a prepare: more web servers and workers beside a running
+#                   serve.sh, or on other machines sharing its PostgreSQL and Redis (README,
+#                   "Scaling out"); never a second beat
 # Settings: config.settings.serve (docs/operations.md); every variable below
 # has a loopback default, DJANGO_SECRET_KEY is generated once into var/secret_key.
 set -euo pipefail
@@ -13,19 +19,33 @@ cd "$(dirname "$0")/.."
 
 port=8000
 demo=0
+only=""
+usage="usage: scripts/serve.sh [--port N] [--demo] [--only prepare|web|worker|beat]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port="${2:?--port needs a number}"; shift 2 ;;
     --port=*) port="${1#--port=}"; shift ;;
     --demo) demo=1; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "Unknown option: $1 (usage: scripts/serve.sh [--port N] [--demo])" >&2; exit 2 ;;
+    --only) only="${2:?--only needs prepare, web, worker or beat}"; shift 2 ;;
+    --only=*) only="${1#--only=}"; shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "Unknown option: $1 ($usage)" >&2; exit 2 ;;
   esac
 done
 case "$port" in ''|*[!0-9]*) echo "--port needs a number, not '$port'" >&2; exit 2 ;; esac
+case "$only" in
+  ''|prepare|web|worker|beat) ;;
+  *) echo "--only needs prepare, web, worker or beat, not '$only' ($usage)" >&2; exit 2 ;;
+esac
+if [ "$demo" = 1 ] && [ -n "$only" ] && [ "$only" != prepare ]; then
+  echo "--demo loads data before the parts start: with --only prepare, or without --only" >&2
+  exit 2
+fi
 
-bash scripts/install.sh
-bash scripts/services.sh
+if [ -z "$only" ]; then
+  bash scripts/install.sh
+  bash scripts/services.sh
+fi
 
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.serve}"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/portal_serve}"
@@ -46,11 +66,16 @@ if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
   export DJANGO_SECRET_KEY
 fi
 
-# What the processes run with, for starting one of them again by hand (see below).
-(umask 077 && export -p | grep -E ' (DJANGO_|DATABASE_URL|REDIS_URL|PORTAL_|SENTRY_)' >var/serve.env)
+# A part run on its own (--only web, worker or beat) finds this done: by serve.sh beside it,
+# or by --only prepare, once per release.
+if [ -z "$only" ]; then
+  # What the processes run with, for starting one of them again by hand (see below).
+  (umask 077 && export -p | grep -E ' (DJANGO_|DATABASE_URL|REDIS_URL|PORTAL_|SENTRY_)' >var/serve.env)
+fi
+if [ -z "$only" ] || [ "$only" = prepare ]; then
 
-# The database of DATABASE_URL, created if it does not exist yet.
-.venv/bin/python - <<'PY'
+  # The database of DATABASE_URL, created if it does not exist yet.
+  .venv/bin/python - <<'PY'
 import os
 
 import environ
@@ -74,16 +99,36 @@ if config["ENGINE"].endswith("postgresql"):
             print(f"Created the database {config['NAME']}")
 PY
 
-.venv/bin/python manage.py migrate --noinput -v0
-.venv/bin/python manage.py collectstatic --noinput -v0
-if [ "$demo" = 1 ]; then
-  .venv/bin/python manage.py seed_demo
+  .venv/bin/python manage.py migrate --noinput -v0
+  .venv/bin/python manage.py collectstatic --noinput -v0
+  if [ "$demo" = 1 ]; then
+    .venv/bin/python manage.py seed_demo
+  fi
 fi
+[ "$only" = prepare ] && exit 0
 
 cores="$(nproc)"
 web_workers="${PORTAL_WEB_WORKERS:-$((2 * cores + 1))}"
 [ "$web_workers" -gt 9 ] && [ -z "${PORTAL_WEB_WORKERS:-}" ] && web_workers=9
 task_workers="${PORTAL_TASK_CONCURRENCY:-$cores}"
+
+# The three parts, as serve.sh starts them and as --only runs one (tests/ops/test_scale_out.py
+# runs two web servers, two workers and the beat with --only).
+web=(.venv/bin/gunicorn --config python:config.gunicorn --bind "127.0.0.1:$port"
+  --workers "$web_workers")
+# A worker's name is unique on its machine (Celery's remote control and /health/ tell workers
+# apart by name): this script's process id, which --only hands on to the worker.
+worker=(.venv/bin/celery -A config worker --concurrency "$task_workers" --loglevel INFO
+  --hostname "portal-$$@%h")
+# Exactly one beat: its pid file refuses a second one started from this checkout
+# (PORTAL_BEAT_PIDFILE: another file for a beat on another database, e.g. a test's).
+beat=(.venv/bin/celery -A config beat --loglevel INFO
+  --pidfile "${PORTAL_BEAT_PIDFILE:-var/celerybeat.pid}")
+case "$only" in
+  web) exec "${web[@]}" ;;
+  worker) exec "${worker[@]}" ;;
+  beat) exec "${beat[@]}" ;;
+esac
 
 pids=()
 stop() {
@@ -101,12 +146,6 @@ stop() {
 }
 trap 'stop; exit 0' INT TERM
 
-web=(.venv/bin/gunicorn --config python:config.gunicorn --bind "127.0.0.1:$port"
-  --workers "$web_workers")
-worker=(.venv/bin/celery -A config worker --concurrency "$task_workers" --loglevel INFO
-  --hostname "portal-$port@%h")
-# Exactly one beat: its pid file refuses a second one started from this checkout.
-beat=(.venv/bin/celery -A config beat --loglevel INFO --pidfile var/celerybeat.pid)
 "${web[@]}" &
 web_pid=$!
 "${worker[@]}" &
@@ -132,13 +171,9 @@ while [ ${#waiting[@]} -gt 0 ]; do
     exit 1
   fi
   part=worker
-  command=("${worker[@]}")
-  if [ "$exited" = "$beat_pid" ]; then
-    part=beat
-    command=("${beat[@]}")
-  fi
+  [ "$exited" = "$beat_pid" ] && part=beat
   echo "serve.sh: the Celery $part exited (status $status); the web server goes on and" \
-    "/health/ reports it. Start it again with: . var/serve.env && ${command[*]}" >&2
+    "/health/ reports it. Start it again with: . var/serve.env && scripts/serve.sh --only $part" >&2
   remaining=()
   for pid in "${waiting[@]}"; do [ "$pid" = "$exited" ] || remaining+=("$pid"); done
   waiting=("${remaining[@]}")

@@ -24,7 +24,7 @@ def broker_keeps_its_tasks(app_configs=None, **kwargs):
                 f"The broker's Redis evicts keys (maxmemory-policy {policy}): queued tasks "
                 "can be lost under memory pressure.",
                 hint="Set maxmemory-policy noeviction on the broker's Redis (docs/security.md, "
-                "Redis); the cache may use another Redis or database with allkeys-lru.",
+                "Redis); a cache that evicts (allkeys-lru) needs a Redis server of its own.",
                 id="portal.W001",
             )
         ]

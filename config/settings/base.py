@@ -2,6 +2,7 @@
 
 import datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -128,11 +129,17 @@ def database_from_env(**kwargs) -> dict:
     """The database of ``DATABASE_URL``, with persistent connections: opening a PostgreSQL
     connection for each request costs more than most pages' queries. Each is checked before
     reuse, so a database restart costs one failed check, not an error page.
-    ``DATABASE_CONN_MAX_AGE`` seconds (default 60; 0 opens one per request)."""
+    ``DATABASE_CONN_MAX_AGE`` seconds (default 60; 0 opens one per request).
+    ``DATABASE_DISABLE_SERVER_SIDE_CURSORS`` (default false): true behind a pooler in
+    transaction mode (PgBouncer's ``pool_mode = transaction``), which cannot keep the cursor
+    of a chunked read (``iterator()``: exports, sweeps) from one transaction to the next."""
     config = env.db("DATABASE_URL", **kwargs)
     config["ATOMIC_REQUESTS"] = False
     config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     config["CONN_HEALTH_CHECKS"] = True
+    config["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
     return with_prepared_statements(without_jit(config))
 
 
@@ -357,11 +364,13 @@ CELERY_TIMEZONE = TIME_ZONE
 
 def next_redis_database(url: str) -> str:
     """``url`` (a Redis URL) with the next database number (0 after 15): the cache's database
-    beside the broker's, so that the cache's eviction never touches the broker's queues."""
-    base, _slash, number = url.rstrip("/").rpartition("/")
-    if "://" in base and number.isdigit():
-        return f"{base}/{(int(number) + 1) % 16}"
-    return f"{url.rstrip('/')}/1"
+    beside the broker's, so that clearing the cache never empties the broker's queues (an
+    eviction policy is the whole server's: a cache that evicts needs a Redis server of its
+    own). Its query (a managed Redis's ``?ssl_cert_reqs=required``) is kept."""
+    parts = urlsplit(url)
+    number = parts.path.strip("/")
+    database = (int(number) + 1) % 16 if number.isdigit() else 1
+    return urlunsplit(parts._replace(path=f"/{database}"))
 
 
 # The broker (REDIS_URL) and the cache are on separate Redis databases (REDIS_CACHE_URL, by

@@ -18,6 +18,10 @@ from tests.support.worker import RedisServer
         ("redis://127.0.0.1:6379/15", "redis://127.0.0.1:6379/0"),
         ("redis://127.0.0.1:6379", "redis://127.0.0.1:6379/1"),
         ("redis://:secret@redis.example:6380/0", "redis://:secret@redis.example:6380/1"),
+        (
+            "rediss://:secret@redis.example:6380/2?ssl_cert_reqs=required",
+            "rediss://:secret@redis.example:6380/3?ssl_cert_reqs=required",
+        ),
     ],
 )
 def test_the_cache_is_on_the_next_database(broker, cache):

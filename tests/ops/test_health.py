@@ -87,7 +87,6 @@ def test_each_run_of_the_beat_records_it(monkeypatch):
 def test_a_killed_worker_turns_the_report_red_and_a_new_one_green(client, settings, tmp_path):
     redis = RedisServer(free_port())
     redis.start()
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.PORTAL_HEALTH_TOKEN = "monitor-token"
     beat_heartbeat_record()
 
@@ -97,6 +96,9 @@ def test_a_killed_worker_turns_the_report_red_and_a_new_one_green(client, settin
 
     try:
         with publishing_to(redis.url):
+            # Inside: Celery reads the setting through Django's, so publishing_to must save
+            # (and give back) the eager mode the other tests run with, not this test's.
+            settings.CELERY_TASK_ALWAYS_EAGER = False
             with celery_worker(broker_url=redis.url, log_dir=tmp_path) as worker:
                 assert workers()["status"] == "ok"
                 worker.kill()
