@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from apps.core.forms import DecimalTextField, PortalForm, PortalModelForm
+from apps.core.forms import DecimalTextField, PortalForm, PortalModelForm, say_text_limit
 from apps.organizations.models import Organization
 
 from .models import (
@@ -125,6 +125,7 @@ class ProposalStepForm(PortalModelForm):
         for field in self.fields.values():
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 5
+                say_text_limit(field)
 
 
 class ActivityLineForm(PortalForm):

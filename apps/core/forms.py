@@ -19,9 +19,8 @@ from .models import PortalSettings
 
 def plain_text_field(field: forms.Field) -> None:
     """Make a form field follow the portal's rule for text (``apps.core.text``): control
-    characters refused, a length limit (``TEXT_MAX_LENGTH`` unless it has one) in the HTML
-    (``maxlength``) and on the server, and for a text area the limit said under it (a browser
-    cuts a paste at ``maxlength`` without a word). Passwords are left as typed: they are
+    characters refused, and a length limit (``TEXT_MAX_LENGTH`` unless it has one) in the HTML
+    (``maxlength``) and on the server. Passwords are left as typed: they are
     compared, never shown or stored. Safe to call again on the same field."""
     if not isinstance(field, forms.CharField) or isinstance(
         field, forms.UUIDField | forms.JSONField
@@ -42,11 +41,15 @@ def plain_text_field(field: forms.Field) -> None:
         field.max_length = TEXT_MAX_LENGTH
         field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
         field.widget.attrs.update(field.widget_attrs(field.widget))
-    if isinstance(field.widget, forms.Textarea):
-        limit = ngettext(
-            "At most %(limit)s character.", "At most %(limit)s characters.", field.max_length
-        ) % {"limit": formats.number_format(field.max_length, force_grouping=True)}
-        field.help_text = f"{field.help_text} {limit}" if field.help_text else limit
+
+
+def say_text_limit(field: forms.CharField) -> None:
+    """Say a text's length limit under it, for a page whose template shows help texts (a
+    browser cuts a paste at ``maxlength`` without a word)."""
+    limit = ngettext(
+        "At most %(limit)s character.", "At most %(limit)s characters.", field.max_length
+    ) % {"limit": formats.number_format(field.max_length, force_grouping=True)}
+    field.help_text = f"{field.help_text} {limit}" if field.help_text else limit
 
 
 class PlainTextMixin:
