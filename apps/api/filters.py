@@ -1,13 +1,38 @@
 import django_filters
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
 
-from apps.cases.models import AssistanceRequest, Status
+from apps.cases.currencies import currency_choices
+from apps.cases.models import (
+    AssistanceRequest,
+    Attachment,
+    AttachmentKind,
+    Comment,
+    CommentVisibility,
+    Status,
+)
+from apps.followup.models import (
+    Feedback,
+    FeedbackStatus,
+    Milestone,
+    PartyRole,
+    ProgressReport,
+    ProgressStatus,
+)
 from apps.funding.models import (
     Commitment,
     CommitmentStatus,
+    ExchangeRate,
     ExpressionOfInterest,
     InterestStatus,
+    MatchmakingMeeting,
+    MeetingDecision,
+    MeetingItem,
     Offer,
 )
+from apps.funding.selectors import exchange_rates_in_force
+from apps.notifications.models import Notification
 from apps.organizations.models import Organization, Region
 
 
@@ -68,3 +93,131 @@ class OrganizationFilter(django_filters.FilterSet):
     class Meta:
         model = Organization
         fields = ("region", "is_donor", "is_recipient")
+
+
+class CommentFilter(django_filters.FilterSet):
+    visibility = django_filters.ChoiceFilter(choices=CommentVisibility.choices)
+
+    class Meta:
+        model = Comment
+        fields = ("visibility",)
+
+
+class AttachmentFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=AttachmentKind.choices)
+
+    class Meta:
+        model = Attachment
+        fields = ("kind",)
+
+
+class MilestoneFilter(django_filters.FilterSet):
+    done = django_filters.BooleanFilter(
+        field_name="completed_on", lookup_expr="isnull", exclude=True, help_text="Marked done."
+    )
+
+    class Meta:
+        model = Milestone
+        fields = ("done",)
+
+
+class ProgressReportFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ProgressStatus.choices)
+
+    class Meta:
+        model = ProgressReport
+        fields = ("status",)
+
+
+class FeedbackFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=FeedbackStatus.choices)
+    role = django_filters.ChoiceFilter(choices=PartyRole.choices)
+
+    class Meta:
+        model = Feedback
+        fields = ("status", "role")
+
+
+class MeetingItemFilter(django_filters.FilterSet):
+    decision = django_filters.ChoiceFilter(choices=MeetingDecision.choices)
+
+    class Meta:
+        model = MeetingItem
+        fields = ("decision",)
+
+
+class MeetingFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = MatchmakingMeeting
+        fields = ("date_from", "date_to")
+
+
+class ExchangeRateFilter(django_filters.FilterSet):
+    currency = django_filters.ChoiceFilter(choices=currency_choices())
+    in_force = django_filters.BooleanFilter(
+        method="_in_force", help_text="Only the rate in force today for each currency."
+    )
+
+    class Meta:
+        model = ExchangeRate
+        fields = ("currency", "in_force")
+
+    def _in_force(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=exchange_rates_in_force().values("pk"))
+
+
+class NotificationFilter(django_filters.FilterSet):
+    unread = django_filters.BooleanFilter(
+        field_name="read_at", lookup_expr="isnull", help_text="Not read yet."
+    )
+
+    class Meta:
+        model = Notification
+        fields = ("unread",)
+
+
+class Ordering(OrderingFilter):
+    """``?ordering=field`` or ``-field`` (several, comma-separated) among the view's
+    ``ordering_fields``; a view without them has no ordering parameter. Anything else is a
+    400, as a bad filter is. The primary key always breaks ties, so pages do not overlap."""
+
+    def get_ordering(self, request, queryset, view):
+        fields = getattr(view, "ordering_fields", None)
+        if not fields:
+            return None
+        raw = request.query_params.get(self.ordering_param)
+        if raw is None:
+            return None
+        terms = [term.strip() for term in raw.split(",")]
+        wrong = [term for term in terms if term.lstrip("-") not in fields]
+        if wrong or not terms:
+            raise ValidationError(
+                {
+                    self.ordering_param: [
+                        _("Order by one of: %(fields)s (a leading “-” for descending).")
+                        % {"fields": ", ".join(fields)}
+                    ]
+                }
+            )
+        return [*terms, "-pk" if terms[-1].startswith("-") else "pk"]
+
+    def get_schema_operation_parameters(self, view):
+        fields = getattr(view, "ordering_fields", None)
+        if not fields:
+            return []
+        choices = [value for field in fields for value in (field, f"-{field}")]
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Order by this field (a leading `-`: descending); several, "
+                "comma-separated. One of: " + ", ".join(choices) + ".",
+                "schema": {"type": "string", "maxLength": 200},
+            }
+        ]

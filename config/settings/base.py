@@ -365,7 +365,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.Pagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "apps.api.filters.Ordering",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.api.throttling.AnonThrottle",
         "apps.api.throttling.UserThrottle",
@@ -414,6 +417,9 @@ SPECTACULAR_SETTINGS = {
         "ProgressStatusEnum": "apps.followup.models.ProgressStatus",
         "FeedbackStatusEnum": "apps.followup.models.FeedbackStatus",
         "NewCommitmentStatusEnum": [("pledged", "Pledged"), ("committed", "Committed")],
+        "RequestVisibilityEnum": "apps.cases.models.Visibility",
+        "CommentVisibilityEnum": "apps.cases.models.CommentVisibility",
+        "MeetingDecisionEnum": "apps.funding.models.MeetingDecision",
     },
 }
 
