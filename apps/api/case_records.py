@@ -128,8 +128,15 @@ class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, CaseRecordV
 @extend_schema_view(
     list=extend_schema(summary="A case's documents (proposal documents, evidence)"),
     retrieve=extend_schema(summary="Download one of a case's documents", responses=FILE_RESPONSES),
+    create=extend_schema(
+        summary="Attach a document to the proposal (whoever may edit it)",
+        request={"multipart/form-data": serializers.AttachmentCreateSerializer},
+        responses={201: serializers.AttachmentSerializer},
+    ),
 )
-class AttachmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseRecordViewSet):
+class AttachmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, CaseRecordViewSet
+):
     model = Attachment
     serializer_class = serializers.AttachmentSerializer
     filterset_class = filters.AttachmentFilter
@@ -141,6 +148,18 @@ class AttachmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseRe
         if not can_download_attachment(access):
             return Attachment.objects.none()
         return case_selectors.attachment_list(case=access.case).order_by("created_at", "pk")
+
+    def get_parsers(self):
+        if self.request is not None and self.request.method == "POST":
+            return [MultiPartParser()]
+        return super().get_parsers()
+
+    def create(self, request, *args, **kwargs):
+        data = _data(serializers.AttachmentCreateSerializer, request)
+        attachment = case_services.attachment_add(actor=request.user, case=self.access.case, **data)
+        return Response(
+            serializers.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED
+        )
 
     def retrieve(self, request, *args, **kwargs):
         attachment = self.get_object()

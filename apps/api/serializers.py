@@ -16,6 +16,7 @@ from apps.cases.models import (
     AssistanceKind,
     AssistanceRequest,
     Attachment,
+    AttachmentKind,
     Category,
     Comment,
     CommentVisibility,
@@ -30,6 +31,7 @@ from apps.followup.models import (
     RATING_FIELDS,
     Agreement,
     AgreementChange,
+    AgreementChangeKind,
     AgreementDocument,
     Feedback,
     Milestone,
@@ -634,6 +636,12 @@ class AttachmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AttachmentCreateSerializer(Input):
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    file = serializers.FileField(help_text="The document (multipart/form-data), 20 MB at most.")
+
+
 class AgreementDocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = AgreementDocument
@@ -701,6 +709,59 @@ class AgreementSerializer(serializers.ModelSerializer):
     @extend_schema_field(AgreementChangeSerializer(many=True))
     def get_changes(self, agreement):
         return AgreementChangeSerializer(self.context.get("history", []), many=True).data
+
+
+class AgreementTermsSerializer(Input):
+    signed_on = serializers.DateField(help_text="Not in the future, nor before the request.")
+    donors = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Organization.objects.filter(is_donor=True),
+        help_text="The donor organizations that signed.",
+    )
+    implementing_partner = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False, allow_null=True
+    )
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
+    currency = serializers.ChoiceField(choices=currency_choices(), required=False)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(help_text="On or after the start.")
+    cooperation_type = serializers.ChoiceField(choices=CooperationType.choices)
+    reporting_interval_months = serializers.IntegerField(min_value=1, max_value=12, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class AgreementRecordSerializer(AgreementTermsSerializer):
+    """Record the signed agreement (UNODA, while the case has donor interest): the case moves
+    to "agreement"."""
+
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    documents = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        max_length=10,
+        help_text="Signed documents (multipart/form-data only).",
+    )
+
+
+class AgreementUpdateSerializer(AgreementTermsSerializer):
+    """Correct or amend the agreement (UNODA, while it runs), saying why: the terms that
+    change, with ``kind`` and ``reason`` (read partially: only what is sent changes)."""
+
+    kind = serializers.ChoiceField(
+        choices=AgreementChangeKind.choices,
+        help_text="`correction`: a mistake in the record; `amendment`: a change the parties "
+        "agreed. Required.",
+    )
+    reason = serializers.CharField(help_text="Kept in the agreement's history. Required.")
+    document = serializers.FileField(
+        required=False, help_text="The signed amendment (multipart/form-data only)."
+    )
+    document_title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class AgreementDocumentCreateSerializer(Input):
+    title = serializers.CharField(max_length=200)
+    file = serializers.FileField(help_text="The signed document (multipart/form-data).")
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -771,6 +832,7 @@ class MeetingItemSerializer(serializers.ModelSerializer):
 
 class MeetingSerializer(serializers.ModelSerializer):
     invited = serializers.SerializerMethodField()
+    online_link = serializers.CharField(help_text="A URL, or empty.")
     item_count = serializers.IntegerField(read_only=True)
     decided_count = serializers.IntegerField(read_only=True)
 

@@ -24,6 +24,7 @@ from apps.cases import services as case_services
 from apps.cases.duplicates import checked, likenesses
 from apps.cases.permissions import access_of
 from apps.followup import selectors as followup_selectors
+from apps.followup import services as followup_services
 from apps.followup.models import AgreementDocument
 from apps.followup.permissions import can_see_agreement_records
 from apps.funding import selectors as funding_selectors
@@ -222,6 +223,7 @@ class RequestViewSet(
         return Response(serializers.StatusChangeSerializer(changes, many=True).data)
 
     @extend_schema(
+        methods=["GET"],
         summary="The agreement of a case, with its signed documents and amendments",
         description="404 before an agreement is recorded. The signed documents and the "
         "corrections and amendments are listed to UNODA and the agreement's parties only; a "
@@ -230,14 +232,90 @@ class RequestViewSet(
         tags=["case records"],
         responses={200: serializers.AgreementSerializer},
     )
-    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    @extend_schema(
+        methods=["POST"],
+        summary="Record the signed agreement (UNODA, while the case has donor interest)",
+        tags=["case records"],
+        request={
+            "application/json": serializers.AgreementRecordSerializer,
+            "multipart/form-data": serializers.AgreementRecordSerializer,
+        },
+        responses={201: serializers.AgreementSerializer},
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Correct or amend the agreement (UNODA, while it runs), saying why",
+        tags=["case records"],
+        request={
+            "application/json": serializers.AgreementUpdateSerializer,
+            "multipart/form-data": serializers.AgreementUpdateSerializer,
+        },
+        responses={200: serializers.AgreementSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post", "patch"],
+        pagination_class=None,
+        filterset_class=None,
+        parser_classes=[PortalJSONParser, MultiPartParser],
+    )
     def agreement(self, request, reference=None, **kwargs):
+        if request.method == "POST":
+            case = self.get_object()
+            data = _data(serializers.AgreementRecordSerializer, request)
+            files = data.pop("documents", [])
+            followup_services.agreement_record(
+                actor=request.user,
+                case=case,
+                documents=[(file.name, file) for file in files],
+                **data,
+            )
+            return self._agreement_answer(status.HTTP_201_CREATED)
+        if request.method == "PATCH":
+            agreement = self._agreement()
+            data = _data(serializers.AgreementUpdateSerializer, request, partial=True)
+            followup_services.agreement_update(
+                actor=request.user,
+                agreement=agreement,
+                kind=data.pop("kind", ""),
+                reason=data.pop("reason", ""),
+                **data,
+            )
+        return self._agreement_answer()
+
+    def _agreement_answer(self, code=status.HTTP_200_OK):
         agreement = self._agreement()
         context = {
-            "records_visible": can_see_agreement_records(request.user, agreement),
-            "history": followup_selectors.agreement_history(user=request.user, agreement=agreement),
+            "records_visible": can_see_agreement_records(self.request.user, agreement),
+            "history": followup_selectors.agreement_history(
+                user=self.request.user, agreement=agreement
+            ),
         }
-        return Response(serializers.AgreementSerializer(agreement, context=context).data)
+        return Response(serializers.AgreementSerializer(agreement, context=context).data, code)
+
+    @extend_schema(
+        summary="Add a signed document to the agreement (UNODA, while it runs)",
+        tags=["case records"],
+        request={"multipart/form-data": serializers.AgreementDocumentCreateSerializer},
+        responses={201: serializers.AgreementDocumentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="agreement/documents",
+        url_name="agreement-documents",
+        parser_classes=[MultiPartParser],
+    )
+    def agreement_documents(self, request, reference=None, **kwargs):
+        agreement = self._agreement()
+        data = _data(serializers.AgreementDocumentCreateSerializer, request)
+        document = followup_services.agreement_document_add(
+            actor=request.user, agreement=agreement, **data
+        )
+        return Response(
+            serializers.AgreementDocumentSerializer(document).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         summary="Download a signed document of the agreement (UNODA and the agreement's parties)",

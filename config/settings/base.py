@@ -420,6 +420,8 @@ SPECTACULAR_SETTINGS = {
         "RequestVisibilityEnum": "apps.cases.models.Visibility",
         "CommentVisibilityEnum": "apps.cases.models.CommentVisibility",
         "MeetingDecisionEnum": "apps.funding.models.MeetingDecision",
+        "AttachmentKindEnum": "apps.cases.models.AttachmentKind",
+        "AgreementChangeKindEnum": "apps.followup.models.AgreementChangeKind",
     },
 }
 

@@ -407,3 +407,86 @@ def test_notifications_are_ones_own(api, users, make_case):
     response = api(users.recipient).post("/api/v1/notifications/read-all/")
     assert response.json() == {"marked": mine.count() - 1}
     assert _rows(api(users.recipient).get("/api/v1/notifications/", {"unread": "true"})) == []
+
+
+def test_agreement_recorded_amended_and_documented_through_the_api(api, users, make_case, orgs):
+    case = make_case("donor_interest")
+    url = _url(case, "agreement/")
+    today = timezone.localdate()
+    terms = {
+        "signed_on": str(today),
+        "donors": [orgs.donor.pk],
+        "amount": "120000.00",
+        "currency": "USD",
+        "start_date": str(today),
+        "end_date": str(today + datetime.timedelta(days=365)),
+        "cooperation_type": "north_south",
+        "documents": [SimpleUploadedFile("signed.pdf", PDF)],
+    }
+    assert_error(api(users.donor).post(url, terms, format="multipart"), 403)
+    assert not AgreementDocument.objects.exists()
+    terms["documents"] = [SimpleUploadedFile("signed.pdf", PDF)]  # the refused call read it
+    response = api(users.unoda).post(url, terms, format="multipart")
+    assert response.status_code == 201, response.content
+    assert [d["title"] for d in response.json()["documents"]] == ["signed.pdf"]
+    case.refresh_from_db()
+    assert case.status == "agreement"
+    terms["documents"] = []
+    assert_error(api(users.unoda).post(url, terms, format="multipart"), 409)  # recorded once
+
+    response = api(users.unoda).patch(url, {"amount": "125000.00"}, format="json")
+    assert_error(response, 400)  # why, and what kind of change, are required
+    response = api(users.unoda).patch(
+        url,
+        {"kind": "amendment", "reason": "Budget topped up.", "amount": "125000.00"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["amount"] == "125000.00"
+    assert response.json()["changes"][0]["changes"] == {"amount": ["120000.00", "125000.00"]}
+    response = api(users.unoda).post(
+        f"{url}documents/",
+        {"title": "Annex", "file": SimpleUploadedFile("annex.pdf", PDF)},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    assert AgreementDocument.objects.count() == 2
+    assert _audited("agreement_record") == 1
+    assert _audited("agreement_amendment") == 1
+
+
+def test_whole_follow_up_through_the_api_shows_on_the_pages(api, users, make_case, client):
+    case, agreement = _implementation_case(make_case, users)
+    due = str(agreement.start_date + datetime.timedelta(days=30))
+    api(users.unoda).post(_url(case, "milestones/"), {"title": "Guards trained", "due_date": due})
+    api(users.recipient).post(
+        _url(case, "progress-reports/"),
+        {
+            "period_start": str(agreement.start_date),
+            "period_end": str(agreement.start_date + datetime.timedelta(days=89)),
+            "status": "delayed",
+            "percent_done": 10,
+            "narrative": "Waiting for the contractor.",
+            "attachments": [SimpleUploadedFile("letter.pdf", PDF)],
+        },
+        format="multipart",
+    )
+    client.force_login(users.recipient)
+    page = client.get(f"/followup/{case.reference}/plan/").content.decode()
+    assert "Guards trained" in page
+    assert "Waiting for the contractor." in page
+    assert "letter.pdf" in page
+
+
+def test_a_document_attached_to_a_draft_through_the_api(api, users, make_case):
+    draft = make_case("draft")
+    url = _url(draft, "attachments/")
+    body = {"kind": "proposal", "title": "Plan", "file": SimpleUploadedFile("plan.pdf", PDF)}
+    response = api(users.recipient).post(url, body, format="multipart")
+    assert response.status_code == 201, response.content
+    assert [row["title"] for row in _rows(api(users.unoda).get(url))] == ["Plan"]
+    published = make_case("published")
+    body["file"] = SimpleUploadedFile("plan.pdf", PDF)
+    assert_error(
+        api(users.recipient).post(_url(published, "attachments/"), body, format="multipart"), 403
+    )
