@@ -38,7 +38,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
         "A key of your choosing (at most 100 characters), new for each operation. Sent again "
         "by the same user within 24 hours, the request is not done again: the first answer "
         "comes back, with the header `Idempotent-Replayed: true` (409 while the first is still "
-        "running). An answer of 400 or more keeps no key: a corrected retry may reuse it."
+        "running; 409 too for a key already used for another operation). An answer of 400 or more "
+        "keeps no key: a corrected retry may reuse it."
     ),
 )
 
