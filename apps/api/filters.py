@@ -1,5 +1,7 @@
 import django_filters
+from django import forms
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
@@ -36,6 +38,20 @@ from apps.notifications.models import Notification
 from apps.organizations.models import Organization, Region
 
 
+@extend_schema_field(
+    {
+        "type": "integer",
+        "minimum": 2000,
+        "maximum": 2100,
+        "description": "Year the request was created.",
+    }
+)
+class YearFilter(django_filters.NumberFilter):
+    """A whole year (a decimal such as 2026.5 is a 400, as any bad filter)."""
+
+    field_class = forms.IntegerField
+
+
 class RequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     region = django_filters.ChoiceFilter(
@@ -44,7 +60,7 @@ class RequestFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(
         field_name="categories__code", distinct=True, max_length=60, help_text="A category code."
     )
-    year = django_filters.NumberFilter(
+    year = YearFilter(
         field_name="created_at",
         lookup_expr="year",
         min_value=2000,
