@@ -621,7 +621,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CommentCreateSerializer(Input):
-    body = serializers.CharField(max_length=10000)
+    body = serializers.CharField()
     visibility = serializers.ChoiceField(
         choices=CommentVisibility.choices,
         default=CommentVisibility.SHARED,

@@ -22,9 +22,10 @@ from apps.followup.models import (
 )
 from apps.funding.models import ExchangeRate, MatchmakingMeeting, MeetingItem, Offer
 from apps.notifications.models import Notification
+from apps.organizations.models import OrganizationKind
 from apps.security.models import AuditEvent
 from tests.conftest import RATINGS
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_member, make_organization
 
 from .test_requests import assert_error
 
@@ -490,3 +491,38 @@ def test_a_document_attached_to_a_draft_through_the_api(api, users, make_case):
     assert_error(
         api(users.recipient).post(_url(published, "attachments/"), body, format="multipart"), 403
     )
+
+
+def test_the_implementing_partner_reports_and_reads_as_on_the_plan_page(api, users, make_case):
+    case, agreement = _implementation_case(make_case, users, Visibility.SELECTED_DONORS)
+    partner_org = make_organization("UNREC", kind=OrganizationKind.UN_ENTITY, country="TG")
+    followup_services.agreement_update(
+        actor=users.unoda,
+        agreement=agreement,
+        kind="correction",
+        reason="The partner was left out.",
+        implementing_partner=partner_org,
+    )
+    partner = make_member(partner_org, username="partner")
+    client = api(partner)
+    response = client.post(
+        _url(case, "progress-reports/"),
+        {
+            "period_start": str(agreement.start_date),
+            "period_end": str(agreement.start_date + datetime.timedelta(days=89)),
+            "status": "on_track",
+            "percent_done": 20,
+            "narrative": "Trainers deployed.",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["organization"] == partner_org.pk
+    # A party of the agreement: its documents; not a party that rates, nor one that plans.
+    assert [d["title"] for d in client.get(_url(case, "agreement/")).json()["documents"]] == [
+        "Signed agreement"
+    ]
+    assert _rows(client.get(_url(case, "feedback/"))) == []
+    due = str(agreement.start_date + datetime.timedelta(days=30))
+    assert_error(client.post(_url(case, "milestones/"), {"title": "X", "due_date": due}), 403)
+    assert not Milestone.objects.exists()
