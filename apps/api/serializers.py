@@ -75,10 +75,28 @@ class Input(StrictMixin, serializers.Serializer):
     pass
 
 
+class CodeField(serializers.SlugRelatedField):
+    """A row by its code: a value that cannot be a code (a NUL character, which the database
+    cannot even compare) does not exist, as any unknown code."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
+REFERENCE_PATTERN = r"^REQ-[0-9]{4}-[0-9]{1,10}$"
+
+
 @extend_schema_field(
-    {"type": "string", "description": "A case reference, e.g. REQ-2026-0042.", "maxLength": 20}
+    {
+        "type": "string",
+        "description": "A case reference, e.g. REQ-2026-0042.",
+        "maxLength": 20,
+        "pattern": REFERENCE_PATTERN,
+    }
 )
-class VisibleRequestField(serializers.SlugRelatedField):
+class VisibleRequestField(CodeField):
     """A case by reference, among those the caller may see (others do not exist for them)."""
 
     def __init__(self, **kwargs):
@@ -89,7 +107,7 @@ class VisibleRequestField(serializers.SlugRelatedField):
 
 
 def _codes(model):
-    return serializers.SlugRelatedField(
+    return CodeField(
         slug_field="code", many=True, required=False, queryset=model.objects.all()
     )
 

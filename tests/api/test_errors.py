@@ -76,3 +76,19 @@ def test_nested_field_errors_are_flat_dotted_paths(api, users):
     error = assert_error(response, 400)
     assert list(error["fields"]) == ["regions.1"]
     assert all(isinstance(message, str) for message in error["fields"]["regions.1"])
+
+
+def test_a_nul_character_in_a_reference_or_code_is_a_400_not_a_server_error(api, users):
+    client = api(users.donor)
+    response = client.post(
+        "/api/v1/interests/",
+        {"request": "bb\x00X", "donor": users.donor.memberships.get().organization_id},
+        format="json",
+    )
+    assert list(assert_error(response, 400)["fields"]) == ["request"]
+    response = client.post(
+        "/api/v1/requests/",
+        {"title": "A need", "organization": 1, "categories": ["mark\x00ing"]},
+        format="json",
+    )
+    assert "categories" in assert_error(response, 400)["fields"]
