@@ -107,9 +107,7 @@ class VisibleRequestField(CodeField):
 
 
 def _codes(model):
-    return CodeField(
-        slug_field="code", many=True, required=False, queryset=model.objects.all()
-    )
+    return CodeField(slug_field="code", many=True, required=False, queryset=model.objects.all())
 
 
 # --- Organizations -----------------------------------------------------------------------------
@@ -668,7 +666,7 @@ class AgreementDocumentSerializer(serializers.ModelSerializer):
 
 
 class AgreementChangeSerializer(serializers.ModelSerializer):
-    document = serializers.PrimaryKeyRelatedField(read_only=True)
+    document = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     changes = serializers.DictField(
         child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2),
         help_text="Per field: [old, new].",
@@ -784,7 +782,9 @@ class AgreementDocumentCreateSerializer(Input):
 
 class MilestoneSerializer(serializers.ModelSerializer):
     evidence = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The case document kept as evidence (`attachments/{id}/`)."
+        read_only=True,
+        allow_null=True,
+        help_text="The case document kept as evidence (`attachments/{id}/`).",
     )
 
     class Meta:
@@ -826,7 +826,9 @@ class MilestoneCompleteSerializer(Input):
 
 
 class MeetingItemSerializer(serializers.ModelSerializer):
-    request = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    request = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True, help_text="Null: an offer alone."
+    )
     meeting_title = serializers.CharField(source="meeting.title", read_only=True)
     meeting_date = serializers.DateField(source="meeting.date", read_only=True)
 
@@ -947,7 +949,7 @@ class ExchangeRateWriteSerializer(Input):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    request = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    request = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
     read = serializers.SerializerMethodField()
 
     class Meta:

@@ -361,8 +361,11 @@ def test_meetings_are_unodas_and_outcomes_reach_the_case(api, users, orgs, make_
     )
     assert response.status_code == 200, response.content
     assert _audited("meeting_outcome") == 1
+    response = api(users.unoda).post(items, {"offer": offer.pk}, format="json")  # an offer alone
+    assert response.status_code == 201, response.content
     detail = api(users.unoda).get(f"/api/v1/meetings/{meeting.pk}/").json()
-    assert detail["items"][0]["decision"] == "follow_up_agreed"
+    assert [item["decision"] for item in detail["items"]] == ["follow_up_agreed", "pending"]
+    assert detail["items"][1]["request"] is None
 
     # On the case: the State and UNODA see the item; Japan was invited, so it sees it too;
     # a donor neither invited nor presenting sees nothing of it.
