@@ -26,7 +26,7 @@ from apps.cases.permissions import access_of
 from apps.followup import selectors as followup_selectors
 from apps.followup import services as followup_services
 from apps.followup.models import AgreementDocument
-from apps.followup.permissions import can_see_agreement_records
+from apps.followup.permissions import can_record_agreement, can_see_agreement_records
 from apps.funding import selectors as funding_selectors
 from apps.funding import services as funding_services
 from apps.funding.models import Disbursement
@@ -260,6 +260,9 @@ class RequestViewSet(
         parser_classes=[PortalJSONParser, MultiPartParser],
     )
     def agreement(self, request, reference=None, **kwargs):
+        if request.method in ("POST", "PATCH") and not can_record_agreement(request.user):
+            self.get_object()  # a case the caller may not see is a 404 first
+            raise PermissionDenied(_("Only UNODA officers record and change agreements."))
         if request.method == "POST":
             case = self.get_object()
             data = _data(serializers.AgreementRecordSerializer, request)
@@ -308,6 +311,8 @@ class RequestViewSet(
     )
     def agreement_documents(self, request, reference=None, **kwargs):
         agreement = self._agreement()
+        if not can_record_agreement(request.user):
+            raise PermissionDenied(_("Only UNODA officers add agreement documents."))
         data = _data(serializers.AgreementDocumentCreateSerializer, request)
         document = followup_services.agreement_document_add(
             actor=request.user, agreement=agreement, **data

@@ -255,6 +255,7 @@ MATRIX = {
     "api:request-duplicates": (True, api_unoda_case),
     "api:request-agreement": (True, api_agreed_case),
     "api:request-agreement-document": (True, api_agreement_party),
+    "api:request-agreement-documents": (True, api(405)),
     "api:request-comment-list": (True, api_case),
     "api:request-attachment-list": (True, api_case),
     "api:request-attachment-detail": (True, api_case),
