@@ -24,33 +24,39 @@ def _error(code: str, message, fields=None, http_status=400, headers=None) -> Re
     return Response(body, status=http_status, headers=headers)
 
 
-def _flatten(detail):
-    """DRF error details to plain strings: ``{"field": ["msg", ...]}``."""
-    if isinstance(detail, dict):
-        return {str(key): _flatten(value) for key, value in detail.items()}
-    if isinstance(detail, list):
-        flat = []
-        for item in detail:
-            value = _flatten(item)
-            flat.extend(value if isinstance(value, list) else [value])
-        return flat
-    return str(detail)
+NON_FIELD = "non_field_errors"
 
 
-def _fields(detail) -> dict:
-    flat = _flatten(detail)
-    if isinstance(flat, dict):
-        return {key: value if isinstance(value, list) else [value] for key, value in flat.items()}
-    return {"non_field_errors": flat if isinstance(flat, list) else [flat]}
+def _fields(detail) -> dict[str, list[str]]:
+    """DRF error details as one flat mapping of messages per field: a nested field is named
+    by its dotted path (``regions.0``, ``items.2.amount``), errors of the whole body are under
+    ``non_field_errors``. Always ``{str: [str, ...]}``, as the schema declares."""
+    found: dict[str, list[str]] = {}
+
+    def walk(value, path: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, dict | list):
+                    walk(item, f"{path}.{index}" if path else str(index))
+                else:
+                    found.setdefault(path or NON_FIELD, []).append(str(item))
+        else:
+            found.setdefault(path or NON_FIELD, []).append(str(value))
+
+    walk(detail, "")
+    return found
 
 
 def _django_fields(error: DjangoValidationError) -> dict:
     if hasattr(error, "error_dict"):
         return {
-            ("non_field_errors" if key == "__all__" else key): list(messages)
+            (NON_FIELD if key == "__all__" else key): list(messages)
             for key, messages in error.message_dict.items()
         }
-    return {"non_field_errors": list(error.messages)}
+    return {NON_FIELD: list(error.messages)}
 
 
 def exception_handler(exc, context):
@@ -77,10 +83,9 @@ def exception_handler(exc, context):
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
         detail = exc.detail
-        message = detail if isinstance(detail, str) else _flatten(detail)
-        if isinstance(message, list | dict):
+        if isinstance(detail, list | dict):
             return _error(exc.default_code, exc.default_detail, _fields(detail), exc.status_code)
-        return _error(exc.get_codes(), message, http_status=exc.status_code, headers=headers)
+        return _error(exc.get_codes(), str(detail), http_status=exc.status_code, headers=headers)
     return None
 
 

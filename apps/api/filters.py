@@ -1,15 +1,56 @@
 import django_filters
+from django import forms
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
 
-from apps.cases.models import AssistanceRequest, Status
+from apps.cases.currencies import currency_choices
+from apps.cases.models import (
+    AssistanceRequest,
+    Attachment,
+    AttachmentKind,
+    Comment,
+    CommentVisibility,
+    Status,
+)
 from apps.core.filters import PortalFilterSet
+from apps.followup.models import (
+    Feedback,
+    FeedbackStatus,
+    Milestone,
+    PartyRole,
+    ProgressReport,
+    ProgressStatus,
+)
 from apps.funding.models import (
     Commitment,
     CommitmentStatus,
+    ExchangeRate,
     ExpressionOfInterest,
     InterestStatus,
+    MatchmakingMeeting,
+    MeetingDecision,
+    MeetingItem,
     Offer,
 )
+from apps.funding.selectors import exchange_rates_in_force
+from apps.notifications.models import Notification
 from apps.organizations.models import Organization, Region
+
+
+@extend_schema_field(
+    {
+        "type": "integer",
+        "minimum": 2000,
+        "maximum": 2100,
+        "description": "Year the request was created.",
+    }
+)
+class YearFilter(django_filters.NumberFilter):
+    """A whole year (a decimal such as 2026.5 is a 400, as any bad filter)."""
+
+    field_class = forms.IntegerField
 
 
 class RequestFilter(PortalFilterSet):
@@ -20,7 +61,7 @@ class RequestFilter(PortalFilterSet):
     category = django_filters.CharFilter(
         field_name="categories__code", distinct=True, max_length=60, help_text="A category code."
     )
-    year = django_filters.NumberFilter(
+    year = YearFilter(
         field_name="created_at",
         lookup_expr="year",
         min_value=2000,
@@ -69,3 +110,131 @@ class OrganizationFilter(PortalFilterSet):
     class Meta:
         model = Organization
         fields = ("region", "is_donor", "is_recipient")
+
+
+class CommentFilter(PortalFilterSet):
+    visibility = django_filters.ChoiceFilter(choices=CommentVisibility.choices)
+
+    class Meta:
+        model = Comment
+        fields = ("visibility",)
+
+
+class AttachmentFilter(PortalFilterSet):
+    kind = django_filters.ChoiceFilter(choices=AttachmentKind.choices)
+
+    class Meta:
+        model = Attachment
+        fields = ("kind",)
+
+
+class MilestoneFilter(PortalFilterSet):
+    done = django_filters.BooleanFilter(
+        field_name="completed_on", lookup_expr="isnull", exclude=True, help_text="Marked done."
+    )
+
+    class Meta:
+        model = Milestone
+        fields = ("done",)
+
+
+class ProgressReportFilter(PortalFilterSet):
+    status = django_filters.ChoiceFilter(choices=ProgressStatus.choices)
+
+    class Meta:
+        model = ProgressReport
+        fields = ("status",)
+
+
+class FeedbackFilter(PortalFilterSet):
+    status = django_filters.ChoiceFilter(choices=FeedbackStatus.choices)
+    role = django_filters.ChoiceFilter(choices=PartyRole.choices)
+
+    class Meta:
+        model = Feedback
+        fields = ("status", "role")
+
+
+class MeetingItemFilter(PortalFilterSet):
+    decision = django_filters.ChoiceFilter(choices=MeetingDecision.choices)
+
+    class Meta:
+        model = MeetingItem
+        fields = ("decision",)
+
+
+class MeetingFilter(PortalFilterSet):
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = MatchmakingMeeting
+        fields = ("date_from", "date_to")
+
+
+class ExchangeRateFilter(PortalFilterSet):
+    currency = django_filters.ChoiceFilter(choices=currency_choices())
+    in_force = django_filters.BooleanFilter(
+        method="_in_force", help_text="Only the rate in force today for each currency."
+    )
+
+    class Meta:
+        model = ExchangeRate
+        fields = ("currency", "in_force")
+
+    def _in_force(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=exchange_rates_in_force().values("pk"))
+
+
+class NotificationFilter(PortalFilterSet):
+    unread = django_filters.BooleanFilter(
+        field_name="read_at", lookup_expr="isnull", help_text="Not read yet."
+    )
+
+    class Meta:
+        model = Notification
+        fields = ("unread",)
+
+
+class Ordering(OrderingFilter):
+    """``?ordering=field`` or ``-field`` (several, comma-separated) among the view's
+    ``ordering_fields``; a view without them has no ordering parameter. Anything else is a
+    400, as a bad filter is. The primary key always breaks ties, so pages do not overlap."""
+
+    def get_ordering(self, request, queryset, view):
+        fields = getattr(view, "ordering_fields", None)
+        if not fields:
+            return None
+        raw = request.query_params.get(self.ordering_param)
+        if raw is None:
+            return None
+        terms = [term.strip() for term in raw.split(",")]
+        wrong = [term for term in terms if term.lstrip("-") not in fields]
+        if wrong or not terms:
+            raise ValidationError(
+                {
+                    self.ordering_param: [
+                        _("Order by one of: %(fields)s (a leading “-” for descending).")
+                        % {"fields": ", ".join(fields)}
+                    ]
+                }
+            )
+        return [*terms, "-pk" if terms[-1].startswith("-") else "pk"]
+
+    def get_schema_operation_parameters(self, view):
+        fields = getattr(view, "ordering_fields", None)
+        if not fields:
+            return []
+        choices = [value for field in fields for value in (field, f"-{field}")]
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Order by this field (a leading `-`: descending); several, "
+                "comma-separated. One of: " + ", ".join(choices) + ".",
+                "schema": {"type": "string", "maxLength": 200},
+            }
+        ]

@@ -5,6 +5,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
+from .serializers import StrictMixin
+
 
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="A stable, machine-readable code.")
@@ -38,12 +40,35 @@ IDEMPOTENCY_KEY = OpenApiParameter(
         "A key of your choosing (at most 100 characters), new for each operation. Sent again "
         "by the same user within 24 hours, the request is not done again: the first answer "
         "comes back, with the header `Idempotent-Replayed: true` (409 while the first is still "
-        "running). An answer of 400 or more keeps no key: a corrected retry may reuse it."
+        "running; 409 too for a key already used for another operation). An answer of 400 or more "
+        "keeps no key: a corrected retry may reuse it."
     ),
 )
 
 
 class AutoSchema(openapi.AutoSchema):
+    """The schema says what the server enforces: request bodies take no field they do not
+    declare (``StrictMixin`` refuses them), decimals with a minimum of zero or more are not
+    negative and say their minimum."""
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if direction == "request" and isinstance(serializer, StrictMixin):
+            schema["additionalProperties"] = False
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        minimum = getattr(field, "min_value", None)
+        if isinstance(field, serializers.DecimalField) and minimum is not None and minimum >= 0:
+            if schema.get("pattern", "").startswith("^-?"):
+                schema["pattern"] = "^" + schema["pattern"][3:]
+            if minimum > 0:
+                schema["description"] = " ".join(
+                    filter(None, [schema.get("description"), f"At least {minimum}."])
+                )
+        return schema
+
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
         return [*parameters, IDEMPOTENCY_KEY] if self.method == "POST" else parameters

@@ -17,7 +17,11 @@ from apps.cases.models import (
     Activity,
     AssistanceKind,
     AssistanceRequest,
+    Attachment,
+    AttachmentKind,
     Category,
+    Comment,
+    CommentVisibility,
     HistoryEvent,
     NationalDocument,
     Status,
@@ -26,15 +30,31 @@ from apps.cases.models import (
 from apps.cases.selectors import request_list
 from apps.cases.workflow import TRANSITIONS
 from apps.core.text import TEXT_MAX_LENGTH, PlainTextValidator
-from apps.followup.models import RATING_FIELDS, Feedback, ProgressReport, ProgressStatus
+from apps.followup.models import (
+    RATING_FIELDS,
+    Agreement,
+    AgreementChange,
+    AgreementChangeKind,
+    AgreementDocument,
+    Feedback,
+    Milestone,
+    ProgressReport,
+    ProgressReportAttachment,
+    ProgressStatus,
+)
 from apps.funding.models import (
     Commitment,
     CommitmentStatus,
     CooperationType,
     Disbursement,
+    ExchangeRate,
     ExpressionOfInterest,
+    MatchmakingMeeting,
+    MeetingDecision,
+    MeetingItem,
     Offer,
 )
+from apps.notifications.models import Notification
 from apps.organizations.models import Organization, Region
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
@@ -92,10 +112,28 @@ class Input(StrictMixin, PlainTextMixin, serializers.Serializer):
     """The base of every serializer that reads a request's body."""
 
 
+class CodeField(serializers.SlugRelatedField):
+    """A row by its code: a value that cannot be a code (a NUL character, which the database
+    cannot even compare) does not exist, as any unknown code."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
+REFERENCE_PATTERN = r"^REQ-[0-9]{4}-[0-9]{1,10}$"
+
+
 @extend_schema_field(
-    {"type": "string", "description": "A case reference, e.g. REQ-2026-0042.", "maxLength": 20}
+    {
+        "type": "string",
+        "description": "A case reference, e.g. REQ-2026-0042.",
+        "maxLength": 20,
+        "pattern": REFERENCE_PATTERN,
+    }
 )
-class VisibleRequestField(serializers.SlugRelatedField):
+class VisibleRequestField(CodeField):
     """A case by reference, among those the caller may see (others do not exist for them)."""
 
     def __init__(self, **kwargs):
@@ -106,9 +144,7 @@ class VisibleRequestField(serializers.SlugRelatedField):
 
 
 def _codes(model):
-    return serializers.SlugRelatedField(
-        slug_field="code", many=True, required=False, queryset=model.objects.all()
-    )
+    return CodeField(slug_field="code", many=True, required=False, queryset=model.objects.all())
 
 
 # --- Organizations -----------------------------------------------------------------------------
@@ -513,7 +549,20 @@ class DisbursementCreateSerializer(Input):
 # --- Follow-up ---------------------------------------------------------------------------------
 
 
+class ReportAttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProgressReportAttachment
+        fields = ("id", "title", "created_at")
+        read_only_fields = fields
+
+
 class ProgressReportSerializer(serializers.ModelSerializer):
+    attachment_count = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField(
+        help_text="Listed (and downloaded, at `attachments/{id}/`) for UNODA and the "
+        "agreement's parties only; the others see how many there are, as on the plan page."
+    )
+
     class Meta:
         model = ProgressReport
         fields = (
@@ -524,9 +573,20 @@ class ProgressReportSerializer(serializers.ModelSerializer):
             "status",
             "percent_done",
             "narrative",
+            "attachment_count",
+            "attachments",
             "created_at",
         )
         read_only_fields = fields
+
+    def get_attachment_count(self, report) -> int:
+        return len(report.attachments.all())
+
+    @extend_schema_field(ReportAttachmentSerializer(many=True))
+    def get_attachments(self, report):
+        if not self.context.get("records_visible"):
+            return []
+        return ReportAttachmentSerializer(report.attachments.all(), many=True).data
 
 
 class ProgressReportCreateSerializer(Input):
@@ -540,6 +600,12 @@ class ProgressReportCreateSerializer(Input):
     status = serializers.ChoiceField(choices=ProgressStatus.choices)
     percent_done = serializers.IntegerField(min_value=0, max_value=100)
     narrative = serializers.CharField()
+    attachments = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        max_length=10,
+        help_text="Files (multipart/form-data only), each checked like the plan page's.",
+    )
 
 
 class FeedbackSerializer(serializers.ModelSerializer):
@@ -590,3 +656,357 @@ class FeedbackWriteSerializer(Input):
         "State and donor of the portal.",
     )
     would_work_together_again = serializers.BooleanField(required=False, allow_null=True)
+
+
+# --- The case's records: comments, documents, agreement, milestones, meetings -------------------
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = ("id", "author", "body", "visibility", "created_at")
+        read_only_fields = fields
+
+    def get_author(self, comment) -> str:
+        return comment.author.get_full_name() or comment.author.username
+
+
+class CommentCreateSerializer(Input):
+    body = serializers.CharField()
+    visibility = serializers.ChoiceField(
+        choices=CommentVisibility.choices,
+        default=CommentVisibility.SHARED,
+        help_text="`internal`: for UNODA's eyes only (UNODA officers only).",
+    )
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ("id", "kind", "title", "created_at")
+        read_only_fields = fields
+
+
+class AttachmentCreateSerializer(Input):
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    file = serializers.FileField(help_text="The document (multipart/form-data), 20 MB at most.")
+
+
+class AgreementDocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgreementDocument
+        fields = ("id", "title", "created_at")
+        read_only_fields = fields
+
+
+class AgreementChangeSerializer(serializers.ModelSerializer):
+    document = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    changes = serializers.DictField(
+        child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2),
+        help_text="Per field: [old, new].",
+    )
+
+    class Meta:
+        model = AgreementChange
+        fields = ("id", "kind", "changes", "reason", "document", "created_at")
+        read_only_fields = fields
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    request = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    donors = serializers.SerializerMethodField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    documents = serializers.SerializerMethodField(
+        help_text="The signed documents (download at `documents/{id}/`): UNODA and the "
+        "agreement's parties only, empty for anyone else."
+    )
+    changes = serializers.SerializerMethodField(
+        help_text="Corrections and amendments, oldest first: UNODA and the agreement's parties "
+        "only, empty for anyone else."
+    )
+
+    class Meta:
+        model = Agreement
+        fields = (
+            "id",
+            "request",
+            "signed_on",
+            "donors",
+            "implementing_partner",
+            "amount",
+            "currency",
+            "start_date",
+            "end_date",
+            "cooperation_type",
+            "reporting_interval_months",
+            "notes",
+            "documents",
+            "changes",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    def get_donors(self, agreement) -> list[int]:
+        return sorted(donor.pk for donor in agreement.donors.all())
+
+    @extend_schema_field(AgreementDocumentSerializer(many=True))
+    def get_documents(self, agreement):
+        if not self.context.get("records_visible"):
+            return []
+        return AgreementDocumentSerializer(agreement.documents.all(), many=True).data
+
+    @extend_schema_field(AgreementChangeSerializer(many=True))
+    def get_changes(self, agreement):
+        return AgreementChangeSerializer(self.context.get("history", []), many=True).data
+
+
+class AgreementTermsSerializer(Input):
+    signed_on = serializers.DateField(help_text="Not in the future, nor before the request.")
+    donors = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Organization.objects.filter(is_donor=True),
+        help_text="The donor organizations that signed.",
+    )
+    implementing_partner = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False, allow_null=True
+    )
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
+    currency = serializers.ChoiceField(choices=currency_choices(), required=False)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(help_text="On or after the start.")
+    cooperation_type = serializers.ChoiceField(choices=CooperationType.choices)
+    reporting_interval_months = serializers.IntegerField(min_value=1, max_value=12, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class AgreementRecordSerializer(AgreementTermsSerializer):
+    """Record the signed agreement (UNODA, while the case has donor interest): the case moves
+    to "agreement"."""
+
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    documents = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        max_length=10,
+        help_text="Signed documents (multipart/form-data only).",
+    )
+
+
+class AgreementUpdateSerializer(AgreementTermsSerializer):
+    """Correct or amend the agreement (UNODA, while it runs), saying why: the terms that
+    change, with ``kind`` and ``reason`` (read partially: only what is sent changes)."""
+
+    kind = serializers.ChoiceField(
+        choices=AgreementChangeKind.choices,
+        help_text="`correction`: a mistake in the record; `amendment`: a change the parties "
+        "agreed. Required.",
+    )
+    reason = serializers.CharField(help_text="Kept in the agreement's history. Required.")
+    document = serializers.FileField(
+        required=False, help_text="The signed amendment (multipart/form-data only)."
+    )
+    document_title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class AgreementDocumentCreateSerializer(Input):
+    title = serializers.CharField(max_length=200)
+    file = serializers.FileField(help_text="The signed document (multipart/form-data).")
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    evidence = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The case document kept as evidence (`attachments/{id}/`).",
+    )
+
+    class Meta:
+        model = Milestone
+        fields = (
+            "id",
+            "title",
+            "description",
+            "due_date",
+            "completed_on",
+            "completion_note",
+            "evidence",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class MilestoneWriteSerializer(Input):
+    title = serializers.CharField(max_length=200)
+    due_date = serializers.DateField()
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MilestoneUpdateSerializer(Input):
+    title = serializers.CharField(max_length=200, required=False)
+    due_date = serializers.DateField(required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class MilestoneCompleteSerializer(Input):
+    completed_on = serializers.DateField(
+        required=False, help_text="Not in the future; default today."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence = serializers.FileField(
+        required=False, help_text="A document as evidence (multipart/form-data only)."
+    )
+
+
+class MeetingItemSerializer(serializers.ModelSerializer):
+    request = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True, help_text="Null: an offer alone."
+    )
+    meeting_title = serializers.CharField(source="meeting.title", read_only=True)
+    meeting_date = serializers.DateField(source="meeting.date", read_only=True)
+
+    class Meta:
+        model = MeetingItem
+        fields = (
+            "id",
+            "meeting",
+            "meeting_title",
+            "meeting_date",
+            "position",
+            "request",
+            "offer",
+            "decision",
+            "outcome",
+            "interest_shown",
+            "follow_up",
+        )
+        read_only_fields = fields
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    invited = serializers.SerializerMethodField()
+    online_link = serializers.CharField(help_text="A URL, or empty.")
+    item_count = serializers.IntegerField(read_only=True)
+    decided_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = MatchmakingMeeting
+        fields = (
+            "id",
+            "title",
+            "date",
+            "place",
+            "is_online",
+            "online_link",
+            "invited",
+            "notes",
+            "item_count",
+            "decided_count",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    def get_invited(self, meeting) -> list[int]:
+        return sorted(organization.pk for organization in meeting.invited.all())
+
+
+class MeetingDetailSerializer(MeetingSerializer):
+    items = serializers.SerializerMethodField()
+
+    class Meta(MeetingSerializer.Meta):
+        fields = (*MeetingSerializer.Meta.fields, "items")
+        read_only_fields = fields
+
+    @extend_schema_field(MeetingItemSerializer(many=True))
+    def get_items(self, meeting):
+        return MeetingItemSerializer(self.context.get("items", []), many=True).data
+
+
+class MeetingWriteSerializer(Input):
+    title = serializers.CharField(max_length=200)
+    date = serializers.DateField()
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    is_online = serializers.BooleanField(required=False)
+    online_link = serializers.URLField(max_length=200, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    invited = serializers.PrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        queryset=Organization.objects.filter(is_donor=True),
+        help_text="The donor organizations invited.",
+    )
+
+
+class MeetingItemCreateSerializer(Input):
+    request = VisibleRequestField(required=False, allow_null=True)
+    offer = serializers.PrimaryKeyRelatedField(
+        queryset=Offer.objects.all(), required=False, allow_null=True
+    )
+
+
+class MeetingOutcomeSerializer(Input):
+    decision = serializers.ChoiceField(
+        choices=MeetingDecision.choices, default=MeetingDecision.PENDING
+    )
+    outcome = serializers.CharField(required=False, allow_blank=True, default="")
+    interest_shown = serializers.BooleanField(required=False, default=False)
+    follow_up = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when the decision is `follow_up_agreed`.",
+    )
+
+
+# --- Exchange rates and notifications ----------------------------------------------------------
+
+
+class ExchangeRateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExchangeRate
+        fields = ("id", "currency", "rate_per_usd", "valid_on", "source")
+        read_only_fields = fields
+
+
+class ExchangeRateWriteSerializer(Input):
+    currency = serializers.ChoiceField(choices=currency_choices())
+    rate_per_usd = serializers.DecimalField(
+        max_digits=ExchangeRate._meta.get_field("rate_per_usd").max_digits,
+        decimal_places=ExchangeRate._meta.get_field("rate_per_usd").decimal_places,
+        min_value=Decimal("0.000001"),
+        help_text="How many units of the currency one US dollar buys.",
+    )
+    valid_on = serializers.DateField(help_text="Today or an earlier day.")
+    source = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    request = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = (
+            "id",
+            "kind",
+            "request",
+            "subject",
+            "body",
+            "url",
+            "created_at",
+            "read_at",
+            "read",
+        )
+        read_only_fields = fields
+
+    def get_read(self, notification) -> bool:
+        return notification.read_at is not None
+
+
+class MarkedSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many notifications were marked read.")

@@ -12,7 +12,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import case_records, views
 
 app_name = "api"
 
@@ -23,6 +23,20 @@ router.register("offers", views.OfferViewSet, basename="offer")
 router.register("interests", views.InterestViewSet, basename="interest")
 router.register("commitments", views.CommitmentViewSet, basename="commitment")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("meetings", case_records.MeetingViewSet, basename="meeting")
+router.register("exchange-rates", case_records.ExchangeRateViewSet, basename="exchange-rate")
+router.register("notifications", case_records.NotificationViewSet, basename="notification")
+# A case's records, under the case: /requests/{reference}/comments/ and so on.
+CASE = f"requests/(?P<reference>{case_records.REFERENCE_REGEX})"
+for prefix, viewset, basename in (
+    ("comments", case_records.CommentViewSet, "request-comment"),
+    ("attachments", case_records.AttachmentViewSet, "request-attachment"),
+    ("milestones", case_records.MilestoneViewSet, "request-milestone"),
+    ("progress-reports", case_records.ProgressReportViewSet, "request-progress-report"),
+    ("feedback", case_records.FeedbackViewSet, "request-feedback"),
+    ("meeting-items", case_records.CaseMeetingItemViewSet, "request-meeting-item"),
+):
+    router.register(f"{CASE}/{prefix}", viewset, basename=basename)
 
 
 @extend_schema(exclude=True)

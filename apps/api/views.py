@@ -6,6 +6,7 @@ exactly what its user sees in the browser; every write is the same service funct
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -24,6 +25,8 @@ from apps.cases.duplicates import checked, likenesses
 from apps.cases.permissions import access_of
 from apps.followup import selectors as followup_selectors
 from apps.followup import services as followup_services
+from apps.followup.models import AgreementDocument
+from apps.followup.permissions import can_record_agreement, can_see_agreement_records
 from apps.funding import selectors as funding_selectors
 from apps.funding import services as funding_services
 from apps.funding.models import Disbursement
@@ -33,6 +36,7 @@ from apps.security.otp import otp_required
 from apps.security.services import audit_case_view, audit_refused_access
 
 from . import filters, serializers
+from .downloads import FILE_RESPONSES, AnyAccept, file_response
 from .parsers import PortalJSONParser
 
 ID_REGEX = r"[0-9]{1,18}"
@@ -121,6 +125,7 @@ class RequestViewSet(
 ):
     serializer_class = serializers.RequestSerializer
     filterset_class = filters.RequestFilter
+    ordering_fields = ("status_changed_at", "created_at", "reference")
     lookup_field = "reference"
     lookup_value_regex = r"REQ-[0-9]{4}-[0-9]{1,10}"
 
@@ -219,67 +224,139 @@ class RequestViewSet(
 
     @extend_schema(
         methods=["GET"],
-        summary="Progress reports of a case",
-        tags=["follow-up"],
-        responses={200: serializers.ProgressReportSerializer(many=True)},
+        summary="The agreement of a case, with its signed documents and amendments",
+        description="404 before an agreement is recorded. The signed documents and the "
+        "corrections and amendments are listed to UNODA and the agreement's parties only; a "
+        "donor that may read the case but did not sign sees the agreement without them, as on "
+        "the plan page.",
+        tags=["case records"],
+        responses={200: serializers.AgreementSerializer},
     )
     @extend_schema(
         methods=["POST"],
-        summary="File a progress report (recipient or implementing partner, in implementation)",
-        tags=["follow-up"],
-        request=serializers.ProgressReportCreateSerializer,
-        responses={201: serializers.ProgressReportSerializer},
+        summary="Record the signed agreement (UNODA, while the case has donor interest)",
+        tags=["case records"],
+        request={
+            "application/json": serializers.AgreementRecordSerializer,
+            "multipart/form-data": serializers.AgreementRecordSerializer,
+        },
+        responses={201: serializers.AgreementSerializer},
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Correct or amend the agreement (UNODA, while it runs), saying why",
+        tags=["case records"],
+        request={
+            "application/json": serializers.AgreementUpdateSerializer,
+            "multipart/form-data": serializers.AgreementUpdateSerializer,
+        },
+        responses={200: serializers.AgreementSerializer},
     )
     @action(
         detail=True,
-        methods=["get", "post"],
-        url_path="progress-reports",
+        methods=["get", "post", "patch"],
         pagination_class=None,
         filterset_class=None,
+        parser_classes=[PortalJSONParser, MultiPartParser],
     )
-    def progress_reports(self, request, reference=None, **kwargs):
-        case = self.get_object()
-        agreement = followup_selectors.agreement_get(access=access_of(request.user, case))
-        if request.method == "GET":
-            reports = agreement.reports.order_by("period_start", "pk") if agreement else []
-            return Response(serializers.ProgressReportSerializer(reports, many=True).data)
-        data = _data(serializers.ProgressReportCreateSerializer, request)
-        if agreement is None:
-            raise NotFound
-        report = followup_services.progress_report_submit(
+    def agreement(self, request, reference=None, **kwargs):
+        if request.method in ("POST", "PATCH") and not can_record_agreement(request.user):
+            self.get_object()  # a case the caller may not see is a 404 first
+            raise PermissionDenied(_("Only UNODA officers record and change agreements."))
+        if request.method == "POST":
+            case = self.get_object()
+            data = _data(serializers.AgreementRecordSerializer, request)
+            files = data.pop("documents", [])
+            followup_services.agreement_record(
+                actor=request.user,
+                case=case,
+                documents=[(file.name, file) for file in files],
+                **data,
+            )
+            return self._agreement_answer(status.HTTP_201_CREATED)
+        if request.method == "PATCH":
+            agreement = self._agreement()
+            data = _data(serializers.AgreementUpdateSerializer, request, partial=True)
+            followup_services.agreement_update(
+                actor=request.user,
+                agreement=agreement,
+                kind=data.pop("kind", ""),
+                reason=data.pop("reason", ""),
+                **data,
+            )
+        return self._agreement_answer()
+
+    def _agreement_answer(self, code=status.HTTP_200_OK):
+        agreement = self._agreement()
+        context = {
+            "records_visible": can_see_agreement_records(self.request.user, agreement),
+            "history": followup_selectors.agreement_history(
+                user=self.request.user, agreement=agreement
+            ),
+        }
+        return Response(serializers.AgreementSerializer(agreement, context=context).data, code)
+
+    @extend_schema(
+        summary="Add a signed document to the agreement (UNODA, while it runs)",
+        tags=["case records"],
+        request={"multipart/form-data": serializers.AgreementDocumentCreateSerializer},
+        responses={201: serializers.AgreementDocumentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="agreement/documents",
+        url_name="agreement-documents",
+        parser_classes=[MultiPartParser],
+    )
+    def agreement_documents(self, request, reference=None, **kwargs):
+        agreement = self._agreement()
+        if not can_record_agreement(request.user):
+            raise PermissionDenied(_("Only UNODA officers add agreement documents."))
+        data = _data(serializers.AgreementDocumentCreateSerializer, request)
+        document = followup_services.agreement_document_add(
             actor=request.user, agreement=agreement, **data
         )
         return Response(
-            serializers.ProgressReportSerializer(report).data, status=status.HTTP_201_CREATED
+            serializers.AgreementDocumentSerializer(document).data,
+            status=status.HTTP_201_CREATED,
         )
 
     @extend_schema(
-        methods=["GET"],
-        summary="Feedback on a case you may read (sealed until every party submitted)",
-        tags=["follow-up"],
-        responses={200: serializers.FeedbackSerializer(many=True)},
+        summary="Download a signed document of the agreement (UNODA and the agreement's parties)",
+        tags=["case records"],
+        responses=FILE_RESPONSES,
     )
-    @extend_schema(
-        methods=["POST"],
-        summary="Save (or, with submit=true, submit) your organization's feedback",
-        tags=["follow-up"],
-        request=serializers.FeedbackWriteSerializer,
-        responses={200: serializers.FeedbackSerializer},
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=f"agreement/documents/(?P<document_id>{ID_REGEX})",
+        url_name="agreement-document",
+        pagination_class=None,
+        filterset_class=None,
+        content_negotiation_class=AnyAccept,
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
-    def feedback(self, request, reference=None, **kwargs):
+    def agreement_document(self, request, reference=None, document_id=None, **kwargs):
         case = self.get_object()
-        if request.method == "GET":
-            items = followup_selectors.feedback_list(user=request.user, case=case)
-            return Response(serializers.FeedbackSerializer(items, many=True).data)
-        data = _data(serializers.FeedbackWriteSerializer, request)
-        service = (
-            followup_services.feedback_submit
-            if data.pop("submit")
-            else followup_services.feedback_save
+        try:
+            document = followup_selectors.agreement_document_get(
+                access=access_of(request.user, case), pk=int(document_id)
+            )
+        except (AgreementDocument.DoesNotExist, DjangoPermissionDenied):
+            raise NotFound from None
+        return file_response(
+            user=request.user,
+            case=case,
+            file=document.file,
+            detail={"agreement_document": document.pk},
         )
-        feedback = service(actor=request.user, case=case, **data)
-        return Response(serializers.FeedbackSerializer(feedback).data)
+
+    def _agreement(self):
+        case = self.get_object()
+        agreement = followup_selectors.agreement_get(access=access_of(self.request.user, case))
+        if agreement is None:
+            raise NotFound(_("No agreement has been recorded for this case."))
+        return agreement
 
 
 @extend_schema_view(
@@ -303,6 +380,7 @@ class OfferViewSet(
 ):
     serializer_class = serializers.OfferSerializer
     filterset_class = filters.OfferFilter
+    ordering_fields = ("valid_from", "created_at")
 
     def get_queryset(self):
         return funding_selectors.offer_list(user=self.request.user).order_by("-valid_from", "pk")
@@ -337,6 +415,7 @@ class InterestViewSet(
 ):
     serializer_class = serializers.InterestSerializer
     filterset_class = filters.InterestFilter
+    ordering_fields = ("created_at",)
 
     def get_queryset(self):
         return funding_selectors.interest_list(user=self.request.user).order_by(
@@ -389,6 +468,7 @@ class CommitmentViewSet(
 ):
     serializer_class = serializers.CommitmentSerializer
     filterset_class = filters.CommitmentFilter
+    ordering_fields = ("created_at", "pledged_on", "committed_on")
 
     def get_queryset(self):
         return funding_selectors.commitment_list(user=self.request.user).prefetch_related(
@@ -474,4 +554,5 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Port
 
     serializer_class = serializers.OrganizationSerializer
     filterset_class = filters.OrganizationFilter
+    ordering_fields = ("name",)
     queryset = Organization.objects.order_by("name")

@@ -153,6 +153,15 @@ def attachment_list(*, case: AssistanceRequest) -> QuerySet[Attachment]:
     return case.attachments.all()
 
 
+def comment_list(*, user, case: AssistanceRequest) -> QuerySet[Comment]:
+    """The comments of ``case`` that ``user`` may read: internal ones for UNODA only (the
+    caller has checked that the user may see the case). The page's timeline and the API."""
+    comments = Comment.objects.filter(request=case).select_related("author")
+    if not user_is_unoda(user):
+        comments = comments.filter(visibility=CommentVisibility.SHARED)
+    return comments
+
+
 # The case page shows the latest entries of its timeline, the earlier ones on request.
 TIMELINE_RECENT = 20
 
@@ -169,9 +178,7 @@ def request_timeline(*, user, case: AssistanceRequest, recent: int | None = None
     """Status changes and the comments the user may read (internal ones for UNODA only),
     oldest first: two queries. ``recent``: only the latest so many (each query reads one
     more, to know whether there are earlier entries)."""
-    comments = Comment.objects.filter(request=case).select_related("author")
-    if not user_is_unoda(user):
-        comments = comments.filter(visibility=CommentVisibility.SHARED)
+    comments = comment_list(user=user, case=case)
     changes = request_history(case=case)
     if recent is None:
         entries = [*changes, *comments.order_by("created_at", "pk")]

@@ -139,6 +139,13 @@ class IdempotencyMiddleware:
 
     @staticmethod
     def _again(request, first: SubmittedKey, api: bool):
+        if api and first.path and first.path != request.path[:500]:
+            # The same key for another operation: its answer is not this one's.
+            return _error(
+                "idempotency_key_reused",
+                _("This Idempotency-Key was already used for another request: send a new one."),
+                409,
+            )
         if first.status_code is None:
             if api:
                 return _error(

@@ -25,7 +25,9 @@ from .models import (
     FeedbackStatus,
     FeedbackWaiver,
     Lesson,
+    Milestone,
     PartyRole,
+    ProgressReport,
     ProgressReportAttachment,
 )
 from .permissions import (
@@ -61,6 +63,35 @@ def agreement_get(*, access: CaseAccess) -> Agreement | None:
     if agreement is not None:
         agreement.request = case  # the caller's case, not read a second time
     return agreement
+
+
+def milestone_list(*, access: CaseAccess) -> QuerySet[Milestone]:
+    """The milestones of the case's agreement, by due date (none without an agreement), for
+    whoever follows the case (PermissionDenied otherwise): the plan page's and the API's."""
+    agreement = agreement_get(access=access)
+    if agreement is None:
+        return Milestone.objects.none()
+    return agreement.milestones.select_related("completed_by").order_by("due_date", "pk")
+
+
+def progress_report_list(*, access: CaseAccess) -> QuerySet[ProgressReport]:
+    """The progress reports on the case's agreement, by period (none without an agreement),
+    with their attachments, for whoever follows the case (PermissionDenied otherwise). Who
+    may open an attachment is ``can_see_agreement_records``."""
+    agreement = agreement_get(access=access)
+    if agreement is None:
+        return ProgressReport.objects.none()
+    return _reports(agreement)
+
+
+def _reports(agreement: Agreement) -> QuerySet[ProgressReport]:
+    return (
+        agreement.reports.select_related("organization", "submitted_by")
+        .prefetch_related(
+            Prefetch("attachments", queryset=ProgressReportAttachment.objects.order_by("pk"))
+        )
+        .order_by("period_start", "pk")
+    )
 
 
 def agreement_history(*, user, agreement: Agreement) -> list[AgreementChange]:
@@ -229,11 +260,7 @@ def implementation_overview(
         agreement=agreement,
         milestones=milestones,
         overdue_milestones=[m for m in milestones if not m.is_done and m.due_date < today],
-        reports=list(
-            agreement.reports.select_related("organization", "submitted_by").prefetch_related(
-                Prefetch("attachments", queryset=ProgressReportAttachment.objects.order_by("pk"))
-            )
-        ),
+        reports=list(_reports(agreement)),
         periods=periods,
         overdue_periods=[p for p in periods if p.overdue],
         today=today,

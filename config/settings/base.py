@@ -399,7 +399,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.Pagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "apps.api.filters.Ordering",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.api.throttling.AnonThrottle",
         "apps.api.throttling.UserThrottle",
@@ -421,8 +424,11 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Assistance follow-up portal API",
     "DESCRIPTION": (
-        "Requests (cases), offers, expressions of interest, commitments and disbursements, "
-        "progress reports, feedback and organizations, scoped exactly as in the web pages. "
+        "Requests (cases) and their records (comments, documents, the agreement with its "
+        "amendments, milestones, progress reports, feedback, meeting outcomes), offers, "
+        "expressions of interest, commitments and disbursements, matchmaking meetings, exchange "
+        "rates, notifications and organizations, scoped exactly as in the web pages. Lists "
+        "take `page`, `page_size` and `ordering`. "
         "Authenticate with `Authorization: Token <key>` (tokens are issued on the preferences "
         "page or at `POST /api/v1/auth/token/`). Every error has the body "
         '`{"error": {"code": ..., "message": ..., "fields": {...}}}`: 400 bad input (unknown '
@@ -449,6 +455,11 @@ SPECTACULAR_SETTINGS = {
         "ProgressStatusEnum": "apps.followup.models.ProgressStatus",
         "FeedbackStatusEnum": "apps.followup.models.FeedbackStatus",
         "NewCommitmentStatusEnum": [("pledged", "Pledged"), ("committed", "Committed")],
+        "RequestVisibilityEnum": "apps.cases.models.Visibility",
+        "CommentVisibilityEnum": "apps.cases.models.CommentVisibility",
+        "MeetingDecisionEnum": "apps.funding.models.MeetingDecision",
+        "AttachmentKindEnum": "apps.cases.models.AttachmentKind",
+        "AgreementChangeKindEnum": "apps.followup.models.AgreementChangeKind",
     },
 }
 

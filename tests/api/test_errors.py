@@ -57,3 +57,38 @@ def test_a_locked_out_account_asking_for_a_token_is_told_when_to_retry(client, u
     )
     assert_error(locked, 429)
     assert int(locked["Retry-After"]) > 0
+
+
+def test_nested_field_errors_are_flat_dotted_paths(api, users):
+    """A list field's error is named by its path (``regions.1``), never a nested object: the
+    envelope keeps its schema, a list of messages per field."""
+    response = api(users.donor).post(
+        "/api/v1/offers/",
+        {
+            "title": "Training",
+            "currency": "USD",
+            "cooperation_type": "north_south",
+            "donor": users.donor.memberships.get().organization_id,
+            "regions": ["africa", "atlantis"],
+        },
+        format="json",
+    )
+    error = assert_error(response, 400)
+    assert list(error["fields"]) == ["regions.1"]
+    assert all(isinstance(message, str) for message in error["fields"]["regions.1"])
+
+
+def test_a_nul_character_in_a_reference_or_code_is_a_400_not_a_server_error(api, users):
+    client = api(users.donor)
+    response = client.post(
+        "/api/v1/interests/",
+        {"request": "bb\x00X", "donor": users.donor.memberships.get().organization_id},
+        format="json",
+    )
+    assert list(assert_error(response, 400)["fields"]) == ["request"]
+    response = client.post(
+        "/api/v1/requests/",
+        {"title": "A need", "organization": 1, "categories": ["mark\x00ing"]},
+        format="json",
+    )
+    assert "categories" in assert_error(response, 400)["fields"]

@@ -23,7 +23,7 @@ def test_recipient_files_a_progress_report(api, users, make_case):
     response = api(users.recipient).post(url, body, format="json")
     assert response.status_code == 201, response.content
     assert ProgressReport.objects.get().submitted_by == users.recipient
-    listed = api(users.donor).get(url).json()
+    listed = api(users.donor).get(url).json()["results"]
     assert [row["percent_done"] for row in listed] == [30]
     assert_error(api(users.donor).post(url, body, format="json"), 403)
     assert_error(api(users.recipient).post(url, {**body, "percent_done": 101}, format="json"), 400)
@@ -42,10 +42,10 @@ def test_feedback_is_saved_then_submitted_and_sealed(api, users, make_case):
     assert response.json()["status"] == "submitted"
     assert_error(client.post(url, {"relevance": 1}, format="json"), 409)
     # Sealed: the donor sees only its own (pending) feedback until every party submitted.
-    seen = api(users.donor).get(url).json()
+    seen = api(users.donor).get(url).json()["results"]
     mine = Feedback.objects.get(request=case, organization__name="Japan")
     assert [row["id"] for row in seen] == [mine.pk]
-    assert len(api(users.unoda).get(url).json()) == 2
+    assert api(users.unoda).get(url).json()["count"] == 2
     assert Feedback.objects.filter(status=FeedbackStatus.SUBMITTED).count() == 1
 
 

@@ -39,6 +39,32 @@ def test_schema_is_valid_without_warnings():
 
 
 @pytest.mark.django_db
+def test_the_schema_says_what_the_server_enforces(client):
+    """Bodies take no undeclared field (the server refuses them), the year filter is a whole
+    year from 2000, amounts are not negative and say their minimum."""
+    schema = client.get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                ref = media["schema"]["$ref"].rsplit("/", 1)[-1]
+                if path != "/api/v1/auth/token/":
+                    assert components[ref]["additionalProperties"] is False, (method, path)
+    year = next(
+        p for p in schema["paths"]["/api/v1/requests/"]["get"]["parameters"] if p["name"] == "year"
+    )
+    assert year["schema"]["type"] == "integer"
+    assert year["schema"]["minimum"] == 2000
+    amount = components["DisbursementCreateRequest"]["properties"]["amount"]
+    assert not amount["pattern"].startswith("^-")
+    assert "At least 0.01." in amount["description"]
+    # Every list takes the same paging and ordering parameters.
+    for path in ("/api/v1/requests/", "/api/v1/requests/{reference}/comments/"):
+        names = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
+        assert {"page", "page_size", "ordering"} <= names, path
+
+
+@pytest.mark.django_db
 def test_docs_pages_answer(client):
     assert client.get("/api/schema/").status_code == 200
     for url in ("/api/docs/", "/api/docs/redoc/"):

@@ -122,6 +122,19 @@ def test_an_api_post_sent_twice_writes_once_and_answers_the_same(users, commitme
 
 
 @pytest.mark.django_db
+def test_an_api_key_used_again_for_another_operation_is_refused(users, commitment):
+    """The first answer is replayed only to the same operation: the same key sent to another
+    path (a client that reuses its keys) is a 409 and does nothing, never another's answer."""
+    client, auth = Client(), api_auth(users.donor)
+    assert disburse(client, commitment, "key-1", auth).status_code == 201
+    other = client.post("/api/v1/notifications/read-all/", HTTP_IDEMPOTENCY_KEY="key-1", **auth)
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    assert "Idempotent-Replayed" not in other
+    assert Disbursement.objects.filter(commitment=commitment).count() == 1
+
+
+@pytest.mark.django_db
 def test_keys_are_forgotten_after_a_day(users, commitment, settings):
     client, auth = Client(), api_auth(users.donor)
     disburse(client, commitment, "pay-1", auth)

@@ -27,7 +27,12 @@ from apps.cases.workflow import (
     RECIPIENT_EDITABLE,
     TERMINAL,
 )
-from apps.followup.models import AgreementDocument, ProgressReport, ProgressReportAttachment
+from apps.followup.models import (
+    AgreementDocument,
+    Milestone,
+    ProgressReport,
+    ProgressReportAttachment,
+)
 from apps.funding.models import ExpressionOfInterest, MatchmakingMeeting, Offer
 from apps.funding.services import commitment_create
 from apps.security.testing import otp_verify_client
@@ -107,6 +112,33 @@ def api_unoda_case(actor, state):
     if actor == "unoda":
         return 200
     return 403 if sees_case(actor, state) else 404
+
+
+def api_agreed_case(actor, state):
+    """A case's agreement and the records of it (a milestone, a report): whoever sees the case,
+    once there is an agreement; 404 before (and for another case's record)."""
+    if actor == "anonymous":
+        return 401
+    return 200 if sees_case(actor, state) and state in AGREED else 404
+
+
+def api_agreement_party(actor, state):
+    """The agreement's signed documents and the reports' attachments through the API: UNODA
+    and the agreement's parties, as the pages' downloads; 404 to anyone else."""
+    if actor == "anonymous":
+        return 401
+    return 200 if state in AGREED and actor in ("recipient", "donor_allowed", "unoda") else 404
+
+
+def api_unoda(ok=200):
+    """UNODA's own records (meetings, exchange rates): 403 to every other signed-in user."""
+
+    def outcome(actor, state):
+        if actor == "anonymous":
+            return 401
+        return ok if actor == "unoda" else 403
+
+    return outcome
 
 
 def best_offers_page(actor, state):
@@ -219,10 +251,33 @@ MATRIX = {
     "api:token": (False, everyone(405)),
     "api:request-list": (False, api()),
     "api:request-detail": (True, api_case),
-    "api:request-feedback": (True, api_case),
     "api:request-history": (True, api_case),
     "api:request-duplicates": (True, api_unoda_case),
-    "api:request-progress-reports": (True, api_case),
+    "api:request-agreement": (True, api_agreed_case),
+    "api:request-agreement-document": (True, api_agreement_party),
+    "api:request-agreement-documents": (True, api(405)),
+    "api:request-comment-list": (True, api_case),
+    "api:request-attachment-list": (True, api_case),
+    "api:request-attachment-detail": (True, api_case),
+    "api:request-milestone-list": (True, api_case),
+    "api:request-milestone-detail": (True, api_agreed_case),
+    "api:request-milestone-complete": (True, api(405)),
+    "api:request-milestone-reopen": (True, api(405)),
+    "api:request-progress-report-list": (True, api_case),
+    "api:request-progress-report-detail": (True, api_agreed_case),
+    "api:request-progress-report-attachment": (True, api_agreement_party),
+    "api:request-feedback-list": (True, api_case),
+    "api:request-meeting-item-list": (True, api_case),
+    "api:meeting-list": (False, api_unoda()),
+    "api:meeting-detail": (False, api_unoda()),
+    "api:meeting-items": (False, api(405)),
+    "api:meeting-item-outcome": (False, api(405)),
+    "api:exchange-rate-list": (False, api_unoda()),
+    "api:notification-list": (False, api()),
+    # A notification that is not the caller's is not found (its own: tests/api).
+    "api:notification-detail": (False, api(404)),
+    "api:notification-read": (False, api(405)),
+    "api:notification-read-all": (False, api(405)),
     "api:request-transition": (True, api(405)),
     "api:offer-list": (False, api()),
     "api:offer-detail": (False, api_offer),
@@ -324,6 +379,16 @@ NEEDS_FUNDING_RECORD = {
     "api:commitment-cancel",
     "api:commitment-confirm",
     "api:commitment-disbursements",
+}
+
+# Records of a case's agreement, addressed by their ids under the case.
+API_AGREED_RECORDS = {
+    "api:request-agreement-document",
+    "api:request-milestone-detail",
+    "api:request-milestone-complete",
+    "api:request-milestone-reopen",
+    "api:request-progress-report-detail",
+    "api:request-progress-report-attachment",
 }
 
 
@@ -432,7 +497,7 @@ def _build_world():
                 amount=Decimal("1000"),
                 currency="USD",
             )
-        document = report_attachment = None
+        document = report_attachment = milestone = None
         if state in AGREED:
             agreement = case.agreement
             document = AgreementDocument.objects.create(
@@ -451,6 +516,9 @@ def _build_world():
             report_attachment = ProgressReportAttachment.objects.create(
                 report=report, title="Photo", file=ContentFile(PDF, name="photo.pdf")
             )
+            milestone = Milestone.objects.create(
+                agreement=agreement, title="Doors fitted", due_date=agreement.start_date
+            )
         cases[state] = SimpleNamespace(
             case=case,
             attachment=attachment,
@@ -458,6 +526,7 @@ def _build_world():
             commitment=commitment,
             agreement_document=document,
             report_attachment=report_attachment,
+            milestone=milestone,
         )
     offer = Offer.objects.create(
         donor=orgs.donor,
@@ -498,13 +567,24 @@ def _fill(route: str, name: str, world, state: str | None) -> str:
         field = "agreement_document" if "agreement" in name else "report_attachment"
         own = getattr(entry, field)
         values["pk"] = (own or getattr(world.cases[Status.AGREEMENT], field)).pk
+    elif name == "api:request-attachment-detail":
+        values["pk"] = entry.attachment.pk
+    elif name in API_AGREED_RECORDS:
+        # A case without an agreement is asked for another case's record: nobody gets it.
+        own = entry.report_attachment or world.cases[Status.AGREEMENT].report_attachment
+        milestone = entry.milestone or world.cases[Status.AGREEMENT].milestone
+        document = entry.agreement_document or world.cases[Status.AGREEMENT].agreement_document
+        values["pk"] = milestone.pk if "milestone" in name else own.report_id
+        values["attachment_id"] = own.pk
+        values["document_id"] = document.pk
     elif name.startswith(("api:offer", "funding:offer")):
         values["pk"] = world.offer.pk
     elif name.startswith("api:organization") or name == "cases:state-needs":
         values["pk"] = world.orgs.recipient.pk
-    elif name.startswith("funding:meeting"):
+    elif name.startswith(("funding:meeting", "api:meeting")):
         values["pk"] = world.meeting.pk
-    elif name == "notifications:notification-open":
+        values["item_id"] = 1
+    elif name in ("notifications:notification-open", "api:notification-detail"):
         values["pk"] = 2**31 - 1  # nobody's notification
     else:
         values["pk"] = 1
