@@ -197,6 +197,9 @@ def test_posts_without_a_csrf_token_are_refused_and_store_nothing(users, make_ca
         "action": "confirm",
         "uidb64": "MQ",
         "token": "set-password",
+        "attachment_id": 1,
+        "document_id": 1,
+        "item_id": 1,
     }
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(users.unoda)

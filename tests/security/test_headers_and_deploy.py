@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.funding import services as funding_services
 from tests.factories import UserFactory
+from tests.support.csp import policy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,12 +91,6 @@ INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
 STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.IGNORECASE)
 SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b([^>]*)>", re.IGNORECASE)
 NONCE_ATTRIBUTE = re.compile(r'\snonce="([^"]*)"')
-
-
-def policy(response) -> dict[str, list[str]]:
-    """The response's Content-Security-Policy as {directive: [its sources]}."""
-    directives = [part.split() for part in response["Content-Security-Policy"].split(";")]
-    return {name: sources for name, *sources in directives if name}
 
 
 def nonce_of(csp: dict[str, list[str]]) -> str:

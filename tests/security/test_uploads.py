@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from apps.cases import services
 from apps.cases.models import Attachment
 from apps.security.uploads import sanitise_filename, validate_upload
+from tests.support.csp import DOWNLOAD_POLICY, policy
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -137,7 +138,7 @@ def test_download_is_an_attachment_with_a_safe_type(client, make_case, users):
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
     # django-csp's per-view policy: nothing loads, sandboxed, should a browser ever render it.
-    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert policy(response) == DOWNLOAD_POLICY
     assert b"".join(response.streaming_content) == PDF
 
 
