@@ -1,5 +1,6 @@
 """A form or an API call sent twice, in a row or at the same instant, writes once."""
 
+import datetime
 import threading
 import uuid
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -26,6 +28,7 @@ from apps.cases.models import (
 )
 from apps.core.idempotency import submitted_keys_purge
 from apps.core.models import SubmittedKey
+from apps.core.selectors import COORDINATORS_GROUP
 from apps.followup.models import (
     Agreement,
     AgreementDocument,
@@ -40,13 +43,19 @@ from apps.followup.services import feedback_submit
 from apps.funding.models import (
     Commitment,
     Disbursement,
+    ExchangeRate,
     ExpressionOfInterest,
     MatchmakingMeeting,
     MeetingItem,
     Offer,
     OfferReferral,
 )
-from apps.funding.services import commitment_create, meeting_create, offer_create
+from apps.funding.services import (
+    commitment_create,
+    meeting_create,
+    offer_create,
+    offer_referral_ask,
+)
 from apps.organizations.models import Region
 from apps.portal.models import SavedView
 from tests.conftest import RATINGS, agreement_terms, fire_step
@@ -238,6 +247,9 @@ def values_from_page(client, form: PageForm) -> dict:
             values.setdefault(name, []).append(value)
         if any(values.get(k) != [str(v)] for k, v in form.which.items()):
             continue
+        fields = {element.get("name") for element in candidate.xpath(".//*[@name]")}
+        if not set(form.typed) <= fields:
+            continue  # another form posting to the same place (it has not what is typed)
         assert values.get("form_token"), f"the form posting to {target} carries no form_token"
         values = {k: v[0] if len(v) == 1 else v for k, v in values.items()}
         return {**values, **form.typed}
@@ -549,6 +561,57 @@ def form_referral_ask(w):
         f"/funding/offers/{offer.pk}/ask/",
         {f"offer{offer.pk}-request": case.reference, f"offer{offer.pk}-note": "Before the rains."},
         _count(OfferReferral, offer=offer),
+    )
+
+
+def form_exchange_rate(w):
+    group, _ = Group.objects.get_or_create(name=COORDINATORS_GROUP)
+    group.user_set.add(w.users.unoda)
+    return PageForm(
+        w.users.unoda,
+        "/settings/exchange-rates/",
+        None,
+        {
+            "currency": "JPY",
+            "rate_per_usd": "150",
+            "valid_on": timezone.localdate().isoformat(),
+            "source": "Treasury",
+            "set_rate": "",
+        },
+        _count(ExchangeRate, currency="JPY"),
+    )
+
+
+def form_referral_bring(w):
+    stockpile, _ = Category.objects.get_or_create(
+        code="stockpile", defaults={"name": "Stockpile management", "position": 1}
+    )
+    case = w.make_case("published", categories=[stockpile])
+    offer = offer_create(
+        actor=w.users.donor,
+        donor=w.orgs.donor,
+        title="Fences and locks",
+        currency="USD",
+        amount_min=Decimal("1"),
+        amount_max=Decimal("900000"),
+        cooperation_type="north_south",
+        categories=[stockpile],
+        regions=[Region.GLOBAL],
+    )
+    referral = offer_referral_ask(actor=w.users.recipient, offer=offer, case=case, note="Soon.")
+    meeting = meeting_create(
+        actor=w.users.unoda,
+        title="Matchmaking to come",
+        date=timezone.localdate() + datetime.timedelta(days=14),
+        invited=[w.orgs.donor],
+    )
+    return PageForm(
+        w.users.unoda,
+        "/funding/referrals/",
+        None,
+        {f"bring{referral.pk}-meeting": meeting.pk, f"bring{referral.pk}-note": "On the agenda."},
+        _count(MeetingItem, meeting=meeting),
+        which={"form": "bring", "referral": referral.pk},
     )
 
 
