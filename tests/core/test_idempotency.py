@@ -615,6 +615,28 @@ def form_referral_bring(w):
     )
 
 
+def alike_cases(w):
+    """Two submitted requests of one State, alike enough to be flagged as likely duplicates."""
+    marking, _ = Category.objects.get_or_create(
+        code="marking", defaults={"name": "Marking", "position": 2}
+    )
+    return w.make_case("submitted", categories=[marking]), w.make_case(
+        "submitted", categories=[marking]
+    )
+
+
+def form_duplicate_decision(w):
+    first, second = alike_cases(w)
+    return PageForm(
+        w.users.unoda,
+        f"/cases/{second.reference}/",
+        f"/cases/{second.reference}/duplicates/",
+        {},
+        _count(CaseLink),
+        which={"reference": first.reference, "decision": "distinct"},
+    )
+
+
 FORMS = {
     name.removeprefix("form_"): builder
     for name, builder in list(globals().items())
@@ -784,6 +806,17 @@ def api_feedback(w):
         {**RATINGS, "what_worked": "Training.", "submit": True},
         200,
         _count(Feedback, request=case, status=FeedbackStatus.SUBMITTED),
+    )
+
+
+def api_duplicate_decision(w):
+    first, second = alike_cases(w)
+    return ApiPost(
+        w.users.unoda,
+        f"/api/v1/requests/{second.reference}/duplicates/",
+        {"reference": first.reference, "decision": "distinct"},
+        200,
+        _count(CaseLink),
     )
 
 
