@@ -277,10 +277,6 @@ def _count(model, **lookups):
     return lambda: model.objects.filter(**lookups).count()
 
 
-def _agreed_case(w, status="implementation"):
-    return w.make_case(status)
-
-
 def form_comment(w):
     case = w.make_case("published")
     return PageForm(
@@ -380,7 +376,7 @@ def form_attachment(w):
 
 
 def form_milestone(w):
-    case = _agreed_case(w)
+    case = w.make_case("implementation")
     return PageForm(
         w.users.unoda,
         f"/followup/{case.reference}/plan/",
@@ -392,7 +388,7 @@ def form_milestone(w):
 
 
 def form_progress_report(w):
-    case = _agreed_case(w)
+    case = w.make_case("implementation")
     today = timezone.localdate()
     return PageForm(
         w.users.recipient,
@@ -468,7 +464,7 @@ def form_agreement(w):
 
 
 def form_agreement_document(w):
-    case = _agreed_case(w)
+    case = w.make_case("implementation")
     return PageForm(
         w.users.unoda,
         f"/followup/{case.reference}/agreement/documents/new/",
