@@ -829,6 +829,71 @@ def api_duplicate_decision(w):
     )
 
 
+def api_comment(w):
+    case = w.make_case("published")
+    return ApiPost(
+        w.users.recipient,
+        f"/api/v1/requests/{case.reference}/comments/",
+        {"body": "When is the visit?"},
+        201,
+        _count(Comment, request=case),
+    )
+
+
+def api_milestone(w):
+    case = w.make_case("implementation")
+    return ApiPost(
+        w.users.unoda,
+        f"/api/v1/requests/{case.reference}/milestones/",
+        {"title": "Fence built", "due_date": "2027-01-15"},
+        201,
+        _count(Milestone, agreement__request=case),
+    )
+
+
+def api_meeting(w):
+    return ApiPost(
+        w.users.unoda,
+        "/api/v1/meetings/",
+        {
+            "title": "Donor round",
+            "date": timezone.localdate().isoformat(),
+            "invited": [w.orgs.donor.pk],
+        },
+        201,
+        _count(MatchmakingMeeting),
+    )
+
+
+def api_meeting_item(w):
+    case = w.make_case("published")
+    meeting = meeting_create(
+        actor=w.users.unoda,
+        title="Geneva matchmaking",
+        date=timezone.localdate(),
+        invited=[w.orgs.donor],
+    )
+    return ApiPost(
+        w.users.unoda,
+        f"/api/v1/meetings/{meeting.pk}/items/",
+        {"request": case.reference},
+        201,
+        _count(MeetingItem, meeting=meeting),
+    )
+
+
+def api_exchange_rate(w):
+    group, _ = Group.objects.get_or_create(name=COORDINATORS_GROUP)
+    group.user_set.add(w.users.unoda)
+    return ApiPost(
+        w.users.unoda,
+        "/api/v1/exchange-rates/",
+        {"currency": "JPY", "rate_per_usd": "150", "valid_on": timezone.localdate().isoformat()},
+        201,
+        _count(ExchangeRate, currency="JPY"),
+    )
+
+
 API_POSTS = {
     name.removeprefix("api_"): builder
     for name, builder in list(globals().items())
