@@ -1,6 +1,7 @@
 """The OpenAPI schema is valid, and every operation in it answers as the schema says.
 
-The schemathesis run uses the seeded demo database and a token per role (and no token), with a
+The schemathesis run uses the seeded demo database and a token per role (the State, a donor,
+the implementing partner, UNODA; and no token), with a
 bounded number of generated examples per operation so that it fits in CI.
 """
 
@@ -88,7 +89,7 @@ def keep_db_connection():
 def role_headers(db, keep_db_connection):
     call_command("seed_demo", stdout=StringIO())
     headers = [{}]  # anonymous
-    for username in ("recipient", "donor", "officer"):
+    for username in ("recipient", "donor", "partner", "officer"):
         token, _ = Token.objects.get_or_create(user=User.objects.get(username=username))
         headers.append({"Authorization": f"Token {token.key}"})
     return headers
