@@ -117,7 +117,7 @@ def test_whole_lifecycle_with_two_donors(browser, live_server, people, shot):
     officer.get_by_label("Add a comment").fill("Checked with the mission: complete.")
     officer.get_by_label("Who may read it").select_option("internal")
     officer.get_by_role("button", name="Post the comment").click()
-    expect(officer.locator(".timeline")).to_contain_text("Checked with the mission")
+    expect(officer.locator("#timeline .timeline")).to_contain_text("Checked with the mission")
     fire(officer, "Publish to donors", "Published")
     shot(officer, "03-case-page-unoda")
 
@@ -126,7 +126,7 @@ def test_whole_lifecycle_with_two_donors(browser, live_server, people, shot):
         page = sign_in(browser, live_server, username)
         page.get_by_role("link", name="Published needs", exact=True).click()
         page.get_by_role("link", name=reference).click()
-        expect(page.locator(".timeline")).not_to_contain_text("Checked with the mission")
+        expect(page.locator("#timeline .timeline")).not_to_contain_text("Checked with the mission")
         page.get_by_role("button", name=f"Express interest for {donor}").click()
         expect(page.locator(".messages")).to_contain_text(f"Interest recorded for {donor}")
     shot(page, "04-case-page-donor")
