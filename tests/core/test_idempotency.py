@@ -519,14 +519,19 @@ def form_meeting(w):
     )
 
 
-def form_meeting_item(w):
-    case = w.make_case("published")
-    meeting = meeting_create(
+def geneva_meeting(w):
+    """A meeting UNODA prepared today, Japan invited (for the agenda item rows)."""
+    return meeting_create(
         actor=w.users.unoda,
         title="Geneva matchmaking",
         date=timezone.localdate(),
         invited=[w.orgs.donor],
     )
+
+
+def form_meeting_item(w):
+    case = w.make_case("published")
+    meeting = geneva_meeting(w)
     return PageForm(
         w.users.unoda,
         f"/funding/meetings/{meeting.pk}/",
@@ -867,12 +872,7 @@ def api_meeting(w):
 
 def api_meeting_item(w):
     case = w.make_case("published")
-    meeting = meeting_create(
-        actor=w.users.unoda,
-        title="Geneva matchmaking",
-        date=timezone.localdate(),
-        invited=[w.orgs.donor],
-    )
+    meeting = geneva_meeting(w)
     return ApiPost(
         w.users.unoda,
         f"/api/v1/meetings/{meeting.pk}/items/",
