@@ -24,6 +24,9 @@ from .models import (
     CaseLink,
     Category,
     Comment,
+    Indicator,
+    IndicatorTemplate,
+    Result,
     StatusChange,
 )
 from .quality import completeness
@@ -399,7 +402,7 @@ class ActivityAdmin(admin.ModelAdmin):
     list_select_related = ("request",)
     search_fields = ("request__reference", "description")
     ordering = ("request", "position", "pk")
-    readonly_fields = ("request", "position", "description", "estimated_cost")
+    readonly_fields = ("request", "position", "description", "estimated_cost", "output")
 
     def has_add_permission(self, request):
         return False
@@ -409,3 +412,44 @@ class ActivityAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(IndicatorTemplate)
+class IndicatorTemplateAdmin(TranslationAdmin):
+    """The common indicators offered per category when a proposal's results framework is
+    written (reference data)."""
+
+    list_display = ("name", "category", "unit", "measure", "by_sex", "position", "is_active")
+    list_filter = ("category", "is_active")
+    list_select_related = ("category",)
+    search_fields = ("name", "unit")
+    list_editable = ("position", "is_active")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A proposal's record that the State and UNODA write in the portal through the services;
+    the admin shows it only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Result)
+class ResultAdmin(ReadOnlyAdmin):
+    list_display = ("request", "level", "position", "statement")
+    list_filter = ("level",)
+    list_select_related = ("request",)
+    search_fields = ("request__reference", "statement")
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ReadOnlyAdmin):
+    list_display = ("name", "result", "baseline_value", "target_value", "target_date")
+    list_select_related = ("result",)
+    search_fields = ("name", "result__request__reference")

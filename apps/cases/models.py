@@ -566,6 +566,15 @@ class Activity(models.Model):
         validators=[MinValueValidator(0)],
         help_text=_("In the budget currency of the request; optional."),
     )
+    output = models.ForeignKey(
+        "Result",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activity_lines",
+        limit_choices_to={"level": "output"},
+        verbose_name=_("serves the output"),
+    )
 
     class Meta:
         verbose_name = _("activity line")
@@ -587,3 +596,212 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.description[:80]
+
+
+# The results framework (logical framework) of a proposal: outcomes, the outputs that serve
+# them, and indicators on both, each with its baseline and target. Actuals are reported per
+# progress report (``followup.IndicatorActual``); how an indicator stands against its target is
+# computed in ``apps.cases.results``.
+
+
+class ResultLevel(models.TextChoices):
+    OUTCOME = "outcome", _("Outcome")
+    OUTPUT = "output", _("Output")
+
+
+class IndicatorMeasure(models.IntegerChoices):
+    """IATI's IndicatorMeasure codes that the portal uses."""
+
+    UNIT = 1, pgettext_lazy("indicator measure", "Units")
+    PERCENTAGE = 2, pgettext_lazy("indicator measure", "Percentage")
+
+
+class IndicatorTemplate(models.Model):
+    """A common indicator offered for a category's proposals (reference data, translated,
+    editable by system administrators)."""
+
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        related_name="indicator_templates",
+        verbose_name=_("category"),
+    )
+    name = models.CharField(_("indicator"), max_length=250)
+    unit = models.CharField(_("unit"), max_length=60, blank=True)
+    measure = models.PositiveSmallIntegerField(
+        _("measure"), choices=IndicatorMeasure.choices, default=IndicatorMeasure.UNIT
+    )
+    ascending = models.BooleanField(_("higher is better"), default=True)
+    by_sex = models.BooleanField(_("disaggregated by sex"), default=False)
+    means_of_verification = models.TextField(_("means of verification"), blank=True)
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("order in a list", "position"), default=0
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("indicator template")
+        verbose_name_plural = _("indicator templates")
+        ordering = ("category__position", "position", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(measure__in=IndicatorMeasure.values), name="template_measure_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Result(models.Model):
+    """An outcome or an output of a request's results framework. An output may name the
+    outcome it serves; activity lines name the output they serve."""
+
+    request = models.ForeignKey(
+        AssistanceRequest,
+        on_delete=models.CASCADE,
+        related_name="results",
+        verbose_name=_("assistance request"),
+    )
+    level = models.CharField(_("level"), max_length=10, choices=ResultLevel.choices)
+    outcome = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outputs",
+        verbose_name=_("serves the outcome"),
+    )
+    statement = models.TextField(_("result"))
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("order in a list", "position"), default=0
+    )
+
+    class Meta:
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+        ordering = ("request", "-level", "position", "pk")  # outcomes before outputs
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=ResultLevel.values), name="result_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(level=ResultLevel.OUTPUT) | Q(outcome__isnull=True),
+                name="result_outcome_only_on_outputs",
+                violation_error_message=_("Only an output serves an outcome."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(statement=""),
+                name="result_statement_not_empty",
+                violation_error_message=_("State the result."),
+            ),
+        ]
+        indexes = [models.Index(fields=["request", "level", "position"], name="result_order")]
+
+    def __str__(self) -> str:
+        return self.statement[:80]
+
+
+class Indicator(models.Model):
+    """How a result is measured: from a baseline to a target, by a date, with the means of
+    verification; disaggregated by sex where it counts people."""
+
+    result = models.ForeignKey(
+        Result, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("result")
+    )
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("order in a list", "position"), default=0
+    )
+    name = models.CharField(_("indicator"), max_length=250)
+    unit = models.CharField(_("unit"), max_length=60, blank=True)
+    measure = models.PositiveSmallIntegerField(
+        _("measure"), choices=IndicatorMeasure.choices, default=IndicatorMeasure.UNIT
+    )
+    ascending = models.BooleanField(
+        _("higher is better"),
+        default=True,
+        help_text=_("Untick where the aim is to bring the value down."),
+    )
+    baseline_value = models.DecimalField(
+        _("baseline"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    baseline_date = models.DateField(_("baseline date"), null=True, blank=True)
+    target_value = models.DecimalField(
+        _("target"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    means_of_verification = models.TextField(_("means of verification"), blank=True)
+    by_sex = models.BooleanField(
+        _("disaggregated by sex"),
+        default=False,
+        help_text=_("Where the indicator counts people: report how many of them are women."),
+    )
+    template = models.ForeignKey(
+        IndicatorTemplate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from the template"),
+    )
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ("result", "position", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(measure__in=IndicatorMeasure.values), name="indicator_measure_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="indicator_name_not_empty",
+                violation_error_message=_("Name the indicator."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(baseline_value__isnull=True) | Q(baseline_value__gte=0))
+                & (Q(target_value__isnull=True) | Q(target_value__gte=0)),
+                name="indicator_values_not_negative",
+                violation_error_message=_("A baseline or a target cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(measure=IndicatorMeasure.PERCENTAGE)
+                | (
+                    (Q(baseline_value__isnull=True) | Q(baseline_value__lte=100))
+                    & (Q(target_value__isnull=True) | Q(target_value__lte=100))
+                ),
+                name="indicator_percentage_0_100",
+                violation_error_message=_("A percentage is between 0 and 100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_date__isnull=True)
+                | Q(target_date__isnull=True)
+                | Q(target_date__gt=F("baseline_date")),
+                name="indicator_target_after_baseline",
+                violation_error_message=_("The target date must come after the baseline date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_measurable(self) -> bool:
+        """A measurable indicator has a unit (or is a percentage), a baseline and a dated
+        target: what the completeness check counts per outcome."""
+        return (
+            (bool(self.unit.strip()) or self.measure == IndicatorMeasure.PERCENTAGE)
+            and self.baseline_value is not None
+            and self.target_value is not None
+            and self.target_date is not None
+        )

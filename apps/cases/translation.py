@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import AssistanceKind, AssistanceRequest, Category
+from .models import AssistanceKind, AssistanceRequest, Category, IndicatorTemplate
 
 
 @register(Category)
@@ -16,3 +16,8 @@ class AssistanceKindTranslationOptions(TranslationOptions):
 @register(AssistanceRequest)
 class AssistanceRequestTranslationOptions(TranslationOptions):
     fields = ("title", "summary")
+
+
+@register(IndicatorTemplate)
+class IndicatorTemplateTranslationOptions(TranslationOptions):
+    fields = ("name", "unit", "means_of_verification")

@@ -21,6 +21,7 @@ from .models import (
     AgreementDocument,
     Feedback,
     FeedbackWaiver,
+    IndicatorActual,
     Lesson,
     Milestone,
     ProgressReport,
@@ -397,6 +398,25 @@ class ProgressReportAttachmentAdmin(admin.ModelAdmin):
     list_display = ("title", "report", "created_at")
     search_fields = ("title", "report__agreement__request__reference")
     raw_id_fields = ("report",)
+
+
+@admin.register(IndicatorActual)
+class IndicatorActualAdmin(admin.ModelAdmin):
+    """Values reached, read-only: reporters record them with their progress reports in the
+    portal."""
+
+    list_display = ("indicator", "value", "women", "report")
+    list_select_related = ("indicator", "report")
+    search_fields = ("indicator__name", "report__agreement__request__reference")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Feedback)

@@ -373,6 +373,70 @@ class ProgressReportAttachment(TimeStampedModel):
         return self.title
 
 
+class IndicatorActual(TimeStampedModel):
+    """The value an indicator of the results framework reached by the end of a progress
+    report's period, with its evidence."""
+
+    report = models.ForeignKey(
+        ProgressReport,
+        on_delete=models.CASCADE,
+        related_name="actuals",
+        verbose_name=_("progress report"),
+    )
+    indicator = models.ForeignKey(
+        "cases.Indicator",
+        on_delete=models.PROTECT,
+        related_name="actuals",
+        verbose_name=_("indicator"),
+    )
+    value = models.DecimalField(
+        _("value reached"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    women = models.DecimalField(
+        _("of whom women"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    evidence = models.ForeignKey(
+        ProgressReportAttachment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actuals",
+        verbose_name=_("evidence"),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("indicator actual")
+        verbose_name_plural = _("indicator actuals")
+        ordering = ("report__period_end", "pk")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "indicator"],
+                name="actual_once_per_report",
+                violation_error_message=_("This report already gives a value for the indicator."),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="actual_value_not_negative",
+                violation_error_message=_("A value reached cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(women__isnull=True) | (Q(women__gte=0) & Q(women__lte=F("value"))),
+                name="actual_women_within_value",
+                violation_error_message=_("The number of women cannot exceed the value reached."),
+            ),
+        ]
+        indexes = [models.Index(fields=["indicator", "report"], name="actual_indicator_report")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.value}"
+
+
 class PartyRole(models.TextChoices):
     RECIPIENT = "recipient", _("Recipient")
     DONOR = "donor", _("Donor")
