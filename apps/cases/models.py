@@ -680,7 +680,7 @@ class Result(models.Model):
     class Meta:
         verbose_name = _("result")
         verbose_name_plural = _("results")
-        ordering = ("request", "-level", "position", "pk")  # outcomes before outputs
+        ordering = ("request", "level", "position", "pk")  # "outcome" sorts before "output"
         constraints = [
             models.CheckConstraint(
                 condition=Q(level__in=ResultLevel.values), name="result_level_valid"

@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'result',
                 'verbose_name_plural': 'results',
-                'ordering': ('request', '-level', 'position', 'pk'),
+                'ordering': ('request', 'level', 'position', 'pk'),
             },
         ),
         migrations.CreateModel(
