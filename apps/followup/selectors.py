@@ -9,8 +9,9 @@ from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.cases.models import AssistanceKind, AssistanceRequest, Category, Status
+from apps.cases.models import AssistanceKind, AssistanceRequest, Category, Indicator, Status
 from apps.cases.permissions import CaseAccess
+from apps.cases.results import Point, Standing, standing
 from apps.funding.models import CooperationType, cooperation_label
 from apps.organizations.models import Organization, Region
 from apps.organizations.selectors import user_is_unoda
@@ -24,6 +25,7 @@ from .models import (
     Feedback,
     FeedbackStatus,
     FeedbackWaiver,
+    IndicatorActual,
     Lesson,
     Milestone,
     PartyRole,
@@ -567,3 +569,42 @@ def shareable_lessons(*, case: AssistanceRequest) -> list[Feedback]:
 
 def case_lessons(*, case: AssistanceRequest) -> QuerySet[Lesson]:
     return Lesson.objects.filter(request=case).order_by("-created_at", "-pk")
+
+
+def indicator_standings(
+    case_ids, *, today: datetime.date | None = None
+) -> dict[int, list[Standing]]:
+    """How every indicator of the results frameworks of ``case_ids`` stands against its target
+    (apps/cases/results.py), per case id: outcomes' indicators first, then the outputs', each
+    in their order. Two queries whatever the number of cases; a case without a framework is
+    absent. The one read of actuals for the case page, the feedback forms, the effectiveness
+    views, the reminders, the IATI export and the API."""
+    today = today or timezone.localdate()
+    indicators = list(
+        Indicator.objects.filter(result__request_id__in=case_ids)
+        .select_related("result")
+        .order_by(
+            "result__request_id",
+            "result__level",
+            "result__position",
+            "result_id",
+            "position",
+            "pk",
+        )
+    )
+    points: dict[int, list[Point]] = {}
+    for indicator_id, day, value, women in IndicatorActual.objects.filter(
+        indicator__in=indicators
+    ).values_list("indicator_id", "report__period_end", "value", "women"):
+        points.setdefault(indicator_id, []).append(Point(day, value, women))
+    standings: dict[int, list[Standing]] = {}
+    for indicator in indicators:
+        standings.setdefault(indicator.result.request_id, []).append(
+            standing(indicator, points.get(indicator.pk, ()), today=today)
+        )
+    return standings
+
+
+def case_standings(case: AssistanceRequest, *, today: datetime.date | None = None):
+    """``indicator_standings`` of one case: a list, empty without a framework."""
+    return indicator_standings([case.pk], today=today).get(case.pk, [])
