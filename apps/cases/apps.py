@@ -10,10 +10,13 @@ class CasesConfig(AppConfig):
         from apps.core.history import track
         from apps.core.reference import watch
 
-        from .models import AssistanceRequest, Category
+        from .models import AssistanceRequest, Category, Indicator, Result
 
-        # Each edit of a request is kept field by field (apps/core/history.py).
+        # Each edit of a request, and of its results framework, is kept field by field
+        # (apps/core/history.py).
         track(AssistanceRequest)
+        track(Result)
+        track(Indicator)
         from .selectors import CATEGORIES
 
         # The rows kept between requests (apps/core/reference.py) are read again after a

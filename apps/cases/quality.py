@@ -74,9 +74,48 @@ def _costs(case, lines) -> Check:
     return Check(label, True)
 
 
+def outcomes_of(case) -> list:
+    """The outcomes of ``case`` with their indicators: from a prefetch of ``results`` (with
+    ``results__indicators``) when the caller made one, else read here (two queries)."""
+    from .models import ResultLevel
+
+    if case.pk is None:
+        return []
+    if "results" in getattr(case, "_prefetched_objects_cache", {}):
+        return [result for result in case.results.all() if result.level == ResultLevel.OUTCOME]
+    return list(case.results.filter(level=ResultLevel.OUTCOME).prefetch_related("indicators"))
+
+
+def _framework(outcomes) -> Check:
+    """At least one outcome, and a measurable indicator (a unit or a percentage, a baseline
+    and a dated target: ``Indicator.is_measurable``) for each."""
+    label = _("A measurable indicator per outcome")
+    if not outcomes:
+        return Check(
+            label,
+            False,
+            _("State at least one outcome in the results framework, with its indicators."),
+        )
+    unmeasured = [
+        outcome
+        for outcome in outcomes
+        if not any(indicator.is_measurable for indicator in outcome.indicators.all())
+    ]
+    if unmeasured:
+        return Check(
+            label,
+            False,
+            _(
+                "Give each outcome an indicator with a unit, a baseline and a target with its "
+                "date."
+            ),
+        )
+    return Check(label, True)
+
+
 def completeness(case) -> Completeness:
-    """The checklist of ``case`` (its activity lines and categories read once each, or taken
-    from a prefetch)."""
+    """The checklist of ``case`` (its activity lines, categories and outcomes with their
+    indicators read once each, or taken from a prefetch)."""
     saved = case.pk is not None
     lines = list(case.activity_lines.all()) if saved else []
     has_category = saved and bool(case.categories.all())
@@ -130,6 +169,7 @@ def completeness(case) -> Completeness:
             substantial(case.sustainability),
             _("Say how the results will be kept up after the assistance ends."),
         ),
+        _framework(outcomes_of(case)),
     ]
     met = sum(1 for item in items if item.met)
     return Completeness(score=round(100 * met / len(items)), items=items)

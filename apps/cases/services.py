@@ -54,6 +54,14 @@ from .permissions import (
     is_member,
     require,
 )
+from .framework import (  # noqa: F401  (the results framework's services, called from here)
+    indicator_create,
+    indicator_remove,
+    indicator_update,
+    result_create,
+    result_remove,
+    result_update,
+)
 from .selectors import visible_cases
 from .workflow import (
     ALL_DONORS,

@@ -1,5 +1,6 @@
 """The completeness checklist judges content, and a State cannot submit below the threshold."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -34,6 +35,23 @@ def draft(orgs, users, lines=None, **fields):
     )
 
 
+def measurable_outcome(actor, case):
+    outcome = services.result_create(
+        actor=actor, case=case, level="outcome", statement="Weapons kept safe."
+    )
+    services.indicator_create(
+        actor=actor,
+        result=outcome,
+        name="Sites meeting the standards",
+        measure=2,
+        baseline_value=Decimal("10"),
+        baseline_date=datetime.date(2026, 1, 1),
+        target_value=Decimal("80"),
+        target_date=datetime.date(2027, 1, 1),
+    )
+    return outcome
+
+
 def test_a_title_alone_is_refused_at_submission_with_what_is_missing(orgs, users):
     case = draft(orgs, users)
     assert completeness(case).score == 0
@@ -63,7 +81,7 @@ def test_x_in_every_field_scores_low(orgs, users):
     )
     checklist = completeness(case)
     # Only the costs (one line of 1 for a budget of 1) hold: "x" is no objective.
-    assert checklist.score == 11
+    assert checklist.score == 10
     assert [item.label for item in checklist.items if item.met] == [
         "Activities costed within the budget"
     ]
@@ -75,6 +93,7 @@ def test_a_complete_request_scores_100_and_submits(orgs, users):
         {"description": "Training of armourers", "estimated_cost": Decimal("45000")},
     ]
     case = draft(orgs, users, lines=lines, categories=[Category.objects.first()], **FULL)
+    measurable_outcome(users.recipient, case)
     assert (completeness(case).score, completeness(case).missing) == (100, [])
     services.request_transition(actor=users.recipient, case=case, transition="submit")
     assert case.status == Status.SUBMITTED
@@ -116,3 +135,49 @@ def test_the_coordinators_set_the_threshold(orgs, users):
     case = draft(orgs, users)
     services.request_transition(actor=users.recipient, case=case, transition="submit")
     assert case.status == Status.SUBMITTED
+
+
+FRAMEWORK = "A measurable indicator per outcome"
+
+
+def _framework_check(case):
+    (check,) = [i for i in completeness(case).items if i.label == FRAMEWORK]
+    return check
+
+
+def test_the_framework_needs_an_outcome_each_with_a_measurable_indicator(orgs, users):
+    case = draft(orgs, users)
+    check = _framework_check(case)
+    assert not check.met
+    assert "at least one outcome" in check.advice
+    outcome = services.result_create(
+        actor=users.recipient, case=case, level="outcome", statement="Stockpiles kept safe."
+    )
+    # An indicator without a baseline and a dated target is not measurable.
+    loose = services.indicator_create(actor=users.recipient, result=outcome, name="Safety")
+    assert not loose.is_measurable
+    assert "Give each outcome an indicator" in _framework_check(case).advice
+    measurable_outcome(users.recipient, case)  # a second outcome, measurable
+    assert not _framework_check(case).met  # the first one still is not
+    services.indicator_update(
+        actor=users.recipient,
+        indicator=loose,
+        unit="sites",
+        baseline_value="0",
+        target_value="12",
+        target_date=datetime.date(2027, 6, 30),
+    )
+    assert _framework_check(case).met
+    # An output's indicators do not count for the outcomes.
+    services.result_create(actor=users.recipient, case=case, level="output", statement="Doors.")
+    assert _framework_check(case).met
+
+
+def test_the_checklist_takes_the_outcomes_from_a_prefetch(orgs, users, django_assert_num_queries):
+    case = draft(orgs, users, categories=[Category.objects.first()])
+    measurable_outcome(users.recipient, case)
+    case = AssistanceRequest.objects.prefetch_related(
+        "activity_lines", "categories", "results__indicators"
+    ).get(pk=case.pk)
+    with django_assert_num_queries(0):
+        assert _framework_check(case).met

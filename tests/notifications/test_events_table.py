@@ -7,6 +7,7 @@ import re
 import pytest
 from django.utils.translation import override
 
+from apps.cases import framework as case_framework
 from apps.cases import services as case_services
 from apps.cases.events import EVENTS, TRANSITION_EVENTS, Event, Party, Topic
 from apps.cases.workflow import TRANSITIONS
@@ -73,6 +74,12 @@ SILENT = {
     "feedback_save": "a draft of the party's own feedback",
     "feedback_waiver_withdraw": "the party's feedback is chased again by the feedback reminder",
     "requests_check_consistency": "a check of UNODA's: its findings are e-mailed to coordinators",
+    "result_create": "the results framework is part of the proposal, whose submission is told",
+    "result_update": "the results framework is part of the proposal, whose submission is told",
+    "result_remove": "the results framework is part of the proposal, whose submission is told",
+    "indicator_create": "the results framework is part of the proposal, whose submission is told",
+    "indicator_update": "the results framework is part of the proposal, whose submission is told",
+    "indicator_remove": "the results framework is part of the proposal, whose submission is told",
 }
 REMINDED = {reminder_event(type("Rule", (), {"watch": w}), s) for w in Watch for s in Stage}
 NAMED = {"reference", "title", "status", "actor", "donor", "organization", "amount", "date",
@@ -90,7 +97,7 @@ def test_every_transition_has_its_event_or_is_told_by_its_record():
 def test_every_public_service_notifies_or_says_why_not():
     public = {
         name
-        for module in (case_services, funding_services, followup_services)
+        for module in (case_services, case_framework, funding_services, followup_services)
         for name, function in inspect.getmembers(module, inspect.isfunction)
         if function.__module__ == module.__name__ and not name.startswith("_")
     }
