@@ -105,10 +105,7 @@ def _framework(outcomes) -> Check:
         return Check(
             label,
             False,
-            _(
-                "Give each outcome an indicator with a unit, a baseline and a target with its "
-                "date."
-            ),
+            _("Give each outcome an indicator with a unit, a baseline and a target with its date."),
         )
     return Check(label, True)
 

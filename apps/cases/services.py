@@ -26,6 +26,14 @@ from apps.security.services import audit_record
 from apps.security.uploads import validate_upload
 
 from .events import TRANSITION_EVENTS, Event
+from .framework import (  # noqa: F401  (the results framework's services, called from here)
+    indicator_create,
+    indicator_remove,
+    indicator_update,
+    result_create,
+    result_remove,
+    result_update,
+)
 from .models import (
     ATTACHMENT_EXTENSIONS,
     DUPLICATE_DECISIONS,
@@ -53,14 +61,6 @@ from .permissions import (
     can_view_request,
     is_member,
     require,
-)
-from .framework import (  # noqa: F401  (the results framework's services, called from here)
-    indicator_create,
-    indicator_remove,
-    indicator_update,
-    result_create,
-    result_remove,
-    result_update,
 )
 from .selectors import visible_cases
 from .workflow import (
