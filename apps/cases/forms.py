@@ -14,8 +14,10 @@ from .models import (
     AttachmentKind,
     Category,
     CommentVisibility,
+    IndicatorMeasure,
     NationalDocument,
     Priority,
+    ResultLevel,
     Status,
 )
 from .selectors import NO_DOCUMENT, officer_list
@@ -80,6 +82,8 @@ STEPS = [
     ),
     ("objectives", _("Objectives and activities"), ("objectives", "activities")),
     ("results", _("Results and beneficiaries"), ("expected_results", "beneficiaries")),
+    # Outcomes, outputs and their indicators, each saved on its own (not a proposal form).
+    ("framework", _("Results framework"), ()),
     (
         "ownership",
         _("Ownership, sustainability and risks"),
@@ -93,6 +97,7 @@ STEPS = [
     ("visibility", _("Visibility and attachments"), ("visibility", "selected_donors")),
 ]
 STEP_SLUGS = [slug for slug, _label, _fields in STEPS]
+FRAMEWORK_STEP = "framework"
 
 
 class ProposalStepForm(PortalModelForm):
@@ -142,7 +147,18 @@ class ActivityLineForm(PortalForm):
         min_value=0,
         error_messages={"min_value": _("An estimated cost cannot be negative.")},
     )
+    output = forms.TypedChoiceField(
+        label=_("Serves the output"), required=False, coerce=int, empty_value=None
+    )
     remove = forms.BooleanField(label=_("Remove"), required=False)
+
+    def __init__(self, *args, outputs=(), **kwargs):
+        """``outputs``: the outputs of the request, offered as what the line serves."""
+        super().__init__(*args, **kwargs)
+        self.fields["output"].choices = [("", "—")] + [
+            (output.pk, f"{number}. {output.statement[:80]}")
+            for number, output in enumerate(outputs, start=1)
+        ]
 
     def line(self) -> dict | None:
         """The line as ``request_update`` takes it, or None for a row left empty or removed."""
@@ -150,29 +166,135 @@ class ActivityLineForm(PortalForm):
         empty = not data.get("description") and data.get("estimated_cost") is None
         if data.get("remove") or (empty and not data.get("id")):
             return None
-        return {
+        line = {
             "id": data.get("id"),
             "description": data.get("description", ""),
             "estimated_cost": data.get("estimated_cost"),
         }
+        if self.add_prefix("output") in self.data:
+            # A row posted without the select (an older page) keeps the output it serves.
+            line["output"] = data.get("output")
+        return line
 
 
 # Three empty rows below the lines: save to get three more.
 ActivityLineFormSet = forms.formset_factory(ActivityLineForm, extra=3, max_num=200)
 
 
-def activity_lines_formset(case, data=None):
-    """The activity lines of ``case`` as a formset (``data``: as posted)."""
+def activity_lines_formset(case, data=None, outputs=None):
+    """The activity lines of ``case`` as a formset (``data``: as posted), each with the
+    request's ``outputs`` to choose what it serves (read here unless given)."""
+    if outputs is None:
+        outputs = list(case.results.filter(level=ResultLevel.OUTPUT))
     initial = [
-        {"id": line.pk, "description": line.description, "estimated_cost": line.estimated_cost}
+        {
+            "id": line.pk,
+            "description": line.description,
+            "estimated_cost": line.estimated_cost,
+            "output": line.output_id,
+        }
         for line in case.activity_lines.all()
     ]
-    return ActivityLineFormSet(data, initial=initial, prefix="lines")
+    return ActivityLineFormSet(
+        data, initial=initial, prefix="lines", form_kwargs={"outputs": outputs}
+    )
 
 
 def activity_lines_posted(formset) -> list[dict]:
     """The lines of a valid formset, in order."""
     return [line for form in formset.forms if (line := form.line()) is not None]
+
+
+# --- The results framework ----------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ResultForm(PortalForm):
+    """An outcome or an output: its statement and, for an output, the outcome it serves."""
+
+    statement = forms.CharField(
+        label=_("Result"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    outcome = forms.TypedChoiceField(
+        label=_("Serves the outcome"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, level: str, outcomes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["statement"].label = (
+            _("Outcome") if level == ResultLevel.OUTCOME else _("Output")
+        )
+        if level == ResultLevel.OUTCOME:
+            del self.fields["outcome"]
+        else:
+            self.fields["outcome"].choices = [("", "—")] + [
+                (outcome.pk, f"{number}. {outcome.statement[:80]}")
+                for number, outcome in enumerate(outcomes, start=1)
+            ]
+
+
+class IndicatorForm(PortalForm):
+    """An indicator of a result, with its baseline and target."""
+
+    name = forms.CharField(label=_("Indicator"), max_length=250)
+    unit = forms.CharField(
+        label=_("Unit"),
+        max_length=60,
+        required=False,
+        help_text=_("What is counted: weapons, sites, people, tonnes… (not for a percentage)."),
+    )
+    measure = forms.TypedChoiceField(
+        label=_("Measure"), choices=IndicatorMeasure.choices, coerce=int
+    )
+    ascending = forms.BooleanField(
+        label=_("Higher is better"),
+        required=False,
+        initial=True,
+        help_text=_("Untick where the aim is to bring the value down."),
+    )
+    baseline_value = DecimalTextField(
+        label=_("Baseline"), required=False, max_digits=14, decimal_places=2, min_value=0
+    )
+    baseline_date = forms.DateField(label=_("Baseline date"), required=False, widget=DateInput)
+    target_value = DecimalTextField(
+        label=_("Target"), required=False, max_digits=14, decimal_places=2, min_value=0
+    )
+    target_date = forms.DateField(label=_("Target date"), required=False, widget=DateInput)
+    means_of_verification = forms.CharField(
+        label=_("Means of verification"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    by_sex = forms.BooleanField(
+        label=_("Disaggregated by sex"),
+        required=False,
+        help_text=_("Where the indicator counts people: report how many of them are women."),
+    )
+
+    @classmethod
+    def initial_of(cls, indicator) -> dict:
+        return {name: getattr(indicator, name) for name in cls.base_fields}
+
+
+class TemplateChoiceForm(PortalForm):
+    """A common indicator of the request's categories, added to one of its results."""
+
+    template = forms.IntegerField(widget=forms.HiddenInput)
+    result = forms.TypedChoiceField(label=_("Add to"), coerce=int)
+
+    def __init__(self, *args, results=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["result"].choices = [
+            (result.pk, f"{result.get_level_display()} {number}: {result.statement[:60]}")
+            for number, result in results
+        ]
 
 
 class AttachmentForm(PortalForm):

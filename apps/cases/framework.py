@@ -98,8 +98,10 @@ def _unknown(fields: dict, allowed: tuple[str, ...]) -> None:
     unknown = set(fields) - set(allowed)
     if unknown:
         raise ValidationError(
-            _("These fields cannot be set here: %(fields)s.")
-            % {"fields": ", ".join(sorted(unknown))}
+            {
+                NON_FIELD_ERRORS: _("These fields cannot be set here: %(fields)s.")
+                % {"fields": ", ".join(sorted(unknown))}
+            }
         )
 
 

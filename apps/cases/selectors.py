@@ -24,8 +24,11 @@ from .models import (
     Category,
     Comment,
     CommentVisibility,
+    IndicatorTemplate,
     RequestGroupObjectPermission,
     RequestUserObjectPermission,
+    Result,
+    ResultLevel,
     StatusChange,
 )
 from .permissions import VIEW_CODENAME, CaseAccess
@@ -356,3 +359,60 @@ def needs_by_national_document(*, user, organization) -> list[DocumentGroup]:
         for (kind, title, year, cycle), members in groups.items()
     ]
     return sorted(found, key=lambda g: (not g.kind, -(g.year or 0), -(g.cycle or 0), g.title))
+
+
+# --- The results framework ---------------------------------------------------------------------
+
+
+@dataclass
+class Framework:
+    """A request's results framework as it reads: each outcome (numbered) with its indicators
+    and the outputs that serve it, then the outputs that serve no outcome. Each result carries
+    ``number`` (its place among its level) and, for an outcome, ``served`` (its outputs)."""
+
+    outcomes: list[Result]
+    other_outputs: list[Result]
+    results: list[Result]  # every result, outcomes first
+
+    @property
+    def outputs(self) -> list[Result]:
+        return [result for result in self.results if result.level == ResultLevel.OUTPUT]
+
+    @property
+    def indicators(self) -> list:
+        return [indicator for result in self.results for indicator in result.indicators.all()]
+
+
+def results_framework(case: AssistanceRequest) -> Framework:
+    """The results framework of ``case`` (two queries: results, their indicators). The case's
+    ``results`` are the ones read, so that the completeness checklist reads no more."""
+    models.prefetch_related_objects(
+        [case],
+        models.Prefetch("results", queryset=Result.objects.order_by("level", "position", "pk")),
+        "results__indicators",
+    )
+    results = list(case.results.all())
+    outcomes, outputs = [], []
+    for result in results:
+        (outcomes if result.level == ResultLevel.OUTCOME else outputs).append(result)
+        result.served = []
+    for number, result in enumerate(outcomes, start=1):
+        result.number = number
+    by_pk = {outcome.pk: outcome for outcome in outcomes}
+    other = []
+    for number, output in enumerate(outputs, start=1):
+        output.number = number
+        if output.outcome_id in by_pk:
+            by_pk[output.outcome_id].served.append(output)
+        else:
+            other.append(output)
+    return Framework(outcomes=outcomes, other_outputs=other, results=results)
+
+
+def indicator_templates(case: AssistanceRequest) -> list[IndicatorTemplate]:
+    """The active common indicators of the case's categories (one query)."""
+    return list(
+        IndicatorTemplate.objects.filter(is_active=True, category__requests=case)
+        .select_related("category")
+        .order_by("category__position", "position", "pk")
+    )

@@ -47,6 +47,7 @@ from .models import (
     HistoryEvent,
     LinkKind,
     ReferenceCounter,
+    ResultLevel,
     Status,
     StatusChange,
 )
@@ -246,7 +247,8 @@ def request_update(
 
 # --- Activity lines ----------------------------------------------------------------------------
 
-ACTIVITY_LINE_KEYS = ("id", "description", "estimated_cost")
+ACTIVITY_LINE_KEYS = ("id", "description", "estimated_cost", "output")
+_KEEP = object()  # a line given without "output": it keeps the output it serves
 _COST_LIMIT = Decimal(10) ** 12  # the column holds 14 digits, 2 of them decimals
 _CENT = Decimal("0.01")
 
@@ -315,10 +317,13 @@ def _lines_covered_by_donors(ids) -> list[Activity]:
 def _activity_lines_store(*, case: AssistanceRequest, lines: list[dict]) -> dict:
     """Make the activity lines of ``case`` (locked by the caller) the ``lines`` given, in that
     order: each a dict with ``description``, an optional ``estimated_cost`` (in the budget
-    currency, not negative) and, for a line kept, its ``id``. Lines of the case left out are
+    currency, not negative), an optional ``output`` (the id of one of the case's outputs that
+    the line serves, or None; left out, a kept line keeps its own) and, for a line kept, its
+    ``id``. Lines of the case left out are
     removed, unless a donor's active interest or live commitment covers them (it must first
     say it no longer does). Everything is checked before anything is written."""
     existing = {line.pk: line for line in case.activity_lines.all()}
+    outputs = None  # the case's outputs, read when a line names one
     errors, wanted, seen = [], [], set()
     for number, line in enumerate(lines, start=1):
         unknown = set(line) - set(ACTIVITY_LINE_KEYS)
@@ -356,7 +361,27 @@ def _activity_lines_store(*, case: AssistanceRequest, lines: list[dict]) -> dict
                 _("Activity line %(number)s: describe the activity.") % {"number": number}
             )
             continue
-        wanted.append((pk, description, cost))
+        output = line.get("output", _KEEP)
+        if output is _KEEP:
+            output = existing[pk].output_id if pk is not None else None
+        elif output not in ("", None):
+            if outputs is None:
+                outputs = set(
+                    case.results.filter(level=ResultLevel.OUTPUT).values_list("pk", flat=True)
+                )
+            try:
+                output = int(output)
+            except (TypeError, ValueError):
+                output = -1
+            if output not in outputs:
+                errors.append(
+                    _("Activity line %(number)s: choose one of the outputs of this request.")
+                    % {"number": number}
+                )
+                continue
+        else:
+            output = None
+        wanted.append((pk, description, cost, output))
     removed = [pk for pk in existing if pk not in seen]
     if removed and not errors:
         for line in _lines_covered_by_donors(removed):
@@ -370,22 +395,29 @@ def _activity_lines_store(*, case: AssistanceRequest, lines: list[dict]) -> dict
     if errors:
         raise ValidationError({"activity_lines": errors})
     changed, created = [], []
-    for position, (pk, description, cost) in enumerate(wanted, start=1):
+    for position, (pk, description, cost, output) in enumerate(wanted, start=1):
         if pk is None:
             created.append(
                 Activity(
-                    request=case, position=position, description=description, estimated_cost=cost
+                    request=case,
+                    position=position,
+                    description=description,
+                    estimated_cost=cost,
+                    output_id=output,
                 )
             )
             continue
         line = existing[pk]
-        if (line.position, line.description, line.estimated_cost) != (position, description, cost):
-            line.position, line.description, line.estimated_cost = position, description, cost
+        now = (position, description, cost, output)
+        if (line.position, line.description, line.estimated_cost, line.output_id) != now:
+            line.position, line.description, line.estimated_cost, line.output_id = now
             changed.append(line)
     if removed:
         Activity.objects.filter(pk__in=removed).delete()
     if changed:
-        Activity.objects.bulk_update(changed, ["position", "description", "estimated_cost"])
+        Activity.objects.bulk_update(
+            changed, ["position", "description", "estimated_cost", "output"]
+        )
     if created:
         Activity.objects.bulk_create(created)
     summary = {"added": len(created), "changed": len(changed), "removed": len(removed)}

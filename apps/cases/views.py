@@ -21,20 +21,30 @@ from apps.security.uploads import download_policy, safe_content_type, sanitise_f
 
 from . import selectors, services
 from .forms import (
+    FRAMEWORK_STEP,
     STEP_SLUGS,
     STEPS,
     AssignForm,
     AttachmentForm,
     BulkAssignForm,
     CommentForm,
+    IndicatorForm,
     ProposalStepForm,
     RequestStartForm,
+    ResultForm,
+    TemplateChoiceForm,
     TransitionForm,
     TranslationForm,
     activity_lines_formset,
     activity_lines_posted,
 )
-from .models import AssistanceRequest, Attachment, CommentVisibility
+from .models import (
+    AssistanceRequest,
+    Attachment,
+    CommentVisibility,
+    IndicatorMeasure,
+    ResultLevel,
+)
 from .permissions import (
     CaseAccess,
     can_create_request,
@@ -45,6 +55,7 @@ from .permissions import (
     fireable,
 )
 from .quality import completeness
+from .selectors import Framework
 from .workflow import transitions_from
 
 
@@ -197,6 +208,8 @@ class RequestEditView(LoginRequiredMixin, View):
 
     def get(self, request, reference, step):
         case = self._case(request, reference)
+        if step == FRAMEWORK_STEP:
+            return FrameworkStep(self, request, case).get()
         if step != "review" and step not in STEP_SLUGS:
             raise Http404
         form = None if step == "review" else ProposalStepForm(instance=case, step=step)
@@ -204,6 +217,8 @@ class RequestEditView(LoginRequiredMixin, View):
 
     def post(self, request, reference, step):
         case = self._case(request, reference)
+        if step == FRAMEWORK_STEP:
+            return FrameworkStep(self, request, case).post()
         if step not in STEP_SLUGS:
             raise Http404
         form = ProposalStepForm(request.POST, instance=case, step=step)
@@ -234,6 +249,235 @@ class RequestEditView(LoginRequiredMixin, View):
         case.refresh_from_db()
         context = self._context(case, step, form, lines_formset=lines_formset)
         return render(request, self.template_name, context, status=400)
+
+
+class FrameworkStep:
+    """The "Results framework" step of the wizard: the outcomes, the outputs that serve them
+    and each one's indicators, with a form for each change (each saved on its own through
+    the framework's services, ``apps/cases/framework.py``). One form at a time is open in
+    place (``?edit=result-12``, ``?edit=indicator-7``, ``?add=12`` for a new indicator of
+    result 12); the forms to add an outcome or an output and the common indicators of the
+    request's categories are always there. A refused form is shown again with its errors
+    (status 400); the page reads the same few queries however large the framework."""
+
+    ADD_OUTCOME, ADD_OUTPUT = "outcome", "output"
+
+    def __init__(self, view, request, case):
+        self.view, self.request, self.case = view, request, case
+        self.framework: Framework = selectors.results_framework(case)
+        self.results = {result.pk: result for result in self.framework.results}
+        self.indicators = {indicator.pk: indicator for indicator in self.framework.indicators}
+
+    def url(self, anchor: str = "") -> str:
+        url = reverse("cases:request-edit", args=[self.case.reference, FRAMEWORK_STEP])
+        return f"{url}#{anchor}" if anchor else url
+
+    # --- The forms ---------------------------------------------------------------------------
+
+    def result_form(self, level, data=None, result=None, prefix=None):
+        initial = None
+        if result is not None:
+            initial = {"statement": result.statement, "outcome": result.outcome_id}
+        return ResultForm(
+            data,
+            initial=initial,
+            level=level,
+            outcomes=self.framework.outcomes,
+            prefix=prefix or level,
+        )
+
+    def indicator_form(self, data=None, indicator=None):
+        initial = IndicatorForm.initial_of(indicator) if indicator is not None else None
+        return IndicatorForm(data, initial=initial, prefix="indicator")
+
+    def _open(self) -> dict | None:
+        """The form asked for by the query string (``edit`` or ``add``), if any."""
+        edit, add = self.request.GET.get("edit", ""), self.request.GET.get("add", "")
+        kind, _sep, key = edit.partition("-")
+        if kind == "result" and key.isdigit() and int(key) in self.results:
+            result = self.results[int(key)]
+            form = self.result_form(result.level, result=result, prefix="edit")
+            return {"action": "result-edit", "result": result.pk, "form": form}
+        if kind == "indicator" and key.isdigit() and int(key) in self.indicators:
+            indicator = self.indicators[int(key)]
+            return {
+                "action": "indicator-edit",
+                "result": indicator.result_id,
+                "indicator": indicator.pk,
+                "form": self.indicator_form(indicator=indicator),
+            }
+        if add.isdigit() and int(add) in self.results:
+            return {"action": "indicator-add", "result": int(add), "form": self.indicator_form()}
+        return None
+
+    def render(self, open_form=None, outcome_form=None, output_form=None, status=200):
+        templates = selectors.indicator_templates(self.case)
+        numbered = [(r.number, r) for r in self.framework.results]
+        context = self.view._context(self.case, FRAMEWORK_STEP, None)
+        context.update(
+            framework=self.framework,
+            open_form=open_form,
+            outcome_form=outcome_form or self.result_form(ResultLevel.OUTCOME),
+            output_form=output_form or self.result_form(ResultLevel.OUTPUT),
+            templates=templates,
+            template_form=TemplateChoiceForm(results=numbered) if numbered else None,
+            framework_url=self.url(),
+            percentage=IndicatorMeasure.PERCENTAGE,
+            next_step=STEP_SLUGS[STEP_SLUGS.index(FRAMEWORK_STEP) + 1],
+        )
+        return render(self.request, self.view.template_name, context, status=status)
+
+    # --- GET and POST ------------------------------------------------------------------------
+
+    def get(self):
+        return self.render(open_form=self._open())
+
+    def post(self):
+        action = self.request.POST.get("action", "")
+        handler = {
+            "outcome-add": self._add_result,
+            "output-add": self._add_result,
+            "result-edit": self._edit_result,
+            "result-remove": self._remove_result,
+            "indicator-add": self._add_indicator,
+            "indicator-template": self._add_from_template,
+            "indicator-edit": self._edit_indicator,
+            "indicator-remove": self._remove_indicator,
+        }.get(action)
+        if handler is None:
+            messages.error(self.request, _("Unknown action."))
+            return redirect(self.url())
+        try:
+            return handler(action)
+        except (PermissionDenied, ApplicationError) as error:
+            refusal_messages(self.request, error)
+            if isinstance(error, PermissionDenied):
+                return redirect("cases:request-detail", reference=self.case.reference)
+            return redirect(self.url())
+
+    def _posted(self, registry: dict, name: str):
+        """The result or indicator named in the post, among this request's (None: gone)."""
+        key = self.request.POST.get(name, "")
+        return registry.get(int(key)) if key.isdigit() else None
+
+    def _gone(self, what: str):
+        messages.error(
+            self.request,
+            _("This result has already been removed.")
+            if what == "result"
+            else _("This indicator has already been removed."),
+        )
+        return redirect(self.url())
+
+    def _saved(self, text, anchor=""):
+        messages.success(self.request, text)
+        return redirect(self.url(anchor))
+
+    def _add_result(self, action):
+        level = ResultLevel.OUTCOME if action == "outcome-add" else ResultLevel.OUTPUT
+        form = self.result_form(level, self.request.POST)
+        if form.is_valid():
+            try:
+                result = services.result_create(
+                    actor=self.request.user, case=self.case, level=level, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                text = _("Outcome added.") if level == ResultLevel.OUTCOME else _("Output added.")
+                return self._saved(text, f"result-{result.pk}")
+        forms = {"outcome_form" if level == ResultLevel.OUTCOME else "output_form": form}
+        return self.render(status=400, **forms)
+
+    def _edit_result(self, action):
+        result = self._posted(self.results, "result")
+        if result is None:
+            return self._gone("result")
+        form = self.result_form(result.level, self.request.POST, prefix="edit")
+        if form.is_valid():
+            try:
+                services.result_update(actor=self.request.user, result=result, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return self._saved(_("Saved."), f"result-{result.pk}")
+        return self.render(
+            open_form={"action": action, "result": result.pk, "form": form}, status=400
+        )
+
+    def _remove_result(self, action):
+        result = self._posted(self.results, "result")
+        if result is None:
+            return self._gone("result")
+        services.result_remove(actor=self.request.user, result=result)
+        return self._saved(_("Removed."), "framework")
+
+    def _add_indicator(self, action):
+        result = self._posted(self.results, "result")
+        if result is None:
+            return self._gone("result")
+        form = self.indicator_form(self.request.POST)
+        if form.is_valid():
+            try:
+                indicator = services.indicator_create(
+                    actor=self.request.user, result=result, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return self._saved(_("Indicator added."), f"indicator-{indicator.pk}")
+        return self.render(
+            open_form={"action": action, "result": result.pk, "form": form}, status=400
+        )
+
+    def _add_from_template(self, action):
+        numbered = [(r.number, r) for r in self.framework.results]
+        form = TemplateChoiceForm(self.request.POST, results=numbered)
+        if not form.is_valid():
+            messages.error(self.request, _("Choose a result to add the indicator to."))
+            return redirect(self.url("templates"))
+        result = self.results[form.cleaned_data["result"]]
+        try:
+            indicator = services.indicator_create(
+                actor=self.request.user, result=result, template=form.cleaned_data["template"]
+            )
+        except ValidationError as error:
+            refusal_messages(self.request, error)
+            return redirect(self.url("templates"))
+        return self._saved(
+            _("Indicator added: give it its baseline and target."), f"indicator-{indicator.pk}"
+        )
+
+    def _edit_indicator(self, action):
+        indicator = self._posted(self.indicators, "indicator")
+        if indicator is None:
+            return self._gone("indicator")
+        form = self.indicator_form(self.request.POST)
+        if form.is_valid():
+            try:
+                services.indicator_update(
+                    actor=self.request.user, indicator=indicator, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return self._saved(_("Saved."), f"indicator-{indicator.pk}")
+        return self.render(
+            open_form={
+                "action": action,
+                "result": indicator.result_id,
+                "indicator": indicator.pk,
+                "form": form,
+            },
+            status=400,
+        )
+
+    def _remove_indicator(self, action):
+        indicator = self._posted(self.indicators, "indicator")
+        if indicator is None:
+            return self._gone("indicator")
+        services.indicator_remove(actor=self.request.user, indicator=indicator)
+        return self._saved(_("Removed."), f"result-{indicator.result_id}")
 
 
 class AttachmentAddView(LoginRequiredMixin, View):
