@@ -9,7 +9,7 @@ paginated, filtered and ordered as every list of the API (``?page``, ``?page_siz
 ``?ordering`` among the view's ``ordering_fields``).
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,7 +25,7 @@ from rest_framework.response import Response
 
 from apps.cases import selectors as case_selectors
 from apps.cases import services as case_services
-from apps.cases.models import Attachment, Comment
+from apps.cases.models import Attachment, Comment, Indicator, Result
 from apps.cases.permissions import can_download_attachment
 from apps.core.selectors import user_is_coordinator
 from apps.followup import selectors as followup_selectors
@@ -169,6 +169,134 @@ class AttachmentViewSet(
             file=attachment.file,
             detail={"attachment": attachment.pk},
         )
+
+
+# --- The results framework ---------------------------------------------------------------------
+
+FRAMEWORK_METHODS = ["get", "post", "patch", "delete", "head", "options"]
+
+
+class FrameworkViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, CaseRecordViewSet
+):
+    """Whoever sees the case reads its framework; whoever may edit its proposal (the State
+    while it is theirs to edit, UNODA until the case ends) writes it, through the framework's
+    services (``apps/cases/framework.py``): a refusal is a 403, bad input a 400, removing what
+    progress reports gave values for a 409."""
+
+    http_method_names = FRAMEWORK_METHODS
+
+    def _answer(self, record, code=status.HTTP_200_OK):
+        fresh = self.records().get(pk=record.pk)
+        return Response(self.get_serializer_class()(fresh).data, status=code)
+
+    def destroy(self, request, *args, **kwargs):
+        self.remove(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _result_of(case, pk) -> Result:
+    """One of the case's results, by the id given in a body (400 otherwise)."""
+    result = Result.objects.filter(request=case, pk=pk).first()
+    if result is None:
+        raise ValidationError({"result": _("Choose one of the results of this request.")})
+    return result
+
+
+@extend_schema(parameters=[REFERENCE], tags=["results framework"])
+@extend_schema_view(
+    list=extend_schema(summary="A request's outcomes and outputs, each with its indicators"),
+    retrieve=extend_schema(summary="One outcome or output with its indicators"),
+    create=extend_schema(
+        summary="Add an outcome or an output (the State while it edits the request, UNODA "
+        "until the case ends)",
+        request=serializers.ResultCreateSerializer,
+        responses={201: serializers.ResultSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Reword a result, or change the outcome an output serves",
+        request=serializers.ResultUpdateSerializer,
+        responses={200: serializers.ResultSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Remove a result with its indicators (an outcome's outputs stay, serving no "
+        "outcome; refused once progress reports gave values for its indicators)",
+        responses={204: None},
+    ),
+)
+class ResultViewSet(FrameworkViewSet):
+    model = Result
+    serializer_class = serializers.ResultSerializer
+    filterset_class = filters.ResultFilter
+    ordering_fields = ("level", "position")
+
+    def records(self):
+        return (
+            Result.objects.filter(request=self.access.case)
+            .prefetch_related("indicators")
+            .order_by("level", "position", "pk")
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = _data(serializers.ResultCreateSerializer, request)
+        result = case_services.result_create(actor=request.user, case=self.access.case, **data)
+        return self._answer(result, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        result = self.get_object()
+        data = _data(serializers.ResultUpdateSerializer, request, partial=True)
+        case_services.result_update(actor=request.user, result=result, **data)
+        return self._answer(result)
+
+    def remove(self, result):
+        case_services.result_remove(actor=self.request.user, result=result)
+
+
+@extend_schema(parameters=[REFERENCE], tags=["results framework"])
+@extend_schema_view(
+    list=extend_schema(summary="The indicators of a request's outcomes and outputs"),
+    retrieve=extend_schema(summary="One indicator"),
+    create=extend_schema(
+        summary="Add an indicator to an outcome or an output, from a common indicator of the "
+        "request's categories or not",
+        request=serializers.IndicatorCreateSerializer,
+        responses={201: serializers.IndicatorSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change an indicator (its measure stays once progress reports gave values)",
+        request=serializers.IndicatorUpdateSerializer,
+        responses={200: serializers.IndicatorSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Remove an indicator (refused once progress reports gave values for it)",
+        responses={204: None},
+    ),
+)
+class IndicatorViewSet(FrameworkViewSet):
+    model = Indicator
+    serializer_class = serializers.IndicatorSerializer
+    filterset_class = filters.IndicatorFilter
+    ordering_fields = ("position",)
+
+    def records(self):
+        return Indicator.objects.filter(result__request=self.access.case).order_by(
+            "result__level", "result__position", "result_id", "position", "pk"
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = _data(serializers.IndicatorCreateSerializer, request)
+        result = _result_of(self.access.case, data.pop("result"))
+        indicator = case_services.indicator_create(actor=request.user, result=result, **data)
+        return self._answer(indicator, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        indicator = self.get_object()
+        data = _data(serializers.IndicatorUpdateSerializer, request, partial=True)
+        case_services.indicator_update(actor=request.user, indicator=indicator, **data)
+        return self._answer(indicator)
+
+    def remove(self, indicator):
+        case_services.indicator_remove(actor=self.request.user, indicator=indicator)
 
 
 # --- Milestones --------------------------------------------------------------------------------

@@ -12,6 +12,9 @@ from apps.cases.models import (
     AttachmentKind,
     Comment,
     CommentVisibility,
+    Indicator,
+    Result,
+    ResultLevel,
     Status,
 )
 from apps.core.filters import PortalFilterSet
@@ -126,6 +129,28 @@ class AttachmentFilter(PortalFilterSet):
     class Meta:
         model = Attachment
         fields = ("kind",)
+
+
+class ResultFilter(PortalFilterSet):
+    level = django_filters.ChoiceFilter(choices=ResultLevel.choices)
+
+    class Meta:
+        model = Result
+        fields = ("level",)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row's id (a whole number)."""
+
+    field_class = forms.IntegerField
+
+
+class IndicatorFilter(PortalFilterSet):
+    result = IdFilter(field_name="result_id", help_text="The id of the result (outcome or output).")
+
+    class Meta:
+        model = Indicator
+        fields = ("result",)
 
 
 class MilestoneFilter(PortalFilterSet):

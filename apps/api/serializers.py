@@ -23,7 +23,11 @@ from apps.cases.models import (
     Comment,
     CommentVisibility,
     HistoryEvent,
+    Indicator,
+    IndicatorMeasure,
     NationalDocument,
+    Result,
+    ResultLevel,
     Status,
     StatusChange,
 )
@@ -230,22 +234,171 @@ class ActivityLineSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="In the request's budget currency; null when not estimated.",
     )
+    output = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The id of the output the activity serves."
+    )
 
     class Meta:
         model = Activity
-        fields = ("id", "position", "description", "estimated_cost")
+        fields = ("id", "position", "description", "estimated_cost", "output")
         read_only_fields = fields
+
+
+# --- The results framework ---------------------------------------------------------------------
+
+_INDICATOR_VALUE = {"max_digits": 14, "decimal_places": 2, "allow_null": True}
+ID_MAX = 2**63 - 1  # a row's id (a 64-bit key)
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    result = serializers.PrimaryKeyRelatedField(read_only=True)
+    template = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The common indicator it was made from."
+    )
+    measure = serializers.ChoiceField(
+        choices=IndicatorMeasure.choices, help_text="1: units, 2: percentage (IATI codes)."
+    )
+    baseline_value = serializers.DecimalField(**_INDICATOR_VALUE)
+    target_value = serializers.DecimalField(**_INDICATOR_VALUE)
+    is_measurable = serializers.BooleanField(
+        read_only=True,
+        help_text="A unit (or a percentage), a baseline and a target with its date: what the "
+        "completeness check counts per outcome.",
+    )
+
+    class Meta:
+        model = Indicator
+        fields = (
+            "id",
+            "result",
+            "position",
+            "name",
+            "unit",
+            "measure",
+            "ascending",
+            "baseline_value",
+            "baseline_date",
+            "target_value",
+            "target_date",
+            "means_of_verification",
+            "by_sex",
+            "template",
+            "is_measurable",
+        )
+        read_only_fields = fields
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    outcome = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="For an output: the outcome it serves."
+    )
+    indicators = IndicatorSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Result
+        fields = ("id", "level", "statement", "outcome", "position", "indicators")
+        read_only_fields = fields
+
+
+class OutcomeSerializer(ResultSerializer):
+    outputs = ResultSerializer(
+        source="served", many=True, read_only=True, help_text="The outputs serving it."
+    )
+
+    class Meta(ResultSerializer.Meta):
+        fields = (*ResultSerializer.Meta.fields, "outputs")
+        read_only_fields = fields
+
+
+class FrameworkSerializer(serializers.Serializer):
+    outcomes = OutcomeSerializer(many=True, read_only=True)
+    other_outputs = ResultSerializer(
+        many=True, read_only=True, help_text="The outputs that serve no outcome."
+    )
 
 
 class RequestDetailSerializer(RequestSerializer):
-    """One case: the list's fields and its activity lines (read-only; the lines are edited
-    with the proposal in the portal's pages)."""
+    """One case: the list's fields, its activity lines (read-only; the lines are edited
+    with the proposal in the portal's pages) and its results framework (written through
+    ``results/`` and ``indicators/`` under the case)."""
 
     activity_lines = ActivityLineSerializer(many=True, read_only=True)
+    results_framework = serializers.SerializerMethodField()
 
     class Meta(RequestSerializer.Meta):
-        fields = (*RequestSerializer.Meta.fields, "activity_lines")
+        fields = (*RequestSerializer.Meta.fields, "activity_lines", "results_framework")
         read_only_fields = fields
+
+    @extend_schema_field(FrameworkSerializer)
+    def get_results_framework(self, case) -> dict:
+        from apps.cases.selectors import results_framework
+
+        return FrameworkSerializer(results_framework(case)).data
+
+
+class ResultCreateSerializer(Input):
+    level = serializers.ChoiceField(choices=ResultLevel.choices)
+    statement = serializers.CharField(max_length=2000)
+    outcome = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=ID_MAX,
+        help_text="For an output: the id of one of the request's outcomes it serves.",
+    )
+
+
+class ResultUpdateSerializer(Input):
+    statement = serializers.CharField(max_length=2000, required=False)
+    outcome = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=ID_MAX,
+        help_text="For an output: the id of the outcome it serves; null: none.",
+    )
+
+
+class IndicatorUpdateSerializer(Input):
+    name = serializers.CharField(max_length=250, required=False)
+    unit = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    measure = serializers.ChoiceField(
+        choices=IndicatorMeasure.choices,
+        required=False,
+        help_text="1: units, 2: percentage (from 0 to 100).",
+    )
+    ascending = serializers.BooleanField(
+        required=False, help_text="False where the aim is to bring the value down."
+    )
+    baseline_value = serializers.DecimalField(
+        **_INDICATOR_VALUE, min_value=Decimal(0), required=False
+    )
+    baseline_date = serializers.DateField(required=False, allow_null=True)
+    target_value = serializers.DecimalField(
+        **_INDICATOR_VALUE, min_value=Decimal(0), required=False
+    )
+    target_date = serializers.DateField(
+        required=False, allow_null=True, help_text="After the baseline date."
+    )
+    means_of_verification = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    by_sex = serializers.BooleanField(required=False)
+
+
+class IndicatorCreateSerializer(IndicatorUpdateSerializer):
+    result = serializers.IntegerField(
+        min_value=1,
+        max_value=ID_MAX,
+        help_text="The id of one of the request's results (outcome or output).",
+    )
+    template = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=ID_MAX,
+        help_text="The id of a common indicator of the request's categories to start from "
+        "(its texts in the language of the request, `Accept-Language`); the fields given "
+        "override it. Without it, `name` is required.",
+    )
 
 
 class RequestWriteSerializer(Input):

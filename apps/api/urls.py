@@ -35,6 +35,8 @@ for prefix, viewset, basename in (
     ("progress-reports", case_records.ProgressReportViewSet, "request-progress-report"),
     ("feedback", case_records.FeedbackViewSet, "request-feedback"),
     ("meeting-items", case_records.CaseMeetingItemViewSet, "request-meeting-item"),
+    ("results", case_records.ResultViewSet, "request-result"),
+    ("indicators", case_records.IndicatorViewSet, "request-indicator"),
 ):
     router.register(f"{CASE}/{prefix}", viewset, basename=basename)
 

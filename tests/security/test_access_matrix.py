@@ -19,7 +19,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from apps.cases.forms import STEP_SLUGS
-from apps.cases.models import Attachment, Category, Status, Visibility
+from apps.cases.models import Attachment, Category, Indicator, Result, Status, Visibility
 from apps.cases.workflow import (
     AGREED,
     DONOR_VISIBLE,
@@ -268,6 +268,11 @@ MATRIX = {
     "api:request-progress-report-attachment": (True, api_agreement_party),
     "api:request-feedback-list": (True, api_case),
     "api:request-meeting-item-list": (True, api_case),
+    # The results framework: read by whoever sees the case (written by whoever edits it).
+    "api:request-result-list": (True, api_case),
+    "api:request-result-detail": (True, api_case),
+    "api:request-indicator-list": (True, api_case),
+    "api:request-indicator-detail": (True, api_case),
     "api:meeting-list": (False, api_unoda()),
     "api:meeting-detail": (False, api_unoda()),
     "api:meeting-items": (False, api(405)),
@@ -487,6 +492,8 @@ def _build_world():
         attachment = Attachment.objects.create(
             request=case, title="Proposal", file=ContentFile(PDF, name="proposal.pdf")
         )
+        result = Result.objects.create(request=case, level="outcome", statement="Safer stocks.")
+        indicator = Indicator.objects.create(result=result, name="Sites meeting the standards")
         interest = ExpressionOfInterest.objects.filter(request=case, donor=orgs.donor).first()
         commitment = None
         if state in FUNDED_STATES:
@@ -527,6 +534,8 @@ def _build_world():
             agreement_document=document,
             report_attachment=report_attachment,
             milestone=milestone,
+            result=result,
+            indicator=indicator,
         )
     offer = Offer.objects.create(
         donor=orgs.donor,
@@ -569,6 +578,10 @@ def _fill(route: str, name: str, world, state: str | None) -> str:
         values["pk"] = (own or getattr(world.cases[Status.AGREEMENT], field)).pk
     elif name == "api:request-attachment-detail":
         values["pk"] = entry.attachment.pk
+    elif name == "api:request-result-detail":
+        values["pk"] = entry.result.pk
+    elif name == "api:request-indicator-detail":
+        values["pk"] = entry.indicator.pk
     elif name in API_AGREED_RECORDS:
         # A case without an agreement is asked for another case's record: nobody gets it.
         own = entry.report_attachment or world.cases[Status.AGREEMENT].report_attachment
