@@ -200,7 +200,7 @@ class TestPublishGuard:
     def test_completeness_threshold(self, make_case, users, settings):
         settings.PORTAL_PUBLISH_MIN_COMPLETENESS = 50
         case = make_case("under_review")  # objectives, beneficiaries, ownership, duration
-        with pytest.raises(ApplicationError, match="44% complete"):
+        with pytest.raises(ApplicationError, match="40% complete"):
             services.request_transition(actor=users.unoda, case=case, transition="publish")
         services.request_update(
             actor=users.unoda,
