@@ -214,3 +214,75 @@ def test_posts_without_a_csrf_token_are_refused_and_store_nothing(users, make_ca
             wrong.append(f"{name} {path}: {response.status_code}")
     assert not wrong, "\n".join(wrong)
     assert snapshot() == before
+
+
+FRAMEWORK_ACTIONS = (
+    "outcome-add",
+    "output-add",
+    "result-edit",
+    "result-remove",
+    "indicator-add",
+    "indicator-template",
+    "indicator-edit",
+    "indicator-remove",
+    "nonsense",
+)
+FRAMEWORK_FIELDS = (
+    "result",
+    "indicator",
+    "template",
+    "outcome-statement",
+    "output-statement",
+    "output-outcome",
+    "edit-statement",
+    "edit-outcome",
+    *(
+        f"indicator-{name}"
+        for name in (
+            "name",
+            "unit",
+            "measure",
+            "baseline_value",
+            "baseline_date",
+            "target_value",
+            "target_date",
+            "means_of_verification",
+        )
+    ),
+)
+
+
+@pytest.mark.parametrize("value", ["-1", "99999999999999999999999", "\x00", "1e400", "abc", "٣"])
+def test_hostile_values_to_the_results_framework_step_fail_cleanly(client, users, make_case, value):
+    """Every action of the wizard's results framework step, every field given ``value``: a
+    message or the form again (never a 500), and a refusal writes nothing."""
+    case = make_case("draft")
+    outcome = services.result_create(
+        actor=users.recipient, case=case, level="outcome", statement="Safe stockpiles."
+    )
+    services.indicator_create(actor=users.recipient, result=outcome, name="Sites")
+    client.force_login(users.recipient)
+    for action in FRAMEWORK_ACTIONS:
+        before = snapshot()
+        data = {"action": action, **dict.fromkeys(FRAMEWORK_FIELDS, value)}
+        response = client.post(f"/cases/{case.reference}/edit/framework/", data)
+        assert response.status_code in (302, 400), (action, response.status_code)
+        if response.status_code == 400:
+            assert snapshot() == before, action
+
+
+@pytest.mark.parametrize("payload", INJECTIONS[:3] + INJECTIONS[5:])
+def test_injection_strings_in_the_framework_are_shown_escaped(client, users, make_case, payload):
+    case = make_case("draft")
+    outcome = services.result_create(
+        actor=users.recipient, case=case, level="outcome", statement=payload
+    )
+    services.indicator_create(
+        actor=users.recipient, result=outcome, name=payload, means_of_verification=payload
+    )
+    client.force_login(users.recipient)
+    html = client.get(f"/cases/{case.reference}/edit/framework/").content.decode()
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    api = client.get(f"/api/v1/requests/{case.reference}/").json()
+    assert api["results_framework"]["outcomes"][0]["statement"] == payload
