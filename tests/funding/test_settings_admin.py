@@ -15,8 +15,8 @@ def test_threshold_from_the_admin_row_overrides_the_setting(make_case, users, se
     assert portal_settings().publish_min_completeness == 0
     PortalSettings.objects.create(publish_min_completeness=50, pledge_ageing_days=90)
     case = make_case("under_review", objectives="Reduce diversion.")
-    # Objectives too short to count; beneficiaries, ownership and a duration: 3 of 9.
-    with pytest.raises(ApplicationError, match="33% complete"):
+    # Objectives too short to count; beneficiaries, ownership and a duration: 3 of 10.
+    with pytest.raises(ApplicationError, match="30% complete"):
         case_services.request_transition(actor=users.unoda, case=case, transition="publish")
     case.refresh_from_db()
     assert case.status == Status.UNDER_REVIEW
