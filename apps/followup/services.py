@@ -638,7 +638,13 @@ def _actual_number(value, indicator, what: str) -> Decimal:
     name = indicator.name
     try:
         number = decimal_parse(value) if isinstance(value, str) else Decimal(str(value))
-    except (ValidationError, ArithmeticError, ValueError, TypeError):
+    except ValidationError as error:  # says why, e.g. "1,234" could be read two ways
+        raise ValidationError(
+            _("“%(indicator)s”: %(what)s: %(reason)s")
+            % {"indicator": name, "what": what, "reason": error.messages[0]},
+            code="invalid",
+        ) from None
+    except (ArithmeticError, ValueError, TypeError):
         raise ValidationError(
             _("“%(indicator)s”: %(what)s “%(value)s” is not a number.")
             % {"indicator": name, "what": what, "value": value},
