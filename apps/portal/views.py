@@ -501,7 +501,9 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             agreement=agreement,
             overview=overview,
             results=results if results and results.standings else None,
-            records_visible=agreement is not None and can_see_agreement_records(user, agreement),
+            # Who may open the values' evidence (asked only where there are values to show).
+            records_visible=bool(results and results.standings)
+            and can_see_agreement_records(user, agreement),
             can_record_agreement=can_record_agreement(user)
             and case.status == Status.DONOR_INTEREST,
             can_change_agreement=agreement is not None and can_change_agreement(user, agreement),
