@@ -432,10 +432,12 @@ class ProgressReportViewSet(
         agreement = _agreement_or_404(self.access)
         data = _data(serializers.ProgressReportCreateSerializer, request)
         files = data.pop("attachments", [])
+        actuals = [dict(row) for row in data.pop("actuals", [])]
         report = followup_services.progress_report_submit(
             actor=request.user,
             agreement=agreement,
             attachments=[(file.name, file) for file in files],
+            actuals=actuals,
             **data,
         )
         fresh = self.records().get(pk=report.pk)

@@ -1,5 +1,6 @@
 """Serializers check the shape of the data only; the services check the rules."""
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -70,7 +71,15 @@ class StrictMixin:
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(set(data) - writable)
+            # A list of objects in a multipart form comes as "actuals[0]value" (DRF's form).
+            unknown = sorted(
+                key
+                for key in set(data) - writable
+                if not (
+                    (listed := re.match(r"^(\w+)\[[0-9]+\]", str(key)))
+                    and listed.group(1) in writable
+                )
+            )
             if unknown:
                 raise serializers.ValidationError(
                     {key: [_("Unknown field: it cannot be set here.")] for key in unknown}
@@ -742,6 +751,37 @@ class ProgressReportSerializer(serializers.ModelSerializer):
         return ReportAttachmentSerializer(report.attachments.all(), many=True).data
 
 
+class ActualInputSerializer(Input):
+    """The value an indicator of the case's results framework reached by the end of the
+    report's period."""
+
+    indicator = serializers.IntegerField(
+        min_value=1, help_text="The id of an indicator of this case's results framework."
+    )
+    value = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="The value reached by the end of the period (empty: not reported yet).",
+    )
+    women = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Of whom women, for an indicator counted by sex only.",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence_attachment = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="The position (from 0) in `attachments` of the file that is this value's "
+        "evidence (multipart only).",
+    )
+
+
 class ProgressReportCreateSerializer(Input):
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(),
@@ -759,6 +799,70 @@ class ProgressReportCreateSerializer(Input):
         max_length=10,
         help_text="Files (multipart/form-data only), each checked like the plan page's.",
     )
+    actuals = ActualInputSerializer(
+        many=True,
+        required=False,
+        help_text="The values the indicators of the case's results framework reached by the end "
+        "of the period, one per indicator, checked and stored with the report (all or nothing). "
+        "In multipart/form-data: `actuals[0]indicator`, `actuals[0]value`, and so on.",
+    )
+
+
+class ActualPointSerializer(serializers.Serializer):
+    report = serializers.IntegerField(source="report_id", help_text="The progress report.")
+    period_end = serializers.DateField(source="date")
+    value = serializers.DecimalField(max_digits=14, decimal_places=2)
+    women = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    evidence = serializers.SerializerMethodField(
+        help_text="The report's attachment that is the evidence (download it at "
+        "`progress-reports/{report}/attachments/{evidence}/`); given to UNODA and the "
+        "agreement's parties only, as on the case page."
+    )
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_evidence(self, point):
+        return point.evidence_id if self.context.get("records_visible") else None
+
+
+class IndicatorStandingSerializer(serializers.Serializer):
+    """An indicator of the results framework, its baseline and target, the values reached, and
+    how it stands (apps/cases/results.py: behind schedule, target met)."""
+
+    indicator = serializers.IntegerField(source="indicator.pk")
+    result = serializers.IntegerField(source="indicator.result_id")
+    level = serializers.ChoiceField(source="indicator.result.level", choices=ResultLevel.choices)
+    result_statement = serializers.CharField(source="indicator.result.statement")
+    name = serializers.CharField(source="indicator.name")
+    unit = serializers.CharField(source="indicator.unit")
+    measure = serializers.ChoiceField(source="indicator.measure", choices=IndicatorMeasure.choices)
+    ascending = serializers.BooleanField(source="indicator.ascending")
+    by_sex = serializers.BooleanField(source="indicator.by_sex")
+    baseline_value = serializers.DecimalField(
+        source="indicator.baseline_value", max_digits=14, decimal_places=2, allow_null=True
+    )
+    baseline_date = serializers.DateField(source="indicator.baseline_date", allow_null=True)
+    target_value = serializers.DecimalField(
+        source="indicator.target_value", max_digits=14, decimal_places=2, allow_null=True
+    )
+    target_date = serializers.DateField(source="indicator.target_date", allow_null=True)
+    expected = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Where the straight line from baseline to target says the value should be at "
+        "the end of the latest period reported.",
+    )
+    behind = serializers.BooleanField(help_text="Behind schedule.")
+    met = serializers.BooleanField(
+        allow_null=True, help_text="Target met (null: no target, or nothing reported yet)."
+    )
+    share_of_target = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        allow_null=True,
+        help_text="The share of the distance from baseline to target covered, 0 to 1.",
+    )
+    actuals = ActualPointSerializer(source="points", many=True)
 
 
 class FeedbackSerializer(serializers.ModelSerializer):

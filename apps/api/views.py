@@ -212,6 +212,31 @@ class RequestViewSet(
         return Response(serializers.LikenessSerializer(found, many=True).data)
 
     @extend_schema(
+        summary="The indicators of a case's results framework, with the values reached",
+        description="Outcomes' indicators first, then the outputs'; each with its baseline, "
+        "target, the values reached by the end of each reported period (given with the "
+        "progress reports), and whether it is behind schedule or met its target. Whoever may "
+        "see the case reads it; the evidence is named to UNODA and the agreement's parties "
+        "only.",
+        tags=["case records"],
+        responses={200: serializers.IndicatorStandingSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def actuals(self, request, reference=None, **kwargs):
+        access = case_selectors.case_access(user=request.user, reference=reference)
+        results = followup_selectors.case_results(access=access)
+        agreement = followup_selectors.agreement_get(access=access)
+        context = {
+            "records_visible": agreement is not None
+            and can_see_agreement_records(request.user, agreement)
+        }
+        return Response(
+            serializers.IndicatorStandingSerializer(
+                results.standings, many=True, context=context
+            ).data
+        )
+
+    @extend_schema(
         summary="Status history of a case",
         tags=["requests"],
         responses={200: serializers.StatusChangeSerializer(many=True)},

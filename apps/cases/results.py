@@ -24,6 +24,8 @@ class Point:
     date: datetime.date
     value: Decimal
     women: Decimal | None = None
+    report_id: int | None = None  # the progress report that gave it
+    evidence_id: int | None = None  # its evidence: an attachment of that report
 
 
 @dataclass(frozen=True)

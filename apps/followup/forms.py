@@ -2,10 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from apps.core.forms import PortalForm, PortalModelForm
+from apps.core.forms import DecimalTextField, PortalForm, PortalModelForm
 from apps.funding.models import CooperationType
 
-from .models import AgreementChangeKind, Feedback, ProgressStatus
+from .models import AgreementChangeKind, Feedback, ProgressStatus, actual_field
 
 
 class FeedbackForm(PortalModelForm):
@@ -144,6 +144,69 @@ class ProgressReportForm(PortalForm):
         required=False,
         help_text=_("Optional. One or more files, each checked like every upload."),
     )
+
+    def __init__(self, *args, standings=(), **kwargs):
+        """``standings``: how each indicator of the case's results framework stands
+        (``case_standings``), one row of fields per indicator: the value reached by the end of
+        the period, of whom women (indicators counted by sex), evidence and a note."""
+        super().__init__(*args, **kwargs)
+        self.standings = list(standings)
+        for standing in self.standings:
+            indicator = standing.indicator
+            pk = indicator.pk
+            self.fields[actual_field(pk, "value")] = DecimalTextField(
+                label=_("value reached"), required=False
+            )
+            if indicator.by_sex:
+                self.fields[actual_field(pk, "women")] = DecimalTextField(
+                    label=_("of whom women"), required=False
+                )
+            self.fields[actual_field(pk, "evidence")] = forms.FileField(
+                label=_("evidence"), required=False
+            )
+            self.fields[actual_field(pk, "note")] = forms.CharField(
+                label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 1})
+            )
+
+    def actual_rows(self) -> list[dict]:
+        """Each indicator's standing and its bound fields, for the template."""
+        rows = []
+        for standing in self.standings:
+            pk = standing.indicator.pk
+            rows.append(
+                {
+                    "standing": standing,
+                    "indicator": standing.indicator,
+                    **{
+                        name: self[actual_field(pk, name)]
+                        for name in ("value", "women", "evidence", "note")
+                        if actual_field(pk, name) in self.fields
+                    },
+                }
+            )
+        return rows
+
+    def report_fields(self) -> list:
+        """The report's own fields (the actuals come in their own table)."""
+        return [self[name] for name in self.base_fields]
+
+    def service_data(self) -> dict:
+        """The cleaned data as ``progress_report_submit`` takes it."""
+        data = {name: self.cleaned_data[name] for name in self.base_fields}
+        files = data.pop("attachments")
+        data["attachments"] = [(file.name, file) for file in files]
+        data["actuals"] = [
+            {
+                "indicator": standing.indicator,
+                "value": self.cleaned_data.get(actual_field(standing.indicator.pk, "value")),
+                "women": self.cleaned_data.get(actual_field(standing.indicator.pk, "women")),
+                "note": self.cleaned_data.get(actual_field(standing.indicator.pk, "note")) or "",
+                "evidence": self.cleaned_data.get(actual_field(standing.indicator.pk, "evidence"))
+                or None,
+            }
+            for standing in self.standings
+        ]
+        return data
 
 
 class MilestoneForm(PortalForm):

@@ -437,6 +437,12 @@ class IndicatorActual(TimeStampedModel):
         return f"{self.indicator}: {self.value}"
 
 
+def actual_field(indicator_id, name: str) -> str:
+    """The name of a field of an actual on the progress report form, and the key of its errors
+    from the service: ``actual_12_value``."""
+    return f"actual_{indicator_id}_{name}"
+
+
 class PartyRole(models.TextChoices):
     RECIPIENT = "recipient", _("Recipient")
     DONOR = "donor", _("Donor")

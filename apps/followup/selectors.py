@@ -9,7 +9,14 @@ from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.cases.models import AssistanceKind, AssistanceRequest, Category, Indicator, Status
+from apps.cases.models import (
+    AssistanceKind,
+    AssistanceRequest,
+    Category,
+    Indicator,
+    ResultLevel,
+    Status,
+)
 from apps.cases.permissions import CaseAccess
 from apps.cases.results import Point, Standing, standing
 from apps.funding.models import CooperationType, cooperation_label
@@ -593,10 +600,11 @@ def indicator_standings(
         )
     )
     points: dict[int, list[Point]] = {}
-    for indicator_id, day, value, women in IndicatorActual.objects.filter(
-        indicator__in=indicators
-    ).values_list("indicator_id", "report__period_end", "value", "women"):
-        points.setdefault(indicator_id, []).append(Point(day, value, women))
+    rows = IndicatorActual.objects.filter(indicator__in=indicators).values_list(
+        "indicator_id", "report__period_end", "value", "women", "report_id", "evidence_id"
+    )
+    for indicator_id, *point in rows:
+        points.setdefault(indicator_id, []).append(Point(*point))
     standings: dict[int, list[Standing]] = {}
     for indicator in indicators:
         standings.setdefault(indicator.result.request_id, []).append(
@@ -608,3 +616,47 @@ def indicator_standings(
 def case_standings(case: AssistanceRequest, *, today: datetime.date | None = None):
     """``indicator_standings`` of one case: a list, empty without a framework."""
     return indicator_standings([case.pk], today=today).get(case.pk, [])
+
+
+@dataclass
+class ResultGroup:
+    """An outcome or an output and how each of its indicators stands."""
+
+    result: object
+    standings: list[Standing]
+
+
+@dataclass
+class CaseResults:
+    standings: list[Standing]  # outcomes' indicators first, as ``indicator_standings``
+    outcomes: list[ResultGroup]
+    outputs: list[ResultGroup]
+
+    @property
+    def behind(self) -> int:
+        return sum(1 for s in self.standings if s.behind)
+
+    @property
+    def met(self) -> int:
+        return sum(1 for s in self.standings if s.met)
+
+
+def case_results(*, access: CaseAccess, today: datetime.date | None = None) -> CaseResults:
+    """The results framework of the case of ``access`` with how each indicator stands
+    (``case_standings``: two queries, whatever the number of indicators and actuals), grouped
+    by outcome and output, for whoever follows the case (PermissionDenied otherwise): the case
+    page's "Results", the progress report form and the API's actuals."""
+    if not can_view_followup(access):
+        raise PermissionDenied(_("You may not see this case."))
+    standings = case_standings(access.case, today=today)
+    groups: dict[int, ResultGroup] = {}
+    for item in standings:
+        result = item.indicator.result
+        result.request = access.case  # not read again
+        groups.setdefault(result.pk, ResultGroup(result, [])).standings.append(item)
+    ordered = list(groups.values())
+    return CaseResults(
+        standings=standings,
+        outcomes=[g for g in ordered if g.result.level == ResultLevel.OUTCOME],
+        outputs=[g for g in ordered if g.result.level != ResultLevel.OUTCOME],
+    )

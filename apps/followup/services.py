@@ -14,11 +14,19 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import remove_perm
 
 from apps.cases.events import Event
-from apps.cases.models import ATTACHMENT_EXTENSIONS, AssistanceRequest, AttachmentKind, Status
+from apps.cases.models import (
+    ATTACHMENT_EXTENSIONS,
+    AssistanceRequest,
+    AttachmentKind,
+    Indicator,
+    IndicatorMeasure,
+    Status,
+)
 from apps.cases.permissions import VIEW_PERM, require
 from apps.cases.services import attachment_store, request_sync_permissions, request_transition
 from apps.cases.workflow import IMPLEMENTATION_OPEN
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import decimal_parse
 from apps.core.history import by
 from apps.funding.models import CooperationType
 from apps.notifications.services import notify
@@ -37,10 +45,12 @@ from .models import (
     Feedback,
     FeedbackStatus,
     FeedbackWaiver,
+    IndicatorActual,
     Lesson,
     Milestone,
     ProgressReport,
     ProgressReportAttachment,
+    actual_field,
 )
 from .permissions import (
     can_edit_feedback,
@@ -611,6 +621,209 @@ def milestone_reopen(*, actor, milestone: Milestone) -> Milestone:
     return locked
 
 
+# --- Actuals of the results framework, given with a progress report -------------------------
+
+ACTUAL_KEYS = ("indicator", "value", "women", "note", "evidence", "evidence_attachment")
+_VALUE_LIMIT = Decimal(10) ** 12  # the column holds 14 digits, 2 of them decimals
+_CENT = Decimal("0.01")
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _actual_number(value, indicator, what: str) -> Decimal:
+    """A value reached (or of whom women) as given: a Decimal, a number, or text as people type
+    it ("1,234.5", as the money fields take it); never negative, at most two decimals."""
+    name = indicator.name
+    try:
+        number = decimal_parse(value) if isinstance(value, str) else Decimal(str(value))
+    except ValidationError as error:  # says why, e.g. "1,234" could be read two ways
+        raise ValidationError(
+            _("“%(indicator)s”: %(what)s: %(reason)s")
+            % {"indicator": name, "what": what, "reason": error.messages[0]},
+            code="invalid",
+        ) from None
+    except (ArithmeticError, ValueError, TypeError):
+        raise ValidationError(
+            _("“%(indicator)s”: %(what)s “%(value)s” is not a number.")
+            % {"indicator": name, "what": what, "value": value},
+            code="invalid",
+        ) from None
+    if not number.is_finite():
+        raise ValidationError(
+            _("“%(indicator)s”: %(what)s “%(value)s” is not a number.")
+            % {"indicator": name, "what": what, "value": value},
+            code="invalid",
+        )
+    if number < 0:
+        raise ValidationError(
+            _("“%(indicator)s”: %(what)s cannot be negative.") % {"indicator": name, "what": what},
+            code="negative",
+        )
+    if number >= _VALUE_LIMIT or number != number.quantize(_CENT):
+        raise ValidationError(
+            _(
+                "“%(indicator)s”: %(what)s has too many digits (at most 12 before the decimal "
+                "point and 2 after it)."
+            )
+            % {"indicator": name, "what": what},
+            code="too_many_digits",
+        )
+    return number
+
+
+def _check_actuals(case, actuals, attachments) -> tuple[list[dict], dict]:
+    """The actuals of a progress report checked against the case's framework: the rows to store
+    (empty rows left out) and every error, keyed by ``actual_field`` (an indicator that is not
+    one of the case's under ``actuals``). One query for the case's indicators."""
+    rows, errors = [], {}
+    actuals = list(actuals or ())
+    if not actuals:
+        return rows, errors
+    indicators = {
+        indicator.pk: indicator
+        for indicator in Indicator.objects.filter(result__request_id=case.pk)
+    }
+    seen = set()
+
+    def add(key, message):
+        errors.setdefault(key, []).append(message)
+
+    for row in actuals:
+        row = dict(row)
+        unknown = set(row) - set(ACTUAL_KEYS)
+        if unknown:
+            add(
+                "actuals",
+                _("These fields cannot be set on an actual: %(fields)s.")
+                % {"fields": ", ".join(sorted(unknown))},
+            )
+            continue
+        given = row.get("indicator")
+        key = getattr(given, "pk", given)
+        try:
+            indicator = indicators.get(int(key)) if key is not None else None
+        except (TypeError, ValueError):
+            indicator = None
+        if indicator is None:
+            add(
+                "actuals",
+                _("“%(indicator)s” is not an indicator of this case's results framework.")
+                % {"indicator": given},
+            )
+            continue
+        if indicator.pk in seen:
+            add(
+                "actuals",
+                _("“%(indicator)s” is given twice: give one value per indicator.")
+                % {"indicator": indicator.name},
+            )
+            continue
+        seen.add(indicator.pk)
+        value, women = row.get("value"), row.get("women")
+        note = (row.get("note") or "").strip()
+        evidence, index = row.get("evidence"), row.get("evidence_attachment")
+        if _blank(value):
+            if not _blank(women) or note or evidence is not None or index is not None:
+                add(
+                    actual_field(indicator.pk, "value"),
+                    _("“%(indicator)s”: give the value reached, or leave the whole row empty.")
+                    % {"indicator": indicator.name},
+                )
+            continue  # an empty row: allowed (the reminders ask for it later)
+        actual = {"indicator": indicator, "note": note, "women": None}
+        try:
+            actual["value"] = _actual_number(value, indicator, _("the value reached"))
+        except ValidationError as error:
+            add(actual_field(indicator.pk, "value"), error.messages[0])
+        else:
+            if indicator.measure == IndicatorMeasure.PERCENTAGE and actual["value"] > 100:
+                add(
+                    actual_field(indicator.pk, "value"),
+                    _("“%(indicator)s” is a percentage: the value reached is at most 100.")
+                    % {"indicator": indicator.name},
+                )
+        if not _blank(women):
+            if not indicator.by_sex:
+                add(
+                    actual_field(indicator.pk, "women"),
+                    _("“%(indicator)s” is not counted by sex: leave “of whom women” empty.")
+                    % {"indicator": indicator.name},
+                )
+            else:
+                try:
+                    actual["women"] = _actual_number(women, indicator, _("the number of women"))
+                except ValidationError as error:
+                    add(actual_field(indicator.pk, "women"), error.messages[0])
+                else:
+                    if "value" in actual and actual["women"] > actual["value"]:
+                        add(
+                            actual_field(indicator.pk, "women"),
+                            _(
+                                "“%(indicator)s”: the number of women cannot exceed the value "
+                                "reached."
+                            )
+                            % {"indicator": indicator.name},
+                        )
+        if evidence is not None:
+            original = getattr(evidence, "name", "") or ""
+            try:
+                evidence.name = validate_upload(evidence, allowed_extensions=ATTACHMENT_EXTENSIONS)
+            except ValidationError as error:
+                for message in error.messages:
+                    add(actual_field(indicator.pk, "evidence"), f"{original}: {message}")
+            actual["evidence"] = evidence
+        elif index is not None:
+            if (
+                not isinstance(index, int)
+                or isinstance(index, bool)
+                or not (0 <= index < len(attachments))
+            ):
+                add(
+                    actual_field(indicator.pk, "evidence"),
+                    _(
+                        "“%(indicator)s”: the evidence names attachment %(index)s, but the "
+                        "report has %(count)s."
+                    )
+                    % {"indicator": indicator.name, "index": index, "count": len(attachments)},
+                )
+            else:
+                actual["evidence_attachment"] = index
+        rows.append(actual)
+    return rows, errors
+
+
+def _store_actuals(report, rows, stored_attachments) -> list[IndicatorActual]:
+    """The checked ``rows`` as the report's actuals, each evidence file kept as an attachment of
+    the report."""
+    actuals = []
+    for row in rows:
+        evidence = None
+        if row.get("evidence") is not None:
+            file = row["evidence"]
+            evidence = ProgressReportAttachment(
+                report=report,
+                title=(_("Evidence: %(indicator)s") % {"indicator": row["indicator"].name})[:200],
+                file=file,
+            )
+            evidence.full_clean()
+            evidence.save()
+        elif row.get("evidence_attachment") is not None:
+            evidence = stored_attachments[row["evidence_attachment"]]
+        actuals.append(
+            IndicatorActual(
+                report=report,
+                indicator=row["indicator"],
+                value=row["value"],
+                women=row["women"],
+                evidence=evidence,
+                note=row["note"],
+            )
+        )
+    return IndicatorActual.objects.bulk_create(actuals)
+
+
 @transaction.atomic
 def progress_report_submit(
     *,
@@ -623,9 +836,17 @@ def progress_report_submit(
     narrative: str,
     organization: Organization | None = None,
     attachments: tuple = (),
+    actuals: tuple = (),
 ) -> ProgressReport:
     """A progress report by the recipient or the implementing partner (UNODA may file one on
-    their behalf); only while the case is in implementation."""
+    their behalf); only while the case is in implementation.
+
+    ``actuals``: the values its indicators (those of the case's results framework) reached by
+    the end of the period, each a mapping of ``indicator`` (an Indicator or its id), ``value``,
+    ``women`` (indicators counted by sex only), ``note``, and its evidence: ``evidence`` (a
+    file, kept as an attachment of the report) or ``evidence_attachment`` (the index of one of
+    ``attachments``). A row without a value is left out (the reminders ask for it). Every row
+    is checked with the report itself, and nothing is stored unless all are right."""
     _lock_case(agreement.request)
     agreement.refresh_from_db()
     require(
@@ -654,12 +875,14 @@ def progress_report_submit(
         narrative=narrative,
         submitted_by=actor,
     )
-    # Every error at once: the report's own and each attachment's, before anything is stored.
+    # Every error at once: the report's own, each attachment's and each actual's, before
+    # anything is stored.
     errors = {}
     try:
         report.full_clean()
     except ValidationError as error:
         errors = error.update_error_dict(errors)
+    attachments = list(attachments)
     for _title, file in attachments:
         original = getattr(file, "name", "") or ""
         try:
@@ -668,24 +891,34 @@ def progress_report_submit(
             errors.setdefault("attachments", []).extend(
                 f"{original}: {message}" for message in error.messages
             )
+    rows, actual_errors = _check_actuals(agreement.request, actuals, attachments)
+    for key, messages in actual_errors.items():
+        errors.setdefault(key, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     report.save()
     agreement_refresh_report_schedule(agreement=agreement)
-    names = []
+    names, stored = [], []
     for title, file in attachments:
         attachment = ProgressReportAttachment(
             report=report, title=((title or "").strip() or file.name)[:200], file=file
         )
         attachment.full_clean()
         attachment.save()
+        stored.append(attachment)
         names.append(file.name)
+    saved_actuals = _store_actuals(report, rows, stored)
     audit_record(
         kind=AuditKind.CHANGE,
         actor=actor,
         obj=agreement.request,
         organization=organization,
-        detail={"action": "progress_report_submit", "report": report.pk, "attachments": names},
+        detail={
+            "action": "progress_report_submit",
+            "report": report.pk,
+            "attachments": names,
+            "actuals": {str(a.indicator_id): str(a.value) for a in saved_actuals},
+        },
     )
     notify(
         Event.PROGRESS_REPORT,

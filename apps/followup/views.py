@@ -140,7 +140,8 @@ class ImplementationPlanView(LoginRequiredMixin, TemplateView):
             if agreement is not None
             else [],
             can_milestones=can_milestones,
-            report_form=kwargs.get("report_form") or (ProgressReportForm() if can_report else None),
+            report_form=kwargs.get("report_form")
+            or (ProgressReportForm(standings=_report_standings(access)) if can_report else None),
             milestone_form=kwargs.get("milestone_form")
             or (MilestoneForm() if can_milestones else None),
         )
@@ -155,7 +156,10 @@ class ImplementationPlanView(LoginRequiredMixin, TemplateView):
         if kind in MILESTONE_ACTIONS:
             return self._milestone_action(request, reference, agreement, kind)
         if kind == "report":
-            form, key = ProgressReportForm(request.POST, request.FILES), "report_form"
+            form = ProgressReportForm(
+                request.POST, request.FILES, standings=_report_standings(access)
+            )
+            key = "report_form"
         else:
             form, key = MilestoneForm(request.POST), "milestone_form"
         if not form.is_valid():
@@ -164,13 +168,8 @@ class ImplementationPlanView(LoginRequiredMixin, TemplateView):
             )
         try:
             if kind == "report":
-                data = dict(form.cleaned_data)
-                files = data.pop("attachments")
                 services.progress_report_submit(
-                    actor=request.user,
-                    agreement=agreement,
-                    attachments=[(file.name, file) for file in files],
-                    **data,
+                    actor=request.user, agreement=agreement, **form.service_data()
                 )
             else:
                 services.milestone_create(
@@ -232,6 +231,12 @@ class ImplementationPlanView(LoginRequiredMixin, TemplateView):
             reference=reference, bound_milestone=(milestone.pk, kind, form)
         )
         return self.render_to_response(context, status=400)
+
+
+def _report_standings(access):
+    """The indicators a progress report gives values for, with how each stands (the form shows
+    the last value reported)."""
+    return selectors.case_results(access=access).standings
 
 
 MILESTONE_ACTIONS = {

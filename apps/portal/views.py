@@ -52,6 +52,7 @@ from apps.followup import selectors as followup_selectors
 from apps.followup.permissions import (
     can_change_agreement,
     can_record_agreement,
+    can_see_agreement_records,
     can_view_followup,
 )
 from apps.funding import selectors as funding_selectors
@@ -409,12 +410,14 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         transitions = fireable(
             access, [t for t in transitions_from(case.status) if not t.by_record]
         )
-        agreement = overview = None
+        agreement = overview = results = None
         # An agreement exists from its status on (recording it fires the transition).
         if case.status in AGREED and can_view_followup(access):
             agreement = followup_selectors.agreement_get(access=access)
             if agreement is not None:
                 overview = followup_selectors.implementation_overview(access=access)
+                # The indicators against their targets: two queries, whatever their number.
+                results = followup_selectors.case_results(access=access)
         # The latest entries; the whole history with ?timeline=all.
         timeline = selectors.request_timeline(
             user=user,
@@ -497,6 +500,10 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
             ],
             agreement=agreement,
             overview=overview,
+            results=results if results and results.standings else None,
+            # Who may open the values' evidence (asked only where there are values to show).
+            records_visible=bool(results and results.standings)
+            and can_see_agreement_records(user, agreement),
             can_record_agreement=can_record_agreement(user)
             and case.status == Status.DONOR_INTEREST,
             can_change_agreement=agreement is not None and can_change_agreement(user, agreement),

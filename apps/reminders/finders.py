@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q
 
-from apps.cases.models import AssistanceRequest, Status
+from apps.cases.models import AssistanceRequest, Indicator, Status
 from apps.cases.workflow import IMPLEMENTATION_OPEN
-from apps.followup.models import Agreement, Milestone
+from apps.followup.models import Agreement, IndicatorActual, Milestone, ProgressReport
 from apps.followup.selectors import reporting_periods
 from apps.funding.models import Commitment, CommitmentStatus
 from apps.funding.selectors import ageing_pledges
@@ -188,10 +188,51 @@ def milestone_due(rule, *, stage, now, after, limit) -> Batch:
     return _batch(rule, stage, items, rows_read=len(rows), limit=limit, last_cursor=last)
 
 
+def reports_without_actuals():
+    """Progress reports that give no value for one or more indicators of their case's results
+    framework (none at all, or some rows left empty), and that are the latest report of their
+    agreement: a report filed after it is the one to give the values now."""
+    given = IndicatorActual.objects.filter(
+        report_id=OuterRef(OuterRef("pk")), indicator_id=OuterRef("pk")
+    )
+    missing = Indicator.objects.filter(
+        result__request_id=OuterRef("agreement__request_id")
+    ).exclude(Exists(given))
+    later = ProgressReport.objects.filter(agreement_id=OuterRef("agreement_id")).filter(
+        Q(period_end__gt=OuterRef("period_end"))
+        | Q(period_end=OuterRef("period_end"), pk__gt=OuterRef("pk"))
+    )
+    return ProgressReport.objects.filter(Exists(missing)).exclude(Exists(later))
+
+
+def indicator_actuals_due(rule, *, stage, now, after, limit) -> Batch:
+    """Cases in implementation whose latest progress report, for a period ended ``delay`` days
+    ago, gives no value for one or more of the case's indicators (``reports_without_actuals``):
+    one reminder per report; a later report with every value ends the chase."""
+    delay = offset(rule, stage)
+    rows = list(
+        reports_without_actuals()
+        .filter(
+            agreement__request__status=Status.IMPLEMENTATION,
+            period_end__lt=(now - delay).date(),  # the period over, its last day too
+            pk__gt=after or 0,
+        )
+        .order_by("pk")
+        .values_list("pk", "agreement__request_id", "period_end")[:limit]
+    )
+    items = []
+    for pk, request_id, period_end in rows:
+        ended = _midnight(period_end + datetime.timedelta(days=1))
+        items.append(DueItem(request_id, f"actuals:{pk}", ended, ended + delay))
+    last = rows[-1][0] if rows else None
+    return _batch(rule, stage, items, rows_read=len(rows), limit=limit, last_cursor=last)
+
+
 FINDERS = {
     Watch.CASE_STATUS: case_status_due,
     Watch.PLEDGE_NOT_CONVERTED: pledge_not_converted_due,
     Watch.COMMITMENT_NOT_DISBURSED: commitment_not_disbursed_due,
     Watch.PROGRESS_REPORT: progress_report_due,
     Watch.MILESTONE: milestone_due,
+    Watch.INDICATOR_ACTUALS: indicator_actuals_due,
 }

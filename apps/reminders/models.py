@@ -20,6 +20,10 @@ class Watch(models.TextChoices):
     )
     PROGRESS_REPORT = "progress_report", _("A reporting period ended without a progress report")
     MILESTONE = "milestone", _("A milestone not done by its due date")
+    INDICATOR_ACTUALS = (
+        "indicator_actuals",
+        _("A progress report without values for the indicators of the results framework"),
+    )
 
 
 class ReminderRule(TimeStampedModel):

@@ -158,9 +158,12 @@ def reminder_event(rule, stage) -> Event:
 
 
 def _reminder_link(rule, log) -> str:
-    """A milestone's reminder leads to the milestone in the plan; the others to the case."""
+    """A milestone's reminder leads to the milestone in the plan, a reminder of missing actuals
+    to the case's results; the others to the case."""
     if rule.watch == Watch.MILESTONE:
         return event_link(log.request, Link.PLAN, log.object_key.replace(":", "-"))
+    if rule.watch == Watch.INDICATOR_ACTUALS:  # the indicators against their targets
+        return event_link(log.request, Link.CASE, "results")
     return event_link(log.request, Link.CASE)
 
 

@@ -266,6 +266,8 @@ MATRIX = {
     "api:request-progress-report-list": (True, api_case),
     "api:request-progress-report-detail": (True, api_agreed_case),
     "api:request-progress-report-attachment": (True, api_agreement_party),
+    # The indicators of the results framework and the values reached: whoever sees the case.
+    "api:request-actuals": (True, api_case),
     "api:request-feedback-list": (True, api_case),
     "api:request-meeting-item-list": (True, api_case),
     # The results framework: read by whoever sees the case (written by whoever edits it).
