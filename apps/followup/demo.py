@@ -1,23 +1,46 @@
 """Demo data for the follow-up: agreements on every case past donor interest (every type of
 cooperation in turn, with donors that fit it), milestones and
 progress reports on cases in implementation (one overdue), and closed cases with the
-recipient's and two donors' feedback so that the effectiveness views show real numbers."""
+recipient's and two donors' feedback so that the effectiveness views show real numbers.
+
+Results frameworks (issue 29): every case in implementation, the closed ones of stockpile
+management, marking and destruction, and a Sierra Leone case funded by Japan that waits for
+the demo logins' feedback, have a framework with values reported over several periods; exactly
+one case, the first in implementation (already late on its milestones), is clearly behind
+target, the others are on schedule or met their targets."""
 
 import datetime
-from decimal import Decimal
+import random
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.db.models import F
 from django.utils import timezone
 
 from apps.cases import services as case_services
-from apps.cases.models import AssistanceRequest, Category, Status, StatusChange, Visibility
+from apps.cases.demo import FRAMEWORK_CATEGORIES, framework_create
+from apps.cases.models import (
+    AssistanceRequest,
+    Category,
+    IndicatorMeasure,
+    Status,
+    StatusChange,
+    Visibility,
+)
+from apps.cases.results import expected_at
 from apps.cases.workflow import path_to
 from apps.funding.models import CooperationType
 from apps.funding.services import interest_express
 from apps.organizations.models import OrganizationKind
 
 from . import selectors, services
-from .models import RATING_FIELDS, Agreement, Feedback, FeedbackStatus, ProgressStatus
+from .models import (
+    RATING_FIELDS,
+    Agreement,
+    Feedback,
+    FeedbackStatus,
+    IndicatorActual,
+    ProgressStatus,
+)
 
 # Transitions that need follow-up records; seed_demo hands them to ``walk_step``.
 STEPS = frozenset({"record_agreement", "close"})
@@ -219,7 +242,7 @@ def _implementation_plans(*, rng, actor):
             due_date=agreement.end_date,
         )
         reporter = agreement.implementing_partner or case.requesting_organization
-        services.progress_report_submit(
+        first_report = services.progress_report_submit(
             actor=_member(reporter),
             agreement=agreement,
             organization=reporter,
@@ -228,6 +251,88 @@ def _implementation_plans(*, rng, actor):
             status=ProgressStatus.DELAYED if number == 0 else ProgressStatus.ON_TRACK,
             percent_done=rng.randrange(15, 35),
             narrative="Assessment done; procurement launched; first training held.",
+        )
+        # The first case is behind its targets too.
+        results_reported(case=case, behind=number == 0, first_report=first_report)
+
+
+# --- Results frameworks and their actuals (issue 29) ------------------------------------------
+
+QUARTER = 90  # days of a demo reporting period
+BEHIND_SHARE = Decimal("0.3")  # the case behind made 30% of the progress expected
+AHEAD_SHARE = Decimal("1.1")  # the others 110%
+WOMEN_SHARE = Decimal("0.35")
+
+
+def report_periods(start: datetime.date, today: datetime.date) -> list[tuple]:
+    """Quarters from ``start`` that have ended by ``today``, and at least two: where only one
+    has, the second runs to yesterday."""
+    periods = []
+    while (end := start + datetime.timedelta(days=QUARTER - 1)) < today:
+        periods.append((start, end))
+        start = end + datetime.timedelta(days=1)
+    if len(periods) < 2:
+        periods.append((start, today - datetime.timedelta(days=1)))
+    return periods
+
+
+def _reached(indicator, day: datetime.date, *, behind: bool, done: bool) -> Decimal:
+    """The value a demo indicator reached by ``day``: its target when the work is ``done``,
+    else a share of the progress the straight line of apps/cases/results.py expects."""
+    if done:
+        return indicator.target_value
+    baseline = indicator.baseline_value
+    expected = expected_at(indicator, day)
+    value = baseline + (expected - baseline) * (BEHIND_SHARE if behind else AHEAD_SHARE)
+    value = min(value, indicator.target_value)
+    step = Decimal("0.1") if indicator.measure == IndicatorMeasure.PERCENTAGE else Decimal(1)
+    return value.quantize(step, rounding=ROUND_FLOOR if behind else ROUND_CEILING)
+
+
+def actuals_record(report, values: dict) -> None:
+    """The values reached per indicator by the end of ``report``'s period (with the women
+    among the people counted). Written with the ORM, in this one function, until the actuals'
+    service exists."""
+    for indicator, value in values.items():
+        women = None
+        if indicator.by_sex:
+            women = (value * WOMEN_SHARE).quantize(Decimal(1), ROUND_FLOOR)
+        IndicatorActual.objects.create(report=report, indicator=indicator, value=value, women=women)
+
+
+def results_reported(*, case, behind=False, done=False, first_report=None) -> None:
+    """Give ``case`` (in implementation) a results framework and report its values quarter by
+    quarter through the progress report service, ``first_report`` being the first quarter's
+    where one is filed already. ``behind``: the case falls clearly behind its targets;
+    ``done``: the last report shows every target met (the case is about to complete), as it
+    does when the agreement has ended."""
+    agreement = Agreement.objects.select_related("implementing_partner").get(request=case)
+    today = timezone.localdate()
+    indicators = framework_create(case, start=agreement.start_date, end=agreement.end_date)
+    reporter = agreement.implementing_partner or case.requesting_organization
+    periods = report_periods(agreement.start_date, today)
+    for number, (start, end) in enumerate(periods):
+        last = number == len(periods) - 1
+        met = last and not behind and (done or agreement.end_date < today)
+        if number == 0 and first_report is not None:
+            report = first_report
+        else:
+            report = services.progress_report_submit(
+                actor=_member(reporter),
+                agreement=agreement,
+                organization=reporter,
+                period_start=start,
+                period_end=end,
+                status=ProgressStatus.DELAYED if behind else ProgressStatus.ON_TRACK,
+                percent_done=100 if met else min(90, 25 * (number + 1)),
+                narrative="Values reached per indicator are given with this report.",
+            )
+        actuals_record(
+            report,
+            {
+                indicator: _reached(indicator, end, behind=behind, done=met)
+                for indicator in indicators
+            },
         )
 
 
@@ -267,6 +372,8 @@ def _closed_cases(*, rng, orgs, actor, count=8):
             categories=[category],
         )
         for name in path_to(Status.CLOSED):
+            if name == "complete" and category.code in FRAMEWORK_CATEGORIES:
+                results_reported(case=case, done=True)
             if name == "record_agreement":
                 # Two co-funding donors on every one of these cases.
                 cooperation_type = _next_cooperation_type()
@@ -290,6 +397,44 @@ def _closed_cases(*, rng, orgs, actor, count=8):
             )
 
 
+def _awaiting_feedback(*, orgs, actor):
+    """A destruction case of Sierra Leone funded by Japan, completed on target and waiting
+    for feedback: the "recipient" and "donor" logins see the achievement on their forms. Its
+    own random numbers, so that the rest of the demo stays as it was."""
+    rng = random.Random(29)  # noqa: S311 - demo data, not secrets
+    state = orgs["Sierra Leone"]
+    case = case_services.request_create(
+        actor=actor,
+        organization=state,
+        title="Destruction of surplus small arms and ammunition",
+        summary="Sierra Leone: surplus weapons and ammunition destroyed, results reported.",
+        objectives="Destroy the surplus identified in the 2024 stockpile survey.",
+        beneficiaries="National police and armed forces.",
+        national_ownership="Led by the national commission on small arms.",
+        sustainability="Surplus declared and destroyed every year by the national commission.",
+        duration_months=12,
+        budget_amount=Decimal(240000),
+        budget_currency="USD",
+        visibility=Visibility.PUBLIC_SUMMARY,
+        categories=[Category.objects.get(code="destruction")],
+    )
+    for name in path_to(Status.FEEDBACK):
+        if name == "record_agreement":
+            _record_agreement(
+                case=case,
+                actor=actor,
+                rng=rng,
+                orgs=orgs,
+                donors=[orgs["Japan"]],
+                cooperation_type=CooperationType.NORTH_SOUTH,
+            )
+            continue
+        if name == "complete":
+            results_reported(case=case, done=True)
+        walk_step(case=case, transition=name, actor=actor, rng=rng, orgs=orgs)
+
+
 def load_demo(*, rng, orgs, users):
     _implementation_plans(rng=rng, actor=users["officer"])
     _closed_cases(rng=rng, orgs=orgs, actor=users["officer"])
+    _awaiting_feedback(orgs=orgs, actor=users["officer"])

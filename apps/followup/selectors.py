@@ -3,6 +3,7 @@
 import calendar
 import datetime
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -357,7 +358,16 @@ def _overall_by(path: str, submitted=None) -> dict:
 
 
 def _overall_row(label, row) -> dict:
-    """One row of an effectiveness table: ``label`` and the figures of ``_overall_by``."""
+    """One row of an effectiveness table: ``label`` and the figures of ``_overall_by`` (none
+    rated: no feedback yet)."""
+    row = row or {
+        "average": None,
+        "n": 0,
+        "overall_recipient": None,
+        "overall_recipient_n": 0,
+        "overall_donor": None,
+        "overall_donor_n": 0,
+    }
     return {
         "label": label,
         "average": row["average"],
@@ -370,28 +380,117 @@ def _overall_row(label, row) -> dict:
     }
 
 
-def effectiveness_by_region() -> list[dict]:
-    """Overall ratings grouped by the region of the requesting State."""
+# --- Targets met: the results frameworks' side of effectiveness --------------------------------
+
+
+@dataclass(frozen=True)
+class TargetsMet:
+    """Of the indicators measured (with a target and at least one value reported), how many
+    have met their target."""
+
+    met: int = 0
+    measured: int = 0
+
+    def __add__(self, other: "TargetsMet") -> "TargetsMet":
+        return TargetsMet(self.met + other.met, self.measured + other.measured)
+
+    @property
+    def percent(self) -> Decimal | None:
+        """The share met, in per cent to one decimal (None when nothing is measured)."""
+        if not self.measured:
+            return None
+        return (Decimal(100 * self.met) / self.measured).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class TargetsMetBy:
+    overall: TargetsMet
+    regions: dict
+    categories: dict
+    cooperation: dict
+    donors: dict
+
+
+def effectiveness_targets(*, today: datetime.date | None = None) -> TargetsMetBy:
+    """The share of targets met over the cases with an agreement, overall and per region of the
+    requesting State, category (a case counts in each of its categories), type of cooperation
+    and donor (a case counts for each donor of its agreement). Counted per indicator: among the
+    indicators with a target and at least one value reported, those whose latest value meets
+    the target (``apps/cases/results.py`` ``target_met``). Five queries, whatever the number
+    of cases: the cases, their categories, their donors and ``indicator_standings``'s two."""
+    cases = {
+        pk: (region, cooperation)
+        for pk, region, cooperation in AssistanceRequest.objects.filter(
+            agreement__isnull=False
+        ).values_list("pk", "requesting_organization__region", "agreement__cooperation_type")
+    }
+    categories: dict[int, list[int]] = {}
+    for case_id, category_id in AssistanceRequest.categories.through.objects.filter(
+        assistancerequest_id__in=cases
+    ).values_list("assistancerequest_id", "category_id"):
+        categories.setdefault(case_id, []).append(category_id)
+    donors: dict[int, list[int]] = {}
+    for case_id, donor_id in Agreement.donors.through.objects.filter(
+        agreement__request_id__in=cases
+    ).values_list("agreement__request_id", "organization_id"):
+        donors.setdefault(case_id, []).append(donor_id)
+    result = TargetsMetBy(TargetsMet(), {}, {}, {}, {})
+    overall = TargetsMet()
+
+    def count(groups: dict, key, figures: TargetsMet):
+        groups[key] = groups.get(key, TargetsMet()) + figures
+
+    for case_id, standings in indicator_standings(list(cases), today=today).items():
+        measured = [s for s in standings if s.met is not None]
+        if not measured:
+            continue
+        figures = TargetsMet(met=sum(1 for s in measured if s.met), measured=len(measured))
+        overall += figures
+        region, cooperation = cases[case_id]
+        count(result.regions, region, figures)
+        count(result.cooperation, cooperation or "", figures)
+        for pk in categories.get(case_id, ()):
+            count(result.categories, pk, figures)
+        for pk in donors.get(case_id, ()):
+            count(result.donors, pk, figures)
+    return TargetsMetBy(
+        overall, result.regions, result.categories, result.cooperation, result.donors
+    )
+
+
+def effectiveness_by_region(targets: dict | None = None) -> list[dict]:
+    """Overall ratings grouped by the region of the requesting State; with ``targets``
+    (``TargetsMetBy.regions``), the share of targets met beside them, and a row for a region
+    with targets measured but no feedback yet."""
+    targets = targets or {}
     rows = _overall_by("request__requesting_organization__region")
     labels = dict(Region.choices)
     return [
-        {"region": labels.get(value), **_overall_row(labels.get(value), rows[value])}
-        for value in sorted(rows)
+        {
+            "region": labels.get(value),
+            **_overall_row(labels.get(value), rows.get(value)),
+            "targets": targets.get(value),
+        }
+        for value in sorted(set(rows) | set(targets))
     ]
 
 
-def _by_related(path: str, things) -> list[dict]:
+def _by_related(path: str, things, targets: dict | None = None) -> list[dict]:
     """Overall ratings grouped by the cases' ``path`` (a many-to-many: a feedback counts once
-    in each category, or kind of help, of its case), in the order of ``things``."""
+    in each category, or kind of help, of its case), in the order of ``things``; with
+    ``targets`` (by the things' pk), the share of targets met beside them."""
+    targets = targets or {}
     rows = _overall_by(path, _submitted().filter(**{f"{path}__isnull": False}))
     return [
-        _overall_row(str(thing), row) for thing in things if (row := rows.get(thing.pk)) is not None
+        {**_overall_row(str(thing), rows.get(thing.pk)), "targets": targets.get(thing.pk)}
+        for thing in things
+        if thing.pk in rows or thing.pk in targets
     ]
 
 
-def effectiveness_by_category() -> list[dict]:
+def effectiveness_by_category(targets: dict | None = None) -> list[dict]:
     """Overall ratings grouped by the category of assistance of the case."""
-    return _by_related("request__categories", Category.objects.order_by("position", "pk"))
+    return _by_related("request__categories", Category.objects.order_by("position", "pk"), targets)
 
 
 def effectiveness_by_kind() -> list[dict]:
@@ -399,23 +498,30 @@ def effectiveness_by_kind() -> list[dict]:
     return _by_related("request__kinds", AssistanceKind.objects.order_by("position", "pk"))
 
 
-def effectiveness_by_cooperation() -> list[dict]:
+def effectiveness_by_cooperation(targets: dict | None = None) -> list[dict]:
     """Overall ratings grouped by the type of cooperation of the case's agreement, in the
     order of the types ("not recorded" last, for agreements from before it was asked)."""
+    targets = targets or {}
     rows = _overall_by(
         "request__agreement__cooperation_type",
         _submitted().filter(request__agreement__isnull=False),
     )
     return [
-        {"cooperation_type": value, **_overall_row(cooperation_label(value), row)}
+        {
+            "cooperation_type": value,
+            **_overall_row(cooperation_label(value), rows.get(value)),
+            "targets": targets.get(value),
+        }
         for value in [*CooperationType.values, ""]
-        if (row := rows.get(value)) is not None
+        if value in rows or value in targets
     ]
 
 
-def effectiveness_by_donor() -> list[dict]:
+def effectiveness_by_donor(targets: dict | None = None) -> list[dict]:
     """Per donor: how the recipients rated the cases it funded (overall), against the donor's
-    own overall rating of those cases. Co-funders' ratings are not mixed in."""
+    own overall rating of those cases. Co-funders' ratings are not mixed in. With ``targets``
+    (by donor pk), the share of targets met of the cases it funded."""
+    targets = targets or {}
     recipients = {
         row["request__agreement__donors"]: row
         for row in _submitted()
@@ -431,7 +537,9 @@ def effectiveness_by_donor() -> list[dict]:
         .annotate(average=Avg("overall"), n=Count("pk"))
     }
     names = dict(
-        Organization.objects.filter(pk__in=set(recipients) | set(own)).values_list("pk", "name")
+        Organization.objects.filter(pk__in=set(recipients) | set(own) | set(targets)).values_list(
+            "pk", "name"
+        )
     )
     rows = []
     for pk in sorted(names, key=names.get):
@@ -444,6 +552,7 @@ def effectiveness_by_donor() -> list[dict]:
                 "donor": donor.get("average"),
                 "donor_n": donor.get("n", 0),
                 "gap": _gap(recipient.get("average"), donor.get("average")),
+                "targets": targets.get(pk),
             }
         )
     return rows
@@ -463,14 +572,16 @@ def effectiveness_summary() -> dict:
 def effectiveness_get(*, user) -> dict:
     if not can_see_effectiveness(user):
         raise PermissionDenied(_("Only UNODA officers see the effectiveness views."))
+    targets = effectiveness_targets()
     return {
         "summary": effectiveness_summary(),
+        "targets": targets.overall,
         "criteria": effectiveness_by_criterion(),
-        "regions": effectiveness_by_region(),
-        "categories": effectiveness_by_category(),
+        "regions": effectiveness_by_region(targets.regions),
+        "categories": effectiveness_by_category(targets.categories),
         "kinds": effectiveness_by_kind(),
-        "cooperation": effectiveness_by_cooperation(),
-        "donors": effectiveness_by_donor(),
+        "cooperation": effectiveness_by_cooperation(targets.cooperation),
+        "donors": effectiveness_by_donor(targets.donors),
         "criteria_names": CRITERIA,
     }
 

@@ -509,6 +509,8 @@ class FeedbackView(LoginRequiredMixin, TemplateView):
             can_withdraw_waivers=case.status == Status.FEEDBACK,
             own=own,
             form=kwargs.get("form") or (FeedbackForm(instance=own) if own else None),
+            # What the case achieved against its targets, shown to a party before it rates.
+            achievement=selectors.case_standings(case) if own else [],
             waiver_form=kwargs.get("waiver_form") or self._waiver_form(case),
         )
         return context

@@ -45,11 +45,22 @@ Decisions (see docs/iati.md):
   SDG target 16.4 (vocabulary 3) and the ISACS modules of those categories (vocabulary 99).
 - document-link: the State's national document when the request links to it (a public report
   on the UN's site); the attachments are not public and are not linked.
+- result: one per outcome (type 2) and output (type 1) of the results framework that has an
+  indicator (IATI asks for at least one), outcomes first, with the statement as its title. Each
+  indicator: measure from ``IndicatorMeasure`` (1 unit, 2 percentage), ascending, its name (and
+  unit) as title; baseline (year and iso-date of the baseline date, else the year the agreement
+  starts; value) when it has one; one period from the baseline date (else the agreement's start)
+  to the target date (else the agreement's end) with the target value and, as the actual, the
+  latest value reached (``indicator_standings``, as the pages read it) with a comment naming the
+  date it was reached by, and, for an indicator counting people, a second actual with the women
+  among them (dimension sex = female). The statements and names are written in the request's
+  language: narratives in ``original_language``.
 """
 
 import datetime
 from collections.abc import Iterator
 from decimal import Decimal
+from itertools import groupby, islice
 
 from django.conf import settings
 from django.db.models import Min, Prefetch, Q, QuerySet
@@ -57,9 +68,11 @@ from django.utils import timezone, translation
 from lxml import etree
 from modeltranslation.utils import build_localized_fieldname
 
-from apps.cases.models import AssistanceRequest, Status, Visibility
+from apps.cases.models import AssistanceRequest, IndicatorMeasure, ResultLevel, Status, Visibility
+from apps.cases.results import Standing
 from apps.cases.selectors import links_within, request_list
 from apps.cases.workflow import AGREED
+from apps.followup.selectors import indicator_standings
 from apps.funding.models import FUNDED_STATUSES, Commitment, CooperationType, Disbursement
 from apps.organizations.models import Organization, OrganizationKind
 
@@ -94,6 +107,10 @@ COLLABORATION_TYPE = {
     CooperationType.TRIANGULAR: "8",
     CooperationType.MULTILATERAL: "4",
 }
+# IATI ResultType: 1 output, 2 outcome (3 impact, 9 other: not used).
+RESULT_TYPE = {ResultLevel.OUTPUT: "1", ResultLevel.OUTCOME: "2"}
+# IATI IndicatorMeasure: the portal's codes are IATI's.
+INDICATOR_MEASURE = {IndicatorMeasure.UNIT: "1", IndicatorMeasure.PERCENTAGE: "2"}
 DAC_SALW_SECTOR = "15240"
 SDG_TARGET = "16.4"
 # DocumentCategory A02 "Objectives / Purpose of activity": the national document the need
@@ -245,6 +262,7 @@ def stream_activities(*, user=None, now: datetime.datetime | None = None) -> Ite
     commitment = next(pending, None)
     # Only links between cases of the file: a case outside it is not even named.
     related = links_within(cases)
+    today = timezone.localdate(now)
     sink = _Sink()
     with etree.xmlfile(sink, encoding="UTF-8", buffered=False) as document:
         document.write_declaration()
@@ -252,16 +270,24 @@ def stream_activities(*, user=None, now: datetime.datetime | None = None) -> Ite
         with document.element("iati-activities", attributes):
             document.write("\n")
             rows = exported_cases(cases).iterator(chunk_size=EXPORT_CHUNK)
-            for number, case in enumerate(rows, start=1):
-                own = []
-                while commitment is not None and commitment.request_id == case.pk:
-                    own.append(commitment)
-                    commitment = next(pending, None)
-                holder = etree.Element("activities")
-                _activity(holder, case, own, related.get(case.reference, []))
-                document.write(holder[0], pretty_print=True)
-                if number % SENT_TOGETHER == 0:
-                    yield sink.drain()
+            while batch := list(islice(rows, SENT_TOGETHER)):
+                # How the indicators of the hundred stand: two queries for the batch.
+                standings = indicator_standings([case.pk for case in batch], today=today)
+                for case in batch:
+                    own = []
+                    while commitment is not None and commitment.request_id == case.pk:
+                        own.append(commitment)
+                        commitment = next(pending, None)
+                    holder = etree.Element("activities")
+                    _activity(
+                        holder,
+                        case,
+                        own,
+                        related.get(case.reference, []),
+                        standings.get(case.pk, []),
+                    )
+                    document.write(holder[0], pretty_print=True)
+                yield sink.drain()
     yield sink.drain()
 
 
@@ -274,6 +300,7 @@ def _activity(
     case: AssistanceRequest,
     commitments: list[Commitment],
     related: list[str],
+    standings: list[Standing] = (),
 ):
     agreement = getattr(case, "agreement", None)
     original = case.original_language or settings.LANGUAGE_CODE
@@ -375,6 +402,64 @@ def _activity(
         _document_link(activity, case)
     for reference in related:
         _sub(activity, "related-activity", ref=activity_identifier(reference), type=RELATED_SIBLING)
+    _results(activity, standings, language=original, agreement=agreement)
+
+
+def _results(activity, standings: list[Standing], *, language: str, agreement):
+    """A ``result`` per outcome and output with indicators (``standings`` come grouped by
+    result, outcomes first), each indicator with its baseline, and one period from baseline
+    to target with the target and the latest value reached."""
+    for _result_id, group in groupby(standings, key=lambda s: s.indicator.result_id):
+        group = list(group)
+        result = group[0].indicator.result
+        element = _sub(activity, "result", type=RESULT_TYPE[result.level])
+        _narratives(element, "title", [(language, result.statement.strip())])
+        for item in group:
+            _indicator(element, item, language=language, agreement=agreement)
+
+
+def _quantity(value: Decimal) -> str:
+    """A value as IATI wants a number: ``1500.00`` -> ``1500``, ``12.50`` -> ``12.5``."""
+    return f"{value.normalize():f}"
+
+
+def _indicator(result, item: Standing, *, language: str, agreement):
+    indicator = item.indicator
+    element = _sub(
+        result,
+        "indicator",
+        measure=INDICATOR_MEASURE[indicator.measure],
+        ascending="1" if indicator.ascending else "0",
+    )
+    title = indicator.name.strip()
+    if indicator.unit.strip():
+        title = f"{title} ({indicator.unit.strip()})"
+    _narratives(element, "title", [(language, title)])
+    start = indicator.baseline_date or (agreement.start_date if agreement else None)
+    end = indicator.target_date or (agreement.end_date if agreement else None)
+    if indicator.baseline_value is not None and start is not None:
+        _sub(
+            element,
+            "baseline",
+            year=start.year,
+            iso_date=_day(indicator.baseline_date) if indicator.baseline_date else None,
+            value=_quantity(indicator.baseline_value),
+        )
+    if start is None or end is None or start >= end:
+        return
+    if indicator.target_value is None and item.latest is None:
+        return
+    period = _sub(element, "period")
+    _period(period, start, end)
+    if indicator.target_value is not None:
+        _sub(period, "target", value=_quantity(indicator.target_value))
+    if item.latest is not None:
+        actual = _sub(period, "actual", value=_quantity(item.latest.value))
+        _english(actual, "comment", f"Value reached by {_day(item.latest.date)}.")
+        if indicator.by_sex and item.latest.women is not None:
+            women = _sub(period, "actual", value=_quantity(item.latest.women))
+            _sub(women, "dimension", name="sex", value="female")
+            _english(women, "comment", f"Of whom women, by {_day(item.latest.date)}.")
 
 
 def _shares(count: int) -> list[int]:

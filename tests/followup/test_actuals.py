@@ -17,7 +17,7 @@ from django.utils import translation
 
 from apps.cases import services as case_services
 from apps.cases.models import Indicator
-from apps.core.templatetags.portal import number
+from apps.core.templatetags.portal import quantity
 from apps.followup import services
 from apps.followup.models import IndicatorActual, ProgressReport, ProgressReportAttachment
 
@@ -292,7 +292,7 @@ def test_the_case_page_shows_each_indicator_against_its_target(
     assert "<td>April 30, 2026</td>" in marked
     assert "<td>July 31, 2026</td>" in marked
     assert ">50<" in marked
-    assert ">1,100.50<" in marked
+    assert ">1,100.5<" in marked
     evidence = first.attachments.get()
     assert f"/reports/attachments/{evidence.pk}/" in marked
     trained = section.split(f'id="indicator-{framework.trained.pk}"', 1)[1].split("</article>")[0]
@@ -328,7 +328,7 @@ def test_the_chart_is_an_image_with_a_text_and_the_values_are_in_a_table(
     svg = re.search(r"<svg[^>]*>.*?</svg>", marked, re.S).group(0)
     assert 'role="img"' in svg
     label = "Chart of “Weapons marked”. From the baseline of 0 to the target of 1,000. "
-    label += "Latest value reached: 1,100.50."
+    label += "Latest value reached: 1,100.5."
     assert f'aria-label="{label}"' in svg.replace("&ldquo;", "“").replace("&rdquo;", "”")
     assert svg.count('class="chart-point"') == 2
     assert 'class="chart-plan"' in svg
@@ -343,7 +343,7 @@ def test_the_section_in_arabic_writes_numbers_and_words_in_arabic(
     client.force_login(users.unoda)
     with translation.override("ar"):
         response = client.get(f"/cases/{implementing.reference}/", HTTP_ACCEPT_LANGUAGE="ar")
-        shown = number(Decimal("1100.50"), 2)  # as the project writes numbers in Arabic
+        shown = quantity(Decimal("1100.50"))  # as the project writes measured values in Arabic
     page = response.content.decode()
     assert 'dir="rtl"' in page
     section = results_section(page)

@@ -60,3 +60,48 @@ def test_demo_has_agreements_and_offers_of_every_type_of_cooperation_and_the_das
     rows = report_selectors.money_by(cases=cases, dimension="cooperation")["rows"]
     assert {row["key"] for row in rows} == every
     assert all(row["requested"] > 0 for row in rows)
+
+
+@pytest.mark.django_db
+def test_demo_has_frameworks_with_actuals_over_periods_and_one_case_behind(client):
+    """Issue 29: frameworks on cases of stockpile management, marking and destruction from
+    their categories' indicator templates, values reported over several periods, exactly one
+    case clearly behind target; the donor's feedback form shows the achievement."""
+    from apps.cases.models import Indicator
+    from apps.followup.models import IndicatorActual
+
+    call_command("seed_demo", stdout=StringIO())
+    framed = AssistanceRequest.objects.filter(results__isnull=False).distinct()
+    codes = set(framed.values_list("categories__code", flat=True))
+    assert {"stockpile", "marking", "destruction"} <= codes
+    # Each indicator comes from a template of its case's category.
+    for indicator in Indicator.objects.select_related("template", "result__request"):
+        assert indicator.template is not None
+        assert indicator.result.request.categories.filter(pk=indicator.template.category_id)
+    behind = []
+    for case in framed:
+        if case.status in (Status.IMPLEMENTATION, Status.FEEDBACK, Status.CLOSED):
+            periods = set(
+                IndicatorActual.objects.filter(indicator__result__request=case).values_list(
+                    "report__period_end", flat=True
+                )
+            )
+            assert len(periods) >= 2, case.reference
+        standings = selectors.case_standings(case)
+        assert standings
+        if any(standing.behind for standing in standings):
+            behind.append(case)
+    assert len(behind) == 1
+    (late,) = behind
+    assert late.status == Status.IMPLEMENTATION
+    # The others met their targets or are on schedule.
+    closed = framed.filter(status=Status.CLOSED)
+    assert closed.count() >= 3
+    for case in closed:
+        assert all(standing.met for standing in selectors.case_standings(case))
+    # The demo donor's feedback form, on the case waiting for it, shows the achievement.
+    waiting = framed.get(status=Status.FEEDBACK, agreement__donors__name="Japan")
+    client.post("/accounts/login/", {"username": "donor", "password": "demo-portal-2026"})
+    page = client.get(f"/followup/{waiting.reference}/feedback/").content.decode()
+    assert 'class="achievement"' in page
+    assert "Target met" in page

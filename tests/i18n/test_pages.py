@@ -314,3 +314,12 @@ def test_the_number_filter_rounds_to_the_places_asked_and_leaves_nothing_empty()
         assert (
             template.render(Context({"a": 3.456, "b": 12000, "c": None})) == "[3,46][12\u202f000][]"
         )
+
+
+def test_the_quantity_filter_keeps_the_decimals_a_value_has():
+    template = Template("{% load portal %}[{{ a|quantity }}][{{ b|quantity }}][{{ c|quantity }}]")
+    context = Context({"a": Decimal("1500.00"), "b": Decimal("12.50"), "c": None})
+    with override("en"):
+        assert template.render(context) == "[1,500][12.5][]"
+    with override("fr"):
+        assert template.render(context) == "[1\u202f500][12,5][]"

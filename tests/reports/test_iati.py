@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from lxml import etree
 
 from apps.cases import services as case_services
+from apps.followup import services as followup_services
 from apps.funding import services as funding_services
 from apps.funding.models import CommitmentStatus, ExchangeRate
 from apps.reports.iati import XML_LANG, budget_periods, build_activities, build_organisation, split
@@ -309,3 +310,146 @@ def test_the_sector_vocabulary_points_to_the_list_of_categories(iati_world, clie
     assert f'id="{anchor}"' in page
     for sector in sectors:
         assert f"<code>{sector.get('code')}</code>" in page
+
+
+# --- Results (issue 29) ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def results_world(iati_world, users, orgs):
+    """The public case with a results framework: an outcome measured in per cent, an output
+    counting people (of whom women) and one to bring down, and an output indicator nothing has
+    been reported on yet, with values over two progress reports; a result without indicators."""
+    from apps.cases.models import Indicator, Result, ResultLevel
+    from apps.followup.models import IndicatorActual
+
+    case = iati_world.public
+    outcome = Result.objects.create(
+        request=case, level=ResultLevel.OUTCOME, statement="Arsenales seguros"
+    )
+    output = Result.objects.create(
+        request=case, level=ResultLevel.OUTPUT, outcome=outcome, statement="Personal formado"
+    )
+    Result.objects.create(request=case, level=ResultLevel.OUTPUT, statement="Sin indicador")
+    start, end = datetime.date(2026, 2, 1), datetime.date(2027, 1, 31)
+    sites = Indicator.objects.create(
+        result=outcome,
+        name="Sitios conformes",
+        measure=2,
+        baseline_value=Decimal("12.50"),
+        baseline_date=start,
+        target_value=Decimal(90),
+        target_date=end,
+    )
+    trained = Indicator.objects.create(
+        result=output,
+        name="Personas formadas",
+        unit="personas",
+        by_sex=True,
+        baseline_value=Decimal(0),
+        baseline_date=start,
+        target_value=Decimal(120),
+        target_date=end,
+    )
+    losses = Indicator.objects.create(
+        result=output,
+        name="Armas perdidas",
+        ascending=False,
+        baseline_value=Decimal(30),
+        target_value=Decimal(5),
+    )
+    Indicator.objects.create(result=output, name="Depósitos renovados", target_value=Decimal(8))
+    reports = [
+        followup_services.progress_report_submit(
+            actor=users.recipient,
+            agreement=case.agreement,
+            organization=orgs.recipient,
+            period_start=period_start,
+            period_end=period_end,
+            status="on_track",
+            percent_done=30,
+            narrative="Avances.",
+        )
+        for period_start, period_end in (
+            (datetime.date(2026, 2, 1), datetime.date(2026, 3, 31)),
+            (datetime.date(2026, 4, 1), datetime.date(2026, 5, 31)),
+        )
+    ]
+    IndicatorActual.objects.create(report=reports[0], indicator=sites, value=Decimal(20))
+    IndicatorActual.objects.create(report=reports[1], indicator=sites, value=Decimal("35.5"))
+    IndicatorActual.objects.create(
+        report=reports[1], indicator=trained, value=Decimal(48), women=Decimal(18)
+    )
+    IndicatorActual.objects.create(report=reports[0], indicator=losses, value=Decimal(22))
+    return iati_world
+
+
+def test_results_validate_and_carry_indicators_baselines_targets_and_actuals(
+    results_world, iati_schema, users
+):
+    for xml in (build_activities(), build_activities(user=users.unoda)):
+        document = parse(xml)
+        iati_schema.assertValid(document)
+        assert iati_rules.failures(document) == []
+    activity = _activity_of(parse(build_activities()), results_world.public)
+    results = activity.findall("result")
+    # The output without an indicator is left out (IATI asks for at least one); outcome first.
+    assert [(r.get("type"), _narratives(r.find("title"))) for r in results] == [
+        ("2", {"es": "Arsenales seguros"}),
+        ("1", {"es": "Personal formado"}),
+    ]
+    assert [child.tag for child in activity][-2:] == ["result", "result"]
+
+    (sites,) = results[0].findall("indicator")
+    assert (sites.get("measure"), sites.get("ascending")) == ("2", "1")
+    assert _narratives(sites.find("title")) == {"es": "Sitios conformes"}
+    baseline = sites.find("baseline")
+    assert (baseline.get("year"), baseline.get("iso-date"), baseline.get("value")) == (
+        "2026",
+        "2026-02-01",
+        "12.5",
+    )
+    (period,) = sites.findall("period")
+    assert period.find("period-start").get("iso-date") == "2026-02-01"
+    assert period.find("period-end").get("iso-date") == "2027-01-31"
+    assert period.find("target").get("value") == "90"
+    (actual,) = period.findall("actual")
+    assert actual.get("value") == "35.5"  # the latest of the two reports, not the first
+    assert _narratives(actual.find("comment")) == {"en": "Value reached by 2026-05-31."}
+
+    trained, losses, depots = results[1].findall("indicator")
+    assert _narratives(trained.find("title")) == {"es": "Personas formadas (personas)"}
+    assert [
+        (a.get("value"), [(d.get("name"), d.get("value")) for d in a.findall("dimension")])
+        for a in trained.find("period").findall("actual")
+    ] == [("48", []), ("18", [("sex", "female")])]
+    # No dates of its own: the year the agreement starts, and the agreement's period.
+    assert losses.get("ascending") == "0"
+    assert (losses.find("baseline").get("year"), losses.find("baseline").get("iso-date")) == (
+        "2026",
+        None,
+    )
+    period = losses.find("period")
+    assert (
+        period.find("period-start").get("iso-date"),
+        period.find("period-end").get("iso-date"),
+        period.find("target").get("value"),
+        period.find("actual").get("value"),
+    ) == ("2026-02-01", "2027-01-31", "5", "22")
+    # Nothing reported and no baseline: the target alone.
+    assert depots.find("baseline") is None
+    assert depots.find("period/actual") is None
+    assert depots.find("period/target").get("value") == "8"
+
+
+def test_results_read_in_two_queries_per_hundred_activities(results_world, make_case, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _number in range(3):
+        make_case("implementation")
+    with CaptureQueriesContext(connection) as captured:
+        document = parse(build_activities(user=users.unoda))
+    assert len(document.findall("iati-activity")) == 5
+    reads = [q["sql"] for q in captured if "indicator" in q["sql"].lower()]
+    assert len(reads) == 2  # the indicators and their actuals, for the whole batch

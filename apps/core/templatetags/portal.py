@@ -92,6 +92,20 @@ def _number_pattern(decimals: int):
     return parse_pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
 
 
+_QUANTITY_PATTERN = parse_pattern("#,##0.##")
+
+
+@register.filter
+def quantity(value) -> str:
+    """``{{ actual.value|quantity }}``: a measured value (an indicator's baseline, target or
+    value reached) in the reader's language, with the decimals it has and no trailing zeros:
+    1500.00 -> "1,500", 12.50 -> "12.5"; None or "" gives ""."""
+    if value is None or value == "":
+        return ""
+    locale = _babel_locale(to_locale(get_language() or "en"))
+    return _QUANTITY_PATTERN.apply(Decimal(str(value)), locale)
+
+
 @register.simple_tag
 def figure(value, currency: str) -> str:
     """``{% figure funding.committed funding.currency %}``: a funding figure (``Figure`` of

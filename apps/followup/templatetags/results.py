@@ -1,26 +1,18 @@
 """Template tags of the results framework: an indicator's figures and its small chart."""
 
-from decimal import Decimal
-
 from django import template
 from django.utils.translation import gettext as _
 
 from apps.cases.models import IndicatorMeasure
-from apps.core.templatetags.portal import number
+from apps.core.templatetags.portal import quantity
 
 from ..charts import indicator_chart, svg_number
 
 register = template.Library()
 
 
-@register.filter
-def quantity(value) -> str:
-    """``{{ point.value|quantity }}``: a value of an indicator in the reader's language, whole
-    numbers without decimals ("1,250"), others with two ("12.50"); None gives ""."""
-    if value is None or value == "":
-        return ""
-    value = Decimal(str(value))
-    return number(value, 0 if value == value.to_integral_value() else 2)
+# The one rule for a measured value (apps/core/templatetags/portal.py), in this library too.
+register.filter("quantity", quantity)
 
 
 @register.filter
