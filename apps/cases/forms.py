@@ -227,9 +227,7 @@ class ResultForm(PortalForm):
 
     def __init__(self, *args, level: str, outcomes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["statement"].label = (
-            _("Outcome") if level == ResultLevel.OUTCOME else _("Output")
-        )
+        self.fields["statement"].label = ResultLevel(level).label
         if level == ResultLevel.OUTCOME:
             del self.fields["outcome"]
         else:

@@ -605,7 +605,7 @@ class Activity(models.Model):
 
 
 class ResultLevel(models.TextChoices):
-    OUTCOME = "outcome", _("Outcome")
+    OUTCOME = "outcome", pgettext_lazy("results framework level", "Outcome")
     OUTPUT = "output", _("Output")
 
 
