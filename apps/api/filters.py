@@ -15,9 +15,11 @@ from apps.cases.models import (
     Status,
 )
 from apps.core.filters import PortalFilterSet
+from apps.followup import selectors as followup_selectors
 from apps.followup.models import (
     Feedback,
     FeedbackStatus,
+    Lesson,
     Milestone,
     PartyRole,
     ProgressReport,
@@ -153,6 +155,26 @@ class FeedbackFilter(PortalFilterSet):
     class Meta:
         model = Feedback
         fields = ("status", "role")
+
+
+class LessonFilter(PortalFilterSet):
+    """The lessons-learned page's search: the one selector (``lesson_list``) applies it."""
+
+    q = django_filters.CharFilter(
+        method="_selector", max_length=200, help_text="Words of the title or the lesson."
+    )
+    category = django_filters.CharFilter(
+        method="_selector", max_length=60, help_text="A category code."
+    )
+    region = django_filters.ChoiceFilter(method="_selector", choices=Region.choices)
+
+    class Meta:
+        model = Lesson
+        fields = ("q", "category", "region")
+
+    def _selector(self, queryset, name, value):
+        lessons = followup_selectors.lesson_list(filters={name: value})
+        return queryset.filter(pk__in=lessons.values("pk"))
 
 
 class MeetingItemFilter(PortalFilterSet):

@@ -37,6 +37,8 @@ from apps.followup.models import (
     AgreementChangeKind,
     AgreementDocument,
     Feedback,
+    FeedbackWaiver,
+    Lesson,
     Milestone,
     ProgressReport,
     ProgressReportAttachment,
@@ -658,6 +660,66 @@ class FeedbackWriteSerializer(Input):
     would_work_together_again = serializers.BooleanField(required=False, allow_null=True)
 
 
+class FeedbackWaiverSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FeedbackWaiver
+        fields = ("id", "organization", "reason", "recorded_by", "created_at")
+        read_only_fields = fields
+
+    def get_recorded_by(self, waiver) -> str:
+        return waiver.recorded_by.get_full_name() or waiver.recorded_by.username
+
+
+class FeedbackWaiverCreateSerializer(Input):
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(),
+        help_text="The party whose feedback is waived (one that has not submitted it).",
+    )
+    reason = serializers.CharField(help_text="Why the case may close without its feedback.")
+
+
+class LessonSerializer(serializers.ModelSerializer):
+    """A lesson names neither the case nor its parties: its categories, region and date."""
+
+    request = serializers.SerializerMethodField()
+    categories = serializers.SerializerMethodField()
+    region = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lesson
+        fields = ("id", "request", "title", "body", "categories", "region", "created_at")
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "nullable": True,
+            "description": "The case's reference, for UNODA only (null for everyone else).",
+        }
+    )
+    def get_request(self, lesson):
+        return lesson.request.reference if self.context.get("unoda") else None
+
+    def get_categories(self, lesson) -> list[str]:
+        return [category.code for category in lesson.request.categories.all()]
+
+    @extend_schema_field(
+        {"type": "string", "enum": [value for value, _label in Region.choices], "nullable": True}
+    )
+    def get_region(self, lesson):
+        return lesson.request.requesting_organization.region or None
+
+
+class LessonCreateSerializer(Input):
+    request = VisibleRequestField(
+        help_text="The closed case the lesson comes from (its reference)."
+    )
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField(help_text="Written for other States and donors; no party named.")
+
+
 # --- The case's records: comments, documents, agreement, milestones, meetings -------------------
 
 
@@ -925,6 +987,50 @@ class MeetingDetailSerializer(MeetingSerializer):
     @extend_schema_field(MeetingItemSerializer(many=True))
     def get_items(self, meeting):
         return MeetingItemSerializer(self.context.get("items", []), many=True).data
+
+
+def _nullable_money(**kwargs):
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, read_only=True, **kwargs
+    )
+
+
+class DossierRowSerializer(serializers.Serializer):
+    """One agenda item of a meeting's dossier, as the dossier page and its CSV show it."""
+
+    item = serializers.IntegerField(source="item.pk", help_text="The agenda item.")
+    position = serializers.IntegerField()
+    request = serializers.CharField(
+        source="item.request.reference", default=None, allow_null=True, help_text="Null: an offer."
+    )
+    offer = serializers.IntegerField(
+        source="item.offer_id", allow_null=True, help_text="The offer presented or discussed."
+    )
+    title = serializers.CharField()
+    organization = serializers.CharField()
+    categories = serializers.SerializerMethodField()
+    amount = _nullable_money(help_text="The case's budget, or the offer's most.")
+    currency = serializers.CharField()
+    committed = _nullable_money(help_text="Committed to the case (null for an offer).")
+    gap = _nullable_money(help_text="Still missing (null for an offer).")
+    interest_shown = serializers.BooleanField()
+    decision = serializers.ChoiceField(source="item.decision", choices=MeetingDecision.choices)
+    outcome = serializers.CharField()
+    follow_up = serializers.CharField()
+    suggestions = serializers.ListField(
+        child=serializers.CharField(), help_text="The best matches, best first."
+    )
+
+    def get_categories(self, row) -> list[str]:
+        subject = row.item.request if row.item.request_id else row.item.offer
+        return [category.code for category in subject.categories.all()]
+
+
+class MeetingDossierSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    date = serializers.DateField()
+    rows = DossierRowSerializer(many=True, help_text="The agenda in order.")
 
 
 class MeetingWriteSerializer(Input):

@@ -425,9 +425,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Assistance follow-up portal API",
     "DESCRIPTION": (
         "Requests (cases) and their records (comments, documents, the agreement with its "
-        "amendments, milestones, progress reports, feedback, meeting outcomes), offers, "
-        "expressions of interest, commitments and disbursements, matchmaking meetings, exchange "
-        "rates, notifications and organizations, scoped exactly as in the web pages. Lists "
+        "amendments, milestones, progress reports, feedback and its waivers, meeting outcomes), "
+        "offers, expressions of interest, commitments and disbursements, matchmaking meetings "
+        "and their dossiers, lessons learned, exchange rates, notifications and organizations, "
+        "scoped exactly as in the web pages. Lists "
         "take `page`, `page_size` and `ordering`. "
         "Authenticate with `Authorization: Token <key>` (tokens are issued on the preferences "
         "page or at `POST /api/v1/auth/token/`). Every error has the body "
