@@ -27,6 +27,7 @@ ERRORS = {
     "403": "Not allowed to do this.",
     "404": "Not found, or not visible to you.",
     "409": "Refused by a rule of the portal, or someone else is acting on the record.",
+    "415": "A body of a content type this operation does not take (see its request body).",
     "429": "Too many requests.",
 }
 READ_ERRORS = ("400", "401", "403", "404", "429")
@@ -76,6 +77,8 @@ class AutoSchema(openapi.AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = READ_ERRORS if self.method in ("GET", "HEAD") else tuple(ERRORS)
+        if "415" in codes and not self._get_request_body():
+            codes = tuple(code for code in codes if code != "415")  # no body is read
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(

@@ -54,7 +54,8 @@ class TokenObtainView(ObtainAuthToken):
     take their token from their preferences page (``accounts:api-token``) after a fresh
     two-factor check."""
 
-    parser_classes = (PortalJSONParser, FormParser, MultiPartParser)
+    # JSON, or the form fields a shell's ``curl -d`` sends (no files: no multipart).
+    parser_classes = (PortalJSONParser, FormParser)
 
     def post(self, request, *args, **kwargs):
         data = request.data if isinstance(request.data, dict) else {}

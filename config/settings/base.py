@@ -412,11 +412,10 @@ REST_FRAMEWORK = {
         "user": env("PORTAL_API_USER_RATE", default="600/minute"),
     },
     "EXCEPTION_HANDLER": "apps.api.exceptions.exception_handler",
-    "DEFAULT_PARSER_CLASSES": [
-        "apps.api.parsers.PortalJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: the views that take files add multipart (apps/api); anything else is a 415.
+    "DEFAULT_PARSER_CLASSES": ["apps.api.parsers.PortalJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.api.parsers.StrictNegotiation",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "apps.api.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -436,8 +435,10 @@ SPECTACULAR_SETTINGS = {
         "fields, wrong types, page size over 100), 401 not signed in, 403 not allowed, 404 not "
         "found or not visible to you, 409 refused by a rule of the portal (e.g. a transition "
         "not possible in the current status, or someone else acting on the case), 413 a body "
-        "larger than 2.5 MB, 429 too many requests. Text fields refuse control characters and "
-        "have a maximum length (`maxLength`). A refused request changes nothing."
+        "larger than 2.5 MB, 415 a body of a content type the operation does not take (JSON; "
+        "multipart/form-data only where files are uploaded), 429 too many requests. Text "
+        "fields refuse control characters and have a maximum length (`maxLength`). A refused "
+        "request changes nothing."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

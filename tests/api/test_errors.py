@@ -49,11 +49,17 @@ def test_a_server_error_under_the_api_is_json_and_a_page_elsewhere():
 @override_settings(AXES_FAILURE_LIMIT=2)
 def test_a_locked_out_account_asking_for_a_token_is_told_when_to_retry(client, users):
     for _attempt in range(2):
-        bad = client.post("/api/v1/auth/token/", {"username": "donor", "password": "wrong"})
+        bad = client.post(
+            "/api/v1/auth/token/",
+            {"username": "donor", "password": "wrong"},
+            content_type="application/json",
+        )
         assert_error(bad, 400)
     # Locked now: even the right password gets 429 with the time to wait.
     locked = client.post(
-        "/api/v1/auth/token/", {"username": "donor", "password": "a-long-test-password"}
+        "/api/v1/auth/token/",
+        {"username": "donor", "password": "a-long-test-password"},
+        content_type="application/json",
     )
     assert_error(locked, 429)
     assert int(locked["Retry-After"]) > 0

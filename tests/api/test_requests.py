@@ -211,11 +211,17 @@ def test_unknown_api_path_is_a_json_404(api, users):
 
 def test_token_endpoint(client, users):
     response = client.post(
-        "/api/v1/auth/token/", {"username": "donor", "password": "a-long-test-password"}
+        "/api/v1/auth/token/",
+        {"username": "donor", "password": "a-long-test-password"},
+        content_type="application/json",
     )
     assert response.status_code == 200
     assert response.json()["token"]
-    bad = client.post("/api/v1/auth/token/", {"username": "donor", "password": "wrong"})
+    bad = client.post(
+        "/api/v1/auth/token/",
+        {"username": "donor", "password": "wrong"},
+        content_type="application/json",
+    )
     assert_error(bad, 400)
 
 
