@@ -400,7 +400,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.Pagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "apps.api.filters.FilterBackend",
         "apps.api.filters.Ordering",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -431,10 +431,12 @@ SPECTACULAR_SETTINGS = {
         "take `page`, `page_size` and `ordering`. "
         "Authenticate with `Authorization: Token <key>` (tokens are issued on the preferences "
         "page or at `POST /api/v1/auth/token/`). Every error has the body "
-        '`{"error": {"code": ..., "message": ..., "fields": {...}}}`: 400 bad input (unknown '
-        "fields, wrong types, page size over 100), 401 not signed in, 403 not allowed, 404 not "
-        "found or not visible to you, 409 refused by a rule of the portal (e.g. a transition "
-        "not possible in the current status, or someone else acting on the case), 413 a body "
+        '`{"error": {"code": ..., "message": ..., "fields": {...}}}`: 400 bad input, what the '
+        "schema refuses (unknown fields, wrong types, patterns, page size over 100), 401 not "
+        "signed in, 403 not allowed, 404 not found or not visible to you (in the path, or a "
+        "record the body names), 409 refused by a rule of the portal (e.g. a date outside the "
+        "agreement, a transition not possible in the current status, or someone else acting "
+        "on the case), 413 a body "
         "larger than 2.5 MB, 415 a body of a content type the operation does not take (JSON; "
         "multipart/form-data only where files are uploaded), 429 too many requests. Text "
         "fields refuse control characters and have a maximum length (`maxLength`). A refused "
