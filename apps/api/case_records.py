@@ -27,11 +27,14 @@ from apps.cases import selectors as case_selectors
 from apps.cases import services as case_services
 from apps.cases.models import Attachment, Comment, Indicator, Result
 from apps.cases.permissions import can_download_attachment
+from apps.core.exceptions import ApplicationError
 from apps.core.selectors import user_is_coordinator
 from apps.followup import selectors as followup_selectors
 from apps.followup import services as followup_services
 from apps.followup.models import (
     Feedback,
+    FeedbackWaiver,
+    Lesson,
     Milestone,
     ProgressReport,
     ProgressReportAttachment,
@@ -510,6 +513,121 @@ class FeedbackViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, CaseRecord
         return Response(serializers.FeedbackSerializer(feedback).data)
 
 
+# --- Feedback waivers and lessons learned ------------------------------------------------------
+
+
+def _refused_as_missing(error: ApplicationError, code: str):
+    """A record a service no longer finds (``code``) is a 404 in the API, as any missing one."""
+    if error.code == code:
+        raise NotFound from None
+    raise error
+
+
+@extend_schema(parameters=[REFERENCE], tags=["case records"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="The feedback UNODA waived on a case (UNODA; an empty list for anyone else, "
+        "as on the feedback page)"
+    ),
+    retrieve=extend_schema(summary="One waiver (UNODA)"),
+    create=extend_schema(
+        summary="Waive a party's feedback, with a reason (UNODA, while the case waits for "
+        "feedback)",
+        request=serializers.FeedbackWaiverCreateSerializer,
+        responses={201: serializers.FeedbackWaiverSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Withdraw a waiver: the party's feedback is awaited again (UNODA, while the "
+        "case waits for feedback)",
+        responses={204: None},
+    ),
+)
+class FeedbackWaiverViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, CaseRecordViewSet
+):
+    model = FeedbackWaiver
+    serializer_class = serializers.FeedbackWaiverSerializer
+    ordering_fields = ("created_at",)
+    http_method_names = [*PortalViewSet.http_method_names, "delete"]
+
+    def records(self):
+        return followup_selectors.feedback_waivers(
+            user=self.request.user, case=self.access.case
+        ).order_by("created_at", "pk")
+
+    def create(self, request, *args, **kwargs):
+        case = self.access.case
+        data = _data(serializers.FeedbackWaiverCreateSerializer, request)
+        waiver = followup_services.feedback_waive(actor=request.user, case=case, **data)
+        fresh = self.records().get(pk=waiver.pk)
+        return Response(
+            serializers.FeedbackWaiverSerializer(fresh).data, status=status.HTTP_201_CREATED
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        try:
+            followup_services.feedback_waiver_withdraw(
+                actor=request.user, case=self.access.case, waiver_id=_id(kwargs["pk"])
+            )
+        except ApplicationError as error:
+            _refused_as_missing(error, "not_found")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["lessons learned"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="Lessons learned UNODA published from closed cases (every signed-in user; "
+        "neither the case nor its parties named, but to UNODA)"
+    ),
+    create=extend_schema(
+        summary="Publish a lesson of a closed case whose parties agreed to share theirs (UNODA)",
+        request=serializers.LessonCreateSerializer,
+        responses={201: serializers.LessonSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Withdraw a lesson from the lessons-learned page (UNODA)",
+        responses={204: None},
+    ),
+)
+class LessonViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, PortalViewSet
+):
+    serializer_class = serializers.LessonSerializer
+    filterset_class = filters.LessonFilter
+    ordering_fields = ("created_at", "title")
+    http_method_names = [*PortalViewSet.http_method_names, "delete"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Lesson.objects.none()
+        return followup_selectors.lesson_list()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["unoda"] = user_is_unoda(self.request.user)
+        return context
+
+    def create(self, request, *args, **kwargs):
+        data = _data(serializers.LessonCreateSerializer, request)
+        lesson = followup_services.lesson_publish(
+            actor=request.user, case=data.pop("request"), **data
+        )
+        fresh = self.get_queryset().get(pk=lesson.pk)
+        return Response(
+            self.get_serializer(fresh).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        try:
+            followup_services.lesson_withdraw(actor=request.user, lesson_id=_id(kwargs["pk"]))
+        except ApplicationError as error:
+            _refused_as_missing(error, "gone")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 # --- Meeting items about a case ----------------------------------------------------------------
 
 
@@ -563,6 +681,7 @@ class MeetingViewSet(
     serializer_class = serializers.MeetingSerializer
     filterset_class = filters.MeetingFilter
     ordering_fields = ("date", "created_at")
+    http_method_names = [*PortalViewSet.http_method_names, "delete"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -609,6 +728,40 @@ class MeetingViewSet(
             serializers.MeetingItemSerializer(item).data, status=status.HTTP_201_CREATED
         )
 
+    def _item(self, meeting, item_id) -> MeetingItem:
+        try:
+            return funding_selectors.meeting_items(meeting=meeting).get(pk=_id(item_id))
+        except MeetingItem.DoesNotExist:
+            raise NotFound from None
+
+    @extend_schema(
+        summary="Take an item off the agenda (UNODA; an item whose outcome is recorded stays)",
+        request=None,
+        responses={204: None},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=f"items/(?P<item_id>{ID_REGEX})",
+        url_name="item",
+    )
+    def remove_item(self, request, item_id=None, **kwargs):
+        item = self._item(self.get_object(), item_id)
+        funding_services.meeting_remove_item(actor=request.user, item=item)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="A meeting's dossier: each agenda item with its funding figures and best "
+        "matches (UNODA; the dossier page as JSON)",
+        responses={200: serializers.MeetingDossierSerializer},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def dossier(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        rows = funding_selectors.meeting_dossier(meeting=meeting)
+        body = {"id": meeting.pk, "title": meeting.title, "date": meeting.date, "rows": rows}
+        return Response(serializers.MeetingDossierSerializer(body).data)
+
     @extend_schema(
         summary="Record the outcome of an agenda item (UNODA, from the day of the meeting)",
         request=serializers.MeetingOutcomeSerializer,
@@ -621,11 +774,7 @@ class MeetingViewSet(
         url_name="item-outcome",
     )
     def outcome(self, request, item_id=None, **kwargs):
-        meeting = self.get_object()
-        try:
-            item = funding_selectors.meeting_items(meeting=meeting).get(pk=_id(item_id))
-        except MeetingItem.DoesNotExist:
-            raise NotFound from None
+        item = self._item(self.get_object(), item_id)
         data = _data(serializers.MeetingOutcomeSerializer, request)
         item = funding_services.meeting_record_outcome(actor=request.user, item=item, **data)
         return Response(serializers.MeetingItemSerializer(item).data)

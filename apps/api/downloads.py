@@ -5,11 +5,12 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework.negotiation import DefaultContentNegotiation
 
 from apps.security.models import AuditKind
 from apps.security.services import audit_record
 from apps.security.uploads import safe_content_type, sanitise_filename
+
+from .parsers import StrictNegotiation
 
 # What a downloaded document may be sent as (``safe_content_type``).
 FILE_TYPES = (
@@ -25,7 +26,7 @@ FILE_RESPONSES = {
 }
 
 
-class AnyAccept(DefaultContentNegotiation):
+class AnyAccept(StrictNegotiation):
     """A download answers its file (or a JSON error) whatever the client says it accepts."""
 
     def select_renderer(self, request, renderers, format_suffix=None):

@@ -1,11 +1,14 @@
 """One error format for the whole API: ``{"error": {"code", "message", "fields"}}``.
 
-Status codes: 400 bad input (Django or DRF ``ValidationError``, unknown fields, bad filters,
-page size over the maximum), 401 not authenticated, 403 ``PermissionDenied``, 404 not found or
-not visible to the caller (``ObjectDoesNotExist``, ``Http404``), 409 ``ApplicationError`` (a
-rule of the portal refused the action, e.g. an illegal transition) and ``ConflictError``
-(someone else is acting on the same record), 413 a body larger than the API reads
-(``PORTAL_API_BODY_MAX_BYTES``), 429 throttled.
+Status codes: 400 bad input, what the schema refuses (a serializer's or a filter's
+``ValidationError``: unknown fields, wrong types, lengths, bad filters, page size over the
+maximum), 401 not authenticated, 403 ``PermissionDenied``, 404 not found or not visible to the
+caller (``ObjectDoesNotExist``, ``Http404``, and a body naming only records that do not exist),
+409 a rule of the portal refused what the schema takes (a service's Django ``ValidationError``,
+with its messages per field; ``ApplicationError``, e.g. an illegal transition; ``ConflictError``,
+someone else is acting on the same record), 413 a body larger than the API reads
+(``PORTAL_API_BODY_MAX_BYTES``), 415 a body of a content type the operation does not take, 429
+throttled. So a request the schema takes is never a 400 (schemathesis checks it both ways).
 """
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
@@ -59,12 +62,37 @@ def _django_fields(error: DjangoValidationError) -> dict:
     return {NON_FIELD: list(error.messages)}
 
 
+def _leaf_codes(codes) -> set:
+    if isinstance(codes, dict):
+        return set().union(*(_leaf_codes(value) for value in codes.values()))
+    if isinstance(codes, list):
+        return set().union(*(_leaf_codes(value) for value in codes))
+    return {codes}
+
+
 def exception_handler(exc, context):
     set_rollback()
     if isinstance(exc, DjangoValidationError):
-        return _error("invalid", _("The data sent is not valid."), _django_fields(exc))
+        # Raised by a service: the body had the schema's shape, a rule of the portal refused
+        # it (a date outside the agreement, a party that is not one...).
+        return _error(
+            "invalid",
+            _("The data sent is refused by a rule of the portal."),
+            _django_fields(exc),
+            http_status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, exceptions.ValidationError):
-        return _error("invalid", _("The data sent is not valid."), _fields(exc.detail))
+        fields = _fields(exc.detail)
+        if _leaf_codes(exc.get_codes()) == {"does_not_exist"}:
+            # Every error is a record named in the body that does not exist (or that the
+            # caller may not see): not found, as such a record in the path.
+            return _error(
+                "not_found",
+                _("Not found, or you may not see it."),
+                fields,
+                http_status=status.HTTP_404_NOT_FOUND,
+            )
+        return _error("invalid", _("The data sent is not valid."), fields)
     if isinstance(exc, PermissionDenied):
         message = str(exc) or _("You are not allowed to do this.")
         return _error("permission_denied", message, http_status=status.HTTP_403_FORBIDDEN)

@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
@@ -18,9 +19,11 @@ from apps.cases.models import (
     Status,
 )
 from apps.core.filters import PortalFilterSet
+from apps.followup import selectors as followup_selectors
 from apps.followup.models import (
     Feedback,
     FeedbackStatus,
+    Lesson,
     Milestone,
     PartyRole,
     ProgressReport,
@@ -56,6 +59,27 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """``true`` or ``false``, as the schema's boolean is sent; anything else is a 400, not
+    silently ignored (the select widget's own reading would turn it into "unknown")."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError(_("Give true or false."), code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class RequestFilter(PortalFilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     region = django_filters.ChoiceFilter(
@@ -78,7 +102,7 @@ class RequestFilter(PortalFilterSet):
 
 
 class OfferFilter(PortalFilterSet):
-    is_active = django_filters.BooleanFilter()
+    is_active = BooleanFilter()
 
     class Meta:
         model = Offer
@@ -107,8 +131,8 @@ class CommitmentFilter(PortalFilterSet):
 
 class OrganizationFilter(PortalFilterSet):
     region = django_filters.ChoiceFilter(choices=Region.choices)
-    is_donor = django_filters.BooleanFilter()
-    is_recipient = django_filters.BooleanFilter()
+    is_donor = BooleanFilter()
+    is_recipient = BooleanFilter()
 
     class Meta:
         model = Organization
@@ -154,7 +178,7 @@ class IndicatorFilter(PortalFilterSet):
 
 
 class MilestoneFilter(PortalFilterSet):
-    done = django_filters.BooleanFilter(
+    done = BooleanFilter(
         field_name="completed_on", lookup_expr="isnull", exclude=True, help_text="Marked done."
     )
 
@@ -180,6 +204,26 @@ class FeedbackFilter(PortalFilterSet):
         fields = ("status", "role")
 
 
+class LessonFilter(PortalFilterSet):
+    """The lessons-learned page's search: the one selector (``lesson_list``) applies it."""
+
+    q = django_filters.CharFilter(
+        method="_selector", max_length=200, help_text="Words of the title or the lesson."
+    )
+    category = django_filters.CharFilter(
+        method="_selector", max_length=60, help_text="A category code."
+    )
+    region = django_filters.ChoiceFilter(method="_selector", choices=Region.choices)
+
+    class Meta:
+        model = Lesson
+        fields = ("q", "category", "region")
+
+    def _selector(self, queryset, name, value):
+        lessons = followup_selectors.lesson_list(filters={name: value})
+        return queryset.filter(pk__in=lessons.values("pk"))
+
+
 class MeetingItemFilter(PortalFilterSet):
     decision = django_filters.ChoiceFilter(choices=MeetingDecision.choices)
 
@@ -199,7 +243,7 @@ class MeetingFilter(PortalFilterSet):
 
 class ExchangeRateFilter(PortalFilterSet):
     currency = django_filters.ChoiceFilter(choices=currency_choices())
-    in_force = django_filters.BooleanFilter(
+    in_force = BooleanFilter(
         method="_in_force", help_text="Only the rate in force today for each currency."
     )
 
@@ -214,13 +258,30 @@ class ExchangeRateFilter(PortalFilterSet):
 
 
 class NotificationFilter(PortalFilterSet):
-    unread = django_filters.BooleanFilter(
-        field_name="read_at", lookup_expr="isnull", help_text="Not read yet."
-    )
+    unread = BooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="Not read yet.")
 
     class Meta:
         model = Notification
         fields = ("unread",)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's, but a filter given with no value is a 400 as a bad value is (an
+    empty ``?status=`` is not a status; the schema's values are never empty)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            empty = sorted(
+                name
+                for name in filterset_class.base_filters
+                if name in request.query_params and request.query_params.get(name) == ""
+            )
+            if empty:
+                raise ValidationError(
+                    {name: [_("Give a value, or leave it out.")] for name in empty}
+                )
+        return super().filter_queryset(request, queryset, view)
 
 
 class Ordering(OrderingFilter):
@@ -235,7 +296,7 @@ class Ordering(OrderingFilter):
         raw = request.query_params.get(self.ordering_param)
         if raw is None:
             return None
-        terms = [term.strip() for term in raw.split(",")]
+        terms = raw.split(",")
         wrong = [term for term in terms if term.lstrip("-") not in fields]
         if wrong or not terms:
             raise ValidationError(
@@ -260,6 +321,10 @@ class Ordering(OrderingFilter):
                 "in": "query",
                 "description": "Order by this field (a leading `-`: descending); several, "
                 "comma-separated. One of: " + ", ".join(choices) + ".",
-                "schema": {"type": "string", "maxLength": 200},
+                "schema": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "pattern": "^{one}(?:,{one})*$".format(one=f"-?(?:{'|'.join(fields)})"),
+                },
             }
         ]

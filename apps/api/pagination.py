@@ -1,3 +1,5 @@
+import re
+
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -6,6 +8,14 @@ from rest_framework.response import Response
 from apps.core.pagination import COUNT_CAP, UNCAPPED, CappedPaginator, page_number
 
 MAX_PAGE_SIZE = 100
+
+
+MAX_PAGE = 999_999_999
+
+
+def _whole(raw: str) -> bool:
+    """A whole number from 1 in plain digits (not " 2", "+2" or "2.0"), as the schema says."""
+    return bool(re.fullmatch(r"[0-9]{1,9}", raw)) and int(raw) >= 1
 
 
 class Pagination(PageNumberPagination):
@@ -21,7 +31,11 @@ class Pagination(PageNumberPagination):
     count_cap = COUNT_CAP
 
     def django_paginator_class(self, queryset, page_size):
-        raw = self.request.query_params.get(self.page_query_param, 1)
+        raw = self.request.query_params.get(self.page_query_param, "1")
+        if raw not in self.last_page_strings and not _whole(raw):
+            raise ValidationError(
+                {self.page_query_param: [_("Give a page number from 1 (or “last”).")]}
+            )
         if raw in self.last_page_strings:  # ?page=last: the true last page, counted in full
             return CappedPaginator(queryset, page_size, cap=UNCAPPED)
         return CappedPaginator(
@@ -53,10 +67,7 @@ class Pagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
+        size = int(raw) if _whole(raw) else 0
         if not 1 <= size <= MAX_PAGE_SIZE:
             raise ValidationError(
                 {
@@ -73,5 +84,5 @@ class Pagination(PageNumberPagination):
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update({"minimum": 1, "maximum": MAX_PAGE_SIZE})
             if parameter["name"] == self.page_query_param:
-                parameter["schema"].update({"minimum": 1})
+                parameter["schema"].update({"minimum": 1, "maximum": MAX_PAGE})
         return parameters

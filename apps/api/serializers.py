@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
@@ -42,6 +43,8 @@ from apps.followup.models import (
     AgreementChangeKind,
     AgreementDocument,
     Feedback,
+    FeedbackWaiver,
+    Lesson,
     Milestone,
     ProgressReport,
     ProgressReportAttachment,
@@ -65,8 +68,85 @@ from apps.organizations.models import Organization, Region
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
 
 
+def decimal_pattern(field: serializers.DecimalField) -> str:
+    """A decimal as the field takes it: at most its digits before and after the point, never
+    negative where its minimum is zero or more, never zero where its minimum is its smallest
+    step (0.01 for money)."""
+    whole = field.max_digits - field.decimal_places if field.max_digits else 30
+    places = field.decimal_places or 0
+    fraction = rf"(?:\.[0-9]{{0,{places}}})?" if places else ""
+    minimum = field.min_value
+    if minimum is not None and places and minimum == Decimal(1).scaleb(-places):
+        # Not zero: a digit 1-9 before the point, or only after it.
+        after = "|".join(
+            rf"0{{{zeros}}}[1-9][0-9]{{0,{places - zeros - 1}}}" for zeros in range(places)
+        )
+        return rf"^0*(?:[1-9][0-9]{{0,{whole - 1}}}{fraction}|(?:0?)\.(?:{after}))$"
+    number = (
+        rf"(?:[0-9]{{1,{whole}}}{fraction}|\.[0-9]{{1,{places}}})"
+        if places
+        else (rf"[0-9]{{1,{whole}}}")
+    )
+    sign = "" if minimum is not None and minimum >= 0 else "-?"
+    return rf"^{sign}{number}$"
+
+
+# A web address the API takes (a subset of what Django's URLValidator does): https or http, a
+# host name with a dot, an optional port and path; empty where the field may be blank.
+URL_PATTERN = r"^(?:https?://[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?)*\.[a-z]{2,10}(?::[1-9][0-9]{0,3})?(?:/[A-Za-z0-9._~%/-]{0,100})?)?$"
+
+
+def value_pattern(field: serializers.Field) -> str | None:
+    """The pattern the schema gives a decimal or a web address, which the server holds to."""
+    if isinstance(field, serializers.DecimalField):
+        return decimal_pattern(field)
+    if isinstance(field, serializers.URLField):
+        return URL_PATTERN
+    return None
+
+
+def json_type(field: serializers.Field) -> type | tuple[type, ...] | None:
+    """The JSON type the schema gives ``field`` (None: no check, e.g. a file)."""
+    if isinstance(field, serializers.BooleanField):
+        return bool
+    if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
+        return int
+    if isinstance(field, serializers.ListField | serializers.ManyRelatedField):
+        return list
+    if isinstance(field, serializers.ChoiceField):
+        kinds = {type(value) for value in field.choices}
+        return str if kinds <= {str} else int if kinds <= {int} else None
+    if isinstance(
+        field,
+        serializers.CharField
+        | serializers.DecimalField
+        | serializers.DateField
+        | serializers.DateTimeField
+        | serializers.SlugRelatedField,
+    ):
+        return str
+    return None
+
+
+def _wrong_type(field: serializers.Field, value) -> bool:
+    if value is None:
+        return False  # null: the field's own ``allow_null`` decides
+    expected = json_type(field)
+    if expected is None:
+        return False
+    if expected is int and isinstance(value, bool):
+        return True
+    if not isinstance(value, expected):
+        return True
+    child = getattr(field, "child", None) or getattr(field, "child_relation", None)
+    return expected is list and child is not None and any(_wrong_type(child, v) for v in value)
+
+
 class StrictMixin:
-    """Unknown (or read-only) fields in a request body are a 400, never silently dropped."""
+    """Unknown (or read-only) fields in a request body are a 400, never silently dropped; in a
+    JSON body, a value of another JSON type than the schema's (a number for a text, a text for
+    a number or a boolean) is a 400 too, not converted: what the schema refuses, the server
+    refuses. (Multipart bodies carry text only: their values are converted as forms' are.)"""
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -83,6 +163,29 @@ class StrictMixin:
             if unknown:
                 raise serializers.ValidationError(
                     {key: [_("Unknown field: it cannot be set here.")] for key in unknown}
+                )
+            if not isinstance(data, QueryDict):  # JSON (multipart bodies are QueryDicts)
+                wrong = sorted(
+                    name for name, value in data.items() if _wrong_type(self.fields[name], value)
+                )
+                if wrong:
+                    raise serializers.ValidationError(
+                        {name: [_("A value of the wrong type.")] for name in wrong}
+                    )
+            unlike = sorted(
+                name
+                for name, value in data.items()
+                if isinstance(value, str)
+                and (pattern := value_pattern(self.fields[name]))
+                and not re.match(pattern, value)
+                and not (value == "" and getattr(self.fields[name], "allow_blank", False))
+            )
+            if unlike:
+                raise serializers.ValidationError(
+                    {
+                        name: [_("Not in the form the schema gives (its pattern).")]
+                        for name in unlike
+                    }
                 )
         return super().to_internal_value(data)
 
@@ -915,6 +1018,66 @@ class FeedbackWriteSerializer(Input):
     would_work_together_again = serializers.BooleanField(required=False, allow_null=True)
 
 
+class FeedbackWaiverSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FeedbackWaiver
+        fields = ("id", "organization", "reason", "recorded_by", "created_at")
+        read_only_fields = fields
+
+    def get_recorded_by(self, waiver) -> str:
+        return waiver.recorded_by.get_full_name() or waiver.recorded_by.username
+
+
+class FeedbackWaiverCreateSerializer(Input):
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(),
+        help_text="The party whose feedback is waived (one that has not submitted it).",
+    )
+    reason = serializers.CharField(help_text="Why the case may close without its feedback.")
+
+
+class LessonSerializer(serializers.ModelSerializer):
+    """A lesson names neither the case nor its parties: its categories, region and date."""
+
+    request = serializers.SerializerMethodField()
+    categories = serializers.SerializerMethodField()
+    region = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lesson
+        fields = ("id", "request", "title", "body", "categories", "region", "created_at")
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "nullable": True,
+            "description": "The case's reference, for UNODA only (null for everyone else).",
+        }
+    )
+    def get_request(self, lesson):
+        return lesson.request.reference if self.context.get("unoda") else None
+
+    def get_categories(self, lesson) -> list[str]:
+        return [category.code for category in lesson.request.categories.all()]
+
+    @extend_schema_field(
+        {"type": "string", "enum": [value for value, _label in Region.choices], "nullable": True}
+    )
+    def get_region(self, lesson):
+        return lesson.request.requesting_organization.region or None
+
+
+class LessonCreateSerializer(Input):
+    request = VisibleRequestField(
+        help_text="The closed case the lesson comes from (its reference)."
+    )
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField(help_text="Written for other States and donors; no party named.")
+
+
 # --- The case's records: comments, documents, agreement, milestones, meetings -------------------
 
 
@@ -1182,6 +1345,50 @@ class MeetingDetailSerializer(MeetingSerializer):
     @extend_schema_field(MeetingItemSerializer(many=True))
     def get_items(self, meeting):
         return MeetingItemSerializer(self.context.get("items", []), many=True).data
+
+
+def _nullable_money(**kwargs):
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, read_only=True, **kwargs
+    )
+
+
+class DossierRowSerializer(serializers.Serializer):
+    """One agenda item of a meeting's dossier, as the dossier page and its CSV show it."""
+
+    item = serializers.IntegerField(source="item.pk", help_text="The agenda item.")
+    position = serializers.IntegerField()
+    request = serializers.CharField(
+        source="item.request.reference", default=None, allow_null=True, help_text="Null: an offer."
+    )
+    offer = serializers.IntegerField(
+        source="item.offer_id", allow_null=True, help_text="The offer presented or discussed."
+    )
+    title = serializers.CharField()
+    organization = serializers.CharField()
+    categories = serializers.SerializerMethodField()
+    amount = _nullable_money(help_text="The case's budget, or the offer's most.")
+    currency = serializers.CharField()
+    committed = _nullable_money(help_text="Committed to the case (null for an offer).")
+    gap = _nullable_money(help_text="Still missing (null for an offer).")
+    interest_shown = serializers.BooleanField()
+    decision = serializers.ChoiceField(source="item.decision", choices=MeetingDecision.choices)
+    outcome = serializers.CharField()
+    follow_up = serializers.CharField()
+    suggestions = serializers.ListField(
+        child=serializers.CharField(), help_text="The best matches, best first."
+    )
+
+    def get_categories(self, row) -> list[str]:
+        subject = row.item.request if row.item.request_id else row.item.offer
+        return [category.code for category in subject.categories.all()]
+
+
+class MeetingDossierSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    date = serializers.DateField()
+    rows = DossierRowSerializer(many=True, help_text="The agenda in order.")
 
 
 class MeetingWriteSerializer(Input):

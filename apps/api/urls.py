@@ -26,6 +26,7 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 router.register("meetings", case_records.MeetingViewSet, basename="meeting")
 router.register("exchange-rates", case_records.ExchangeRateViewSet, basename="exchange-rate")
 router.register("notifications", case_records.NotificationViewSet, basename="notification")
+router.register("lessons", case_records.LessonViewSet, basename="lesson")
 # A case's records, under the case: /requests/{reference}/comments/ and so on.
 CASE = f"requests/(?P<reference>{case_records.REFERENCE_REGEX})"
 for prefix, viewset, basename in (
@@ -34,6 +35,7 @@ for prefix, viewset, basename in (
     ("milestones", case_records.MilestoneViewSet, "request-milestone"),
     ("progress-reports", case_records.ProgressReportViewSet, "request-progress-report"),
     ("feedback", case_records.FeedbackViewSet, "request-feedback"),
+    ("feedback-waivers", case_records.FeedbackWaiverViewSet, "request-feedback-waiver"),
     ("meeting-items", case_records.CaseMeetingItemViewSet, "request-meeting-item"),
     ("results", case_records.ResultViewSet, "request-result"),
     ("indicators", case_records.IndicatorViewSet, "request-indicator"),

@@ -15,7 +15,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
+from rest_framework.exceptions import (
+    AuthenticationFailed,
+    NotFound,
+    PermissionDenied,
+    Throttled,
+    ValidationError,
+)
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -54,7 +60,8 @@ class TokenObtainView(ObtainAuthToken):
     take their token from their preferences page (``accounts:api-token``) after a fresh
     two-factor check."""
 
-    parser_classes = (PortalJSONParser, FormParser, MultiPartParser)
+    # JSON, or the form fields a shell's ``curl -d`` sends (no files: no multipart).
+    parser_classes = (PortalJSONParser, FormParser)
 
     def post(self, request, *args, **kwargs):
         data = request.data if isinstance(request.data, dict) else {}
@@ -65,7 +72,15 @@ class TokenObtainView(ObtainAuthToken):
                 detail=_("Too many failed sign-ins: this account is locked for a while."),
             )
         serializer = self.get_serializer(data=data)
-        serializer.is_valid(raise_exception=True)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except ValidationError as error:
+            if "authorization" in str(error.get_codes()):
+                # The schema's shape, but no such user name and password: not authenticated.
+                raise AuthenticationFailed(
+                    _("Unable to log in with provided credentials.")
+                ) from None
+            raise
         user = serializer.validated_data["user"]
         if otp_required(user):
             raise PermissionDenied(

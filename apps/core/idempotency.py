@@ -11,6 +11,7 @@ constraint), so it is told that the first is still being processed.
 
 import datetime
 import logging
+import re
 import uuid
 
 from django.conf import settings
@@ -32,6 +33,9 @@ logger = logging.getLogger(__name__)
 FORM_FIELD = "form_token"
 API_HEADER = "Idempotency-Key"
 KEY_MAX_LENGTH = 100
+# Printable ASCII, as the API's schema declares it (a form's tokens are hexadecimal).
+KEY_PATTERN = r"^[ -~]{1,100}$"
+KEY_RE = re.compile(KEY_PATTERN[1:-1])
 # A first request that has not finished after this long died with its process: its key is
 # given to the next try.
 ABANDONED_AFTER = datetime.timedelta(minutes=2)
@@ -80,12 +84,12 @@ class IdempotencyMiddleware:
         if request.method != "POST":
             return self.get_response(request)
         api = request.path.startswith("/api/")
-        key = (request.headers.get(API_HEADER) if api else request.POST.get(FORM_FIELD)) or ""
-        key = key.strip()
+        raw = (request.headers.get(API_HEADER) if api else request.POST.get(FORM_FIELD)) or ""
+        key = raw.strip()
         user = _api_user(request) if api and key else getattr(request, "user", None)
         if not key or user is None or not user.is_authenticated:
             return self.get_response(request)
-        if len(key) > KEY_MAX_LENGTH or not key.isprintable():
+        if len(raw) > KEY_MAX_LENGTH or not KEY_RE.fullmatch(raw):
             if api:
                 return _error("invalid", _("The Idempotency-Key header is not valid."), 400)
             return self.get_response(request)

@@ -753,6 +753,7 @@ class DossierRow:
     suggestions: list[str]
     decision: str = ""
     offer: str = ""  # the offer presented with a request
+    item: object = None  # the agenda item (its codes and ids, for the API)
 
     def as_list(self) -> list:
         # The decision and the offer came later: they are the last columns, so that the
@@ -807,6 +808,7 @@ def meeting_dossier(*, meeting: MatchmakingMeeting, suggestions: int = 3) -> lis
                     [f"{m.offer.donor}: {m.offer.title} ({m.score})" for m in matches],
                     item.get_decision_display(),
                     f"{item.offer.donor}: {item.offer.title}" if item.offer_id else "",
+                    item,
                 )
             )
         else:
@@ -829,6 +831,7 @@ def meeting_dossier(*, meeting: MatchmakingMeeting, suggestions: int = 3) -> lis
                     item.follow_up,
                     [f"{m.request.reference}: {m.request.title} ({m.score})" for m in matches],
                     item.get_decision_display(),
+                    item=item,
                 )
             )
     return rows

@@ -400,7 +400,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.Pagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "apps.api.filters.FilterBackend",
         "apps.api.filters.Ordering",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -412,11 +412,10 @@ REST_FRAMEWORK = {
         "user": env("PORTAL_API_USER_RATE", default="600/minute"),
     },
     "EXCEPTION_HANDLER": "apps.api.exceptions.exception_handler",
-    "DEFAULT_PARSER_CLASSES": [
-        "apps.api.parsers.PortalJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: the views that take files add multipart (apps/api); anything else is a 415.
+    "DEFAULT_PARSER_CLASSES": ["apps.api.parsers.PortalJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.api.parsers.StrictNegotiation",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "apps.api.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -425,18 +424,23 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Assistance follow-up portal API",
     "DESCRIPTION": (
         "Requests (cases) and their records (comments, documents, the agreement with its "
-        "amendments, milestones, progress reports, feedback, meeting outcomes), offers, "
-        "expressions of interest, commitments and disbursements, matchmaking meetings, exchange "
-        "rates, notifications and organizations, scoped exactly as in the web pages. Lists "
+        "amendments, milestones, progress reports, feedback and its waivers, meeting outcomes), "
+        "offers, expressions of interest, commitments and disbursements, matchmaking meetings "
+        "and their dossiers, lessons learned, exchange rates, notifications and organizations, "
+        "scoped exactly as in the web pages. Lists "
         "take `page`, `page_size` and `ordering`. "
         "Authenticate with `Authorization: Token <key>` (tokens are issued on the preferences "
         "page or at `POST /api/v1/auth/token/`). Every error has the body "
-        '`{"error": {"code": ..., "message": ..., "fields": {...}}}`: 400 bad input (unknown '
-        "fields, wrong types, page size over 100), 401 not signed in, 403 not allowed, 404 not "
-        "found or not visible to you, 409 refused by a rule of the portal (e.g. a transition "
-        "not possible in the current status, or someone else acting on the case), 413 a body "
-        "larger than 2.5 MB, 429 too many requests. Text fields refuse control characters and "
-        "have a maximum length (`maxLength`). A refused request changes nothing."
+        '`{"error": {"code": ..., "message": ..., "fields": {...}}}`: 400 bad input, what the '
+        "schema refuses (unknown fields, wrong types, patterns, page size over 100), 401 not "
+        "signed in, 403 not allowed, 404 not found or not visible to you (in the path, or a "
+        "record the body names), 409 refused by a rule of the portal (e.g. a date outside the "
+        "agreement, a transition not possible in the current status, or someone else acting "
+        "on the case), 413 a body "
+        "larger than 2.5 MB, 415 a body of a content type the operation does not take (JSON; "
+        "multipart/form-data only where files are uploaded), 429 too many requests. Text "
+        "fields refuse control characters and have a maximum length (`maxLength`). A refused "
+        "request changes nothing."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -217,7 +217,7 @@ def test_milestones_set_done_and_reopened_through_the_services(api, users, make_
     assert_error(api(users.donor).post(url, {"title": "Mine", "due_date": due}), 403)
     assert Milestone.objects.count() == 1
     outside = str(agreement.end_date + datetime.timedelta(days=400))
-    assert_error(api(users.recipient).post(url, {"title": "Late", "due_date": outside}), 400)
+    assert_error(api(users.recipient).post(url, {"title": "Late", "due_date": outside}), 409)
 
     detail = f"{url}{milestone.pk}/"
     response = api(users.unoda).patch(detail, {"title": "Armoury doors fitted"}, format="json")
@@ -297,7 +297,7 @@ def test_progress_report_with_an_attachment_is_on_the_plan_page(api, users, make
         },
         format="multipart",
     )
-    assert_error(response, 400)
+    assert_error(response, 409)  # the service's check of the file: a rule, not the schema
     assert ProgressReport.objects.count() == 1
 
 
@@ -352,7 +352,7 @@ def test_meetings_are_unodas_and_outcomes_reach_the_case(api, users, orgs, make_
     item = MeetingItem.objects.get()
     assert_error(
         api(users.unoda).post(items, {"request": case.reference, "offer": offer.pk}, format="json"),
-        400,
+        409,
     )
     response = api(users.unoda).post(
         f"/api/v1/meetings/{meeting.pk}/items/{item.pk}/outcome/",
@@ -439,7 +439,7 @@ def test_agreement_recorded_amended_and_documented_through_the_api(api, users, m
     assert_error(api(users.unoda).post(url, terms, format="multipart"), 409)  # recorded once
 
     response = api(users.unoda).patch(url, {"amount": "125000.00"}, format="json")
-    assert_error(response, 400)  # why, and what kind of change, are required
+    assert_error(response, 409)  # why, and what kind of change, are required
     response = api(users.unoda).patch(
         url,
         {"kind": "amendment", "reason": "Budget topped up.", "amount": "125000.00"},

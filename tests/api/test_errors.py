@@ -49,11 +49,17 @@ def test_a_server_error_under_the_api_is_json_and_a_page_elsewhere():
 @override_settings(AXES_FAILURE_LIMIT=2)
 def test_a_locked_out_account_asking_for_a_token_is_told_when_to_retry(client, users):
     for _attempt in range(2):
-        bad = client.post("/api/v1/auth/token/", {"username": "donor", "password": "wrong"})
-        assert_error(bad, 400)
+        bad = client.post(
+            "/api/v1/auth/token/",
+            {"username": "donor", "password": "wrong"},
+            content_type="application/json",
+        )
+        assert_error(bad, 401)
     # Locked now: even the right password gets 429 with the time to wait.
     locked = client.post(
-        "/api/v1/auth/token/", {"username": "donor", "password": "a-long-test-password"}
+        "/api/v1/auth/token/",
+        {"username": "donor", "password": "a-long-test-password"},
+        content_type="application/json",
     )
     assert_error(locked, 429)
     assert int(locked["Retry-After"]) > 0
@@ -78,17 +84,17 @@ def test_nested_field_errors_are_flat_dotted_paths(api, users):
     assert all(isinstance(message, str) for message in error["fields"]["regions.1"])
 
 
-def test_a_nul_character_in_a_reference_or_code_is_a_400_not_a_server_error(api, users):
+def test_a_nul_character_in_a_reference_or_code_is_not_found_not_a_server_error(api, users):
     client = api(users.donor)
     response = client.post(
         "/api/v1/interests/",
         {"request": "bb\x00X", "donor": users.donor.memberships.get().organization_id},
         format="json",
     )
-    assert list(assert_error(response, 400)["fields"]) == ["request"]
+    assert list(assert_error(response, 404)["fields"]) == ["request"]
     response = client.post(
         "/api/v1/requests/",
         {"title": "A need", "organization": 1, "categories": ["mark\x00ing"]},
         format="json",
     )
-    assert "categories" in assert_error(response, 400)["fields"]
+    assert "categories" in assert_error(response, 404)["fields"]

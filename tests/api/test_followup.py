@@ -37,7 +37,7 @@ def test_feedback_is_saved_then_submitted_and_sealed(api, users, make_case):
     response = client.post(url, {"relevance": 5}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "pending"
-    assert_error(client.post(url, {"submit": True}, format="json"), 400)  # ratings missing
+    assert_error(client.post(url, {"submit": True}, format="json"), 409)  # ratings missing
     response = client.post(url, {"submit": True, **RATINGS}, format="json")
     assert response.json()["status"] == "submitted"
     assert_error(client.post(url, {"relevance": 1}, format="json"), 409)

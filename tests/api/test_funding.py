@@ -57,11 +57,11 @@ def test_donor_records_a_disbursement(api, users, commitment):
 @pytest.mark.parametrize(
     ("who", "body", "status_code"),
     [
-        ("donor", {"amount": "10000.01"}, 400),  # more than committed
+        ("donor", {"amount": "10000.01"}, 409),  # more than committed: a rule
         ("donor", {"amount": "0"}, 400),
         ("donor", {"amount": "abc"}, 400),
-        ("donor", {"amount": "5", "date": "2999-01-01"}, 400),  # future
-        ("donor", {"amount": "5", "date": "2001-01-01"}, 400),  # before the commitment
+        ("donor", {"amount": "5", "date": "2999-01-01"}, 409),  # future
+        ("donor", {"amount": "5", "date": "2001-01-01"}, 409),  # before the commitment
         ("donor", {"amount": "5", "currency": "EUR"}, 400),  # unknown field
         ("other_donor", {"amount": "5"}, 404),  # another donor's commitment
         ("recipient", {"amount": "5"}, 403),  # sees it, may not disburse
@@ -105,7 +105,7 @@ def test_pledge_confirm_update_cancel(api, users, make_case, orgs):
     pledge = {"request": case.reference, "donor": orgs.donor.pk, "amount": "300"}
     # No JPY rate this month: refused with the reason, nothing recorded.
     response = client.post("/api/v1/commitments/", {**pledge, "currency": "JPY"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "There is no exchange rate of JPY" in response.content.decode()
     assert not case.commitments.exists()
     ExchangeRate.objects.create(
@@ -150,7 +150,7 @@ def test_commitment_for_another_donor_or_an_invisible_case_changes_nothing(
         {"request": draft.reference, "donor": orgs.donor.pk, "amount": "1", "currency": "USD"},
         format="json",
     )
-    assert "request" in assert_error(response, 400)["fields"]
+    assert "request" in assert_error(response, 404)["fields"]  # a case it may not see
     assert not Commitment.objects.exists()
 
 

@@ -1,8 +1,11 @@
 """The OpenAPI schema is valid, and every operation in it answers as the schema says.
 
 The schemathesis run uses the seeded demo database and a token per role (the State, a donor,
-the implementing partner, UNODA; and no token), with a
-bounded number of generated examples per operation so that it fits in CI.
+the implementing partner, UNODA; and no token), with a bounded number of generated examples per
+operation so that it fits in CI, and every check on: no server error, no status, content type
+or body outside the schema, no request the schema takes refused with a 400
+(positive_data_acceptance: a rule's 409, a 403 or a 404 are refusals the schema declares), no
+request the schema refuses accepted (negative_data_rejection, on generated invalid data).
 """
 
 import os
@@ -15,9 +18,12 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -30,6 +36,8 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    positive_data_acceptance,
+    negative_data_rejection,
 ]
 MAX_EXAMPLES = int(os.environ.get("PORTAL_SCHEMATHESIS_EXAMPLES", "10"))
 
@@ -95,18 +103,26 @@ def role_headers(db, keep_db_connection):
     return headers
 
 
+TOKEN_OPERATION = "POST /api/v1/auth/token/"
+
+
 def test_every_operation_answers_as_the_schema_says(role_headers):
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 20
 
     for operation in operations:
+        # Invalid data where there is something to make invalid (a header alone cannot be: the
+        # request could not be sent), by every role that reaches the operation's checks.
+        negatable = bool(operation.body or operation.query or operation.path_parameters)
         for headers in role_headers:
-            _exercise(operation, headers)
+            _exercise(operation, headers, GenerationMode.POSITIVE)
+            if negatable and (headers or operation.label == TOKEN_OPERATION):
+                _exercise(operation, headers, GenerationMode.NEGATIVE)
 
 
-def _exercise(operation, headers):
-    @given(case=operation.as_strategy())
+def _exercise(operation, headers, mode):
+    @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
         max_examples=MAX_EXAMPLES,
         deadline=None,

@@ -40,7 +40,7 @@ def test_api_refuses_an_interest_after_committing(api, make_case, orgs, users):
     response = api(users.donor).post(
         "/api/v1/interests/", {"request": case.reference, "donor": orgs.donor.pk}, format="json"
     )
-    assert_error(response, 400)
+    assert_error(response, 409)
     assert "already funds this request" in response.content.decode()
     assert funding_snapshot() == before
     assert ExpressionOfInterest.objects.filter(request=case).count() == 1
@@ -55,7 +55,7 @@ def test_api_close_needs_confirmed_and_a_reason(api, in_feedback, users):
     assert_error(response, 409)
     assert "$600.00 of $1,000.00" in response.json()["error"]["message"]
     response = client.post(url, {"transition": "close", "confirmed": True}, format="json")
-    assert_error(response, 400)
+    assert_error(response, 409)  # the reason is required: a rule
     assert AssistanceRequest.objects.get(pk=case.pk).status == Status.FEEDBACK
     response = client.post(
         url, {"transition": "close", "confirmed": True, "comment": "Paid later."}, format="json"

@@ -443,7 +443,8 @@ def form_waiver(w):
     )
 
 
-def form_lesson(w):
+def closed_case_sharing_lessons(w):
+    """A closed case whose parties all agreed to share their lessons (for the lesson rows)."""
     case = w.make_case("feedback")
     members = [w.users.recipient, w.users.donor, w.users.other_donor]
     for feedback in Feedback.objects.filter(request=case, status=FeedbackStatus.PENDING):
@@ -454,6 +455,11 @@ def form_lesson(w):
             actor=member, case=case, lessons_learned="Fences first.", share_lessons=True, **RATINGS
         )
     fire_step(orgs=w.orgs, users=w.users, case=case, transition="close", comment="Done.")
+    return case
+
+
+def form_lesson(w):
+    case = closed_case_sharing_lessons(w)
     return PageForm(
         w.users.unoda,
         f"/followup/{case.reference}/feedback/",
@@ -891,6 +897,28 @@ def api_exchange_rate(w):
         {"currency": "JPY", "rate_per_usd": "150", "valid_on": timezone.localdate().isoformat()},
         201,
         _count(ExchangeRate, currency="JPY"),
+    )
+
+
+def api_waiver(w):
+    case = w.make_case("feedback")
+    return ApiPost(
+        w.users.unoda,
+        f"/api/v1/requests/{case.reference}/feedback-waivers/",
+        {"organization": w.orgs.donor.pk, "reason": "No answer."},
+        201,
+        _count(FeedbackWaiver, request=case),
+    )
+
+
+def api_lesson(w):
+    case = closed_case_sharing_lessons(w)
+    return ApiPost(
+        w.users.unoda,
+        "/api/v1/lessons/",
+        {"request": case.reference, "title": "Fences first", "body": "Secure the depot first."},
+        201,
+        _count(Lesson),
     )
 
 

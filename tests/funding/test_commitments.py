@@ -213,7 +213,7 @@ def test_the_api_refuses_a_repeat_disbursement_unless_confirmed(commitment, user
     url = f"/api/v1/commitments/{commitment.pk}/disbursements/"
     assert client.post(url, {"amount": "1000"}, content_type="application/json").status_code == 201
     again = client.post(url, {"amount": "1000"}, content_type="application/json")
-    assert again.status_code == 400
+    assert again.status_code == 409  # refused by the rule, the field named
     assert "confirm_repeat" in again.json()["error"]["fields"]
     confirmed = client.post(
         url, {"amount": "1000", "confirm_repeat": True}, content_type="application/json"

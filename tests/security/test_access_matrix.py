@@ -29,6 +29,7 @@ from apps.cases.workflow import (
 )
 from apps.followup.models import (
     AgreementDocument,
+    FeedbackWaiver,
     Milestone,
     ProgressReport,
     ProgressReportAttachment,
@@ -139,6 +140,14 @@ def api_unoda(ok=200):
         return ok if actor == "unoda" else 403
 
     return outcome
+
+
+def api_unoda_waiver(actor, state):
+    """A feedback waiver (recorded on the case waiting for feedback): UNODA, as on the feedback
+    page; 404 to anyone else, and for the waiver asked under another case."""
+    if actor == "anonymous":
+        return 401
+    return 200 if actor == "unoda" and state == Status.FEEDBACK else 404
 
 
 def best_offers_page(actor, state):
@@ -275,6 +284,14 @@ MATRIX = {
     "api:request-result-detail": (True, api_case),
     "api:request-indicator-list": (True, api_case),
     "api:request-indicator-detail": (True, api_case),
+    # Waivers: UNODA's (an empty list to the others who see the case, as the feedback page).
+    "api:request-feedback-waiver-list": (True, api_case),
+    "api:request-feedback-waiver-detail": (True, api_unoda_waiver),
+    # Lessons learned: every signed-in user reads them; UNODA withdraws one (DELETE only).
+    "api:lesson-list": (False, api()),
+    "api:lesson-detail": (False, api(405)),
+    "api:meeting-dossier": (False, api_unoda()),
+    "api:meeting-item": (False, api(405)),  # DELETE only: an item taken off the agenda
     "api:meeting-list": (False, api_unoda()),
     "api:meeting-detail": (False, api_unoda()),
     "api:meeting-items": (False, api(405)),
@@ -528,8 +545,14 @@ def _build_world():
             milestone = Milestone.objects.create(
                 agreement=agreement, title="Doors fitted", due_date=agreement.start_date
             )
+        waiver = None
+        if state == Status.FEEDBACK:
+            waiver = FeedbackWaiver.objects.create(
+                request=case, organization=orgs.donor, reason="No answer.", recorded_by=users.unoda
+            )
         cases[state] = SimpleNamespace(
             case=case,
+            waiver=waiver,
             attachment=attachment,
             interest=interest,
             commitment=commitment,
@@ -578,6 +601,9 @@ def _fill(route: str, name: str, world, state: str | None) -> str:
         field = "agreement_document" if "agreement" in name else "report_attachment"
         own = getattr(entry, field)
         values["pk"] = (own or getattr(world.cases[Status.AGREEMENT], field)).pk
+    elif name == "api:request-feedback-waiver-detail":
+        # Asked under another case, the feedback case's waiver is not found.
+        values["pk"] = world.cases[Status.FEEDBACK].waiver.pk
     elif name == "api:request-attachment-detail":
         values["pk"] = entry.attachment.pk
     elif name == "api:request-result-detail":

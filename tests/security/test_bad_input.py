@@ -209,7 +209,12 @@ def test_posts_without_a_csrf_token_are_refused_and_store_nothing(users, make_ca
         if name in CSRF_EXEMPT:
             continue
         path = fill_route(route, values)
-        response = browser.post(path, {"title": "x", "body": "x", "transition": "submit"})
+        data = {"title": "x", "body": "x", "transition": "submit"}
+        response = browser.post(path, data)
+        if name.startswith("api:") and response.status_code == 415:
+            # The API reads JSON (multipart where files are uploaded; anything else is a 415
+            # before all): the CSRF check must refuse what it would read.
+            response = browser.post(path, data, content_type="application/json")
         if response.status_code != 403:
             wrong.append(f"{name} {path}: {response.status_code}")
     assert not wrong, "\n".join(wrong)

@@ -96,10 +96,16 @@ def test_two_factor_is_available_to_everyone_and_then_required(client, users):
 
 
 def test_a_password_alone_gives_no_api_token_to_a_two_factor_account(client, users):
-    response = client.post("/api/v1/auth/token/", {"username": "unoda", "password": PASSWORD})
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"username": "unoda", "password": PASSWORD},
+        content_type="application/json",
+    )
     assert response.status_code == 403
     assert client.post(
-        "/api/v1/auth/token/", {"username": "recipient", "password": PASSWORD}
+        "/api/v1/auth/token/",
+        {"username": "recipient", "password": PASSWORD},
+        content_type="application/json",
     ).json()["token"]
 
 
