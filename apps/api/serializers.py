@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
-from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
@@ -164,7 +164,8 @@ class StrictMixin:
                 raise serializers.ValidationError(
                     {key: [_("Unknown field: it cannot be set here.")] for key in unknown}
                 )
-            if not isinstance(data, QueryDict):  # JSON (multipart bodies are QueryDicts)
+            # JSON (a multipart body is a QueryDict, a list of objects in it MultiValueDicts)
+            if not isinstance(data, MultiValueDict):
                 wrong = sorted(
                     name for name, value in data.items() if _wrong_type(self.fields[name], value)
                 )
@@ -176,6 +177,7 @@ class StrictMixin:
                 name
                 for name, value in data.items()
                 if isinstance(value, str)
+                and name in self.fields  # not "actuals[0]value": its own serializer checks it
                 and (pattern := value_pattern(self.fields[name]))
                 and not re.match(pattern, value)
                 and not (value == "" and getattr(self.fields[name], "allow_blank", False))
