@@ -68,7 +68,7 @@ REDOC_POLICY = {
 urlpatterns = [
     path("v1/auth/token/", views.TokenObtainView.as_view(), name="token"),
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path(
         "docs/redoc/",

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -495,6 +495,20 @@ class InterestViewSet(
         tags=["commitments"],
         request=serializers.CommitmentCreateSerializer,
         responses={201: serializers.CommitmentSerializer},
+        examples=[
+            OpenApiExample(
+                "A pledge",
+                summary="A donor pledges 25,000 US dollars to a published request",
+                value={
+                    "request": "REQ-2026-0007",
+                    "donor": 12,
+                    "amount": "25000.00",
+                    "currency": "USD",
+                    "status": "pledged",
+                },
+                request_only=True,
+            )
+        ],
     ),
     partial_update=extend_schema(
         summary="Change amount, currency, expected date or note",

@@ -34,7 +34,7 @@ def _auth(user):
 
 
 def test_the_schema_lists_only_the_content_types_each_operation_takes(client):
-    schema = client.get("/api/schema/?format=json").json()
+    schema = client.get("/api/v1/schema/?format=json").json()
     seen = set()
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():

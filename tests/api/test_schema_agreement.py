@@ -75,7 +75,7 @@ def test_an_amount_outside_the_schemas_pattern_is_refused(api, users, make_case,
 
 
 def test_the_schemas_patterns_say_what_the_server_takes(client):
-    schema = client.get("/api/schema/?format=json").json()
+    schema = client.get("/api/v1/schema/?format=json").json()
     components = schema["components"]["schemas"]
     amount = components["DisbursementCreateRequest"]["properties"]["amount"]["pattern"]
     assert re.match(amount, "0.01")
