@@ -328,7 +328,10 @@ def _activity(
     title = _texts(case, "title", original)
     _narratives(activity, "title", title)
     _narratives(activity, "description", _texts(case, "summary", original) or title, type="1")
-    for donor in sorted(funders.values(), key=lambda org: org.name):
+    # In the order of their English names, whatever the reader's language: a file is the same
+    # for every reader.
+    english_name = build_localized_fieldname("name", ENGLISH)
+    for donor in sorted(funders.values(), key=lambda org: (getattr(org, english_name), org.pk)):
         _org(activity, "participating-org", donor, role=ROLE_FUNDING)
     _org(activity, "participating-org", state, role=ROLE_ACCOUNTABLE)
     _org(activity, "participating-org", receiver, role=ROLE_IMPLEMENTING)
