@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from guardian.shortcuts import remove_perm
 
 from apps.cases.events import Event
@@ -782,9 +783,12 @@ def _check_actuals(case, actuals, attachments) -> tuple[list[dict], dict]:
             ):
                 add(
                     actual_field(indicator.pk, "evidence"),
-                    _(
+                    ngettext(
                         "“%(indicator)s”: the evidence names attachment %(index)s, but the "
-                        "report has %(count)s."
+                        "report has %(count)s attachment.",
+                        "“%(indicator)s”: the evidence names attachment %(index)s, but the "
+                        "report has %(count)s attachments.",
+                        len(attachments),
                     )
                     % {"indicator": indicator.name, "index": index, "count": len(attachments)},
                 )
