@@ -47,6 +47,7 @@ from apps.cases.workflow import (
 )
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import add_service_errors
+from apps.core.fragments import form_fingerprint, rendered_fragment
 from apps.core.pagination import COUNT_CAP, capped_page
 from apps.followup import selectors as followup_selectors
 from apps.followup.permissions import (
@@ -273,12 +274,16 @@ class RequestListView(LoginRequiredMixin, View):
             "can_create": can_start_a_request(request.user),
             "bulk_form": self._bulk_form(officers) if table.selectable else None,
         }
-        template = (
-            "portal/_queue_table.html"
-            if request.htmx and request.htmx.target == "queue-results"
-            else self.template_name
+        if request.htmx and request.htmx.target == "queue-results":
+            return render(request, "portal/_queue_table.html", context)
+        # The filter form, alike for every user of a side with the same filters: rendered
+        # once per language, view and filters (its choices included), at the edge.
+        context["filter_panel"] = rendered_fragment(
+            "portal/_queue_filters.html",
+            {"form": form, "current_view": view, "is_unoda": table.selectable},
+            key=f"{view}:{table.selectable}:{form_fingerprint(form)}",
         )
-        return render(request, template, context)
+        return render(request, self.template_name, context)
 
     @staticmethod
     def _bulk_form(officers):
@@ -391,8 +396,9 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         except AssistanceRequest.DoesNotExist:
             raise Http404(_("No such case, or you may not see it.")) from None
         case = access.case
-        # The activity lines, read once for the proposal, the donors' forms and coordination.
-        prefetch_related_objects([case], "activity_lines")
+        # The activity lines, read once for the proposal, the donors' forms and coordination;
+        # the categories once for the checklist and the details.
+        prefetch_related_objects([case], "activity_lines", "categories", "kinds")
         audit_case_view(user=user, case=case)
         donor_orgs = [m.organization for m in user_memberships(user) if m.organization.is_donor]
         interests = list(funding_selectors.case_interests(user=user, case=case))
