@@ -33,13 +33,17 @@ def _plain(value):
 
 
 def form_fingerprint(form) -> str:
-    """What a bound form's fields render from: each field's value as bound and its choices."""
-    return repr(
-        [
-            (name, _plain(form[name].value()), _plain(list(getattr(field, "choices", ()))))
-            for name, field in form.fields.items()
-        ]
-    )
+    """What a bound form's fields render from: each field's value as bound and its choices.
+    The choices are read once: the widget of a model choice field renders the rows read here
+    (its field still validates against its queryset), so a miss does not query them again."""
+    parts = []
+    for name, field in form.fields.items():
+        choices = []
+        if hasattr(field.widget, "choices"):
+            choices = list(field.widget.choices)
+            field.widget.choices = choices
+        parts.append((name, _plain(form[name].value()), _plain(choices)))
+    return repr(parts)
 
 
 def rendered_fragment(template_name: str, context: dict, *, key: str) -> str:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.core.fragments import form_fingerprint, rendered_fragment
 from apps.core.reference import cached
 from apps.core.tables import csv_stream
 from apps.followup.permissions import can_see_effectiveness
@@ -88,6 +89,13 @@ class DashboardView(DashboardMixin, TemplateView):
         def figures() -> str:
             return render_to_string("reports/_figures.html", context, request=self.request)
 
+        # The filter form (its choices: every country, donor and category): rendered once per
+        # language and filters, at the edge.
+        context["filter_panel"] = rendered_fragment(
+            "reports/_dashboard_filters.html",
+            {"filters": filters},
+            key=f"{filters.is_bound}:{form_fingerprint(filters.form)}",
+        )
         # UNODA's tables are the same for everyone until the next build: kept rendered per
         # build, filters and language, like their data; anyone else's are drawn for them.
         key = data["cache_key"]

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_organization
 
 REDIS = {
     "default": {
@@ -85,3 +85,21 @@ def test_the_form_is_rendered_when_the_cache_cannot_be_reached(client, users):
     assert response.status_code == 200
     assert rendered(response)
     assert 'class="filters"' in response.content.decode()
+
+
+DASHBOARD_PANEL = "reports/_dashboard_filters.html"
+
+
+def test_the_dashboard_filters_are_kept_until_what_they_offer_changes(client, users, shared_cache):
+    client.force_login(users.unoda)
+    first = client.get("/reports/dashboard/")
+    again = client.get("/reports/dashboard/")
+    assert DASHBOARD_PANEL in [t.name for t in first.templates]
+    assert DASHBOARD_PANEL not in [t.name for t in again.templates]
+    assert 'aria-labelledby="filters-title"' in again.content.decode()
+    # A new donor to filter on: the form offers it at once.
+    make_organization("New Zealand", donor=True, country="NZ")
+    with_donor = client.get("/reports/dashboard/")
+    assert DASHBOARD_PANEL in [t.name for t in with_donor.templates]
+    assert "New Zealand" not in first.content.decode()
+    assert "New Zealand" in with_donor.content.decode()
