@@ -18,24 +18,51 @@ MANY = 65_600  # more cases than one statement can take parameters for
 
 @pytest.fixture
 def many_cases(orgs):
-    now = timezone.now()
-    since = now - datetime.timedelta(days=3)
-    cases = AssistanceRequest.objects.bulk_create(
-        AssistanceRequest(
-            reference=f"REQ-2026-{index:07d}",
-            requesting_organization=orgs.recipient,
-            title=f"Case {index}",
-            budget_currency="USD",
-            status=Status.AGREEMENT,
-            status_changed_at=since,
-        )
-        for index in range(MANY)
+    """MANY cases: the first written by the ORM (bulk_create, as before), the others copied
+    from it by PostgreSQL with their own reference and title (generate_series), every other
+    column as the ORM wrote it. Building 65,600 model instances for bulk_create took about
+    35 s; the copy takes a second or two."""
+    since = timezone.now() - datetime.timedelta(days=3)
+    [first] = AssistanceRequest.objects.bulk_create(
+        [
+            AssistanceRequest(
+                reference=f"REQ-2026-{0:07d}",
+                requesting_organization=orgs.recipient,
+                title=f"Case {0}",
+                budget_currency="USD",
+                status=Status.AGREEMENT,
+                status_changed_at=since,
+            )
+        ]
     )
+    fields = [
+        field
+        for field in AssistanceRequest._meta.concrete_fields
+        if not field.primary_key and not field.generated
+    ]
+    quote = connection.ops.quote_name
+    pk = AssistanceRequest._meta.pk
+    copied = {
+        "reference": "'REQ-2026-' || lpad(n::text, 7, '0')",
+        "title": "'Case ' || n::text",
+    }
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = ", ".join(copied.get(field.name, quote(field.column)) for field in fields)
+    table = quote(AssistanceRequest._meta.db_table)
+    with connection.cursor() as cursor:
+        # Table and column names from the model, not from input.
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {values} "  # noqa: S608
+            f"FROM {table}, generate_series(1, %s) AS n WHERE {quote(pk.column)} = %s",
+            [MANY - 1, first.pk],
+        )
+    cases = list(AssistanceRequest.objects.order_by("pk")[:3])
     category = Category.objects.order_by("position").first()
     through = AssistanceRequest.categories.through
     through.objects.bulk_create(
-        through(assistancerequest_id=case.pk, category_id=category.pk) for case in cases[:3]
+        through(assistancerequest_id=case.pk, category_id=category.pk) for case in cases
     )
+    assert AssistanceRequest.objects.count() == MANY
     return cases
 
 

@@ -20,9 +20,11 @@ import io
 import itertools
 import logging
 import pstats
+import shutil
 import time
 import warnings
 from argparse import ArgumentTypeError
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -123,6 +125,7 @@ class Command(BaseCommand):
             f"p95 <= {BUDGET_P95_MS:.0f} ms at {BUDGET_SIZE:,} cases on PostgreSQL."
         )
         measured: list[tuple[int, list[Result]]] = []
+        self._sqlite_template = None
         with override_settings(
             EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
             CELERY_TASK_ALWAYS_EAGER=True,
@@ -133,17 +136,19 @@ class Command(BaseCommand):
             if reuse:
                 measured.append(self._in_database(sizes[-1], last=True, reuse=True, keep=True))
             else:
-                for n, size in enumerate(sizes):
-                    last = n == len(sizes) - 1
-                    measured.append(self._in_database(size, last=last, reuse=False, keep=keep))
+                try:
+                    for n, size in enumerate(sizes):
+                        last = n == len(sizes) - 1
+                        measured.append(self._in_database(size, last=last, reuse=False, keep=keep))
+                finally:
+                    if self._sqlite_template:
+                        Path(self._sqlite_template).unlink(missing_ok=True)
         self._growth(measured)
         self._budget(measured)
 
     def _in_database(self, size, *, last, reuse, keep) -> tuple[int, list[Result]]:
         """Build (or reuse) the data set of ``size`` requests in a new database and measure it."""
-        original = connection.creation.create_test_db(
-            verbosity=0, autoclobber=True, serialize=False, keepdb=reuse
-        )
+        original = self._create_database(reuse=reuse)
         try:
             built = existing() if reuse else None
             if built is not None:
@@ -179,6 +184,27 @@ class Command(BaseCommand):
             if not (keep and last):
                 connection.creation.destroy_test_db(original, verbosity=0)
         return size, results
+
+    def _create_database(self, *, reuse) -> str:
+        """Create and migrate the database of one size; returns the original database name.
+        SQLite: the first size's freshly migrated file is kept as a template, and each later
+        size starts from a copy of it (``migrate`` then finds nothing left to apply) instead
+        of migrating from scratch again (about 27 s a size)."""
+        creation = connection.creation
+        template = getattr(self, "_sqlite_template", None)
+        if connection.vendor == "sqlite" and not reuse and template is not None:
+            shutil.copyfile(template, connection.settings_dict["TEST"]["NAME"])
+            return creation.create_test_db(
+                verbosity=0, autoclobber=True, serialize=False, keepdb=True
+            )
+        original = creation.create_test_db(
+            verbosity=0, autoclobber=True, serialize=False, keepdb=reuse
+        )
+        if connection.vendor == "sqlite" and not reuse:
+            connection.close()
+            self._sqlite_template = f"{connection.settings_dict['NAME']}.migrated"
+            shutil.copyfile(connection.settings_dict["NAME"], self._sqlite_template)
+        return original
 
     def _selected(self, name: str) -> bool:
         return not self.only or any(text in name.lower() for text in self.only)
