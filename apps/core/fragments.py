@@ -40,7 +40,9 @@ def form_fingerprint(form) -> str:
     for name, field in form.fields.items():
         choices = []
         if hasattr(field.widget, "choices"):
-            choices = list(field.widget.choices)
+            # Through iter(): list() would first ask a model choice iterator its length, a
+            # COUNT query of its own.
+            choices = list(iter(field.widget.choices))
             field.widget.choices = choices
         parts.append((name, _plain(form[name].value()), _plain(choices)))
     return repr(parts)
