@@ -9,20 +9,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
+from tests.core.test_reference import REDIS, UNREACHABLE
 from tests.factories import UserFactory, make_organization
 
-REDIS = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:6379/14",
-    }
-}
-UNREACHABLE = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
-    }
-}
 PANEL = "portal/_queue_filters.html"
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
