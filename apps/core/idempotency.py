@@ -84,14 +84,18 @@ class IdempotencyMiddleware:
         if request.method != "POST":
             return self.get_response(request)
         api = request.path.startswith("/api/")
-        raw = (request.headers.get(API_HEADER) if api else request.POST.get(FORM_FIELD)) or ""
-        key = raw.strip()
-        user = _api_user(request) if api and key else getattr(request, "user", None)
-        if not key or user is None or not user.is_authenticated:
+        raw = request.headers.get(API_HEADER) if api else request.POST.get(FORM_FIELD)
+        user = _api_user(request) if api and raw is not None else getattr(request, "user", None)
+        if raw is None or user is None or not user.is_authenticated:
             return self.get_response(request)
+        # The key as sent is checked, before any trimming: an empty header, blanks beyond the
+        # schema's length or a tab are refused, not taken for "no key".
         if len(raw) > KEY_MAX_LENGTH or not KEY_RE.fullmatch(raw):
             if api:
                 return _error("invalid", _("The Idempotency-Key header is not valid."), 400)
+            return self.get_response(request)
+        key = raw.strip()
+        if not key:  # spaces only: no key
             return self.get_response(request)
         taken = self._take(user, key, request.path)
         if taken is not None:

@@ -180,6 +180,19 @@ def test_an_api_key_used_again_for_another_operation_is_refused(users, commitmen
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("key", ["", " " * 101, "\t", "pay\u00e9", "x" * 101])
+def test_a_key_outside_the_schema_is_refused_and_nothing_is_done(users, commitment, key):
+    """What the schema refuses is refused (an empty key, blanks beyond its length, a tab, a
+    letter outside printable ASCII), with nothing written: not taken for a request without a
+    key."""
+    response = disburse(Client(), commitment, key, api_auth(users.donor))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert not Disbursement.objects.filter(commitment=commitment).exists()
+    assert not SubmittedKey.objects.exists()
+
+
+@pytest.mark.django_db
 def test_keys_are_forgotten_after_a_day(users, commitment, settings):
     client, auth = Client(), api_auth(users.donor)
     disburse(client, commitment, "pay-1", auth)
