@@ -20,4 +20,6 @@ echo "== makemigrations --check";  .venv/bin/python manage.py makemigrations --c
 # for synthetic demo and benchmark data).
 echo "== bandit (high severity fails)"
 .venv/bin/bandit -r apps config benchmarks scripts -q --severity-level high --confidence-level low
-echo "== pytest";                  .venv/bin/python -m pytest "$@"
+# Two pytest-xdist workers, each with its own test database and Redis databases
+# (config/settings/test.py); `scripts/test.sh -n 0` runs the tests in one process.
+echo "== pytest";                  .venv/bin/python -m pytest -n 2 "$@"

@@ -362,15 +362,21 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 
 
-def next_redis_database(url: str) -> str:
-    """``url`` (a Redis URL) with the next database number (0 after 15): the cache's database
-    beside the broker's, so that clearing the cache never empties the broker's queues (an
-    eviction policy is the whole server's: a cache that evicts needs a Redis server of its
-    own). Its query (a managed Redis's ``?ssl_cert_reqs=required``) is kept."""
+def redis_database(url: str, step: int) -> str:
+    """``url`` (a Redis URL) with its database number moved by ``step``, round the sixteen
+    (database 0 when it names none). Its query (a managed Redis's ``?ssl_cert_reqs=required``)
+    is kept."""
     parts = urlsplit(url)
     number = parts.path.strip("/")
-    database = (int(number) + 1) % 16 if number.isdigit() else 1
+    database = ((int(number) if number.isdigit() else 0) + step) % 16
     return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def next_redis_database(url: str) -> str:
+    """The cache's database beside the broker's (``url``'s next one, 0 after 15), so that
+    clearing the cache never empties the broker's queues (an eviction policy is the whole
+    server's: a cache that evicts needs a Redis server of its own)."""
+    return redis_database(url, 1)
 
 
 # The broker (REDIS_URL) and the cache are on separate Redis databases (REDIS_CACHE_URL, by

@@ -145,4 +145,3 @@ def _exercise(operation, role_headers, mode):
             case.validate_response(response, checks=CHECKS)
 
     run()
-

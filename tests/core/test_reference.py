@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
@@ -23,7 +24,7 @@ from tests.factories import UserFactory
 REDIS = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:6379/14",
+        "LOCATION": settings.TEST_SPARE_REDIS_URL,
     }
 }
 UNREACHABLE = {

@@ -77,6 +77,7 @@ def test_broker_down_leaves_the_email_in_the_outbox_then_the_sweep_sends_it(mail
     notification = make_notification(user)
     dead_broker = f"redis://127.0.0.1:{free_port()}/0"
     eager = celery_app.conf.task_always_eager
+    broker_url = celery_app.conf.broker_url
     celery_app.conf.update(task_always_eager=False, broker_url=dead_broker)
     celery_app._after_fork()  # drop pooled connections to the old broker
     try:
@@ -84,7 +85,7 @@ def test_broker_down_leaves_the_email_in_the_outbox_then_the_sweep_sends_it(mail
 
         assert notification_enqueue_emails(notification_ids=[notification.pk]) == 0
     finally:
-        celery_app.conf.update(task_always_eager=eager, broker_url="redis://127.0.0.1:6379/15")
+        celery_app.conf.update(task_always_eager=eager, broker_url=broker_url)
         celery_app._after_fork()
     notification.refresh_from_db()
     assert notification.email_state == EmailState.PENDING

@@ -5,6 +5,7 @@ import datetime
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from apps.cases import services as case_services
@@ -26,15 +27,13 @@ from ..support.worker import (
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-SHARED_REDIS = "redis://127.0.0.1:6379/14"
-
 
 @pytest.fixture
 def shared_broker():
     import redis
 
-    redis.Redis.from_url(SHARED_REDIS).flushdb()
-    return SHARED_REDIS
+    redis.Redis.from_url(settings.TEST_SPARE_REDIS_URL).flushdb()
+    return settings.TEST_SPARE_REDIS_URL
 
 
 @pytest.fixture
@@ -214,7 +213,6 @@ def test_smtp_down_for_good_ends_failed_and_visible(make_case, users, tmp_path, 
 
 
 def test_the_celery_settings_that_exactly_once_relies_on():
-    from django.conf import settings
 
     assert settings.CELERY_TASK_ACKS_LATE is True
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True

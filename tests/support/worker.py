@@ -37,8 +37,10 @@ def celery_worker(*, broker_url: str, log_dir: Path, env: dict | None = None):
     """A worker process on ``broker_url`` using the test database; killed on exit."""
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
     log = log_dir / f"{name}.log"
+    # Without PYTEST_XDIST_WORKER: the worker takes REDIS_URL as given (config/settings/test.py).
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
     environment = {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": test_database_url(),
         "REDIS_URL": broker_url,
