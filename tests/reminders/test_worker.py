@@ -213,7 +213,6 @@ def test_smtp_down_for_good_ends_failed_and_visible(make_case, users, tmp_path, 
 
 
 def test_the_celery_settings_that_exactly_once_relies_on():
-
     assert settings.CELERY_TASK_ACKS_LATE is True
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
