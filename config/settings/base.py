@@ -65,7 +65,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every log line of a request, whatever logs it, carries the request's id.
+    # Before all: the request runs with room on Python's frame stack (apps/core/stack.py).
+    "apps.core.stack.StackHeadroomMiddleware",
+    # Then: every log line of a request, whatever logs it, carries the request's id.
     "log_request_id.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files served by the app itself: the embedded default needs no other server.
