@@ -1,5 +1,6 @@
 """Timing and query counting of pages, and their floors, in one process."""
 
+import resource
 import statistics
 import time
 import tracemalloc
@@ -32,6 +33,9 @@ class Result:
     queries: int
     is_page: bool = True
     note: str = ""
+    # Memory pages first touched during one run (minor page faults): a page that maps memory
+    # on every call shows here (apps/core/stack.py); a steady page touches a few dozen.
+    faults: int | None = None
 
     @property
     def within_budget(self) -> bool | None:
@@ -69,11 +73,13 @@ def timed_runs(functions: list[Callable[[], object]], repeat: int) -> list[list[
     return timings
 
 
-def count_queries(function: Callable[[], object]) -> int:
+def count_queries_and_faults(function: Callable[[], object]) -> tuple[int, int]:
+    """The queries of one run of ``function``, and the memory pages it first touched."""
     reset_queries()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     with CaptureQueriesContext(connection) as captured:
         function()
-    return len(captured)
+    return len(captured), resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
 
 
 def page(client: Client, url: str) -> Callable[[], object]:
@@ -108,13 +114,15 @@ def measure(name, function, floor_function, *, repeat: int, note: str = "") -> R
     """The page's median and 95th percentile, its floor's median, and the page's queries."""
     functions = [function, floor_function] if floor_function else [function]
     timings = timed_runs(functions, repeat)
+    queries, faults = count_queries_and_faults(function)
     return Result(
         name=name,
         median_ms=statistics.median(timings[0]),
         p95_ms=percentile_95(timings[0]),
         floor_ms=statistics.median(timings[1]) if floor_function else None,
-        queries=count_queries(function),
+        queries=queries,
         note=note,
+        faults=faults,
     )
 
 

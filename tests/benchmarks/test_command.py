@@ -54,15 +54,17 @@ def test_benchmark_command_reports_every_page_at_two_sizes():
         assert heading in out
         for entry in PAGES:
             cells = _row(out, heading, entry.name)[len(entry.name) :].split()
-            median, p95, queries, floor, verdict = cells
+            median, p95, queries, faults, floor, verdict = cells
             assert float(median) > 0
             assert float(p95) >= float(median)
             assert int(queries) > 0
+            assert int(faults) >= 0
             assert float(floor) > 0
             assert verdict in {"ok", "OVER"}
         sweep = _row(out, heading, SWEEP)[len(SWEEP) :].split()
         assert sweep[1] == "-"  # one sweep: no percentile
-        assert sweep[4] == "-"  # no page budget
+        assert sweep[3] == "-"  # nor page faults of a page
+        assert sweep[5] == "-"  # no page budget
     growth = out.split("Growth from 200 to 400 cases", 1)[1]
     for entry in PAGES:
         line = next(line for line in growth.splitlines() if line.startswith(entry.name))
@@ -86,6 +88,17 @@ def test_page_and_floor_runs_are_interleaved(db):
     assert result.median_ms >= 0
     assert result.p95_ms >= result.median_ms
     assert result.floor_ms >= 0
+
+
+def test_a_run_that_touches_fresh_memory_shows_its_page_faults(db):
+    from benchmarks.measure import count_queries_and_faults
+
+    def touch_ten_megabytes():
+        return b"x" * 10_000_000  # written through: every one of its 2,442 pages touched
+
+    queries, faults = count_queries_and_faults(touch_ten_megabytes)
+    assert queries == 0
+    assert faults >= 2_400
 
 
 def test_the_percentile_and_the_budget():

@@ -262,15 +262,16 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"{'page':<{NAME_WIDTH}} {'median ms':>10} {'p95 ms':>8} {'queries':>8} "
-            f"{'floor ms':>9}  budget"
+            f"{'faults':>7} {'floor ms':>9}  budget"
         )
         for r in results:
             p95 = f"{r.p95_ms:.1f}" if r.p95_ms is not None else "-"
             floor_ms = f"{r.floor_ms:.1f}" if r.floor_ms is not None else "-"
+            faults = f"{r.faults}" if r.faults is not None else "-"
             verdict = {True: "ok", False: "OVER", None: "-"}[r.within_budget]
             self.stdout.write(
                 f"{r.name:<{NAME_WIDTH}} {r.median_ms:>10.1f} {p95:>8} {r.queries:>8} "
-                f"{floor_ms:>9}  {verdict}"
+                f"{faults:>7} {floor_ms:>9}  {verdict}"
             )
 
     def _growth(self, measured):
