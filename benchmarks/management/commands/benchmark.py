@@ -28,7 +28,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
@@ -178,12 +178,26 @@ class Command(BaseCommand):
                 # scans its whole pending list on every search until then).
                 with connection.cursor() as cursor:
                     cursor.execute("VACUUM ANALYZE")
+                self._checkpoint()
             size = built.counts["requests"]
             results = self._measure(built, size, profile=self.profile and last, plans=last)
         finally:
             if not (keep and last):
                 connection.creation.destroy_test_db(original, verbosity=0)
         return size, results
+
+    def _checkpoint(self):
+        """Write the build's changed pages to disk before timing anything. Otherwise the pages
+        are timed while PostgreSQL and the kernel write back the bulk insert, which slows every
+        page and its floor alike (docs/performance.md).
+        CHECKPOINT asks for a superuser or the pg_checkpoint role: without either, a note."""
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("CHECKPOINT")
+        except DatabaseError as error:
+            self.stdout.write(
+                f"No CHECKPOINT before timing ({error}): the first pages may be slower."
+            )
 
     def _create_database(self, *, reuse) -> str:
         """Create and migrate the database of one size; returns the original database name.
