@@ -73,6 +73,23 @@ def timed_runs(functions: list[Callable[[], object]], repeat: int) -> list[list[
     return timings
 
 
+MACHINE_LOOP = 3_000_000
+
+
+def machine_reference_ms() -> float:
+    """The fastest of five runs of a plain Python loop (``MACHINE_LOOP`` additions), in ms: what
+    the machine itself is worth at the moment, to compare runs made on different machines or
+    at different hours (the same page has measured half again as long an hour later)."""
+    runs = []
+    for _ in range(5):
+        start = time.perf_counter()
+        total = 0
+        for number in range(MACHINE_LOOP):
+            total += number
+        runs.append((time.perf_counter() - start) * 1000)
+    return min(runs)
+
+
 def count_queries_and_faults(function: Callable[[], object]) -> tuple[int, int]:
     """The queries of one run of ``function``, and the memory pages it first touched."""
     reset_queries()

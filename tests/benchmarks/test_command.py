@@ -50,6 +50,10 @@ def test_benchmark_command_reports_every_page_at_two_sizes():
     assert "p95 ms" in out
     assert "queries" in out
     assert "median <= 40 ms and p95 <= 80 ms at 100,000 cases on PostgreSQL" in out
+    # What the machine is worth, before and after the run (to compare runs across machines).
+    for when in ("before", "after"):
+        line = next(line for line in out.splitlines() if line.startswith(f"Machine {when}"))
+        assert float(line.split(" takes ")[1].split(" ms")[0]) > 0
     for size in ("200", "400"):
         heading = f"At {size} cases (sqlite)"
         assert heading in out

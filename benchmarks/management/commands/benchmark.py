@@ -43,7 +43,9 @@ from benchmarks.measure import (
     BUDGET_P95_MS,
     BUDGET_SIZE,
     BUDGET_VENDOR,
+    MACHINE_LOOP,
     Result,
+    machine_reference_ms,
 )
 
 DEFAULT_SIZES = (10_000, 100_000)
@@ -124,6 +126,7 @@ class Command(BaseCommand):
             f"Budget of every page (issue 19): median <= {BUDGET_MEDIAN_MS:.0f} ms and "
             f"p95 <= {BUDGET_P95_MS:.0f} ms at {BUDGET_SIZE:,} cases on PostgreSQL."
         )
+        self._machine("before")
         measured: list[tuple[int, list[Result]]] = []
         self._sqlite_template = None
         with override_settings(
@@ -145,6 +148,13 @@ class Command(BaseCommand):
                         Path(self._sqlite_template).unlink(missing_ok=True)
         self._growth(measured)
         self._budget(measured)
+        self._machine("after")
+
+    def _machine(self, when: str):
+        self.stdout.write(
+            f"Machine {when} the run: a Python loop of {MACHINE_LOOP:,} additions takes "
+            f"{machine_reference_ms():.1f} ms (compare runs by it)."
+        )
 
     def _in_database(self, size, *, last, reuse, keep) -> tuple[int, list[Result]]:
         """Build (or reuse) the data set of ``size`` requests in a new database and measure it."""
