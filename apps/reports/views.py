@@ -87,7 +87,10 @@ class DashboardView(DashboardMixin, TemplateView):
         }
 
         def figures() -> str:
-            return render_to_string("reports/_figures.html", context, request=self.request)
+            # Without the request: the tables show only these figures, and the page's context
+            # processors (the unread count, the menus) have run once already.
+            shown = {"data": data, "money": money, "full": context["full"]}
+            return render_to_string("reports/_figures.html", shown)
 
         # The filter form (its choices: every country, donor and category): rendered once per
         # language and filters, at the edge.

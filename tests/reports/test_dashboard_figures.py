@@ -179,6 +179,17 @@ def test_unodas_queries_do_not_grow_with_the_cases(client, users, make_case, org
     assert {url: _queries(client, url) for url in (PAGE, DATA, filtered)} == before
 
 
+@pytest.mark.parametrize("role", ["unoda", "donor"])
+def test_the_page_runs_its_context_processors_once(figures, client, users, role):
+    """The figures' tables are rendered apart (and kept, for UNODA), without the request: the
+    unread count of the menu is read once, not again for the tables."""
+    client.force_login(getattr(users, role))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"{PAGE}?region=africa").status_code == 200
+    unread = [q for q in queries if 'FROM "notifications_notification"' in q["sql"]]
+    assert len(unread) == 1
+
+
 def test_the_command_the_task_and_the_nightly_schedule(figures):
     call_command("build_dashboard_figures", stdout=io.StringIO())
     assert build_dashboard_figures() == AssistanceRequest.objects.count()
