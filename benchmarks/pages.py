@@ -239,6 +239,78 @@ def _dashboard_floor(built):
     return render_rows(rows)
 
 
+def _visible_floor(role: str):
+    """A page of the cases the user's groups may see, newest change first (the pages of a
+    member of a State or a donor: home, queue)."""
+
+    def floor(built):
+        user = getattr(built, role)
+        visible = RequestGroupObjectPermission.objects.filter(
+            content_object=OuterRef("pk"),
+            permission=Permission.objects.get(
+                content_type__app_label="cases", codename="view_assistancerequest"
+            ),
+            group_id__in=list(user.groups.values_list("pk", flat=True)),
+        )
+        queryset = (
+            AssistanceRequest.objects.select_related("requesting_organization")
+            .filter(Exists(visible))
+            .order_by("-status_changed_at", "-pk")
+        )
+        return render_rows(
+            [
+                (case.reference, case.title, case.requesting_organization.name, case.status)
+                for case in queryset[:PAGE_SIZE]
+            ]
+        )
+
+    return floor
+
+
+def _commitments_floor(role: str | None):
+    """A page of commitments (a donor's own; UNODA: every donor's), newest first, with their
+    donor, case and disbursements."""
+
+    def floor(built):
+        queryset = Commitment.objects.select_related("donor", "request").prefetch_related(
+            "disbursements"
+        )
+        if role:
+            donors = getattr(built, role).memberships.values("organization_id")
+            queryset = queryset.filter(donor_id__in=donors)
+        rows = [
+            (c.donor.name, c.request.reference, c.amount, c.status, *c.disbursements.all())
+            for c in queryset.order_by("-created_at", "-pk")[:PAGE_SIZE]
+        ]
+        return render_rows(rows)
+
+    return floor
+
+
+def _offers_floor(built):
+    """A page of the active offers with their donors and categories."""
+    offers = (
+        Offer.objects.filter(is_active=True)
+        .select_related("donor")
+        .prefetch_related("categories")
+        .order_by("-created_at", "-pk")[:PAGE_SIZE]
+    )
+    return render_rows(
+        [(o.donor.name, o.title, o.amount_max, _codes(o.categories)) for o in offers]
+    )
+
+
+def _effectiveness_floor(built):
+    """The submitted feedback's average ratings, and a page of it with its cases."""
+    feedback = Feedback.objects.filter(status=FeedbackStatus.SUBMITTED)
+    rows = [tuple(feedback.aggregate(n=Count("pk"), **{n: Avg(n) for n in RATING_FIELDS}).items())]
+    rows += [
+        (f.request.reference, f.role, *(getattr(f, name) for name in RATING_FIELDS))
+        for f in feedback.select_related("request").order_by("-pk")[:PAGE_SIZE]
+    ]
+    return render_rows(rows)
+
+
 QUEUE_SEARCH = "/cases/?view=all&status=published&region=africa&q=request+1"
 DASHBOARD_FILTER = "/reports/dashboard/?region=africa&made_from=2020-01&made_until=2025-12"
 SAVED_VIEW_QUERY = "view=all&status=submitted&region=africa"
@@ -313,6 +385,24 @@ PAGES = [
         lambda b: "/api/v1/requests/",
         _api_list_floor,
     ),
+    # The pages of the other roles' menus, and UNODA's other lists.
+    Page("home (donor)", "donor", lambda b: "/", _visible_floor("donor")),
+    Page(
+        "queue, needs my action (State)",
+        "recipient",
+        lambda b: "/cases/",
+        _visible_floor("recipient"),
+    ),
+    Page("funding desk (UNODA)", "unoda", lambda b: "/funding/desk/", _commitments_floor(None)),
+    Page("funding desk (donor)", "donor", lambda b: "/funding/desk/", _commitments_floor("donor")),
+    Page("offers (donor)", "donor", lambda b: "/funding/offers/", _offers_floor),
+    Page(
+        "effectiveness (UNODA)",
+        "unoda",
+        lambda b: "/followup/effectiveness/",
+        _effectiveness_floor,
+    ),
+    Page("dashboard (donor)", "donor", lambda b: "/reports/dashboard/", _dashboard_floor),
     Page("dashboard (UNODA)", "unoda", lambda b: "/reports/dashboard/", _dashboard_floor),
     Page(
         "dashboard's JSON (UNODA)",
