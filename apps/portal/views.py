@@ -419,9 +419,10 @@ class RequestDetailView(LoginRequiredMixin, TemplateView):
         agreement = overview = results = None
         # An agreement exists from its status on (recording it fires the transition).
         if case.status in AGREED and can_view_followup(access):
-            agreement = followup_selectors.agreement_get(access=access)
-            if agreement is not None:
-                overview = followup_selectors.implementation_overview(access=access)
+            # The plan against the reports, with the agreement itself (read once).
+            overview = followup_selectors.implementation_overview(access=access)
+            if overview is not None:
+                agreement = overview.agreement
                 # The indicators against their targets: two queries, whatever their number.
                 results = followup_selectors.case_results(access=access)
         # The latest entries; the whole history with ?timeline=all.

@@ -386,6 +386,22 @@ def page_queries(client, case) -> int:
     return len(captured.captured_queries)
 
 
+def test_the_case_page_reads_the_agreement_once(client, implementing, users):
+    """The plan's overview carries the agreement it read: the page does not read it again
+    (nor its donors and documents)."""
+    client.force_login(users.unoda)
+    url = f"/cases/{implementing.reference}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    agreements = [
+        q
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "followup_agreement"."id"')
+    ]
+    assert len(agreements) == 1
+
+
 def test_the_results_cost_a_fixed_number_of_queries(client, implementing, users):
     client.force_login(users.unoda)
     without = page_queries(client, implementing)
