@@ -265,12 +265,15 @@ def implementation_overview(
         return None
     today = today or timezone.localdate()
     milestones = list(agreement.milestones.all())
-    periods = reporting_periods(agreement, today=today)
+    reports = list(_reports(agreement))  # read once: listed, and the periods they cover
+    periods = reporting_periods(
+        agreement, today=today, reports=[(r.period_start, r.period_end) for r in reports]
+    )
     return ImplementationOverview(
         agreement=agreement,
         milestones=milestones,
         overdue_milestones=[m for m in milestones if not m.is_done and m.due_date < today],
-        reports=list(_reports(agreement)),
+        reports=reports,
         periods=periods,
         overdue_periods=[p for p in periods if p.overdue],
         today=today,

@@ -386,9 +386,9 @@ def page_queries(client, case) -> int:
     return len(captured.captured_queries)
 
 
-def test_the_case_page_reads_the_agreement_once(client, implementing, users):
+def test_the_case_page_reads_the_agreement_and_its_reports_once(client, implementing, users):
     """The plan's overview carries the agreement it read: the page does not read it again
-    (nor its donors and documents)."""
+    (nor its donors and documents); the reports it lists tell which periods are reported."""
     client.force_login(users.unoda)
     url = f"/cases/{implementing.reference}/"
     client.get(url)
@@ -400,6 +400,12 @@ def test_the_case_page_reads_the_agreement_once(client, implementing, users):
         if q["sql"].startswith('SELECT "followup_agreement"."id"')
     ]
     assert len(agreements) == 1
+    reports = [
+        q
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "followup_progressreport"."id"')
+    ]
+    assert len(reports) == 1
 
 
 def test_the_results_cost_a_fixed_number_of_queries(client, implementing, users):
