@@ -164,9 +164,10 @@ def _scope(user) -> tuple[int, ...] | None:
 def _of_organizations(queryset: QuerySet, organizations: tuple[int, ...] | None) -> QuerySet:
     if organizations is None:
         return queryset
-    return queryset.filter(
-        Q(donor_id__in=organizations) | Q(request__requesting_organization_id__in=organizations)
-    )
+    # The State's requests as a subquery: a condition on the joined case, OR-ed with one on the
+    # record itself, would have PostgreSQL scan every case.
+    requests = AssistanceRequest.objects.filter(requesting_organization_id__in=organizations)
+    return queryset.filter(Q(donor_id__in=organizations) | Q(request_id__in=requests.values("pk")))
 
 
 def interest_list(*, user) -> QuerySet[ExpressionOfInterest]:
