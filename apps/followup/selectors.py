@@ -417,21 +417,35 @@ def effectiveness_targets(*, today: datetime.date | None = None) -> TargetsMetBy
     and donor (a case counts for each donor of its agreement). Counted per indicator: among the
     indicators with a target and at least one value reported, those whose latest value meets
     the target (``apps/cases/results.py`` ``target_met``). Five queries, whatever the number
-    of cases: the cases, their categories, their donors and ``indicator_standings``'s two."""
+    of cases: the cases, their categories, their donors and ``indicator_standings``'s two.
+
+    Only the cases that have such an indicator are read, and each query names them by a
+    subquery rather than by a list of ids: most cases with an agreement have nothing measured
+    and would count for nothing."""
+    measured = AssistanceRequest.objects.filter(
+        Exists(
+            Indicator.objects.filter(
+                result__request=OuterRef("pk"),
+                target_value__isnull=False,
+                actuals__isnull=False,
+            )
+        ),
+        agreement__isnull=False,
+    ).values("pk")
     cases = {
         pk: (region, cooperation)
         for pk, region, cooperation in AssistanceRequest.objects.filter(
-            agreement__isnull=False
+            pk__in=measured
         ).values_list("pk", "requesting_organization__region", "agreement__cooperation_type")
     }
     categories: dict[int, list[int]] = {}
     for case_id, category_id in AssistanceRequest.categories.through.objects.filter(
-        assistancerequest_id__in=cases
+        assistancerequest_id__in=measured
     ).values_list("assistancerequest_id", "category_id"):
         categories.setdefault(case_id, []).append(category_id)
     donors: dict[int, list[int]] = {}
     for case_id, donor_id in Agreement.donors.through.objects.filter(
-        agreement__request_id__in=cases
+        agreement__request_id__in=measured
     ).values_list("agreement__request_id", "organization_id"):
         donors.setdefault(case_id, []).append(donor_id)
     result = TargetsMetBy(TargetsMet(), {}, {}, {}, {})
@@ -440,7 +454,7 @@ def effectiveness_targets(*, today: datetime.date | None = None) -> TargetsMetBy
     def count(groups: dict, key, figures: TargetsMet):
         groups[key] = groups.get(key, TargetsMet()) + figures
 
-    for case_id, standings in indicator_standings(list(cases), today=today).items():
+    for case_id, standings in indicator_standings(measured, today=today).items():
         measured = [s for s in standings if s.met is not None]
         if not measured:
             continue
