@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from apps.cases.models import (
 )
 from apps.cases.permissions import CaseAccess
 from apps.cases.results import Point, Standing, standing
+from apps.cases.selectors import list_deferred_fields
 from apps.funding.models import CooperationType, cooperation_label
 from apps.organizations.models import Organization, Region
 from apps.organizations.selectors import user_is_unoda
@@ -278,22 +279,24 @@ def implementation_overview(
 
 
 def overdue_cases(*, user, today: datetime.date | None = None) -> QuerySet[AssistanceRequest]:
-    """UNODA's list: cases in implementation with a milestone past due and not done."""
+    """UNODA's list: cases in implementation with a milestone past due and not done, each with
+    how many (``overdue_milestones``). The cases are found from their overdue milestones and
+    counted one by one: grouping every case in implementation to count its milestones read them
+    all, overdue or not."""
     if not user_is_unoda(user):
         return AssistanceRequest.objects.none()
     today = today or timezone.localdate()
+    overdue = Milestone.objects.filter(
+        agreement__request=OuterRef("pk"), due_date__lt=today, completed_on__isnull=True
+    )
     return (
-        AssistanceRequest.objects.filter(status=Status.IMPLEMENTATION)
+        AssistanceRequest.objects.filter(Exists(overdue), status=Status.IMPLEMENTATION)
         .annotate(
-            overdue_milestones=Count(
-                "agreement__milestones",
-                filter=Q(
-                    agreement__milestones__due_date__lt=today,
-                    agreement__milestones__completed_on__isnull=True,
-                ),
+            overdue_milestones=Subquery(
+                overdue.values("agreement__request").annotate(n=Count("pk")).values("n")
             )
         )
-        .filter(overdue_milestones__gt=0)
+        .defer(*list_deferred_fields())
         .select_related("requesting_organization")
         .order_by("reference")
     )
