@@ -326,12 +326,28 @@ def _submitted() -> QuerySet[Feedback]:
     return Feedback.objects.filter(status=FeedbackStatus.SUBMITTED)
 
 
-def effectiveness_by_criterion() -> list[dict]:
+def _totals() -> dict:
+    """The figures over every submitted feedback, in one aggregate: its count and cases, the
+    answers to "would work together again", and each criterion's averages and counts (all,
+    the recipients', the donors'), read by ``effectiveness_summary`` and
+    ``effectiveness_by_criterion``."""
     aggregates = {}
     for name in RATING_FIELDS:
         aggregates[f"{name}_all"] = Avg(name)
         aggregates.update(_by_role(Q(), name))
-    row = _submitted().aggregate(n=Count("pk"), **aggregates)
+    return _submitted().aggregate(
+        n=Count("pk"),
+        cases=Count("request", distinct=True),
+        again=Count("pk", filter=Q(would_work_together_again=True)),
+        answered=Count("pk", filter=Q(would_work_together_again__isnull=False)),
+        **aggregates,
+    )
+
+
+def effectiveness_by_criterion(totals: dict | None = None) -> list[dict]:
+    """Each criterion's averages with their counts and the recipient-minus-donor gap; from
+    ``totals`` (``_totals()``) when the caller has read them."""
+    row = _totals() if totals is None else totals
     labels = {name: Feedback._meta.get_field(name).verbose_name for name in RATING_FIELDS}
     return [
         {
@@ -575,13 +591,11 @@ def effectiveness_by_donor(targets: dict | None = None) -> list[dict]:
     return rows
 
 
-def effectiveness_summary() -> dict:
-    row = _submitted().aggregate(
-        n=Count("pk"),
-        cases=Count("request", distinct=True),
-        again=Count("pk", filter=Q(would_work_together_again=True)),
-        answered=Count("pk", filter=Q(would_work_together_again__isnull=False)),
-    )
+def effectiveness_summary(totals: dict | None = None) -> dict:
+    """How many feedback forms on how many cases, and the share that would work together
+    again; from ``totals`` (``_totals()``) when the caller has read them."""
+    totals = _totals() if totals is None else totals
+    row = {key: totals[key] for key in ("n", "cases", "again", "answered")}
     row["again_share"] = round(100 * row["again"] / row["answered"]) if row["answered"] else None
     return row
 
@@ -590,10 +604,11 @@ def effectiveness_get(*, user) -> dict:
     if not can_see_effectiveness(user):
         raise PermissionDenied(_("Only UNODA officers see the effectiveness views."))
     targets = effectiveness_targets()
+    totals = _totals()
     return {
-        "summary": effectiveness_summary(),
+        "summary": effectiveness_summary(totals),
         "targets": targets.overall,
-        "criteria": effectiveness_by_criterion(),
+        "criteria": effectiveness_by_criterion(totals),
         "regions": effectiveness_by_region(targets.regions),
         "categories": effectiveness_by_category(targets.categories),
         "kinds": effectiveness_by_kind(),
