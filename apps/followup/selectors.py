@@ -436,7 +436,8 @@ def effectiveness_targets(*, today: datetime.date | None = None) -> TargetsMetBy
     and donor (a case counts for each donor of its agreement). Counted per indicator: among the
     indicators with a target and at least one value reported, those whose latest value meets
     the target (``apps/cases/results.py`` ``target_met``). Five queries, whatever the number
-    of cases: the cases, their categories, their donors and ``indicator_standings``'s two.
+    of cases: the cases, their categories, their donors and ``indicator_standings``'s two (the
+    first alone when no case has anything measured).
 
     Only the cases that have such an indicator are read, and each query names them by a
     subquery rather than by a list of ids: most cases with an agreement have nothing measured
@@ -457,6 +458,8 @@ def effectiveness_targets(*, today: datetime.date | None = None) -> TargetsMetBy
             pk__in=measured
         ).values_list("pk", "requesting_organization__region", "agreement__cooperation_type")
     }
+    if not cases:
+        return TargetsMetBy(TargetsMet(), {}, {}, {}, {})
     categories: dict[int, list[int]] = {}
     for case_id, category_id in AssistanceRequest.categories.through.objects.filter(
         assistancerequest_id__in=measured

@@ -150,9 +150,10 @@ def test_the_page_explains_and_shows_the_shares(measured, client, users):
     assert "50.0%" in page
 
 
-def test_no_targets_measured(make_case, users):
+def test_no_targets_measured(make_case, users, django_assert_num_queries):
     make_case("implementation")
-    targets = selectors.effectiveness_targets()
+    with django_assert_num_queries(1):  # the cases measured: none, so nothing more to read
+        targets = selectors.effectiveness_targets()
     assert targets.overall.percent is None
     assert targets.regions == {}
 
