@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from apps.cases.models import (
 )
 from apps.cases.permissions import CaseAccess
 from apps.cases.results import Point, Standing, standing
+from apps.cases.selectors import list_deferred_fields
 from apps.funding.models import CooperationType, cooperation_label
 from apps.organizations.models import Organization, Region
 from apps.organizations.selectors import user_is_unoda
@@ -281,22 +282,24 @@ def implementation_overview(
 
 
 def overdue_cases(*, user, today: datetime.date | None = None) -> QuerySet[AssistanceRequest]:
-    """UNODA's list: cases in implementation with a milestone past due and not done."""
+    """UNODA's list: cases in implementation with a milestone past due and not done, each with
+    how many (``overdue_milestones``). The cases are found from their overdue milestones and
+    counted one by one: grouping every case in implementation to count its milestones read them
+    all, overdue or not."""
     if not user_is_unoda(user):
         return AssistanceRequest.objects.none()
     today = today or timezone.localdate()
+    overdue = Milestone.objects.filter(
+        agreement__request=OuterRef("pk"), due_date__lt=today, completed_on__isnull=True
+    )
     return (
-        AssistanceRequest.objects.filter(status=Status.IMPLEMENTATION)
+        AssistanceRequest.objects.filter(Exists(overdue), status=Status.IMPLEMENTATION)
         .annotate(
-            overdue_milestones=Count(
-                "agreement__milestones",
-                filter=Q(
-                    agreement__milestones__due_date__lt=today,
-                    agreement__milestones__completed_on__isnull=True,
-                ),
+            overdue_milestones=Subquery(
+                overdue.values("agreement__request").annotate(n=Count("pk")).values("n")
             )
         )
-        .filter(overdue_milestones__gt=0)
+        .defer(*list_deferred_fields())
         .select_related("requesting_organization")
         .order_by("reference")
     )
@@ -326,12 +329,28 @@ def _submitted() -> QuerySet[Feedback]:
     return Feedback.objects.filter(status=FeedbackStatus.SUBMITTED)
 
 
-def effectiveness_by_criterion() -> list[dict]:
+def _totals() -> dict:
+    """The figures over every submitted feedback, in one aggregate: its count and cases, the
+    answers to "would work together again", and each criterion's averages and counts (all,
+    the recipients', the donors'), read by ``effectiveness_summary`` and
+    ``effectiveness_by_criterion``."""
     aggregates = {}
     for name in RATING_FIELDS:
         aggregates[f"{name}_all"] = Avg(name)
         aggregates.update(_by_role(Q(), name))
-    row = _submitted().aggregate(n=Count("pk"), **aggregates)
+    return _submitted().aggregate(
+        n=Count("pk"),
+        cases=Count("request", distinct=True),
+        again=Count("pk", filter=Q(would_work_together_again=True)),
+        answered=Count("pk", filter=Q(would_work_together_again__isnull=False)),
+        **aggregates,
+    )
+
+
+def effectiveness_by_criterion(totals: dict | None = None) -> list[dict]:
+    """Each criterion's averages with their counts and the recipient-minus-donor gap; from
+    ``totals`` (``_totals()``) when the caller has read them."""
+    row = _totals() if totals is None else totals
     labels = {name: Feedback._meta.get_field(name).verbose_name for name in RATING_FIELDS}
     return [
         {
@@ -420,21 +439,38 @@ def effectiveness_targets(*, today: datetime.date | None = None) -> TargetsMetBy
     and donor (a case counts for each donor of its agreement). Counted per indicator: among the
     indicators with a target and at least one value reported, those whose latest value meets
     the target (``apps/cases/results.py`` ``target_met``). Five queries, whatever the number
-    of cases: the cases, their categories, their donors and ``indicator_standings``'s two."""
+    of cases: the cases, their categories, their donors and ``indicator_standings``'s two (the
+    first alone when no case has anything measured).
+
+    Only the cases that have such an indicator are read, and each query names them by a
+    subquery rather than by a list of ids: most cases with an agreement have nothing measured
+    and would count for nothing."""
+    measured = AssistanceRequest.objects.filter(
+        Exists(
+            Indicator.objects.filter(
+                result__request=OuterRef("pk"),
+                target_value__isnull=False,
+                actuals__isnull=False,
+            )
+        ),
+        agreement__isnull=False,
+    ).values("pk")
     cases = {
         pk: (region, cooperation)
         for pk, region, cooperation in AssistanceRequest.objects.filter(
-            agreement__isnull=False
+            pk__in=measured
         ).values_list("pk", "requesting_organization__region", "agreement__cooperation_type")
     }
+    if not cases:
+        return TargetsMetBy(TargetsMet(), {}, {}, {}, {})
     categories: dict[int, list[int]] = {}
     for case_id, category_id in AssistanceRequest.categories.through.objects.filter(
-        assistancerequest_id__in=cases
+        assistancerequest_id__in=measured
     ).values_list("assistancerequest_id", "category_id"):
         categories.setdefault(case_id, []).append(category_id)
     donors: dict[int, list[int]] = {}
     for case_id, donor_id in Agreement.donors.through.objects.filter(
-        agreement__request_id__in=cases
+        agreement__request_id__in=measured
     ).values_list("agreement__request_id", "organization_id"):
         donors.setdefault(case_id, []).append(donor_id)
     result = TargetsMetBy(TargetsMet(), {}, {}, {}, {})
@@ -443,7 +479,7 @@ def effectiveness_targets(*, today: datetime.date | None = None) -> TargetsMetBy
     def count(groups: dict, key, figures: TargetsMet):
         groups[key] = groups.get(key, TargetsMet()) + figures
 
-    for case_id, standings in indicator_standings(list(cases), today=today).items():
+    for case_id, standings in indicator_standings(measured, today=today).items():
         measured = [s for s in standings if s.met is not None]
         if not measured:
             continue
@@ -561,13 +597,11 @@ def effectiveness_by_donor(targets: dict | None = None) -> list[dict]:
     return rows
 
 
-def effectiveness_summary() -> dict:
-    row = _submitted().aggregate(
-        n=Count("pk"),
-        cases=Count("request", distinct=True),
-        again=Count("pk", filter=Q(would_work_together_again=True)),
-        answered=Count("pk", filter=Q(would_work_together_again__isnull=False)),
-    )
+def effectiveness_summary(totals: dict | None = None) -> dict:
+    """How many feedback forms on how many cases, and the share that would work together
+    again; from ``totals`` (``_totals()``) when the caller has read them."""
+    totals = _totals() if totals is None else totals
+    row = {key: totals[key] for key in ("n", "cases", "again", "answered")}
     row["again_share"] = round(100 * row["again"] / row["answered"]) if row["answered"] else None
     return row
 
@@ -576,10 +610,11 @@ def effectiveness_get(*, user) -> dict:
     if not can_see_effectiveness(user):
         raise PermissionDenied(_("Only UNODA officers see the effectiveness views."))
     targets = effectiveness_targets()
+    totals = _totals()
     return {
-        "summary": effectiveness_summary(),
+        "summary": effectiveness_summary(totals),
         "targets": targets.overall,
-        "criteria": effectiveness_by_criterion(),
+        "criteria": effectiveness_by_criterion(totals),
         "regions": effectiveness_by_region(targets.regions),
         "categories": effectiveness_by_category(targets.categories),
         "kinds": effectiveness_by_kind(),

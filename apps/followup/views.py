@@ -15,6 +15,7 @@ from apps.cases.models import Status
 from apps.cases.views import get_access_or_404, get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import add_service_errors as _add_errors
+from apps.core.pagination import peek_page
 from apps.organizations.models import Organization
 from apps.organizations.selectors import user_is_unoda
 from apps.security.models import AuditKind
@@ -64,11 +65,19 @@ class EffectivenessView(UnodaOnlyMixin, TemplateView):
 
 
 class OverdueListView(UnodaOnlyMixin, TemplateView):
+    """The cases with overdue milestones, a page at a time (``peek_page``: not counted)."""
+
     template_name = "followup/overdue_list.html"
+    PER_PAGE = 50
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["cases"] = selectors.overdue_cases(user=self.request.user)
+        page = peek_page(
+            selectors.overdue_cases(user=self.request.user),
+            self.PER_PAGE,
+            self.request.GET.get("page"),
+        )
+        context.update(page_obj=page, cases=page.object_list)
         return context
 
 

@@ -8,6 +8,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.cases.models import Category, Indicator, Result, ResultLevel
 from apps.followup import selectors, services
@@ -148,8 +150,32 @@ def test_the_page_explains_and_shows_the_shares(measured, client, users):
     assert "50.0%" in page
 
 
-def test_no_targets_measured(make_case, users):
+def test_no_targets_measured(make_case, users, django_assert_num_queries):
     make_case("implementation")
-    targets = selectors.effectiveness_targets()
+    with django_assert_num_queries(1):  # the cases measured: none, so nothing more to read
+        targets = selectors.effectiveness_targets()
     assert targets.overall.percent is None
     assert targets.regions == {}
+
+
+def test_the_page_reads_as_many_queries_whatever_the_number_of_cases(
+    measured, make_case, client, users
+):
+    client.force_login(users.unoda)
+    client.get("/followup/effectiveness/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/followup/effectiveness/")
+    for _ in range(3):
+        case = make_case("implementation", categories=[measured.second])
+        outcome = Result.objects.create(request=case, level=ResultLevel.OUTCOME, statement="Safer")
+        indicator = _indicator(outcome, "more", target=10)
+        report = _report(
+            case, users.recipient, datetime.date(2026, 2, 1), datetime.date(2026, 4, 30)
+        )
+        _actual(report, indicator, 12)
+        make_case("implementation", categories=[measured.first])  # nothing measured
+    with CaptureQueriesContext(connection) as more:
+        page = client.get("/followup/effectiveness/").content.decode()
+    # Three more met of three more measured: 6 of 8.
+    assert "Overall: 75.0% of 8 indicators measured." in page
+    assert len(more) == len(few)

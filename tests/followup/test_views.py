@@ -3,9 +3,12 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.followup import services
 from apps.followup.models import Feedback, FeedbackStatus
+from apps.followup.views import OverdueListView
 
 from ..conftest import RATINGS
 
@@ -130,3 +133,36 @@ def test_unoda_waives_a_silent_partys_feedback_and_withdraws_the_waiver(
     )
     assert not FeedbackWaiver.objects.exists()
     assert "no feedback to waive" in response.content.decode()
+
+
+def test_overdue_list_reads_as_many_queries_for_more_cases_and_pages_through_them(
+    client, make_case, users, monkeypatch
+):
+    def late_case():
+        case = make_case("implementation")
+        agreement = case.agreement
+        services.milestone_create(
+            actor=users.unoda,
+            agreement=agreement,
+            title="Late",
+            due_date=agreement.start_date + datetime.timedelta(days=1),
+        )
+        return case
+
+    monkeypatch.setattr(OverdueListView, "PER_PAGE", 2)
+    client.force_login(users.unoda)
+    cases = [late_case()]
+    client.get("/followup/overdue/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/followup/overdue/")
+    cases += [late_case() for _ in range(3)]
+    make_case("implementation")  # nothing overdue: not listed
+    with CaptureQueriesContext(connection) as more:
+        first = client.get("/followup/overdue/").content.decode()
+    assert len(more) == len(few)
+    second = client.get("/followup/overdue/?page=2").content.decode()
+    references = sorted(case.reference for case in cases)
+    # Page 1 shows the first two, with a link to page 2, which shows the two that did not fit.
+    assert [ref for ref in references if ref in first] == references[:2]
+    assert "?page=2" in first
+    assert [ref for ref in references if ref in second] == references[2:]
