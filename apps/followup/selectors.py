@@ -445,7 +445,7 @@ def effectiveness_targets(*, today: datetime.date | None = None) -> TargetsMetBy
     Only the cases that have such an indicator are read, and each query names them by a
     subquery rather than by a list of ids: most cases with an agreement have nothing measured
     and would count for nothing."""
-    measured = AssistanceRequest.objects.filter(
+    measured_cases = AssistanceRequest.objects.filter(
         Exists(
             Indicator.objects.filter(
                 result__request=OuterRef("pk"),
@@ -458,19 +458,19 @@ def effectiveness_targets(*, today: datetime.date | None = None) -> TargetsMetBy
     cases = {
         pk: (region, cooperation)
         for pk, region, cooperation in AssistanceRequest.objects.filter(
-            pk__in=measured
+            pk__in=measured_cases
         ).values_list("pk", "requesting_organization__region", "agreement__cooperation_type")
     }
     if not cases:
         return TargetsMetBy(TargetsMet(), {}, {}, {}, {})
     categories: dict[int, list[int]] = {}
     for case_id, category_id in AssistanceRequest.categories.through.objects.filter(
-        assistancerequest_id__in=measured
+        assistancerequest_id__in=measured_cases
     ).values_list("assistancerequest_id", "category_id"):
         categories.setdefault(case_id, []).append(category_id)
     donors: dict[int, list[int]] = {}
     for case_id, donor_id in Agreement.donors.through.objects.filter(
-        agreement__request_id__in=measured
+        agreement__request_id__in=measured_cases
     ).values_list("agreement__request_id", "organization_id"):
         donors.setdefault(case_id, []).append(donor_id)
     result = TargetsMetBy(TargetsMet(), {}, {}, {}, {})
@@ -479,7 +479,7 @@ def effectiveness_targets(*, today: datetime.date | None = None) -> TargetsMetBy
     def count(groups: dict, key, figures: TargetsMet):
         groups[key] = groups.get(key, TargetsMet()) + figures
 
-    for case_id, standings in indicator_standings(measured, today=today).items():
+    for case_id, standings in indicator_standings(measured_cases, today=today).items():
         measured = [s for s in standings if s.met is not None]
         if not measured:
             continue
