@@ -521,11 +521,12 @@ class DonorDeskView(DonorPagesMixin, TemplateView):
             commitments=[
                 (
                     c,
-                    DisbursementForm(prefix=f"c{c.pk}"),
-                    can_update_commitment(user, c),
+                    DisbursementForm(prefix=f"c{c.pk}") if can_update else None,
+                    can_update,
                     c.is_last_tranche and can_add_tranche(user, c),
                 )
                 for c in page.object_list
+                for can_update in [can_update_commitment(user, c)]
             ],
             offer_form=offer_form,
             # An empty form is alike for every donor: rendered once per language and choices,
