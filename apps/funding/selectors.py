@@ -50,6 +50,7 @@ from .models import (
     Offer,
     OfferReferral,
     ReferralStatus,
+    awaiting_donor_first,
 )
 
 CENT = Decimal("0.01")
@@ -191,6 +192,40 @@ def commitment_list(*, user, filters: dict | None = None) -> QuerySet[Commitment
         queryset = queryset.filter(status=status)
     return queryset.select_related("request", "donor").order_by(
         "request_id", "donor__name", "donor_id", "tranche", "pk"
+    )
+
+
+DESK_PER_PAGE = 25
+
+
+def desk_commitment_list(*, user, donor_ids: Iterable[int], case: str = "") -> QuerySet[Commitment]:
+    """The tranches on a donor desk: UNODA every donor's, anyone else those of the donors
+    ``donor_ids`` (the user's own donor organizations) among ``commitment_list``; only those
+    of the case whose reference is ``case`` if given (a case page links there). The ones
+    waiting for their donor come first (``AWAITING_DONOR``), then by case, donor and tranche
+    (a donor's tranches of a case together), in the order of an index. Each comes with its
+    disbursements and ``is_last_tranche``:
+    whether it is the donor's last tranche of the case (no later one), where a tranche may be
+    added; computed in the query, so it holds whatever page the tranche falls on."""
+    queryset = commitment_list(user=user)
+    if not user_is_unoda(user):
+        queryset = queryset.filter(donor_id__in=list(donor_ids))
+    if case:
+        queryset = queryset.filter(request__reference=case)
+    later = Commitment.objects.filter(
+        request_id=OuterRef("request_id"),
+        donor_id=OuterRef("donor_id"),
+        tranche__gt=OuterRef("tranche"),
+    )
+    # The cases are read apart, by key, for the page's rows only: joined, all of them would be
+    # read to sort the tranches.
+    cases = AssistanceRequest.objects.defer(*list_deferred_fields())
+    return (
+        queryset.select_related(None)
+        .select_related("donor")
+        .annotate(is_last_tranche=~Exists(later))
+        .prefetch_related(Prefetch("request", queryset=cases), "disbursements")
+        .order_by(awaiting_donor_first(), "request_id", "donor_id", "tranche", "pk")
     )
 
 

@@ -19,6 +19,7 @@ from apps.cases.selectors import all_categories, request_list
 from apps.cases.views import case_page_again, get_case_or_404, refusal_messages
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import add_service_errors
+from apps.core.fragments import form_fingerprint, rendered_fragment
 from apps.core.pagination import peek_page
 from apps.core.tables import csv_stream, spreadsheet_safe
 from apps.organizations.models import Organization
@@ -57,11 +58,19 @@ def _donor_orgs(user):
     return Organization.objects.filter(is_donor=True, memberships__user=user).order_by("name")
 
 
-def _without_page(params) -> str:
-    """The query string of a list's filters, for its pagination links to keep them."""
+def _without_page(params, name: str = "page") -> str:
+    """The query string of a list's filters, for its pagination links (whose page number is
+    ``name``) to keep them."""
     params = params.copy()
-    params.pop("page", None)
+    params.pop(name, None)
     return params.urlencode()
+
+
+def _desk(request) -> str:
+    """The desk's address with the query string a row form sent (``query``): back to the
+    page the form was on."""
+    params = QueryDict(request.POST.get("query", ""))
+    return reverse("funding:donor-desk") + (f"?{params.urlencode()}" if params else "")
 
 
 def missing_rate_link(request, error) -> None:
@@ -433,7 +442,7 @@ class InterestWithdrawView(LoginRequiredMixin, View):
             refusal_messages(request, error)
         else:
             messages.success(request, _("Interest withdrawn."))
-        return redirect("funding:donor-desk")
+        return redirect(_desk(request))
 
 
 class CommitmentCreateView(LoginRequiredMixin, View):
@@ -468,35 +477,67 @@ class CommitmentCreateView(LoginRequiredMixin, View):
 
 
 class DonorDeskView(DonorPagesMixin, TemplateView):
-    """A donor's offers, interests and commitments, with inline updates."""
+    """A donor's offers, interests and commitments, with inline updates. Each list is paged
+    on its own (``page``, ``interests_page``, ``offers_page``), the others' pages kept in its
+    links; the row forms send the page's query string (``query``) to come back to it. The
+    commitments may be those of one case (``case``: its reference), as a case page links."""
 
     template_name = "funding/donor_desk.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        params = self.request.GET
         donors = list(_donor_orgs(user))
         ids = [d.pk for d in donors]
-        commitments = selectors.commitment_list(user=user)
-        if not user_is_unoda(user):
-            commitments = commitments.filter(donor_id__in=ids)
-        rows = list(commitments.prefetch_related("disbursements"))
-        # "Add a tranche" on the last tranche of each donor and case (they come together).
-        last = {(c.request_id, c.donor_id): c.pk for c in rows}
+        offer_form = kwargs.get("offer_form") or (OfferForm() if donors else None)
+        page = peek_page(
+            selectors.desk_commitment_list(user=user, donor_ids=ids, case=params.get("case", "")),
+            selectors.DESK_PER_PAGE,
+            params.get("page"),
+        )
+        interests = peek_page(
+            selectors.interest_list(user=user).filter(donor_id__in=ids),
+            selectors.DESK_PER_PAGE,
+            params.get("interests_page"),
+        )
+        offers = peek_page(
+            selectors.offer_list(user=user),  # UNODA: every donor's; a donor: its own
+            selectors.DESK_PER_PAGE,
+            params.get("offers_page"),
+        )
         context.update(
             donors=donors,
-            offers=selectors.offer_list(user=user),  # UNODA: every donor's; a donor: its own
-            interests=selectors.interest_list(user=user).filter(donor_id__in=ids),
+            case=params.get("case", ""),
+            page_obj=page,
+            interests_page=interests,
+            offers_page=offers,
+            interests=interests.object_list,
+            offers=offers.object_list,
+            query=_without_page(params),
+            interests_query=_without_page(params, "interests_page"),
+            offers_query=_without_page(params, "offers_page"),
+            here=params.urlencode(),
             commitments=[
                 (
                     c,
-                    DisbursementForm(prefix=f"c{c.pk}"),
-                    can_update_commitment(user, c),
-                    last[(c.request_id, c.donor_id)] == c.pk and can_add_tranche(user, c),
+                    DisbursementForm(prefix=f"c{c.pk}") if can_update else None,
+                    can_update,
+                    c.is_last_tranche and can_add_tranche(user, c),
                 )
-                for c in rows
+                for c in page.object_list
+                for can_update in [can_update_commitment(user, c)]
             ],
-            offer_form=kwargs.get("offer_form") or (OfferForm() if donors else None),
+            offer_form=offer_form,
+            # An empty form is alike for every donor: rendered once per language and choices,
+            # at the edge; a form sent back with errors is rendered as typed.
+            offer_fields=rendered_fragment(
+                "funding/_offer_form_fields.html",
+                {"form": offer_form},
+                key=form_fingerprint(offer_form),
+            )
+            if offer_form is not None and not offer_form.is_bound
+            else None,
         )
         return context
 
@@ -636,9 +677,10 @@ class CommitmentActionView(LoginRequiredMixin, View):
                     )
                     .exists(),
                     "inline_messages": True,
+                    "here": request.POST.get("query", ""),
                 },
             )
-        return redirect("funding:donor-desk")
+        return redirect(_desk(request))
 
 
 # --- Meetings ----------------------------------------------------------------------------------
