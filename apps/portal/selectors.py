@@ -4,11 +4,21 @@ most urgent first; the queue's saved views."""
 
 import datetime
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
-from apps.cases.models import AssistanceRequest, Status
+from apps.cases.models import AssistanceRequest, Status, StatusChange
 from apps.cases.selectors import (
     from_document,
     in_region,
@@ -76,6 +86,17 @@ def request_queue(
     if search := (search or "").strip():
         queryset = queryset.filter(search_condition(search))
     return queryset.order_by(*ordering) if ordering else queryset
+
+
+def with_question(queryset: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceRequest]:
+    """The cases annotated with ``question``: the comment of their latest return for revision
+    (UNODA's question to the State), read in the same query as the cases."""
+    latest = (
+        StatusChange.objects.filter(request=OuterRef("pk"), to_status=Status.NEEDS_REVISION)
+        .order_by("-created_at")
+        .values("comment")[:1]
+    )
+    return queryset.annotate(question=Subquery(latest))
 
 
 # --- What needs the user's action --------------------------------------------------------------
