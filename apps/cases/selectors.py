@@ -8,11 +8,22 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Upper
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Trim, Upper
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
+from apps.core.pagination import PeekPage, peek_page
 from apps.core.reference import cached
 from apps.organizations.selectors import organization_ids, user_group_ids, user_is_unoda
 from apps.security.services import audit_refused_access
@@ -326,23 +337,46 @@ class DocumentGroup:
     cases: list[AssistanceRequest]
 
 
-def needs_by_national_document(*, user, organization) -> list[DocumentGroup]:
-    """The requests of ``organization`` that ``user`` may see, grouped by the national report
-    or action plan they come from: the latest document first, those tied to none last; within
-    a group the State's high priorities first. One query for the requests, one for their
-    categories."""
+# How many of a State's requests its needs page shows at a time.
+STATE_NEEDS_PER_PAGE = 50
+
+
+def needs_by_national_document(*, user, organization, number=1) -> tuple[PeekPage, list]:
+    """A page of the requests of ``organization`` that ``user`` may see (``peek_page``), grouped
+    by the national report or action plan they come from: the latest document first, those tied
+    to none last; within a group the State's high priorities first. The order is the query's,
+    so that a group split across pages continues on the next one. One query for the requests,
+    one for their categories."""
     cases = (
         visible_cases(user)
         .filter(requesting_organization=organization)
         .defer(*list_deferred_fields())
         .prefetch_related("categories")
-        .order_by("priority", "-created_at", "-pk")
+        .annotate(
+            no_document=Case(
+                When(national_document="", then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            document_title=Trim("national_document_title"),
+        )
+        .order_by(
+            "no_document",
+            Coalesce("national_document_year", 0).desc(),
+            Coalesce("poa_cycle", 0).desc(),
+            "document_title",
+            "national_document",
+            "priority",
+            "-created_at",
+            "-pk",
+        )
     )
+    page = peek_page(cases, STATE_NEEDS_PER_PAGE, number)
     groups: dict[tuple, list[AssistanceRequest]] = {}
-    for case in cases:
+    for case in page.object_list:
         key = (
             case.national_document,
-            case.national_document_title.strip(),
+            case.document_title,
             case.national_document_year,
             case.poa_cycle,
         )
@@ -358,7 +392,7 @@ def needs_by_national_document(*, user, organization) -> list[DocumentGroup]:
         )
         for (kind, title, year, cycle), members in groups.items()
     ]
-    return sorted(found, key=lambda g: (not g.kind, -(g.year or 0), -(g.cycle or 0), g.title))
+    return page, found
 
 
 # --- The results framework ---------------------------------------------------------------------

@@ -697,5 +697,11 @@ class StateNeedsView(LoginRequiredMixin, View):
         organization = Organization.objects.filter(pk=pk, is_recipient=True).first()
         if organization is None:
             raise Http404(_("No such State."))
-        groups = selectors.needs_by_national_document(user=request.user, organization=organization)
-        return render(request, self.template_name, {"organization": organization, "groups": groups})
+        page, groups = selectors.needs_by_national_document(
+            user=request.user, organization=organization, number=request.GET.get("page")
+        )
+        return render(
+            request,
+            self.template_name,
+            {"organization": organization, "groups": groups, "page_obj": page},
+        )

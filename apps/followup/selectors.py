@@ -666,11 +666,20 @@ def reports_due_list(*, user, today: datetime.date | None = None) -> list[Report
 
     today = today or timezone.localdate()
     mine = member_organization_ids(user)
-    agreements = (
-        Agreement.objects.filter(request__status=Status.IMPLEMENTATION)
-        .filter(
-            Q(request__requesting_organization_id__in=mine) | Q(implementing_partner_id__in=mine)
+    # The two sides as a UNION of keys: an OR across the agreement and its case is planned as a
+    # hash of every agreement, whereas each side alone is read through its index.
+    reported_on = (
+        Agreement.objects.filter(
+            request__in=AssistanceRequest.objects.filter(
+                requesting_organization_id__in=mine, status=Status.IMPLEMENTATION
+            ).values("pk")
         )
+        .order_by()
+        .values("pk")
+        .union(Agreement.objects.filter(implementing_partner_id__in=mine).order_by().values("pk"))
+    )
+    agreements = (
+        Agreement.objects.filter(request__status=Status.IMPLEMENTATION, pk__in=reported_on)
         .select_related("request")
         .prefetch_related("reports")
         .order_by("request__reference")

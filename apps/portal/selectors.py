@@ -4,11 +4,21 @@ most urgent first; the queue's saved views."""
 
 import datetime
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
-from apps.cases.models import AssistanceRequest, Status
+from apps.cases.models import AssistanceRequest, Status, StatusChange
 from apps.cases.selectors import (
     from_document,
     in_region,
@@ -76,6 +86,17 @@ def request_queue(
     if search := (search or "").strip():
         queryset = queryset.filter(search_condition(search))
     return queryset.order_by(*ordering) if ordering else queryset
+
+
+def with_question(queryset: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceRequest]:
+    """The cases annotated with ``question``: the comment of their latest return for revision
+    (UNODA's question to the State), read in the same query as the cases."""
+    latest = (
+        StatusChange.objects.filter(request=OuterRef("pk"), to_status=Status.NEEDS_REVISION)
+        .order_by("-created_at")
+        .values("comment")[:1]
+    )
+    return queryset.annotate(question=Subquery(latest))
 
 
 # --- What needs the user's action --------------------------------------------------------------
@@ -153,19 +174,43 @@ def _needs_parts(user, today: datetime.date) -> list[tuple[Q, Q, Q]]:
                 )
             )
 
-        feedback_due = Exists(
-            Feedback.objects.filter(
-                request=OuterRef("pk"),
-                organization_id__in=organizations,
-                status=FeedbackStatus.PENDING,
+        # Which cases wait on the organizations, as one set of keys read from each table that
+        # says so (a UNION): an OR of EXISTS across tables is checked case by case over every
+        # case the user may see, whereas the keys are few and indexed.
+        waiting = (
+            AssistanceRequest.objects.filter(
+                requesting_organization_id__in=organizations, status__in=AWAITING_RECIPIENT
             )
-        ) & Q(status=Status.FEEDBACK)
+            .order_by()
+            .values("pk")
+            .union(
+                Agreement.objects.filter(
+                    Q(request__requesting_organization_id__in=organizations)
+                    | Q(implementing_partner_id__in=organizations),
+                    first_unreported_period_end__lt=soon,
+                    request__status=Status.IMPLEMENTATION,
+                )
+                .order_by()
+                .values("request_id"),
+                Feedback.objects.filter(
+                    organization_id__in=organizations,
+                    status=FeedbackStatus.PENDING,
+                    request__status=Status.FEEDBACK,
+                )
+                .order_by()
+                .values("request_id"),
+                Commitment.objects.filter(
+                    donor_id__in=organizations,
+                    status=CommitmentStatus.PLEDGED,
+                    request__status__in=OPEN,
+                )
+                .order_by()
+                .values("request_id"),
+            )
+        )
         parts.append(
             (
-                (Q(requesting_organization_id__in=organizations) & Q(status__in=AWAITING_RECIPIENT))
-                | report_due(soon)
-                | feedback_due
-                | (pledge_due() & Q(status__in=OPEN)),
+                Q(pk__in=waiting),
                 report_due(today) | (pledge_due(today) & Q(status__in=OPEN)),
                 report_due(soon) | (pledge_due(soon) & Q(status__in=OPEN)),
             )

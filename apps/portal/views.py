@@ -92,6 +92,7 @@ from .selectors import (
     rows_in_order,
     saved_view_get_own,
     saved_view_list,
+    with_question,
 )
 from .tables import DEFAULT_ORDERING, QueueTable
 
@@ -130,14 +131,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context["recent"] = visible[:10]
         own = visible.filter(requesting_organization_id__in=org_ids)
         if any(m.organization.is_recipient for m in memberships):
-            questions = list(own.filter(status=Status.NEEDS_REVISION))
-            for case in questions:
-                case.question = (
-                    case.status_changes.filter(to_status=Status.NEEDS_REVISION)
-                    .order_by("-created_at")
-                    .values_list("comment", flat=True)
-                    .first()
-                )
+            questions = with_question(own.filter(status=Status.NEEDS_REVISION))
             context.update(own_requests=own.filter(status__in=OPEN), questions=questions)
         context["reports_due"] = followup_selectors.reports_due_list(user=user)
         context["feedback_pending"] = followup_selectors.feedback_pending_list(user=user)

@@ -187,3 +187,34 @@ def test_the_queue_and_the_needs_filter_by_national_document(needs, users, clien
         assert shown(user, url, "action_plan") == {"low"}
         assert shown(user, url, "none") == {"medium"}
         assert shown(user, url, "") == {"high", "low", "medium"}
+
+
+def test_a_states_page_is_paginated_and_reads_the_same_queries_whatever_its_size(
+    needs, orgs, users, client, make_case, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.cases import selectors
+
+    monkeypatch.setattr(selectors, "STATE_NEEDS_PER_PAGE", 2)
+    url = reverse("cases:state-needs", args=[orgs.recipient.pk])
+    client.force_login(users.recipient)
+    client.get(url)  # the reference data and the session, read once
+    with CaptureQueriesContext(connection) as few:
+        first = client.get(url).content.decode()
+    # The latest document's need, then the plan's; the need tied to none is on page 2.
+    assert needs["high"].reference in first
+    assert needs["low"].reference in first
+    assert needs["medium"].reference not in first
+    assert 'href="?page=2"' in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert needs["medium"].reference in second
+    assert needs["high"].reference not in second
+    assert "Not tied to a national report or action plan" in second
+    assert 'href="?page=1"' in second
+    for _n in range(4):
+        make_case("published", **PLAN_2022)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)

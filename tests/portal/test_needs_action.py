@@ -186,3 +186,38 @@ def test_status_is_a_filter_within_the_view(users, make_case):
     make_case("under_review")
     rows = needs_action(user=users.unoda, filters={"status": Status.SUBMITTED})
     assert _refs(rows) == [submitted.reference]
+
+
+def test_a_state_and_a_donor_read_the_same_queries_whatever_waits_on_them(
+    client, users, orgs, make_case
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add_rows():
+        make_case("draft")
+        make_case("needs_revision")
+        pledged = make_case("donor_interest")
+        commitment_create(
+            actor=users.donor, case=pledged, donor=orgs.donor, amount=1000, currency="USD"
+        )
+        return pledged
+
+    first = add_rows()
+    counts = {}
+    for who in ("recipient", "donor"):
+        client.force_login(getattr(users, who))
+        client.get("/cases/")  # the reference data and the session, read once
+        with CaptureQueriesContext(connection) as few:
+            assert client.get("/cases/").status_code == 200
+        counts[who] = len(few)
+    more = [add_rows() for _n in range(3)]
+    for who in ("recipient", "donor"):
+        client.force_login(getattr(users, who))
+        client.get("/cases/")
+        with CaptureQueriesContext(connection) as many:
+            body = client.get("/cases/").content.decode()
+        assert len(many) == counts[who]
+    # The donor's page lists every pledge it has to make firm.
+    for case in [first, *more]:
+        assert case.reference in body
