@@ -90,6 +90,19 @@ def visible_cases(user) -> QuerySet[AssistanceRequest]:
     return queryset.filter(visible)
 
 
+def visible_cases_key(user) -> str | None:
+    """What ``visible_cases`` of a signed-in user other than UNODA depends on, as text, when it
+    depends on nothing else: the keys of the user's groups (its organizations' and those every
+    donor shares), so that figures over the scope may be kept for every user of the same
+    groups. None for a user holding grants of its own (the scope is then the user's alone), for
+    UNODA, and for a user signed out or inactive."""
+    if not (user.is_authenticated and user.is_active) or user_is_unoda(user):
+        return None
+    if _has_own_grants(user):
+        return None
+    return ",".join(str(pk) for pk in sorted(user_group_ids(user)))
+
+
 def _has_own_grants(user) -> bool:
     """Whether any case permission is granted to the user itself, read once for the user
     object (as Django keeps the user's permissions on it)."""

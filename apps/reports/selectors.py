@@ -131,8 +131,12 @@ DIMENSIONS = {
     # The type of cooperation of the case's agreement: only cases with an agreement count.
     "cooperation": "agreement__cooperation_type",
 }
-# Dimensions that leave out the cases they do not apply to (rather than a row for "none").
-DIMENSION_CASES = {"cooperation": Q(agreement__isnull=False)}
+# Dimensions that leave out the cases they do not apply to (rather than a row for "none"):
+# their key is None there (no agreement, so no type of cooperation).
+OPTIONAL_DIMENSIONS = {"cooperation"}
+# The dimensions that give a case one key each, read together in one pass of each table; a
+# case with several categories has several keys, so the categories are read apart.
+ONE_KEY_DIMENSIONS = ("region", "year", "cooperation")
 
 
 def dashboard_cases(*, user) -> QuerySet[AssistanceRequest]:
@@ -170,73 +174,116 @@ def _stored_usd(rows) -> tuple[dict, set, int]:
     return totals, missing, awaiting
 
 
+def _key(dimension: str, path: str = ""):
+    field = DIMENSIONS[dimension]
+    return ExtractYear(f"{path}created_at") if field == "created_year" else F(f"{path}{field}")
+
+
+def _summed(rows, *, name: str, dimension: str) -> list[dict]:
+    """``rows`` (finer groups) summed per key of ``dimension`` (``name``) and currency; the
+    cases the dimension does not apply to left out."""
+    sums: dict = {}
+    for row in rows:
+        key = row[name]
+        if key is None and dimension in OPTIONAL_DIMENSIONS:
+            continue
+        total, awaiting = sums.get((key, row["cur"]), (None, 0))
+        if row["total"] is not None:
+            total = row["total"] if total is None else total + row["total"]
+        sums[(key, row["cur"])] = (total, awaiting + row.get("awaiting", 0))
+    return [
+        {"key": key, "cur": cur, "total": total, "awaiting": awaiting}
+        for (key, cur), (total, awaiting) in sums.items()
+    ]
+
+
 def money_by(*, cases, dimension: str, on: datetime.date | None = None) -> dict:
     """Requested, committed (firm) and disbursed amounts in USD per region, category, year or
-    type of cooperation.
+    type of cooperation (``money_by_dimensions`` of one dimension)."""
+    return money_by_dimensions(cases=cases, dimensions=(dimension,), on=on)[dimension]
+
+
+def money_by_dimensions(*, cases, dimensions, on: datetime.date | None = None) -> dict:
+    """Requested, committed (firm) and disbursed amounts in USD per key of each of
+    ``dimensions`` (region, category, year, type of cooperation): three grouped queries,
+    whatever the number of dimensions (by all of them at once, then added up per dimension).
 
     Committed and disbursed amounts are the US-dollar amounts stored with each commitment and
     disbursement (converted with the rate of its own date); those stored without a rate are
     left out and counted (``awaiting``, in the currencies ``not_convertible``). A budget has no
-    date of its own: it is converted with the latest rate on or before ``on`` (today).
-    A case with several categories counts in each of them; years are the year the case was
-    created; the type of cooperation is its agreement's (cases without an agreement are left
-    out; agreements from before the type was asked form a "not recorded" row); pledges and
-    cancelled commitments are not counted.
+    date of its own: it is converted with the latest rate on or before ``on`` (today), its
+    amounts added up per key and currency first. A case with several categories counts in
+    each of them; years are the year the case was created; the type of cooperation is its
+    agreement's (cases without an agreement are left out; agreements from before the type was
+    asked form a "not recorded" row); pledges and cancelled commitments are not counted.
     """
     on = on or timezone.localdate()
-    field = DIMENSIONS[dimension]
-    if dimension in DIMENSION_CASES:
-        cases = cases.filter(DIMENSION_CASES[dimension])
+    names = {dimension: f"key_{dimension}" for dimension in dimensions}
     case_ids = cases.values("pk")
     # Named with annotate(), then grouped with values() by name: the translated model's
     # values(key=expression) would group by every column of the case (one row per case).
-    key = ExtractYear("created_at") if field == "created_year" else F(field)
     requested = (
         AssistanceRequest.objects.filter(pk__in=case_ids, budget_amount__isnull=False)
-        .annotate(key=key, currency=F("budget_currency"))
-        .values("key", "currency")
+        .annotate(cur=F("budget_currency"), **{names[d]: _key(d) for d in dimensions})
+        .values(*names.values(), "cur")
         .annotate(total=Sum("budget_amount"))
         .order_by()
     )
     commitments = Commitment.objects.filter(request__in=case_ids, status__in=FUNDED_STATUSES)
-    request_field = "request__created_at__year" if dimension == "year" else f"request__{field}"
     awaiting = Count("pk", filter=Q(amount_usd__isnull=True))
     committed = (
-        commitments.values(key=F(request_field), cur=F("currency"))
+        commitments.annotate(
+            cur=F("currency"), **{names[d]: _key(d, "request__") for d in dimensions}
+        )
+        .values(*names.values(), "cur")
         .annotate(total=Sum("amount_usd"), awaiting=awaiting)
         .order_by()
     )
     disbursed = (
         Disbursement.objects.filter(commitment__in=commitments)
-        .values(key=F(f"commitment__{request_field}"), cur=F("commitment__currency"))
+        .annotate(
+            cur=F("commitment__currency"),
+            **{names[d]: _key(d, "commitment__request__") for d in dimensions},
+        )
+        .values(*names.values(), "cur")
         .annotate(total=Sum("amount_usd"), awaiting=awaiting)
         .order_by()
     )
-    requested = list(requested)
-    rates = rates_on(on, {r["currency"] for r in requested})
-    req, miss1 = _to_usd(requested, key="key", currency="currency", amount="total", rates=rates)
-    com, miss2, waiting2 = _stored_usd(committed)
-    dis, miss3, waiting3 = _stored_usd(disbursed)
-    labels = _labels(dimension)
-    keys = sorted(
-        (k for k in set(req) | set(com) | set(dis) if k is not None), key=_order(dimension)
-    )
-    rows = [
-        {
-            "key": key,
-            "label": labels.get(key, str(key)),
-            "requested": req.get(key, Decimal(0)).quantize(CENT),
-            "committed": com.get(key, Decimal(0)).quantize(CENT),
-            "disbursed": dis.get(key, Decimal(0)).quantize(CENT),
+    requested, committed, disbursed = list(requested), list(committed), list(disbursed)
+    rates = rates_on(on, {row["cur"] for row in requested})
+    figures = {}
+    for dimension in dimensions:
+        name = names[dimension]
+        req, miss1 = _to_usd(
+            _summed(requested, name=name, dimension=dimension),
+            key="key",
+            currency="cur",
+            amount="total",
+            rates=rates,
+        )
+        com, miss2, waiting2 = _stored_usd(_summed(committed, name=name, dimension=dimension))
+        dis, miss3, waiting3 = _stored_usd(_summed(disbursed, name=name, dimension=dimension))
+        labels = _labels(dimension)
+        keys = sorted(
+            (k for k in set(req) | set(com) | set(dis) if k is not None), key=_order(dimension)
+        )
+        rows = [
+            {
+                "key": key,
+                "label": labels.get(key, str(key)),
+                "requested": req.get(key, Decimal(0)).quantize(CENT),
+                "committed": com.get(key, Decimal(0)).quantize(CENT),
+                "disbursed": dis.get(key, Decimal(0)).quantize(CENT),
+            }
+            for key in keys
+        ]
+        figures[dimension] = {
+            "rows": rows,
+            "not_convertible": sorted(miss1 | miss2 | miss3),
+            "awaiting": waiting2 + waiting3,
+            "rates_on": on,
         }
-        for key in keys
-    ]
-    return {
-        "rows": rows,
-        "not_convertible": sorted(miss1 | miss2 | miss3),
-        "awaiting": waiting2 + waiting3,
-        "rates_on": on,
-    }
+    return figures
 
 
 def _order(dimension: str):
@@ -331,6 +378,10 @@ def overdue_reminders(*, cases) -> list[dict]:
 # --- The dashboard's data: one dict for the page, its tables and its JSON ---------------------
 
 DASHBOARD_CACHE = "dashboard"
+# The figures counted over the cases a donor or a State may see, kept per group of users who
+# see the same cases (``visible_cases_key``) until any row they are counted from changes
+# (``apps.ReportsConfig`` watches those tables) or the next build.
+DASHBOARD_LIVE = "dashboard-live"
 MONEY_DIMENSIONS = ("region", "category", "year", "cooperation")
 
 
@@ -464,8 +515,12 @@ def dashboard_live(*, cases) -> dict:
     """The figures over a user's own (small) set of cases, computed when asked: the figures
     kept in SQL cannot tell who may see which case."""
     money = {}
+    by_dimension = {
+        **money_by_dimensions(cases=cases, dimensions=ONE_KEY_DIMENSIONS),
+        "category": money_by(cases=cases, dimension="category"),
+    }
     for dimension in MONEY_DIMENSIONS:
-        figures = money_by(cases=cases, dimension=dimension)
+        figures = by_dimension[dimension]
         money[dimension] = {
             "rows": [{**row, "label": str(row["label"])} for row in figures["rows"]],
             "not_convertible": figures["not_convertible"],
@@ -506,16 +561,19 @@ def _filter_key(params: dict) -> str:
     return urlencode(chosen)
 
 
-def dashboard_data(*, filters, full: bool, effectiveness: bool) -> dict:
+def dashboard_data(*, filters, full: bool, effectiveness: bool, scope: str | None = None) -> dict:
     """Every figure of the dashboard as plain data (the page's tables and the charts' JSON).
 
     UNODA's figures come from the figures kept in SQL and are kept in the cache per filter,
-    language and build; anyone else's are computed over the cases they may see. A filter that
-    is no filter (a month that is no month) leaves the figures unfiltered."""
+    language and build; anyone else's are counted over the cases they may see and, when their
+    ``scope`` (``cases.selectors.visible_cases_key``) names what those cases depend on, kept
+    for every user of that scope until a row they are counted from changes or the next build.
+    A filter that is no filter (a month that is no month) leaves the figures unfiltered."""
     valid = filters.is_bound and filters.is_valid()
     params = filters.form.cleaned_data if valid else {}
     cases = filters.qs if valid else filters.queryset
-    build = dashboard_build_latest() if full else None
+    latest = dashboard_build_latest() if full or scope is not None else None
+    build = latest if full else None
 
     def load() -> dict:
         data = (
@@ -531,16 +589,24 @@ def dashboard_data(*, filters, full: bool, effectiveness: bool) -> dict:
             ]
         return data
 
+    name = part = None
     if build:
+        name = DASHBOARD_CACHE
         part = f"{build.pk}:{get_language()}:{int(effectiveness)}:{_filter_key(params)}"
-        data = cached(DASHBOARD_CACHE, load, part=part)
-    else:
-        data = load()
+    elif not full and scope is not None:
+        # The budgets are converted with the rates in force today: the day is in the key.
+        name = DASHBOARD_LIVE
+        part = (
+            f"live:{latest.pk if latest else 0}:{timezone.localdate().isoformat()}:"
+            f"{get_language()}:{int(effectiveness)}:{scope}:{_filter_key(params)}"
+        )
+    data = cached(name, load, part=part) if name else load()
     return {
         **data,
         "built_at": build.built_at if build else None,
         "live": build is None,
-        "cache_key": part if build else None,
+        "cache_name": name,
+        "cache_key": part,
     }
 
 

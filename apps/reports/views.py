@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.cases.selectors import visible_cases_key
 from apps.core.fragments import form_fingerprint, rendered_fragment
 from apps.core.reference import cached
 from apps.core.tables import csv_stream
@@ -21,7 +22,6 @@ from . import exports, selectors
 from .filters import DashboardFilter
 from .iati import build_organisation, stream_activities
 from .permissions import can_download_iati
-from .selectors import DASHBOARD_CACHE
 
 
 class PublicNeedsView(TemplateView):
@@ -59,7 +59,10 @@ class DashboardMixin(LoginRequiredMixin):
             self.request.GET or None, queryset=selectors.dashboard_cases(user=user), full=full
         )
         data = selectors.dashboard_data(
-            filters=filters, full=full, effectiveness=can_see_effectiveness(user)
+            filters=filters,
+            full=full,
+            effectiveness=can_see_effectiveness(user),
+            scope=visible_cases_key(user),
         )
         return filters, data
 
@@ -99,12 +102,10 @@ class DashboardView(DashboardMixin, TemplateView):
             {"filters": filters},
             key=f"{filters.is_bound}:{form_fingerprint(filters.form)}",
         )
-        # UNODA's tables are the same for everyone until the next build: kept rendered per
-        # build, filters and language, like their data; anyone else's are drawn for them.
-        key = data["cache_key"]
-        context["figures"] = (
-            cached(DASHBOARD_CACHE, figures, part=f"html:{key}") if key else figures()
-        )
+        # The tables are the same for everyone who reads the same data: kept rendered beside
+        # it (UNODA's per build, filters and language; a donor's or State's per scope too).
+        name, key = data["cache_name"], data["cache_key"]
+        context["figures"] = cached(name, figures, part=f"html:{key}") if name else figures()
         return context
 
 
@@ -132,6 +133,7 @@ class DashboardDataView(DashboardMixin, View):
         }
         data.pop("reminders", None)
         data.pop("cache_key", None)
+        data.pop("cache_name", None)
         return JsonResponse(
             {**data, "titles": titles, "series": series, "no_data": _("No data to chart")},
             encoder=DjangoJSONEncoder,

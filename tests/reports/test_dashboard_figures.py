@@ -197,3 +197,58 @@ def test_the_command_the_task_and_the_nightly_schedule(figures):
     task = PeriodicTask.objects.get(name="Dashboard figures")
     assert task.task == "apps.reports.tasks.build_dashboard_figures"
     assert task.crontab
+
+
+def test_a_donors_queries_do_not_grow_with_the_cases(client, users, make_case, orgs):
+    """A donor's figures are counted over the cases it may see (here inside the test's
+    transaction, so never from the cache): a number of queries whatever their number."""
+    make_case("published", budget_amount=Decimal("1000"), budget_currency="USD")
+    client.force_login(users.donor)
+    filtered = f"{DATA}?region=africa&made_from=2020-01"
+    urls = (PAGE, DATA, filtered)
+    before = {url: _queries(client, url) for url in urls}
+    for status in ("published", "implementation", "agreement"):
+        case = make_case(status, budget_amount=Decimal("500"), budget_currency="USD")
+        if status != "published":
+            _fund(case, users, orgs.donor, "100", status=CommitmentStatus.COMMITTED)
+    assert selectors.dashboard_cases(user=users.donor).count() == 4
+    assert {url: _queries(client, url) for url in urls} == before
+
+
+def test_the_scope_of_a_donors_figures_is_its_groups_unless_it_has_grants_of_its_own(
+    users, make_case
+):
+    from guardian.shortcuts import assign_perm
+
+    from apps.cases.selectors import visible_cases_key
+
+    assert visible_cases_key(users.unoda) is None
+    donor, other = visible_cases_key(users.donor), visible_cases_key(users.other_donor)
+    assert donor
+    assert other
+    assert donor != other
+    case = make_case("published")
+    assign_perm("cases.view_assistancerequest", users.other_donor, case)
+    fresh = type(users.other_donor).objects.get(pk=users.other_donor.pk)
+    assert visible_cases_key(fresh) is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_donors_kept_figures_are_counted_again_after_a_change(client, users, make_case, orgs):
+    """Outside a transaction a donor's figures are kept for its groups, and counted again
+    once a case, a grant or a commitment changes."""
+    make_case("published", budget_amount=Decimal("1000"), budget_currency="USD")
+    client.force_login(users.donor)
+
+    def cases() -> int:
+        return sum(row["n"] for row in client.get(DATA).json()["pipeline"])
+
+    assert cases() == 1
+    kept = _queries(client, DATA)
+    assert kept < _queries(client, f"{DATA}?region=africa")  # counted: not kept yet
+    case = make_case("implementation", budget_amount=Decimal("500"), budget_currency="USD")
+    assert cases() == 2
+    _fund(case, users, orgs.donor, "100", status=CommitmentStatus.COMMITTED)
+    committed = client.get(DATA).json()["money"]["region"]["rows"]
+    assert sum(Decimal(row["committed"]) for row in committed) == Decimal("100")
+    assert _queries(client, DATA) == kept
