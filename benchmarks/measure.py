@@ -111,13 +111,14 @@ def page(client: Client, url: str) -> Callable[[], object]:
 
 
 def without_dashboard_cache(get: Callable[[], object]) -> Callable[[], object]:
-    """``get`` after forgetting the dashboard's cached figures: each run reads the figures
-    kept in SQL, not the cache in front of them."""
+    """``get`` after forgetting the dashboard's cached figures (UNODA's, and those kept per
+    scope for a donor or a State): each run counts them afresh, not the cache in front."""
     from apps.core.reference import new_generation
-    from apps.reports.selectors import DASHBOARD_CACHE
+    from apps.reports.selectors import DASHBOARD_CACHE, DASHBOARD_LIVE
 
     def cold():
         new_generation(DASHBOARD_CACHE)
+        new_generation(DASHBOARD_LIVE)
         return get()
 
     return cold

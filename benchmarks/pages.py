@@ -403,6 +403,13 @@ PAGES = [
         _effectiveness_floor,
     ),
     Page("dashboard (donor)", "donor", lambda b: "/reports/dashboard/", _dashboard_floor),
+    Page(
+        "dashboard (donor), not cached",
+        "donor",
+        lambda b: "/reports/dashboard/",
+        _dashboard_floor,
+        cold=True,
+    ),
     Page("dashboard (UNODA)", "unoda", lambda b: "/reports/dashboard/", _dashboard_floor),
     Page(
         "dashboard's JSON (UNODA)",
