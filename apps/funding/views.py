@@ -66,11 +66,23 @@ def _without_page(params, name: str = "page") -> str:
     return params.urlencode()
 
 
+# Longer than the query string of any list of these pages; a longer one is not kept.
+BACK_QUERY_MAX = 2000
+
+
+def _back(request, url_name: str) -> str:
+    """The address of the list ``url_name`` with the query string its form sent (``query``):
+    back to the page and filters the form was on; to the list's first page when the query
+    string is longer than any the list makes (a redirect may not exceed a length)."""
+    query = QueryDict(request.POST.get("query", "")).urlencode()
+    if not query or len(query) > BACK_QUERY_MAX:
+        return reverse(url_name)
+    return f"{reverse(url_name)}?{query}"
+
+
 def _desk(request) -> str:
-    """The desk's address with the query string a row form sent (``query``): back to the
-    page the form was on."""
-    params = QueryDict(request.POST.get("query", ""))
-    return reverse("funding:donor-desk") + (f"?{params.urlencode()}" if params else "")
+    """The desk's address, back to the page a row form was on."""
+    return _back(request, "funding:donor-desk")
 
 
 def missing_rate_link(request, error) -> None:
@@ -213,7 +225,7 @@ class OfferReferralAskView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         params = QueryDict(request.POST.get("query", ""))
-        back = reverse("funding:offer-list") + (f"?{params.urlencode()}" if params else "")
+        back = _back(request, "funding:offer-list")
         offer = selectors.offer_catalogue(user=request.user).filter(pk=pk).first()
         if offer is None:
             messages.error(
@@ -309,7 +321,7 @@ class ReferralListView(ReferralPagesMixin, TemplateView):
 
     def post(self, request):
         params = QueryDict(request.POST.get("query", ""))
-        back = reverse("funding:referral-list") + (f"?{params.urlencode()}" if params else "")
+        back = _back(request, "funding:referral-list")
         referral = (
             selectors.referral_list(user=request.user)
             .filter(pk=_int_or_none(request.POST.get("referral")))
