@@ -150,29 +150,29 @@ def _needs_parts(user, today: datetime.date) -> list[tuple[Q, Q, Q]]:
     organizations = sorted(member_organization_ids(user))
     if organizations:
 
-        def report_due(before):
-            # A reporting period of the agreement ended without its progress report, for the
+        def reports_due(before):
+            # Agreements with a reporting period ended without its progress report, for the
             # State and for the implementing partner.
-            return Exists(
-                Agreement.objects.filter(
-                    Q(request__requesting_organization_id__in=organizations)
-                    | Q(implementing_partner_id__in=organizations),
-                    request=OuterRef("pk"),
-                    first_unreported_period_end__lt=before,
-                )
-            ) & Q(status=Status.IMPLEMENTATION)
+            return Agreement.objects.filter(
+                Q(request__requesting_organization_id__in=organizations)
+                | Q(implementing_partner_id__in=organizations),
+                first_unreported_period_end__lt=before,
+            )
+
+        def pledges(before=None):
+            # The donors' pledges not yet made firm commitments (by their expected date).
+            dates = {"expected_commitment_date__lt": before} if before else {}
+            return Commitment.objects.filter(
+                donor_id__in=organizations, status=CommitmentStatus.PLEDGED, **dates
+            )
+
+        def report_due(before):
+            return Exists(reports_due(before).filter(request=OuterRef("pk"))) & Q(
+                status=Status.IMPLEMENTATION
+            )
 
         def pledge_due(before=None):
-            # A donor's pledge not yet made a firm commitment (by its expected date).
-            dates = {"expected_commitment_date__lt": before} if before else {}
-            return Exists(
-                Commitment.objects.filter(
-                    request=OuterRef("pk"),
-                    donor_id__in=organizations,
-                    status=CommitmentStatus.PLEDGED,
-                    **dates,
-                )
-            )
+            return Exists(pledges(before).filter(request=OuterRef("pk")))
 
         # Which cases wait on the organizations, as one set of keys read from each table that
         # says so (a UNION): an OR of EXISTS across tables is checked case by case over every
@@ -184,12 +184,8 @@ def _needs_parts(user, today: datetime.date) -> list[tuple[Q, Q, Q]]:
             .order_by()
             .values("pk")
             .union(
-                Agreement.objects.filter(
-                    Q(request__requesting_organization_id__in=organizations)
-                    | Q(implementing_partner_id__in=organizations),
-                    first_unreported_period_end__lt=soon,
-                    request__status=Status.IMPLEMENTATION,
-                )
+                reports_due(soon)
+                .filter(request__status=Status.IMPLEMENTATION)
                 .order_by()
                 .values("request_id"),
                 Feedback.objects.filter(
@@ -199,13 +195,7 @@ def _needs_parts(user, today: datetime.date) -> list[tuple[Q, Q, Q]]:
                 )
                 .order_by()
                 .values("request_id"),
-                Commitment.objects.filter(
-                    donor_id__in=organizations,
-                    status=CommitmentStatus.PLEDGED,
-                    request__status__in=OPEN,
-                )
-                .order_by()
-                .values("request_id"),
+                pledges().filter(request__status__in=OPEN).order_by().values("request_id"),
             )
         )
         parts.append(

@@ -512,7 +512,7 @@ def dashboard_from_figures(*, params: dict, build) -> dict:
 
 
 def dashboard_live(*, cases) -> dict:
-    """The figures over a user's own (small) set of cases, computed when asked: the figures
+    """The figures over the cases a user may see, counted when asked: the figures
     kept in SQL cannot tell who may see which case."""
     money = {}
     by_dimension = {
