@@ -659,9 +659,12 @@ class ReportsDue:
     next_period: ReportingPeriod | None
 
 
-def reports_due_list(*, user, today: datetime.date | None = None) -> list[ReportsDue]:
+def reports_due_list(
+    *, user, today: datetime.date | None = None, limit: int | None = None
+) -> list[ReportsDue]:
     """Agreements in implementation that the user reports on (as the State or the implementing
-    partner), with the periods that ended without a report."""
+    partner), with the periods that ended without a report; the first ``limit`` of them by
+    reference, when given."""
     from .permissions import member_organization_ids
 
     today = today or timezone.localdate()
@@ -685,7 +688,7 @@ def reports_due_list(*, user, today: datetime.date | None = None) -> list[Report
         .order_by("request__reference")
     )
     result = []
-    for agreement in agreements:
+    for agreement in agreements if limit is None else agreements[:limit]:
         periods = reporting_periods(agreement, today=today)
         pending = [p for p in periods if not p.reported]
         result.append(

@@ -31,7 +31,7 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -141,7 +141,7 @@ def score_match(
 ) -> tuple[float, list[str]] | None:
     """The score of ``offer`` for ``case`` (unrounded) and the reasons for it, or None when the
     offer is not suggested for the case: no category in common, the State's own offer, or an
-    offer inactive or expired. ``_ranked`` is the same sum in SQL: change both together."""
+    offer inactive or expired. ``_points`` is the same sum in SQL: change both together."""
     shared = [category for category in case.categories if category.pk in offer.categories]
     if not shared or offer.donor_id == case.organization_id or not offer.open_on(on):
         return None
@@ -237,13 +237,9 @@ def _count(rows: QuerySet, owner: str) -> Subquery:
     return Subquery(rows.values(owner).annotate(n=Count("pk")).values("n"))
 
 
-def _ranked(
-    candidates: QuerySet,
+def _points(
     *,
-    order: tuple[str, ...],
-    limit: int,
-    overlap,
-    total,
+    share,
     in_region,
     is_global,
     kind,
@@ -251,17 +247,17 @@ def _ranked(
     amount_min,
     amount_max,
     valid_now,
-) -> QuerySet:
-    """The candidates with the best ``score_match`` score first, then as ``order``: the same sum
-    with the same weights, in SQL, of expressions of the same facts (the shared and the total
-    categories, the region, global, a kind in common, the budget converted into the offer's
-    currency, the offer's range, whether it is valid now)."""
+) -> ExpressionWrapper:
+    """``score_match``'s sum with the same weights, in SQL, of expressions of the same facts
+    (the share of the request's categories the offer covers, the region, global, a kind in
+    common, the budget converted into the offer's currency, the offer's range, whether it is
+    valid now). Change both together."""
     w = WEIGHTS
     within = Q(GreaterThanOrEqual(converted, Coalesce(amount_min, _money(Decimal(0))))) & Q(
         LessThanOrEqual(converted, Coalesce(amount_max, converted))
     )
     points = (
-        Cast(overlap, FloatField()) * w.category / Cast(total, FloatField())
+        share * w.category
         + Case(
             When(in_region, then=Value(w.region)),
             When(is_global, then=Value(w.global_offer)),
@@ -275,8 +271,19 @@ def _ranked(
         )
         + Case(When(valid_now, then=Value(w.valid)), default=Value(w.later))
     )
-    points = ExpressionWrapper(points, output_field=FloatField())
-    return candidates.annotate(points=points).order_by("-points", *order)[: limit + EXTRA_ROWS]
+    return ExpressionWrapper(points, output_field=FloatField())
+
+
+def _shares(rows: QuerySet, categories) -> Subquery:
+    """The share of the outer request's categories (``rows``: its links to them) that are
+    among ``categories``."""
+    share = Cast(Count("pk", filter=Q(category_id__in=categories)), FloatField()) / Cast(
+        Count("pk"), FloatField()
+    )
+    return Subquery(
+        rows.values("assistancerequest_id").annotate(share=share).values("share"),
+        output_field=FloatField(),
+    )
 
 
 def offers_for_request(*, case: AssistanceRequest, limit: int = 10, on=None) -> list[Match]:
@@ -301,12 +308,8 @@ def offers_for_request(*, case: AssistanceRequest, limit: int = 10, on=None) -> 
         .exclude(donor_id=facts.organization_id)
         .select_related("donor")
     )
-    rows = _ranked(
-        candidates,
-        order=("valid_until", "pk"),
-        limit=limit,
-        overlap=_count(shared, "offer_id"),
-        total=Value(len(facts.categories)),
+    points = _points(
+        share=Cast(_count(shared, "offer_id"), FloatField()) / Value(float(len(facts.categories))),
         in_region=Exists(regions.filter(region=facts.region)),
         is_global=Exists(regions.filter(region=Region.GLOBAL)),
         kind=Exists(
@@ -319,7 +322,8 @@ def offers_for_request(*, case: AssistanceRequest, limit: int = 10, on=None) -> 
         amount_max=F("amount_max"),
         valid_now=Q(valid_from__lte=on),
     )
-    offers = list(rows.prefetch_related("categories", "kinds", "regions"))
+    rows = candidates.annotate(points=points).order_by("-points", "valid_until", "pk")
+    offers = list(rows.prefetch_related("categories", "kinds", "regions")[: limit + EXTRA_ROWS])
     matches = [
         _match(case, offer, facts, OfferFacts.of(offer), rates=rates, on=on) for offer in offers
     ]
@@ -331,45 +335,72 @@ def requests_for_offer(
 ) -> list[Match]:
     """The best open requests for ``offer``, best first, with reasons. ``among``: the requests
     to choose from (those the user may see), else every request."""
+    return best_requests(offers=[offer], limit=limit, on=on, among=among)
+
+
+def best_requests(
+    *, offers, limit: int = 10, on=None, among: QuerySet[AssistanceRequest] | None = None
+) -> list[Match]:
+    """The best open requests for any of a few ``offers`` (a donor's), best first, each with
+    the match of the offer that suits it best. The database ranks the requests by their best
+    score over the offers, in one query (one subquery an offer), and the scorer explains the
+    first few. ``among``: the requests to choose from (those the user may see), else every
+    request."""
     on = on or timezone.localdate()
-    prefetch_related_objects([offer], "categories", "kinds", "regions")
-    facts = OfferFacts.of(offer)
-    if not facts.categories or not facts.open_on(on):
+    offers = list(offers)
+    prefetch_related_objects(offers, "categories", "kinds", "regions")
+    facts = [(offer, OfferFacts.of(offer)) for offer in offers]
+    facts = [(offer, of) for offer, of in facts if of.categories and of.open_on(on)]
+    if not facts:
         return []
     rates = _rates(on)
     links = AssistanceRequest.categories.through.objects.filter(assistancerequest_id=OuterRef("pk"))
-    shared = links.filter(category_id__in=facts.categories)
-    converted = _money(None)
-    if facts.currency in rates:
-        to_offer = _money(rates[facts.currency].per_usd)
-        converted = F("budget_amount") / _rate_of("budget_currency", rates) * to_offer
-    candidates = (
-        (AssistanceRequest.objects.all() if among is None else among)
-        .filter(Exists(shared), status__in=OPEN_NEEDS)
-        .exclude(requesting_organization_id=facts.donor_id)
+    kinds = AssistanceRequest.kinds.through.objects.filter(assistancerequest_id=OuterRef("pk"))
+    scores = []
+    for _offer, of in facts:
+        converted = _money(None)
+        if of.currency in rates:
+            to_offer = _money(rates[of.currency].per_usd)
+            converted = F("budget_amount") / _rate_of("budget_currency", rates) * to_offer
+        points = _points(
+            share=_shares(links, of.categories),
+            in_region=Q(requesting_organization__region__in=of.regions),
+            is_global=Value(Region.GLOBAL in of.regions),
+            kind=Exists(kinds.filter(assistancekind_id__in=of.kinds)),
+            converted=converted,
+            amount_min=_money(of.amount_min),
+            amount_max=_money(of.amount_max),
+            valid_now=Value(of.valid_from <= on),
+        )
+        # Not suggested (-1): no category in common, or the State's own offer.
+        suggested = Exists(links.filter(category_id__in=of.categories)) & ~Q(
+            requesting_organization_id=of.donor_id
+        )
+        scores.append(Case(When(suggested, then=points), default=Value(-1.0)))
+    categories = set().union(*(of.categories for _offer, of in facts))
+    candidates = (AssistanceRequest.objects.all() if among is None else among).filter(
+        Exists(links.filter(category_id__in=categories)), status__in=OPEN_NEEDS
+    )
+    # Ranked on the keys alone (the open needs' index covers what the sum reads); only the
+    # first rows are then read whole.
+    ranked = (
+        candidates.annotate(best=Greatest(*scores) if len(scores) > 1 else scores[0])
+        .order_by("-best", "priority", "status_changed_at", "pk")
+        .values_list("pk", flat=True)[: limit + EXTRA_ROWS]
+    )
+    keys = list(ranked)
+    cases = (
+        AssistanceRequest.objects.filter(pk__in=keys)
         .select_related("requesting_organization")
+        .prefetch_related("categories", "kinds")
     )
-    rows = _ranked(
-        candidates,
-        order=("priority", "status_changed_at", "pk"),
-        limit=limit,
-        overlap=_count(shared, "assistancerequest_id"),
-        total=_count(links, "assistancerequest_id"),
-        in_region=Q(requesting_organization__region__in=facts.regions),
-        is_global=Value(Region.GLOBAL in facts.regions),
-        kind=Exists(
-            AssistanceRequest.kinds.through.objects.filter(
-                assistancerequest_id=OuterRef("pk"), assistancekind_id__in=facts.kinds
-            )
-        ),
-        converted=converted,
-        amount_min=_money(facts.amount_min),
-        amount_max=_money(facts.amount_max),
-        valid_now=Value(facts.valid_from <= on),
-    )
-    cases = list(rows.prefetch_related("categories", "kinds"))
-    matches = [_match(case, offer, CaseFacts.of(case), facts, rates=rates, on=on) for case in cases]
-    return sorted(filter(None, matches), key=_by_request)[:limit]
+    matches = []
+    for case in cases:
+        case_facts = CaseFacts.of(case)
+        found = [_match(case, offer, case_facts, of, rates=rates, on=on) for offer, of in facts]
+        if found := list(filter(None, found)):
+            matches.append(min(found, key=_by_offer))
+    return sorted(matches, key=_by_request)[:limit]
 
 
 def best_offers(*, cases, offers, on=None) -> dict[int, Match]:

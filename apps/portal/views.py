@@ -1,5 +1,7 @@
 """The pages that bring cases, funding and follow-up together."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -59,7 +61,7 @@ from apps.followup.permissions import (
 from apps.funding import selectors as funding_selectors
 from apps.funding.forms import CoverageForm, interest_form, pledge_form
 from apps.funding.guards import undisbursed_tranches
-from apps.funding.matching import offers_for_request, requests_for_offer
+from apps.funding.matching import best_requests, offers_for_request
 from apps.funding.models import CommitmentStatus, InterestStatus
 from apps.funding.permissions import (
     can_act_for_donor,
@@ -97,6 +99,20 @@ from .selectors import (
 from .tables import DEFAULT_ORDERING, QueueTable
 
 BEST_OFFERS = 5  # offers shown on the case page, best first
+HOME_ROWS = 10  # rows of each list on the home page; the rest on the list's own page
+
+
+@dataclass
+class Firsts:
+    """The first rows of a list of the home page, and whether it has more."""
+
+    rows: list
+    more: bool
+
+
+def _firsts(rows) -> Firsts:
+    rows = list(rows[: HOME_ROWS + 1])
+    return Firsts(rows[:HOME_ROWS], len(rows) > HOME_ROWS)
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -132,39 +148,45 @@ class HomeView(LoginRequiredMixin, TemplateView):
         own = visible.filter(requesting_organization_id__in=org_ids)
         if any(m.organization.is_recipient for m in memberships):
             questions = with_question(own.filter(status=Status.NEEDS_REVISION))
-            context.update(own_requests=own.filter(status__in=OPEN), questions=questions)
-        context["reports_due"] = followup_selectors.reports_due_list(user=user)
-        context["feedback_pending"] = followup_selectors.feedback_pending_list(user=user)
+            context.update(
+                own_requests=_firsts(own.filter(status__in=OPEN)), questions=_firsts(questions)
+            )
+        context["reports_due"] = _firsts(
+            followup_selectors.reports_due_list(user=user, limit=HOME_ROWS + 1)
+        )
+        context["feedback_pending"] = _firsts(
+            followup_selectors.feedback_pending_list(user=user).order_by("request__reference")
+        )
         if any(m.organization.is_donor for m in memberships):
             context.update(
                 is_donor=True,
                 matches=self._matches(user, visible),
-                interests=funding_selectors.interest_list(user=user).filter(
-                    donor_id__in=org_ids, status=InterestStatus.ACTIVE
+                interests=_firsts(
+                    funding_selectors.interest_list(user=user).filter(
+                        donor_id__in=org_ids, status=InterestStatus.ACTIVE
+                    )
                 ),
-                commitments_to_update=funding_selectors.commitment_list(user=user).filter(
-                    donor_id__in=org_ids,
-                    status__in=[
-                        CommitmentStatus.PLEDGED,
-                        CommitmentStatus.COMMITTED,
-                        CommitmentStatus.PARTIALLY_DISBURSED,
-                    ],
+                commitments_to_update=_firsts(
+                    funding_selectors.commitment_list(user=user).filter(
+                        donor_id__in=org_ids,
+                        status__in=[
+                            CommitmentStatus.PLEDGED,
+                            CommitmentStatus.COMMITTED,
+                            CommitmentStatus.PARTIALLY_DISBURSED,
+                        ],
+                    )
                 ),
             )
         return context
 
     @staticmethod
     def _matches(user, visible, limit=10):
-        """The best open needs for the donor's first active offers, among the cases the user
-        may see (scoped in the query, before any limit)."""
-        among = visible.filter(status__in=OPEN_TO_DONORS)
-        matches, seen = [], set()
-        for offer in funding_selectors.offer_list(user=user, filters={"active": True})[:5]:
-            for match in requests_for_offer(offer=offer, limit=limit, among=among):
-                if match.request.pk not in seen:
-                    seen.add(match.request.pk)
-                    matches.append(match)
-        return sorted(matches, key=lambda m: -m.score)[:limit]
+        """The best open needs for any of the donor's first active offers, among the cases the
+        user may see (scoped in the query, before any limit), each with its best offer."""
+        offers = funding_selectors.offer_list(user=user, filters={"active": True})[:5]
+        return best_requests(
+            offers=offers, limit=limit, among=visible.filter(status__in=OPEN_TO_DONORS)
+        )
 
 
 # --- The queue ---------------------------------------------------------------------------------

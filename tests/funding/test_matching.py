@@ -13,6 +13,8 @@ from apps.funding.matching import (
     CaseFacts,
     OfferFacts,
     best_offers,
+    best_requests,
+    match_pairs,
     offers_for_request,
     requests_for_offer,
     score_match,
@@ -256,6 +258,41 @@ def test_requests_for_an_offer_among_the_visible_ones(make_case, cat, kind, orgs
     matches = requests_for_offer(offer=offer, limit=2, on=TODAY, among=visible)
     assert [m.request.pk for m in matches] == [c.pk for c in shown[:2]]
     assert all(m.score == 20 + 20 + 15 + 15 + 10 for m in matches)
+
+
+def test_the_best_requests_for_several_offers_are_ranked_by_their_best_offer(
+    make_case, cat, kind, need, offers, django_assert_max_num_queries
+):
+    """One ranking for a donor's offers: each request with the offer that suits it best, in
+    the order the scorer gives over every pair (a request only one offer covers included)."""
+    legislation = make_case(
+        "published", budget_amount=Decimal("20000"), categories=[cat["legislation"]],
+        kinds=[kind["training"]],
+    )  # fmt: skip
+    partly = make_case(
+        "published", budget_amount=Decimal("900000"),
+        categories=[cat["stockpile"], cat["legislation"]], kinds=[kind["financial"]],
+    )  # fmt: skip
+    make_case("draft", categories=[cat["stockpile"]])  # not open: never suggested
+    own = [offers["best"], offers["unrelated"], offers["expired"]]
+    with django_assert_max_num_queries(8):
+        found = best_requests(offers=own, on=TODAY)
+    cases = [need, legislation, partly]
+    pairs = [(case, offer) for case in cases for offer in own]
+    by_hand = {}
+    for match in filter(None, match_pairs(pairs=pairs, on=TODAY)):
+        kept = by_hand.get(match.request.pk)
+        if kept is None or match.points > kept.points:
+            by_hand[match.request.pk] = match
+    expected = sorted(by_hand.values(), key=lambda m: (-m.points, m.request.status_changed_at))
+    assert [(m.request.pk, m.offer.pk, m.score) for m in found] == [
+        (m.request.pk, m.offer.pk, m.score) for m in expected
+    ]
+    assert [m.offer.title for m in found] == ["Best", "Unrelated", "Best"]
+    assert found[0].request == need
+    assert found[0].score == 100
+    assert best_requests(offers=own, limit=1, on=TODAY) == found[:1]
+    assert best_requests(offers=[offers["expired"]], on=TODAY) == []
 
 
 def test_donor_sees_only_its_own_offers(offers, users):

@@ -28,3 +28,46 @@ def test_the_home_page_reads_the_same_queries_whatever_the_number_of_cases(
         for case in [first[0], *more[::3]]:
             assert case.reference in body
         assert body.count("Because the test says so.") == 4
+
+
+def test_each_list_of_the_home_page_shows_its_first_rows_and_links_to_the_rest(
+    client, users, make_case
+):
+    from apps.portal.views import HOME_ROWS
+
+    cases = [make_case("submitted", title=f"Request {n:02}") for n in range(HOME_ROWS + 1)]
+    client.force_login(users.recipient)
+    body = client.get("/").content.decode()
+    own = body.split('id="h-own"')[1].split("</section>")[0]
+    assert own.count("<li>") == HOME_ROWS
+    assert "/cases/?view=all" in own  # the rest, on the queue
+    cases[0].delete()
+    own = client.get("/").content.decode().split('id="h-own"')[1].split("</section>")[0]
+    assert own.count("<li>") == HOME_ROWS
+    assert "/cases/?view=all" not in own  # nothing more to see
+
+
+def test_a_donors_home_ranks_needs_over_all_its_first_offers(client, users, orgs, make_case):
+    """A need that only the donor's second offer covers is listed, with that offer's score."""
+    from decimal import Decimal
+
+    from apps.cases.models import AssistanceKind, Category
+    from apps.funding import services
+
+    cat = {c.code: c for c in Category.objects.all()}
+    training = AssistanceKind.objects.get(code="training")
+    for title, code in (("Locks", "stockpile"), ("Laws", "legislation")):
+        services.offer_create(
+            actor=users.donor, donor=orgs.donor, title=title, categories=[cat[code]],
+            kinds=[training], regions=[orgs.recipient.region], amount_min=Decimal(1000),
+            amount_max=Decimal(500000), currency="USD", cooperation_type="north_south",
+        )  # fmt: skip
+    laws = make_case(
+        "published", title="A firearms law", categories=[cat["legislation"]],
+        kinds=[training], budget_amount=Decimal(20000), budget_currency="USD",
+    )  # fmt: skip
+    client.force_login(users.donor)
+    body = client.get("/").content.decode()
+    matches = body.split('id="h-matches"')[1].split("</section>")[0]
+    assert laws.reference in matches
+    assert "100/100" in matches
