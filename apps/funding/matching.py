@@ -438,11 +438,24 @@ def requests_for_offers(*, offers, cases, on=None) -> dict[int, list[Match]]:
     prefetch_related_objects(cases, "categories", "kinds", "requesting_organization")
     prefetch_related_objects(offers, "categories", "kinds", "regions")
     rates = _rates(on)
-    case_facts = [(case, CaseFacts.of(case)) for case in cases]
+    # Each offer is scored with the cases that share a category with it, the others being
+    # never suggested: a case's facts are looked up by category.
+    by_category: dict[int, list[tuple[AssistanceRequest, CaseFacts]]] = {}
+    for case in cases:
+        facts = CaseFacts.of(case)
+        for category in facts.categories:
+            by_category.setdefault(category.pk, []).append((case, facts))
     found: dict[int, list[Match]] = {}
     for offer in offers:
         facts = OfferFacts.of(offer)
-        matches = [_match(case, offer, cf, facts, rates=rates, on=on) for case, cf in case_facts]
+        sharing = {
+            case.pk: (case, cf)
+            for category in facts.categories
+            for case, cf in by_category.get(category, ())
+        }
+        matches = [
+            _match(case, offer, cf, facts, rates=rates, on=on) for case, cf in sharing.values()
+        ]
         found[offer.pk] = sorted(filter(None, matches), key=_by_request)
     return found
 

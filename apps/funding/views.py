@@ -195,6 +195,9 @@ class OfferListView(LoginRequiredMixin, TemplateView):
                 (match, latest.get((offer.pk, match.request.pk)))
                 for match in matches.get(offer.pk, [])
             ]
+            # The best few explained; the others are among the ask form's choices.
+            offer.matches_shown = offer.matches[:MATCHES_EXPLAINED]
+            offer.matches_more = len(offer.matches) - len(offer.matches_shown)
             choices = [
                 (match.request.reference, f"{match.request.reference}: {match.request.title} "
                  f"({match.score}/100)")
@@ -217,6 +220,7 @@ class OfferListView(LoginRequiredMixin, TemplateView):
 
 
 REFERRALS_SHOWN = 50  # the State's latest asks listed on the offers page
+MATCHES_EXPLAINED = 3  # the State's requests explained beside each offer, best first
 
 
 class OfferReferralAskView(LoginRequiredMixin, View):

@@ -156,6 +156,28 @@ def notified(user, event):
 # --- The States' page --------------------------------------------------------------------------
 
 
+def test_beside_each_offer_the_best_few_requests_are_explained_and_the_rest_counted(
+    client, users, make_case, cat, needs, offers
+):
+    from apps.funding.views import MATCHES_EXPLAINED
+
+    more = [
+        make_case("published", title=f"Depot {n}", categories=[cat["stockpile"]])
+        for n in range(MATCHES_EXPLAINED)
+    ]
+    client.force_login(users.recipient)
+    response = client.get(OFFERS)
+    fences = next(o for o in response.context["offers"] if o.title == "Fences and locks")
+    # The armoury and the three depots could use it: the best three explained, one counted.
+    assert len(fences.matches) == MATCHES_EXPLAINED + 1
+    assert fences.matches_shown == fences.matches[:MATCHES_EXPLAINED]
+    html = response.content.decode()
+    assert "And 1 more of your requests could use this offer." in html
+    # Every one of them may still be chosen in the ask form.
+    choices = [value for value, _label in fences.ask_form.fields["request"].choices]
+    assert set(choices) >= {case.reference for case in [needs["armoury"], *more]}
+
+
 def test_a_state_sees_each_offer_with_its_explained_match_per_own_request(
     client, users, needs, offers, other_state_need
 ):
