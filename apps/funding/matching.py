@@ -381,8 +381,8 @@ def best_requests(
     candidates = (AssistanceRequest.objects.all() if among is None else among).filter(
         Exists(links.filter(category_id__in=categories)), status__in=OPEN_NEEDS
     )
-    # Ranked on the keys alone (the open needs' index covers what the sum reads); only the
-    # first rows are then read whole.
+    # Ranked on the keys alone (no wide row is sorted); only the first rows are then read
+    # whole.
     ranked = (
         candidates.annotate(best=Greatest(*scores) if len(scores) > 1 else scores[0])
         .order_by("-best", "priority", "status_changed_at", "pk")
