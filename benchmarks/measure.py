@@ -110,15 +110,18 @@ def page(client: Client, url: str) -> Callable[[], object]:
     return get
 
 
-def without_dashboard_cache(get: Callable[[], object]) -> Callable[[], object]:
-    """``get`` after forgetting the dashboard's cached figures (UNODA's, and those kept per
-    scope for a donor or a State): each run counts them afresh, not the cache in front."""
+def without_kept_figures(get: Callable[[], object]) -> Callable[[], object]:
+    """``get`` after forgetting what the pages keep in the cache of what they work out: the
+    dashboard's figures (UNODA's, and those kept per scope for a donor or a State) and the
+    rankings of the needs matching a donor's offers. Each run works them out afresh, not the
+    cache in front."""
     from apps.core.reference import new_generation
+    from apps.funding.matching import RANKINGS
     from apps.reports.selectors import DASHBOARD_CACHE, DASHBOARD_LIVE
 
     def cold():
-        new_generation(DASHBOARD_CACHE)
-        new_generation(DASHBOARD_LIVE)
+        for name in (DASHBOARD_CACHE, DASHBOARD_LIVE, RANKINGS):
+            new_generation(name)
         return get()
 
     return cold

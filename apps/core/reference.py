@@ -108,6 +108,20 @@ def watch(model, name: str) -> None:
     )
 
 
+def watch_links(through, name: str) -> None:
+    """Forget ``name`` whenever links of a many-to-many relation (``through``) are added,
+    removed or cleared (they send no save)."""
+    from django.db.models.signals import m2m_changed
+
+    NAMES.add(name)
+    m2m_changed.connect(
+        lambda **_kwargs: forget(name),
+        sender=through,
+        weak=False,
+        dispatch_uid=f"{PREFIX}:{name}:{through._meta.label_lower}",
+    )
+
+
 def forget_all() -> None:
     """Forget every watched name (e.g. after rows were written in bulk, which sends no
     signal)."""

@@ -18,3 +18,6 @@ class FundingConfig(AppConfig):
         from .selectors import EXCHANGE_RATES
 
         watch(ExchangeRate, EXCHANGE_RATES)
+        from .matching import watch_rankings
+
+        watch_rankings()

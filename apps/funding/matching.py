@@ -40,6 +40,7 @@ from django.utils.translation import ngettext
 from apps.cases.currencies import CURRENCY_CODES
 from apps.cases.models import AssistanceRequest, Category, Priority
 from apps.cases.workflow import OPEN_NEEDS
+from apps.core.reference import cached, watch, watch_links
 from apps.organizations.models import Region
 
 from .models import Offer, OfferRegion
@@ -401,6 +402,72 @@ def best_requests(
         if found := list(filter(None, found)):
             matches.append(min(found, key=_by_offer))
     return sorted(matches, key=_by_request)[:limit]
+
+
+RANKINGS = "matching-rankings"  # the rankings that ``best_requests_kept`` keeps
+
+
+def best_requests_kept(
+    *, offers, among: QuerySet[AssistanceRequest], scope: str | None, limit: int = 10, on=None
+) -> list[Match]:
+    """``best_requests``, its ranking kept in the cache (the keys of the requests and of their
+    offers) for every user of the same ``scope`` (``cases.selectors.visible_cases_key``), the
+    same offers and day, until a row it is worked out from changes (``watch_rankings``). The
+    rows themselves are read each time through ``among`` and explained by the scorer. Without
+    a scope (UNODA, a user with grants of their own) it is ranked each time."""
+    on = on or timezone.localdate()
+    offers = list(offers)
+    if scope is None or not offers:
+        return best_requests(offers=offers, limit=limit, on=on, among=among)
+    ranked: list[Match] | None = None
+
+    def rank() -> list[tuple[int, int]]:
+        nonlocal ranked
+        ranked = best_requests(offers=offers, limit=limit, on=on, among=among)
+        return [(match.request.pk, match.offer.pk) for match in ranked]
+
+    part = f"{scope}:{','.join(str(offer.pk) for offer in offers)}:{on.isoformat()}:{limit}"
+    keys = cached(RANKINGS, rank, part=part)
+    if ranked is not None:
+        return ranked
+    cases = among.select_related("requesting_organization").in_bulk([pk for pk, _offer in keys])
+    by_pk = {offer.pk: offer for offer in offers}
+    pairs = [(cases[pk], by_pk[offer]) for pk, offer in keys if pk in cases and offer in by_pk]
+    return list(filter(None, match_pairs(pairs=pairs, on=on)))
+
+
+def watch_rankings() -> None:
+    """Forget the kept rankings once a row they are worked out from changes: a case, its
+    categories, kinds or grants, an offer with its categories, kinds and regions, a category, a
+    kind, an organization (its region) or an exchange rate."""
+    from apps.cases.models import (
+        AssistanceKind,
+        RequestGroupObjectPermission,
+        RequestUserObjectPermission,
+    )
+    from apps.organizations.models import Organization
+
+    from .models import ExchangeRate
+
+    for model in (
+        AssistanceRequest,
+        RequestGroupObjectPermission,
+        RequestUserObjectPermission,
+        Offer,
+        OfferRegion,
+        Category,
+        AssistanceKind,
+        Organization,
+        ExchangeRate,
+    ):
+        watch(model, RANKINGS)
+    for through in (
+        AssistanceRequest.categories.through,
+        AssistanceRequest.kinds.through,
+        Offer.categories.through,
+        Offer.kinds.through,
+    ):
+        watch_links(through, RANKINGS)
 
 
 def best_offers(*, cases, offers, on=None) -> dict[int, Match]:

@@ -61,7 +61,7 @@ from apps.followup.permissions import (
 from apps.funding import selectors as funding_selectors
 from apps.funding.forms import CoverageForm, interest_form, pledge_form
 from apps.funding.guards import undisbursed_tranches
-from apps.funding.matching import best_requests, offers_for_request
+from apps.funding.matching import best_requests_kept, offers_for_request
 from apps.funding.models import CommitmentStatus, InterestStatus
 from apps.funding.permissions import (
     can_act_for_donor,
@@ -182,10 +182,13 @@ class HomeView(LoginRequiredMixin, TemplateView):
     @staticmethod
     def _matches(user, visible, limit=10):
         """The best open needs for any of the donor's first active offers, among the cases the
-        user may see (scoped in the query, before any limit), each with its best offer."""
-        offers = funding_selectors.offer_list(user=user, filters={"active": True})[:5]
-        return best_requests(
-            offers=offers, limit=limit, among=visible.filter(status__in=OPEN_TO_DONORS)
+        user may see (scoped in the query, before any limit), each with its best offer; the
+        ranking kept for the users of the same scope until a row it comes from changes."""
+        return best_requests_kept(
+            offers=funding_selectors.offer_list(user=user, filters={"active": True})[:5],
+            among=visible.filter(status__in=OPEN_TO_DONORS),
+            scope=selectors.visible_cases_key(user),
+            limit=limit,
         )
 
 

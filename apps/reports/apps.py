@@ -7,8 +7,6 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from django.db.models.signals import m2m_changed
-
         from apps.cases.models import (
             AssistanceRequest,
             Category,
@@ -16,7 +14,7 @@ class ReportsConfig(AppConfig):
             RequestUserObjectPermission,
             StatusChange,
         )
-        from apps.core.reference import forget, watch
+        from apps.core.reference import watch, watch_links
         from apps.followup.models import Agreement
         from apps.funding.models import Commitment, Disbursement, ExchangeRate
         from apps.organizations.models import Organization
@@ -38,9 +36,4 @@ class ReportsConfig(AppConfig):
             RequestUserObjectPermission,
         ):
             watch(model, DASHBOARD_LIVE)
-        m2m_changed.connect(
-            lambda **_kwargs: forget(DASHBOARD_LIVE),
-            sender=AssistanceRequest.categories.through,
-            weak=False,
-            dispatch_uid=f"{DASHBOARD_LIVE}:categories",
-        )
+        watch_links(AssistanceRequest.categories.through, DASHBOARD_LIVE)

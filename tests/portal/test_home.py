@@ -71,3 +71,50 @@ def test_a_donors_home_ranks_needs_over_all_its_first_offers(client, users, orgs
     matches = body.split('id="h-matches"')[1].split("</section>")[0]
     assert laws.reference in matches
     assert "100/100" in matches
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_donors_ranking_is_kept_until_a_case_or_an_offer_changes(client, users, orgs, make_case):
+    """Outside a transaction the ranking of the needs matching the donor's offers is kept for
+    its scope: the next visit reads only the rows; a new need or a changed offer ranks again."""
+    from decimal import Decimal
+
+    from apps.cases.models import AssistanceKind, Category
+    from apps.funding import services
+
+    cat = {c.code: c for c in Category.objects.all()}
+    training = AssistanceKind.objects.get(code="training")
+    offer = services.offer_create(
+        actor=users.donor, donor=orgs.donor, title="Laws", categories=[cat["legislation"]],
+        kinds=[training], regions=[orgs.recipient.region], amount_min=Decimal(1000),
+        amount_max=Decimal(500000), currency="USD", cooperation_type="north_south",
+    )  # fmt: skip
+
+    def need(title, **fields):
+        return make_case(
+            "published", title=title, categories=[cat["legislation"]], budget_currency="USD",
+            **fields,
+        )  # fmt: skip
+
+    def matches():
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get("/").content.decode()
+        shown = body.split('id="h-matches"')[1].split("</section>")[0]
+        return shown, len(queries)
+
+    first = need("A firearms law", kinds=[training], budget_amount=Decimal(20000))
+    client.force_login(users.donor)
+    shown, ranked = matches()
+    assert first.reference in shown
+    assert "100/100" in shown
+    shown, kept = matches()
+    assert first.reference in shown
+    assert "100/100" in shown  # explained afresh by the scorer, from the kept keys
+    assert kept < ranked
+    second = need("Regulations", budget_amount=Decimal(20000))  # no kind in common: 85
+    shown, _queries = matches()
+    assert second.reference in shown
+    assert "85/100" in shown
+    services.offer_update(actor=users.donor, offer=offer, is_active=False)
+    shown, _queries = matches()
+    assert first.reference not in shown
